@@ -1,0 +1,123 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "understory-sync",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "understory-sync", targets: ["understory-sync"]),
+        .executable(name: "understory-sim", targets: ["understory-sim"]),
+        .library(name: "PostgresClient", targets: ["PostgresClient"]),
+        .library(name: "UnderstoryAPI", targets: ["UnderstoryAPI"]),
+        .library(name: "UnderstorySimulator", targets: ["UnderstorySimulator"]),
+        .library(name: "SyncEngine", targets: ["SyncEngine"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    ],
+    targets: [
+        // libpq's C API, found through pkg-config (apt: libpq-dev).
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        // A thin, safe wrapper over libpq. Knows nothing of Understory.
+        .target(
+            name: "PostgresClient",
+            dependencies: [
+                "CLibPQ",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // OAuth2 token source, HTTP, paging, retries and models of the Understory API. Knows nothing of PostgreSQL.
+        .target(
+            name: "UnderstoryAPI",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ]
+        ),
+        // An in-process fake of the Understory API (auth + /v1) for tests, the demo and benchmarks.
+        .target(
+            name: "UnderstorySimulator",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        // Joins the API client and PostgreSQL: plans, watermarks, loaders, run log, locks.
+        .target(
+            name: "SyncEngine",
+            dependencies: [
+                "PostgresClient",
+                "UnderstoryAPI",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Migrations")]
+        ),
+        .executableTarget(
+            name: "understory-sync",
+            dependencies: [
+                "SyncEngine",
+                "PostgresClient",
+                "UnderstoryAPI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "understory-sim",
+            dependencies: [
+                "UnderstorySimulator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "PostgresClientTests",
+            dependencies: [
+                "PostgresClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "UnderstoryAPITests",
+            dependencies: [
+                "UnderstoryAPI", "UnderstorySimulator",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "UnderstorySimulatorTests",
+            dependencies: [
+                "UnderstorySimulator",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(
+            name: "SyncEngineTests",
+            dependencies: [
+                "SyncEngine", "PostgresClient", "UnderstoryAPI", "UnderstorySimulator",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["PostgresClient", "UnderstorySimulator"]
+        ),
+    ]
+)

@@ -1,0 +1,22 @@
+/// How to reach PostgreSQL.
+///
+/// `connectionString` is anything libpq accepts as a `dbname`: a `postgresql://` URI or a
+/// `key=value` conninfo string. When it is `nil`, libpq's own `PG*` environment variables and
+/// `~/.pgpass` decide. The description never shows the string (it may hold a password).
+public struct PostgresConfiguration: Sendable, CustomStringConvertible {
+    public var connectionString: String?
+    /// Sent as `fallback_application_name`, so a URI's own `application_name` or `PGAPPNAME` still wins.
+    public var applicationName: String
+    /// Seconds libpq waits to connect (`connect_timeout`), unless the connection string sets it.
+    public var connectTimeout: Int
+
+    public init(connectionString: String? = nil, applicationName: String = "understory-sync", connectTimeout: Int = 10) {
+        self.connectionString = connectionString
+        self.applicationName = applicationName
+        self.connectTimeout = connectTimeout
+    }
+
+    public var description: String {
+        "PostgresConfiguration(connectionString: \(connectionString == nil ? "nil (libpq defaults)" : "<redacted>"), applicationName: \(applicationName))"
+    }
+}

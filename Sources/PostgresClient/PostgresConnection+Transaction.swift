@@ -1,0 +1,23 @@
+extension PostgresConnection {
+    /// Runs `body` inside `BEGIN … COMMIT`. Any error thrown by `body` (or a failed statement whose
+    /// error `body` swallowed) rolls the whole transaction back, and the error is rethrown.
+    public func withTransaction<T>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await execute("BEGIN")
+        let value: T
+        do {
+            value = try await body(self)
+        } catch {
+            _ = try? await execute("ROLLBACK")
+            throw error
+        }
+        if try await transactionState() == .failed {
+            _ = try? await execute("ROLLBACK")
+            throw PostgresError(code: .server, message: "the transaction failed earlier and was rolled back")
+        }
+        let commit = try await execute("COMMIT")
+        guard commit.commandTag == "COMMIT" else {
+            throw PostgresError(code: .server, message: "COMMIT did not commit (server answered \(commit.commandTag))")
+        }
+        return value
+    }
+}

@@ -1,0 +1,1 @@
+print("understory-sync: not yet implemented")
