@@ -1,0 +1,43 @@
+/// One stored item: its sort keys, the mutable facts it is rendered from, and the exact bytes served.
+struct Record: Sendable {
+    let id: String
+    var createdAt: Int64
+    var updatedAt: Int64
+    /// Events: first session's local start (seconds, wall clock as if UTC). Others: 0.
+    var startKey: Int64 = 0
+    /// Resource-specific status index (booking status, order status, event state, experience state).
+    var status: UInt8 = 0
+    /// Orders: payment status index. Events: visibility.
+    var status2: UInt8 = 0
+    /// Events: reserved seats.
+    var counter: Int32 = 0
+    /// Bumped when a mutation changes content beyond timestamps/status (notes, line items).
+    var version: UInt32 = 0
+    /// Top-level fields removed on purpose (`Simulator.corrupt`).
+    var omit: [String] = []
+    /// Exactly what is served for this item.
+    var json: [UInt8] = []
+}
+
+/// The children of one order, each item's exact bytes.
+struct OrderChildren: Sendable {
+    var lineItems: [[UInt8]] = []
+    var refunds: [[UInt8]] = []
+    var transactions: [[UInt8]] = []
+    var transactionIDs: [String] = []
+}
+
+enum Enums {
+    static let bookingStatus: [StaticString] = ["ACTIVE", "CANCELLED", "MOVED", "PROCESSING", "CHECKED_IN", "UNKNOWN", "NO_SHOW"]
+    static let bookingCancelled: UInt8 = 1
+    static let orderStatus: [StaticString] = ["PENDING", "COMPLETED", "CANCELLED"]
+    static let orderCancelled: UInt8 = 2
+    static let paymentStatus: [StaticString] = ["UNPAID", "PAID", "PARTIALLY_PAID", "REFUNDED", "PARTIALLY_REFUNDED"]
+    static let eventState: [StaticString] = ["ACTIVE", "INACTIVE", "CANCELLED", "COMPLETED", "PAUSED"]
+    static let eventCancelled: UInt8 = 2
+    static let visibility: [StaticString] = ["PUBLIC", "PRIVATE"]
+    static let experienceState: [StaticString] = ["ACTIVE", "ARCHIVED", "INACTIVE"]
+    static let refundStatus: [StaticString] = ["INITIATED", "COMPLETED", "FAILED", "CANCELLED"]
+    static let transactionStatus: [StaticString] = ["COMPLETED", "PENDING", "FAILED", "AUTHORIZED"]
+    static let providers: [StaticString] = ["STRIPE", "ADYEN", "GIFT_CARD", "MANUAL", "MOBILEPAY", "VIPPS"]
+}

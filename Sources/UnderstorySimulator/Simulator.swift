@@ -1,0 +1,269 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import Synchronization
+
+/// An in-process fake of the Understory API (auth server and `/v1`), serving seeded data over real
+/// HTTP with faults on demand. Use `withSimulator(_:_:)` in tests; `serve(host:port:onStart:)` in
+/// the `understory-sim` executable.
+///
+/// Thread safety: all mutable state sits in two `Mutex`es (data and runtime), so the class is
+/// `Sendable` without `@unchecked`. Locks are never held across an `await` nor nested.
+public final class Simulator: Sendable {
+    public let configuration: SimulatorConfiguration
+    /// How long generating the data took.
+    public let generationTime: Duration
+
+    let logger: Logger
+    let store: Mutex<Store>
+    let runtime: Mutex<Runtime>
+    let cursorSecret: UInt64
+    let started: ContinuousClock.Instant
+
+    /// Generates the data (in parallel; seconds for hundreds of thousands of records in release builds).
+    public init(configuration: SimulatorConfiguration = .init(), logger: Logger? = nil) {
+        self.configuration = configuration
+        self.logger = logger ?? Logger(label: "understory-simulator", factory: { _ in SwiftLogNoOpLogHandler() })
+        let clock = ContinuousClock()
+        let start = clock.now
+        self.store = Mutex(Store(configuration: configuration))
+        self.generationTime = clock.now - start
+        self.started = clock.now
+        var system = SystemRandomNumberGenerator()
+        self.cursorSecret = system.next()
+        self.runtime = Mutex(
+            Runtime(
+                faults: configuration.faults,
+                faultRandom: SeededRandom(seed: configuration.seed, stream: DataGenerator.Stream.faults.rawValue, index: 0)
+            )
+        )
+    }
+
+    // MARK: address and credentials
+
+    /// `http://127.0.0.1:PORT` once serving; "" before.
+    public var baseURL: String { self.runtime.withLock { $0.baseURL } }
+    /// The bound port once serving; 0 before.
+    public var port: Int { self.runtime.withLock { $0.port } }
+    /// The first configured client.
+    public var clientID: String { self.configuration.clients.first?.id ?? "" }
+    public var clientSecret: String { self.configuration.clients.first?.secret ?? "" }
+    /// The audience the token endpoint requires.
+    public var audience: String { self.configuration.audience }
+
+    // MARK: faults
+
+    public var faults: SimulatorFaults { self.runtime.withLock { $0.faults } }
+
+    public func setFaults(_ faults: SimulatorFaults) {
+        self.runtime.withLock { $0.faults = faults }
+    }
+
+    public func updateFaults(_ change: (inout SimulatorFaults) -> Void) {
+        self.runtime.withLock { change(&$0.faults) }
+    }
+
+    /// Makes every token issued so far expired (the next API call with one gets 401).
+    public func expireAllTokens() {
+        self.runtime.withLock { runtime in
+            for key in runtime.tokens.keys { runtime.tokens[key]?.expiresAt = .now - .seconds(1) }
+        }
+    }
+
+    // MARK: time moves
+
+    /// Deterministically (from the seed and the number of mutations so far) updates, creates and
+    /// cancels records of each resource in `resources`. Every changed record gets the same fresh
+    /// `updated_at`, one second (plus a fraction) after the previous mutation. Updates sometimes
+    /// change content: booking notes/status; order line items/totals, payment status with a new
+    /// transaction or refund; event seats/state. Experiences are only updated, never created or cancelled.
+    @discardableResult
+    public func mutate(
+        updates: Int = 3, creates: Int = 1, cancels: Int = 1,
+        resources: Set<SimulatorResource> = [.bookings, .orders, .events]
+    ) -> SimulatorMutationSummary {
+        self.mutate(MutationBatch(updates: updates, creates: creates, cancels: cancels, resources: resources))
+    }
+
+    @discardableResult
+    public func mutate(_ batch: MutationBatch) -> SimulatorMutationSummary {
+        self.store.withLock { $0.mutate(batch) }
+    }
+
+    /// Bumps one record's `updated_at` to a fresh instant (sometimes changing content as `mutate`
+    /// does). Returns the new `updated_at` (RFC 3339), or nil for an unknown id.
+    @discardableResult
+    public func touch(_ resource: SimulatorResource, id: String) -> String? {
+        self.store.withLock { $0.touch(resource, id: id) }.map { Timestamp.rfc3339(micros: $0) }
+    }
+
+    /// Cancels one booking/order/event (status CANCELLED, fresh `updated_at`). False if unknown.
+    @discardableResult
+    public func cancel(_ resource: SimulatorResource, id: String) -> Bool {
+        self.store.withLock { $0.cancel(resource, id: id) }
+    }
+
+    /// Serves the record from now on without the top-level field `removingField` (e.g. "status" or
+    /// "updated_at"), so a client can be shown to reject it cleanly. False if the id is unknown.
+    @discardableResult
+    public func corrupt(resource: SimulatorResource, id: String, removingField field: String) -> Bool {
+        self.store.withLock { $0.corrupt(resource, id: id, removingField: field) }
+    }
+
+    /// Everything served right now.
+    public func truth() -> SimulatorTruth {
+        self.store.withLock { $0.truth() }
+    }
+
+    /// Ids of a resource in the order a list request with that sort returns them (no filter).
+    /// `sort`: `created_at`/`updated_at` with optional `+`/`-` (bookings, orders), ignored for
+    /// events (first session start) and experiences (created_at).
+    public func ids(_ resource: SimulatorResource, sort: String = "-created_at") -> [String] {
+        self.store.withLock { store in
+            let table = store.table(resource)
+            let field: SortField
+            var descending = false
+            switch resource {
+            case .events: field = .start
+            case .experiences: field = .created
+            case .bookings, .orders:
+                descending = !sort.hasPrefix("+") && sort.hasPrefix("-")
+                field = sort.hasSuffix("updated_at") ? .updated : .created
+            }
+            let order = table.order(field)
+            let ids = order.map { table[Int($0)].id }
+            return descending ? ids.reversed() : ids
+        }
+    }
+
+    // MARK: counters
+
+    /// Requests answered so far whose path starts with `pathPrefix` (and, if given, with `status`).
+    public func requestCount(pathPrefix: String = "/", status: Int? = nil) -> Int {
+        self.runtime.withLock { runtime in
+            var total = 0
+            for (path, statuses) in runtime.requestCounts where path.hasPrefix(pathPrefix) {
+                if let status {
+                    total += statuses[status] ?? 0
+                } else {
+                    total += statuses.values.reduce(0, +)
+                }
+            }
+            return total
+        }
+    }
+
+    /// Path → status → count, for every request answered so far.
+    public func requestCounts() -> [String: [Int: Int]] {
+        self.runtime.withLock { $0.requestCounts }
+    }
+
+    public func resetRequestCounts() {
+        self.runtime.withLock { $0.requestCounts = [:] }
+    }
+
+    /// `/v1` requests in flight right now.
+    public var requestsInFlight: Int { self.runtime.withLock { $0.inFlight } }
+
+    // MARK: serving
+
+    func makeApplication(host: String, port: Int, onRunning: @escaping @Sendable (Int) async -> Void) -> some ApplicationProtocol {
+        Application(
+            responder: SimulatorResponder(simulator: self),
+            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil),
+            onServerRunning: { [self] channel in
+                let boundPort = channel.localAddress?.port ?? port
+                let shownHost = host == "0.0.0.0" || host == "::" ? "127.0.0.1" : host
+                self.runtime.withLock { runtime in
+                    runtime.port = boundPort
+                    runtime.baseURL = "http://\(shownHost):\(boundPort)"
+                }
+                await onRunning(boundPort)
+            },
+            logger: self.logger
+        )
+    }
+
+    /// Serves until SIGINT or SIGTERM (graceful shutdown). `onStart` gets the base URL once bound.
+    public func serve(host: String = "127.0.0.1", port: Int, onStart: @escaping @Sendable (String) async -> Void) async throws {
+        let app = self.makeApplication(host: host, port: port) { [self] _ in
+            await onStart(self.baseURL)
+        }
+        try await app.runService()
+    }
+
+    /// Serves on `host`:`port` (0 = any free port) while `body` runs, then stops the server,
+    /// whether `body` returns or throws.
+    public func withServer<T>(host: String = "127.0.0.1", port: Int = 0, _ body: () async throws -> T) async throws -> T {
+        let (started, continuation) = AsyncStream.makeStream(of: Int.self)
+        let app = self.makeApplication(host: host, port: port) { port in
+            continuation.yield(port)
+        }
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                defer { continuation.finish() }
+                try await app.run()
+            }
+            var iterator = started.makeAsyncIterator()
+            guard await iterator.next() != nil else {
+                // The server stopped before binding: surface its error.
+                try await group.waitForAll()
+                throw SimulatorError(message: "the simulator server stopped before it was listening")
+            }
+            let result: Result<T, any Error>
+            do {
+                result = .success(try await body())
+            } catch {
+                result = .failure(error)
+            }
+            group.cancelAll()
+            do {
+                try await group.waitForAll()
+            } catch {
+                // Errors from shutting the server down after cancellation are not the caller's.
+            }
+            return try result.get()
+        }
+    }
+}
+
+/// Runs `body` with a simulator serving on 127.0.0.1 (a free port); always stops it.
+public func withSimulator<T>(
+    _ configuration: SimulatorConfiguration = .init(),
+    logger: Logger? = nil,
+    _ body: (Simulator) async throws -> T
+) async throws -> T {
+    let simulator = Simulator(configuration: configuration, logger: logger)
+    return try await simulator.withServer(host: "127.0.0.1", port: 0) {
+        try await body(simulator)
+    }
+}
+
+public struct SimulatorError: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public var description: String { self.message }
+}
+
+/// Tokens, faults, counters: the non-data state. Guarded by `Simulator.runtime`.
+struct Runtime: Sendable {
+    struct IssuedToken: Sendable {
+        var clientID: String
+        var scopes: Set<String>
+        var expiresAt: ContinuousClock.Instant
+    }
+
+    var faults: SimulatorFaults
+    var faultRandom: SeededRandom
+    var tokens: [String: IssuedToken] = [:]
+    var requestCounts: [String: [Int: Int]] = [:]
+    var apiRequests = 0
+    var inFlight = 0
+    var baseURL = ""
+    var port = 0
+
+    init(faults: SimulatorFaults, faultRandom: SeededRandom) {
+        self.faults = faults
+        self.faultRandom = faultRandom
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+
+/// The resources the simulator serves.
+public enum SimulatorResource: String, Sendable, Hashable, CaseIterable, Codable {
+    case bookings
+    case orders
+    case events
+    case experiences
+}
+
+/// An API client the token endpoint accepts (an "integration key").
+public struct SimulatorClient: Sendable, Hashable {
+    public var id: String
+    public var secret: String
+    /// Scopes this key was created with. `openid` is always allowed.
+    public var scopes: Set<String>
+
+    public init(id: String, secret: String, scopes: Set<String> = SimulatorClient.allReadScopes) {
+        self.id = id
+        self.secret = secret
+        self.scopes = scopes
+    }
+
+    public static let allReadScopes: Set<String> = [
+        "openid", "booking.read", "order.read", "event.read", "experience.read",
+    ]
+    /// Every scope the simulator knows; requesting any other is `invalid_scope`.
+    public static let knownScopes: Set<String> = allReadScopes.union([
+        "booking.write", "marketing.read", "webhook.read", "webhook.write", "offline",
+    ])
+}
+
+/// How many changes one `mutate` makes, per resource.
+public struct MutationBatch: Sendable, Hashable, Codable {
+    public var updates: Int
+    public var creates: Int
+    public var cancels: Int
+    public var resources: Set<SimulatorResource>
+
+    public init(updates: Int = 3, creates: Int = 1, cancels: Int = 1, resources: Set<SimulatorResource> = [.bookings, .orders, .events]) {
+        self.updates = updates
+        self.creates = creates
+        self.cancels = cancels
+        self.resources = resources
+    }
+}
+
+/// Faults and time-dependent behaviour. Part of the configuration and changeable while running
+/// (`Simulator.setFaults`). Faults apply to `/v1` requests only (not to discovery, token or admin).
+public struct SimulatorFaults: Sendable, Hashable {
+    /// Added before every `/v1` response.
+    public var latency: Duration = .zero
+    /// Fraction (0...1) of `/v1` requests answered with a random 500/502/503/504 (seeded RNG).
+    public var errorRate: Double = 0
+    /// Every Nth `/v1` request (counting all of them, 1-based) is answered 429.
+    public var rateLimitEveryN: Int? = nil
+    /// A `/v1` request arriving while more than K are in flight is answered 429.
+    public var maxConcurrentRequests: Int? = nil
+    /// `Retry-After` seconds sent with 429; nil sends none (as the docs describe).
+    public var retryAfterSeconds: Int? = nil
+    /// Lifetime of issued tokens (`expires_in`); an older token gets 401.
+    public var tokenTTL: Duration = .seconds(3600)
+    /// A cursor older than this gets 400 `INVALID_CURSOR`; nil = cursors never expire.
+    public var cursorTTL: Duration? = .seconds(600)
+    /// Offset cursors into the *current* sort order (a record updated mid-traversal shifts the
+    /// others, so pages can skip or repeat items). Off: keyset cursors (no skips, no repeats).
+    public var unstablePaging: Bool = false
+    /// Runs `mutate(batch: mutationBatch)` before serving every Nth `/v1` request.
+    public var mutateEveryNRequests: Int? = nil
+    public var mutationBatch: MutationBatch = .init()
+
+    public init() {}
+
+    public static let none = SimulatorFaults()
+}
+
+/// Everything that shapes a simulator: data, identity, credentials and faults.
+public struct SimulatorConfiguration: Sendable {
+    /// Seed for all generated data (and for the fault RNG).
+    public var seed: UInt64 = 1
+    public var bookings: Int = 500
+    public var orders: Int = 500
+    public var events: Int = 100
+    public var experiences: Int = 12
+    /// The newest generated `created_at`/`updated_at`; generated history reaches `historyDays` back
+    /// and events up to `futureDays` ahead (local time). Mutations stamp times after it, 1 s apart.
+    /// Default: the start of the current UTC day (pin it for byte-identical data across days).
+    public var anchor: Date = SimulatorConfiguration.startOfCurrentUTCDay()
+    public var historyDays: Int = 730
+    public var futureDays: Int = 180
+
+    public var companyID: String = "c0mp4ny-5eed-4b1d-9e11-0000000000a1"
+    public var companyName: String = "Fjord & Fells Adventures ApS — “Nordlys” 🌌 ‏مغامرات‎"
+    public var userID: String = "usr_integration_key_0001"
+    public var email: String = "ops+integration@fjord-fells.example"
+    /// Accepted clients; the first is the one `Simulator.clientID`/`clientSecret` report.
+    public var clients: [SimulatorClient] = [
+        SimulatorClient(id: "sim-client", secret: "sim-secret-~Zq7-Xk~9"),
+        SimulatorClient(id: "sim-bookings-only", secret: "bookings-only-~secret", scopes: ["openid", "booking.read"]),
+    ]
+    /// The `audience` the token request must carry.
+    public var audience: String = "https://api.understory.io"
+    /// Languages of the storefront; `Accept-Language` must match one (the first is the default).
+    public var languages: [String] = ["en", "da", "de"]
+    /// Serve `/_admin/...` (mutate, truth, stats, faults, corrupt). Off by default.
+    public var adminEnabled: Bool = false
+    public var faults: SimulatorFaults = .init()
+
+    /// Token lifetime (same as `faults.tokenTTL`).
+    public var tokenTTL: Duration {
+        get { self.faults.tokenTTL }
+        set { self.faults.tokenTTL = newValue }
+    }
+
+    public init() {}
+
+    public init(seed: UInt64, bookings: Int, orders: Int, events: Int, experiences: Int = 12) {
+        self.seed = seed
+        self.bookings = bookings
+        self.orders = orders
+        self.events = events
+        self.experiences = experiences
+    }
+
+    public static func startOfCurrentUTCDay() -> Date {
+        let now = Date().timeIntervalSince1970
+        return Date(timeIntervalSince1970: (now / 86_400).rounded(.down) * 86_400)
+    }
+
+    var anchorMicros: Int64 {
+        Int64((self.anchor.timeIntervalSince1970 * 1_000_000).rounded(.down))
+    }
+}

@@ -1,0 +1,520 @@
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// Routes every request by hand (one switch, so faults, auth and counting wrap all of `/v1`).
+struct SimulatorResponder: HTTPResponder {
+    typealias Context = BasicRequestContext
+    let simulator: Simulator
+
+    func respond(to request: Request, context: BasicRequestContext) async throws -> Response {
+        let path = request.uri.path
+        let response: Response
+        if path == "/v1" || path.hasPrefix("/v1/") {
+            response = await self.api(request, path: path)
+        } else if path == "/oauth2/token" {
+            response = await self.token(request)
+        } else if path == "/.well-known/openid-configuration" {
+            response = self.discovery(request)
+        } else if path == "/.well-known/jwks.json" {
+            response = Reply.json(.ok, Array(#"{"keys":[]}"#.utf8))
+        } else if path.hasPrefix("/_admin/"), self.simulator.configuration.adminEnabled {
+            response = await self.admin(request, path: path)
+        } else {
+            response = Reply.error(.notFound, "NOT_FOUND", "no route for \(path)")
+        }
+        self.simulator.runtime.withLock { runtime in
+            runtime.requestCounts[path, default: [:]][response.status.code, default: 0] += 1
+        }
+        return response
+    }
+
+    // MARK: discovery and token
+
+    private func issuer(_ request: Request) -> String {
+        if let authority = request.head.authority, !authority.isEmpty { return "http://\(authority)" }
+        return self.simulator.baseURL
+    }
+
+    private func discovery(_ request: Request) -> Response {
+        let issuer = self.issuer(request)
+        var w = JSONWriter(capacity: 700)
+        w.beginObject()
+        w.key("issuer")
+        w.string(issuer)
+        w.key("token_endpoint")
+        w.string(issuer + "/oauth2/token")
+        w.key("authorization_endpoint")
+        w.string(issuer + "/oauth2/auth")
+        w.key("jwks_uri")
+        w.string(issuer + "/.well-known/jwks.json")
+        w.key("scopes_supported")
+        w.beginArray()
+        for scope in SimulatorClient.knownScopes.sorted() { w.string(scope) }
+        w.endArray()
+        w.key("grant_types_supported")
+        w.beginArray()
+        w.string("client_credentials")
+        w.string("authorization_code")
+        w.string("refresh_token")
+        w.endArray()
+        w.key("response_types_supported")
+        w.beginArray()
+        w.string("code")
+        w.endArray()
+        w.key("token_endpoint_auth_methods_supported")
+        w.beginArray()
+        w.string("client_secret_post")
+        w.endArray()
+        w.endObject()
+        return Reply.json(.ok, w.bytes)
+    }
+
+    private func token(_ request: Request) async -> Response {
+        guard request.method == .post else {
+            return Reply.oauth(.methodNotAllowed, "invalid_request", "use POST")
+        }
+        let contentType = request.headers[.contentType]?.lowercased() ?? ""
+        guard contentType.hasPrefix("application/x-www-form-urlencoded") else {
+            return Reply.oauth(.badRequest, "invalid_request", "Content-Type must be application/x-www-form-urlencoded")
+        }
+        guard let body = try? await request.body.collect(upTo: 64 * 1024) else {
+            return Reply.oauth(.badRequest, "invalid_request", "request body too large or unreadable")
+        }
+        var form: [String: String] = [:]
+        for (name, value) in FormDecoding.parse(Substring(String(buffer: body))) where form[name] == nil {
+            form[name] = value
+        }
+        guard let grant = form["grant_type"], !grant.isEmpty else {
+            return Reply.oauth(.badRequest, "invalid_request", "grant_type is required")
+        }
+        guard grant == "client_credentials" else {
+            return Reply.oauth(.badRequest, "unsupported_grant_type", "only client_credentials is supported for integration keys")
+        }
+        guard let clientID = form["client_id"], let secret = form["client_secret"], !clientID.isEmpty, !secret.isEmpty else {
+            if request.headers[.authorization] != nil {
+                return Reply.oauth(.unauthorized, "invalid_client", "send client_id and client_secret in the form body (client_secret_post)")
+            }
+            return Reply.oauth(.unauthorized, "invalid_client", "client_id and client_secret are required")
+        }
+        let config = self.simulator.configuration
+        guard let client = config.clients.first(where: { $0.id == clientID && $0.secret == secret }) else {
+            return Reply.oauth(.unauthorized, "invalid_client", "client authentication failed")
+        }
+        guard let audience = form["audience"], !audience.isEmpty else {
+            return Reply.oauth(.badRequest, "invalid_request", "audience is required (\(config.audience))")
+        }
+        guard audience == config.audience else {
+            return Reply.oauth(.badRequest, "invalid_request", "unknown audience; expected \(config.audience)")
+        }
+        let allowed = client.scopes.union(["openid"])
+        let requested = Set((form["scope"] ?? "").split(separator: " ").map(String.init))
+        let granted: Set<String>
+        if requested.isEmpty {
+            granted = allowed
+        } else {
+            let refused = requested.subtracting(allowed)
+            guard refused.isEmpty else {
+                return Reply.oauth(.badRequest, "invalid_scope", "scope not allowed for this client: \(refused.sorted().joined(separator: " "))")
+            }
+            granted = requested
+        }
+        var system = SystemRandomNumberGenerator()
+        let token = (0..<4).map { _ in String(system.next(), radix: 36) }.joined(separator: ".")
+        let ttl = self.simulator.runtime.withLock { runtime in
+            let ttl = runtime.faults.tokenTTL
+            let now = ContinuousClock.now
+            runtime.tokens = runtime.tokens.filter { $0.value.expiresAt > now - .seconds(3600) }
+            runtime.tokens[token] = Runtime.IssuedToken(clientID: client.id, scopes: granted, expiresAt: now + ttl)
+            return ttl
+        }
+        var w = JSONWriter(capacity: 256)
+        w.beginObject()
+        w.key("access_token")
+        w.string(token)
+        w.key("expires_in")
+        w.int(ttl.components.seconds)
+        w.key("token_type")
+        w.string("bearer")
+        w.key("scope")
+        w.string(granted.sorted().joined(separator: " "))
+        w.endObject()
+        var response = Reply.json(.ok, w.bytes)
+        response.headers[.cacheControl] = "no-store"
+        return response
+    }
+
+    // MARK: /v1
+
+    private struct Admission {
+        var faults: SimulatorFaults
+        var rateLimited = false
+        var serverError: HTTPResponse.Status?
+        var mutation: MutationBatch?
+    }
+
+    private enum Route {
+        case me
+        case list(SimulatorResource)
+        case get(SimulatorResource, String)
+        case orderChildren(String, OrderChildKind)
+    }
+
+    enum OrderChildKind { case lineItems, refunds, transactions }
+
+    private func route(_ path: String) -> Route? {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst(2).map(String.init)
+        guard let first = parts.first else { return nil }
+        let resource = SimulatorResource(rawValue: first)
+        switch parts.count {
+        case 1:
+            if first == "me" { return .me }
+            return resource.map { .list($0) }
+        case 2:
+            guard let resource, !parts[1].isEmpty else { return nil }
+            return .get(resource, parts[1])
+        case 3:
+            guard resource == .orders, !parts[1].isEmpty else { return nil }
+            switch parts[2] {
+            case "line-items": return .orderChildren(parts[1], .lineItems)
+            case "refunds": return .orderChildren(parts[1], .refunds)
+            case "transactions": return .orderChildren(parts[1], .transactions)
+            default: return nil
+            }
+        default:
+            return nil
+        }
+    }
+
+    private static func scope(for resource: SimulatorResource) -> String {
+        switch resource {
+        case .bookings: return "booking.read"
+        case .orders: return "order.read"
+        case .events: return "event.read"
+        case .experiences: return "experience.read"
+        }
+    }
+
+    private func api(_ request: Request, path: String) async -> Response {
+        let simulator = self.simulator
+        let admission = simulator.runtime.withLock { runtime -> Admission in
+            runtime.apiRequests += 1
+            runtime.inFlight += 1
+            let n = runtime.apiRequests
+            var admission = Admission(faults: runtime.faults)
+            if let every = runtime.faults.rateLimitEveryN, every > 0, n % every == 0 { admission.rateLimited = true }
+            if let limit = runtime.faults.maxConcurrentRequests, runtime.inFlight > limit { admission.rateLimited = true }
+            let roll = runtime.faultRandom.unit()
+            let statuses: [HTTPResponse.Status] = [.internalServerError, .badGateway, .serviceUnavailable, .gatewayTimeout]
+            let pick = statuses[runtime.faultRandom.below(statuses.count)]
+            if roll < runtime.faults.errorRate { admission.serverError = pick }
+            if let every = runtime.faults.mutateEveryNRequests, every > 0, n % every == 0 {
+                admission.mutation = runtime.faults.mutationBatch
+            }
+            return admission
+        }
+        defer { simulator.runtime.withLock { $0.inFlight -= 1 } }
+
+        if admission.faults.latency > .zero {
+            try? await Task.sleep(for: admission.faults.latency)
+        }
+        if let batch = admission.mutation {
+            simulator.mutate(batch)
+        }
+        if admission.rateLimited {
+            var response = Reply.error(.tooManyRequests, "TOO_MANY_REQUESTS", "rate limit exceeded; back off before retrying")
+            if let seconds = admission.faults.retryAfterSeconds {
+                response.headers[.retryAfter] = String(seconds)
+            }
+            return response
+        }
+        if let status = admission.serverError {
+            return Reply.error(status, "INTERNAL_SERVER_ERROR", "injected server error")
+        }
+        guard let route = self.route(path) else {
+            return Reply.error(.notFound, "NOT_FOUND", "no route for \(path)")
+        }
+        guard request.method == .get || request.method == .head else {
+            return Reply.error(.methodNotAllowed, "METHOD_NOT_ALLOWED", "only GET is supported here")
+        }
+        // Authentication.
+        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
+            return Reply.unauthorized("missing bearer token")
+        }
+        let presented = header.dropFirst(7).trimmingCharacters(in: .whitespaces)
+        let now = ContinuousClock.now
+        let token = simulator.runtime.withLock { $0.tokens[presented] }
+        guard let token else { return Reply.unauthorized("unknown access token") }
+        guard token.expiresAt > now else { return Reply.unauthorized("access token expired") }
+
+        let resource: SimulatorResource
+        switch route {
+        case .me:
+            return Reply.json(.ok, simulator.store.withLock { $0.me })
+        case .list(let r), .get(let r, _): resource = r
+        case .orderChildren: resource = .orders
+        }
+        let scope = Self.scope(for: resource)
+        guard token.scopes.contains(scope) else {
+            return Reply.error(.forbidden, "FORBIDDEN", "the token lacks the scope \(scope)")
+        }
+        var language = 0
+        if resource == .experiences {
+            switch self.negotiateLanguage(request.headers[.acceptLanguage]) {
+            case .success(let index): language = index
+            case .failure(let error): return error.response
+            }
+        }
+        switch route {
+        case .me:
+            return Reply.error(.internalServerError, "INTERNAL_SERVER_ERROR", "unreachable")
+        case .list(let resource):
+            return self.list(resource, request: request, language: language, faults: admission.faults)
+        case .get(let resource, let id):
+            let bytes: [UInt8]? = simulator.store.withLock { store in
+                let table = store.table(resource)
+                guard let index = table.index(of: id) else { return nil }
+                return resource == .experiences ? store.experienceLocalized[index][language] : table[index].json
+            }
+            guard let bytes else { return Reply.error(.notFound, "NOT_FOUND", "no \(resource.rawValue.dropLast()) with id \(id)") }
+            var response = Reply.json(.ok, bytes)
+            if resource == .experiences { response.headers[.contentLanguage] = simulator.configuration.languages[language] }
+            return response
+        case .orderChildren(let id, let kind):
+            let items: [[UInt8]]? = simulator.store.withLock { store in
+                guard let index = store.orders.index(of: id) else { return nil }
+                let children = store.orderChildren[index]
+                switch kind {
+                case .lineItems: return children.lineItems
+                case .refunds: return children.refunds
+                case .transactions: return children.transactions
+                }
+            }
+            guard let items else { return Reply.error(.notFound, "NOT_FOUND", "no order with id \(id)") }
+            return Reply.json(.ok, Reply.itemsBody(next: nil, items: items))
+        }
+    }
+
+    struct APIFailure: Error {
+        var response: Response
+    }
+
+    /// Picks the best storefront language for `Accept-Language` (q-values honoured; `*` = default).
+    private func negotiateLanguage(_ header: String?) -> Result<Int, APIFailure> {
+        let languages = self.simulator.configuration.languages
+        guard let header, !header.trimmingCharacters(in: .whitespaces).isEmpty else {
+            return .failure(APIFailure(response: Reply.error(.badRequest, "BAD_REQUEST", "the Accept-Language header is required")))
+        }
+        var ranges: [(tag: String, q: Double, order: Int)] = []
+        for (order, part) in header.split(separator: ",").enumerated() {
+            let pieces = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard let tag = pieces.first?.lowercased(), !tag.isEmpty else { continue }
+            var q = 1.0
+            for piece in pieces.dropFirst() where piece.hasPrefix("q=") {
+                q = Double(piece.dropFirst(2)) ?? 0
+            }
+            if q > 0 { ranges.append((tag, q, order)) }
+        }
+        ranges.sort { $0.q != $1.q ? $0.q > $1.q : $0.order < $1.order }
+        for range in ranges {
+            if range.tag == "*" { return .success(0) }
+            let primary = range.tag.split(separator: "-").first.map(String.init) ?? range.tag
+            if let index = languages.firstIndex(where: { $0.lowercased() == range.tag || $0.lowercased() == primary }) {
+                return .success(index)
+            }
+        }
+        return .failure(
+            APIFailure(
+                response: Reply.error(
+                    .badRequest, "BAD_REQUEST",
+                    "none of the languages in Accept-Language is offered (offered: \(languages.joined(separator: ", ")))"
+                )
+            )
+        )
+    }
+
+    // MARK: lists
+
+    private func list(_ resource: SimulatorResource, request: Request, language: Int, faults: SimulatorFaults) -> Response {
+        var query: [String: String] = [:]
+        if let raw = request.uri.query {
+            for (name, value) in FormDecoding.parse(Substring(raw)) where query[name] == nil {
+                query[name] = value
+            }
+        }
+        let maxLimit = resource == .events ? 500 : 100
+        var limit = 100
+        if let text = query["limit"] {
+            guard let value = Int(text), (1...maxLimit).contains(value) else {
+                return Reply.error(.badRequest, "BAD_REQUEST", "limit must be an integer from 1 to \(maxLimit)")
+            }
+            limit = value
+        }
+
+        var sort: String
+        var field: SortField
+        var descending = false
+        let filterField: SortField
+        switch resource {
+        case .bookings, .orders:
+            filterField = .created
+            let requested = query["sort"] ?? "-created_at"
+            switch requested {
+            case "created_at", "+created_at": (sort, field) = ("+created_at", .created)
+            case "-created_at": (sort, field, descending) = ("-created_at", .created, true)
+            case "updated_at", "+updated_at": (sort, field) = ("+updated_at", .updated)
+            case "-updated_at": (sort, field, descending) = ("-updated_at", .updated, true)
+            default:
+                let hint = requested.hasPrefix(" ") ? " (a '+' must be URL-escaped as %2B)" : ""
+                return Reply.error(
+                    .badRequest, "BAD_REQUEST",
+                    "sort must be created_at or updated_at, optionally prefixed with + or -\(hint)"
+                )
+            }
+        case .events:
+            (sort, field, filterField) = ("start", .start, .start)
+        case .experiences:
+            (sort, field, filterField) = ("+created_at", .created, .created)
+        }
+
+        var fromText = ""
+        var toText = ""
+        var from: Int64?
+        var to: Int64?
+        if resource != .experiences {
+            let local = resource == .events
+            for (name, isFrom) in [("from", true), ("to", false)] {
+                guard let text = query[name], !text.isEmpty else { continue }
+                guard let seconds = Timestamp.parseSeconds(Substring(text), suffix: local ? "" : "Z") else {
+                    let shape = local ? "a local time YYYY-MM-DDTHH:MM:SS without offset" : "a UTC time YYYY-MM-DDTHH:MM:SSZ"
+                    return Reply.error(.badRequest, "BAD_REQUEST", "\(name) must be \(shape)")
+                }
+                let value = local ? seconds : seconds * Timestamp.microsPerSecond
+                if isFrom {
+                    (fromText, from) = (text, value)
+                } else {
+                    (toText, to) = (text, value)
+                }
+            }
+        }
+
+        let nowMillis = milliseconds(ContinuousClock.now - self.simulator.started)
+        var position = CursorPosition.start
+        if let token = query["cursor"], !token.isEmpty {
+            guard let cursor = Cursor.decode(token, secret: self.simulator.cursorSecret), cursor.resource == resource.rawValue else {
+                return Reply.error(.badRequest, "INVALID_CURSOR", "the cursor is invalid")
+            }
+            if let ttl = faults.cursorTTL {
+                if nowMillis - cursor.issuedMillis > milliseconds(ttl) {
+                    return Reply.error(.badRequest, "INVALID_CURSOR", "the cursor has expired; start the listing again")
+                }
+            }
+            let sortGiven = query["sort"] != nil
+            if (sortGiven && cursor.sort != sort) || (!fromText.isEmpty && cursor.from != fromText) || (!toText.isEmpty && cursor.to != toText) {
+                return Reply.error(.badRequest, "INVALID_CURSOR", "the cursor does not match the sort/from/to of this request")
+            }
+            sort = cursor.sort
+            switch sort {
+            case "+created_at": (field, descending) = (resource == .events ? .start : .created, false)
+            case "-created_at": (field, descending) = (.created, true)
+            case "+updated_at": (field, descending) = (.updated, false)
+            case "-updated_at": (field, descending) = (.updated, true)
+            default: (field, descending) = (.start, false)
+            }
+            let local = resource == .events
+            func value(_ text: String) -> Int64? {
+                guard !text.isEmpty, let s = Timestamp.parseSeconds(Substring(text), suffix: local ? "" : "Z") else { return nil }
+                return local ? s : s * Timestamp.microsPerSecond
+            }
+            (fromText, from, toText, to) = (cursor.from, value(cursor.from), cursor.to, value(cursor.to))
+            position = cursor.position
+        }
+
+        let pageRequest = PageRequest(
+            field: field, descending: descending, filterField: filterField, from: from, to: to, limit: limit,
+            position: position, unstable: faults.unstablePaging
+        )
+        let (items, next): ([[UInt8]], CursorPosition?) = self.simulator.store.withLock { store in
+            let table = store.table(resource)
+            let page = table.page(pageRequest)
+            let items =
+                resource == .experiences
+                ? page.indices.map { store.experienceLocalized[$0][language] }
+                : page.indices.map { table[$0].json }
+            return (items, page.next)
+        }
+        let nextToken = next.map {
+            Cursor(resource: resource.rawValue, sort: sort, from: fromText, to: toText, issuedMillis: nowMillis, position: $0)
+                .encode(secret: self.simulator.cursorSecret)
+        }
+        var response = Reply.json(.ok, Reply.itemsBody(next: nextToken ?? "", items: items))
+        if resource == .experiences {
+            response.headers[.contentLanguage] = self.simulator.configuration.languages[language]
+        }
+        return response
+    }
+}
+
+func milliseconds(_ duration: Duration) -> Int64 {
+    duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+}
+
+/// Response builders.
+enum Reply {
+    static func json(_ status: HTTPResponse.Status, _ bytes: [UInt8]) -> Response {
+        var buffer = ByteBufferAllocator().buffer(capacity: bytes.count)
+        buffer.writeBytes(bytes)
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: buffer))
+    }
+
+    static func error(_ status: HTTPResponse.Status, _ code: String, _ message: String) -> Response {
+        var w = JSONWriter(capacity: 128)
+        w.beginObject()
+        w.key("code")
+        w.string(code)
+        w.key("message")
+        w.string(message)
+        w.endObject()
+        return self.json(status, w.bytes)
+    }
+
+    static func unauthorized(_ message: String) -> Response {
+        var response = self.error(.unauthorized, "UNAUTHORIZED", message)
+        response.headers[.wwwAuthenticate] = "Bearer error=\"invalid_token\""
+        return response
+    }
+
+    static func oauth(_ status: HTTPResponse.Status, _ error: String, _ description: String) -> Response {
+        var w = JSONWriter(capacity: 128)
+        w.beginObject()
+        w.key("error")
+        w.string(error)
+        w.key("error_description")
+        w.string(description)
+        w.endObject()
+        var response = self.json(status, w.bytes)
+        response.headers[.cacheControl] = "no-store"
+        return response
+    }
+
+    /// `{"next":"…","items":[…]}` (or `{"items":[…]}` when `next` is nil) by concatenating stored bytes.
+    static func itemsBody(next: String?, items: [[UInt8]]) -> [UInt8] {
+        var size = 32 + (next?.utf8.count ?? 0)
+        for item in items { size += item.count + 1 }
+        var out: [UInt8] = []
+        out.reserveCapacity(size)
+        if let next {
+            out.append(contentsOf: #"{"next":"#.utf8)
+            JSONWriter.appendEscaped(next, asciiOnly: false, to: &out)
+            out.append(contentsOf: #","items":["#.utf8)
+        } else {
+            out.append(contentsOf: #"{"items":["#.utf8)
+        }
+        for (i, item) in items.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(contentsOf: item)
+        }
+        out.append(contentsOf: "]}".utf8)
+        return out
+    }
+}

@@ -1,0 +1,325 @@
+import Dispatch
+import Synchronization
+
+/// All data the simulator serves. Mutated only under the simulator's lock.
+struct Store: Sendable {
+    let generator: DataGenerator
+    var bookings: Table
+    var orders: Table
+    var orderChildren: [OrderChildren]
+    var events: Table
+    var experiences: Table
+    /// Experience index → bytes per configured language.
+    var experienceLocalized: [[[UInt8]]]
+    var me: [UInt8]
+    /// The last instant handed out by a mutation (micros); starts at the anchor.
+    var clock: Int64
+    var mutationCount = 0
+
+    init(configuration: SimulatorConfiguration) {
+        let generator = DataGenerator(configuration: configuration)
+        self.generator = generator
+        let bookingRecords = parallelMap(count: generator.bookingCount) { generator.makeBooking($0) }
+        let orderPairs = parallelMap(count: generator.orderCount) { generator.makeOrder($0) }
+        let eventRecords = parallelMap(count: generator.eventCount) { generator.makeEvent($0) }
+        let experiencePairs = (0..<generator.experienceCount).map { generator.makeExperience($0) }
+        self.bookings = Table(records: bookingRecords, fields: [.created, .updated])
+        self.orders = Table(records: orderPairs.map(\.0), fields: [.created, .updated])
+        self.orderChildren = orderPairs.map(\.1)
+        self.events = Table(records: eventRecords, fields: [.start])
+        self.experiences = Table(records: experiencePairs.map(\.0), fields: [.created])
+        self.experienceLocalized = experiencePairs.map(\.1)
+        var w = JSONWriter(capacity: 256)
+        w.beginObject()
+        w.key("company_id")
+        w.string(configuration.companyID)
+        w.key("company_name")
+        w.string(configuration.companyName)
+        w.key("user_id")
+        w.string(configuration.userID)
+        w.key("email")
+        w.string(configuration.email)
+        w.endObject()
+        self.me = w.bytes
+        self.clock = generator.anchor
+    }
+
+    func table(_ resource: SimulatorResource) -> Table {
+        switch resource {
+        case .bookings: return self.bookings
+        case .orders: return self.orders
+        case .events: return self.events
+        case .experiences: return self.experiences
+        }
+    }
+
+    private mutating func modifyTable(_ resource: SimulatorResource, _ body: (inout Table) -> Void) {
+        switch resource {
+        case .bookings: body(&self.bookings)
+        case .orders: body(&self.orders)
+        case .events: body(&self.events)
+        case .experiences: body(&self.experiences)
+        }
+    }
+
+    // MARK: mutations
+
+    /// The next instant: 1 s after the previous one, sometimes with a fraction.
+    private mutating func tick(_ r: inout SeededRandom) -> Int64 {
+        var t = self.clock - self.clock % Timestamp.microsPerSecond + Timestamp.microsPerSecond
+        switch r.below(3) {
+        case 0: break
+        case 1: t += Int64(r.between(1, 999)) * 1000
+        default: t += Int64(r.between(1, 999_999))
+        }
+        self.clock = max(t, self.clock + 1)
+        return self.clock
+    }
+
+    mutating func mutate(_ batch: MutationBatch) -> SimulatorMutationSummary {
+        self.mutationCount += 1
+        var r = self.generator.random(.mutation, self.mutationCount)
+        let now = self.tick(&r)
+        var summary = SimulatorMutationSummary(updatedAtMicroseconds: now)
+        for resource in SimulatorResource.allCases where batch.resources.contains(resource) {
+            let count = self.table(resource).count
+            if count > 0 {
+                for _ in 0..<max(0, batch.updates) {
+                    let index = r.below(count)
+                    self.update(resource, index, at: now, &r)
+                    summary.updated[resource, default: []].append(self.table(resource)[index].id)
+                }
+                for _ in 0..<max(0, batch.cancels) where resource != .experiences {
+                    let index = r.below(count)
+                    self.cancel(resource, index, at: now, &r)
+                    summary.cancelled[resource, default: []].append(self.table(resource)[index].id)
+                }
+            }
+            for _ in 0..<max(0, batch.creates) where resource != .experiences {
+                summary.created[resource, default: []].append(self.create(resource, at: now))
+            }
+        }
+        return summary
+    }
+
+    /// Bumps `updated_at` and sometimes changes content (status, note, line items, payment, seats).
+    mutating func update(_ resource: SimulatorResource, _ index: Int, at now: Int64, _ r: inout SeededRandom) {
+        let generator = self.generator
+        switch resource {
+        case .bookings:
+            let changeNote = r.percent(30)
+            let newStatus: UInt8? = r.percent(20) ? [0, 2, 4][r.below(3)] : nil
+            self.bookings.update(index) { record in
+                record.updatedAt = now
+                if changeNote { record.version += 1 }
+                if let newStatus { record.status = newStatus }
+                record.json = generator.renderBooking(index, record)
+            }
+        case .orders:
+            let changeLines = r.percent(25)
+            let progress = r.percent(40)
+            self.orders.update(index) { record in
+                record.updatedAt = now
+                if changeLines { record.version += 1 }
+            }
+            var record = self.orders[index]
+            var children = self.orderChildren[index]
+            if progress, record.status2 == 0 {
+                record.status2 = 1
+                record.status = 1
+            } else if progress, record.status2 == 1 {
+                record.status2 = 4
+            }
+            let rendered = generator.renderOrder(index, record)
+            if progress, record.status2 == 1, children.transactions.isEmpty {
+                generator.addTransaction(&children, order: index, record: record, currency: rendered.currency, amount: rendered.total, failed: false, &r)
+            } else if progress, record.status2 == 4 {
+                generator.addRefund(&children, order: index, record: record, currency: rendered.currency, amount: rendered.total / 3, &r)
+            }
+            children.lineItems = rendered.lineItems
+            self.orderChildren[index] = children
+            let status = record.status
+            let payment = record.status2
+            self.orders.update(index) { record in
+                record.status = status
+                record.status2 = payment
+                record.json = rendered.json
+            }
+        case .events:
+            let capacity = generator.eventCapacity(index)
+            let reserved = Int32(r.between(0, capacity))
+            let flip = r.percent(10)
+            self.events.update(index) { record in
+                record.updatedAt = now
+                record.counter = reserved
+                if flip, record.status <= 1 { record.status = 1 - record.status }
+                record.json = generator.renderEvent(index, record)
+            }
+        case .experiences:
+            var localized: [[UInt8]] = []
+            self.experiences.update(index) { record in
+                record.updatedAt = now
+                localized = generator.languages.indices.map { generator.renderExperience(index, record, language: $0) }
+                record.json = localized[0]
+            }
+            self.experienceLocalized[index] = localized
+        }
+    }
+
+    mutating func cancel(_ resource: SimulatorResource, _ index: Int, at now: Int64, _ r: inout SeededRandom) {
+        let generator = self.generator
+        switch resource {
+        case .bookings:
+            self.bookings.update(index) { record in
+                record.updatedAt = now
+                record.status = Enums.bookingCancelled
+                record.json = generator.renderBooking(index, record)
+            }
+        case .orders:
+            self.orders.update(index) { record in
+                record.updatedAt = now
+                record.status = Enums.orderCancelled
+                if record.status2 == 1 || record.status2 == 2 || record.status2 == 4 { record.status2 = 3 }
+            }
+            let record = self.orders[index]
+            let rendered = generator.renderOrder(index, record)
+            if record.status2 == 3, self.orderChildren[index].refunds.isEmpty {
+                generator.addRefund(&self.orderChildren[index], order: index, record: record, currency: rendered.currency, amount: rendered.total, &r)
+            }
+            self.orders.update(index) { $0.json = rendered.json }
+        case .events:
+            self.events.update(index) { record in
+                record.updatedAt = now
+                record.status = Enums.eventCancelled
+                record.json = generator.renderEvent(index, record)
+            }
+        case .experiences:
+            break
+        }
+    }
+
+    /// Creates one record stamped `now`; returns its id.
+    mutating func create(_ resource: SimulatorResource, at now: Int64) -> String {
+        switch resource {
+        case .bookings:
+            let record = self.generator.makeBooking(self.bookings.count, createdAt: now)
+            self.bookings.append(record)
+            return record.id
+        case .orders:
+            let (record, children) = self.generator.makeOrder(self.orders.count, createdAt: now)
+            self.orders.append(record)
+            self.orderChildren.append(children)
+            return record.id
+        case .events:
+            let record = self.generator.makeEvent(self.events.count, createdAt: now)
+            self.events.append(record)
+            return record.id
+        case .experiences:
+            return ""
+        }
+    }
+
+    /// Bumps `updated_at` of one record to a fresh instant. Returns the new instant, or nil if unknown.
+    mutating func touch(_ resource: SimulatorResource, id: String) -> Int64? {
+        guard let index = self.table(resource).index(of: id) else { return nil }
+        var r = self.generator.random(.mutation, -self.mutationCount - 1)
+        self.mutationCount += 1
+        let now = self.tick(&r)
+        self.update(resource, index, at: now, &r)
+        return now
+    }
+
+    mutating func cancel(_ resource: SimulatorResource, id: String) -> Bool {
+        guard resource != .experiences, let index = self.table(resource).index(of: id) else { return false }
+        var r = self.generator.random(.mutation, -self.mutationCount - 1)
+        self.mutationCount += 1
+        let now = self.tick(&r)
+        self.cancel(resource, index, at: now, &r)
+        return true
+    }
+
+    /// Removes a top-level field from one record (it stays removed through later mutations).
+    mutating func corrupt(_ resource: SimulatorResource, id: String, removingField field: String) -> Bool {
+        guard let index = self.table(resource).index(of: id) else { return false }
+        let generator = self.generator
+        switch resource {
+        case .bookings:
+            self.bookings.update(index) { record in
+                record.omit.append(field)
+                record.json = generator.renderBooking(index, record)
+            }
+        case .orders:
+            self.orders.update(index) { record in
+                record.omit.append(field)
+                record.json = generator.renderOrder(index, record).json
+            }
+        case .events:
+            self.events.update(index) { record in
+                record.omit.append(field)
+                record.json = generator.renderEvent(index, record)
+            }
+        case .experiences:
+            var localized: [[UInt8]] = []
+            self.experiences.update(index) { record in
+                record.omit.append(field)
+                localized = generator.languages.indices.map { generator.renderExperience(index, record, language: $0) }
+                record.json = localized[0]
+            }
+            self.experienceLocalized[index] = localized
+        }
+        return true
+    }
+
+    // MARK: truth
+
+    func truth() -> SimulatorTruth {
+        func items(_ table: Table) -> [String: SimulatorTruth.Item] {
+            var result: [String: SimulatorTruth.Item] = [:]
+            result.reserveCapacity(table.count)
+            for record in table.records {
+                result[record.id] = SimulatorTruth.Item(
+                    id: record.id, createdAtMicroseconds: record.createdAt, updatedAtMicroseconds: record.updatedAt, raw: record.json
+                )
+            }
+            return result
+        }
+        var lineItems: [String: [[UInt8]]] = [:]
+        var refunds: [String: [[UInt8]]] = [:]
+        var transactions: [String: [[UInt8]]] = [:]
+        lineItems.reserveCapacity(self.orders.count)
+        refunds.reserveCapacity(self.orders.count)
+        transactions.reserveCapacity(self.orders.count)
+        for (i, record) in self.orders.records.enumerated() {
+            lineItems[record.id] = self.orderChildren[i].lineItems
+            refunds[record.id] = self.orderChildren[i].refunds
+            transactions[record.id] = self.orderChildren[i].transactions
+        }
+        return SimulatorTruth(
+            bookings: items(self.bookings), orders: items(self.orders), events: items(self.events),
+            experiences: items(self.experiences), orderLineItems: lineItems, orderRefunds: refunds,
+            orderTransactions: transactions, me: self.me
+        )
+    }
+}
+
+/// Maps `0..<count` on all cores, in order. Each element depends only on its index.
+func parallelMap<T: Sendable>(count: Int, _ transform: @Sendable (Int) -> T) -> [T] {
+    guard count > 0 else { return [] }
+    let chunkSize = 2048
+    let chunks = (count + chunkSize - 1) / chunkSize
+    let results = Mutex<[[T]]>(Array(repeating: [], count: chunks))
+    DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+        let start = chunk * chunkSize
+        let end = min(count, start + chunkSize)
+        var part: [T] = []
+        part.reserveCapacity(end - start)
+        for i in start..<end { part.append(transform(i)) }
+        results.withLock { $0[chunk] = part }
+    }
+    return results.withLock { chunksResult in
+        var all: [T] = []
+        all.reserveCapacity(count)
+        for part in chunksResult { all.append(contentsOf: part) }
+        return all
+    }
+}

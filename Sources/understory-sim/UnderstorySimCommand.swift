@@ -1,0 +1,155 @@
+import ArgumentParser
+import Foundation
+import Logging
+import UnderstorySimulator
+
+struct UnderstorySimCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "understory-sim",
+        abstract: "Serve a fake Understory API (OAuth2 token endpoint, OIDC discovery and /v1) with seeded data and faults.",
+        discussion: """
+            One base URL serves both the auth server and the API: point UNDERSTORY_API_URL and UNDERSTORY_AUTH_URL \
+            at it. Data is generated from --seed and the sizes; the same values (and --anchor) give the same data. \
+            Faults apply to /v1 requests only. Stops cleanly on SIGINT/SIGTERM.
+            """
+    )
+
+    @Option(help: "Address to bind.")
+    var host: String = "127.0.0.1"
+
+    @Option(help: "Port to bind (0 = any free port).")
+    var port: Int = 8080
+
+    @Option(help: "Seed for all generated data and for the random faults.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Number of bookings to generate.")
+    var bookings: Int = 5000
+
+    @Option(help: "Number of orders to generate (each with line items, and transactions/refunds by payment status).")
+    var orders: Int = 5000
+
+    @Option(help: "Number of events to generate.")
+    var events: Int = 500
+
+    @Option(help: "Number of experiences to generate.")
+    var experiences: Int = 12
+
+    @Option(help: "Newest generated timestamp, as YYYY-MM-DDTHH:MM:SSZ (default: start of the current UTC day).")
+    var anchor: String?
+
+    @Option(help: "Days of history the generated created_at values span.")
+    var historyDays: Int = 730
+
+    @Option(help: "Days into the future generated events reach (local start time).")
+    var futureDays: Int = 180
+
+    @Option(help: "Latency added to every /v1 response, in milliseconds.")
+    var latencyMs: Int = 0
+
+    @Option(help: "Fraction (0...1) of /v1 requests answered with a random 500/502/503/504.")
+    var errorRate: Double = 0
+
+    @Option(help: "Answer every Nth /v1 request with 429.")
+    var rateLimitEvery: Int?
+
+    @Option(help: "Answer 429 when more than K /v1 requests are in flight.")
+    var maxConcurrent: Int?
+
+    @Option(help: "Send Retry-After: N (seconds) with 429 responses (default: no header, as the docs describe).")
+    var retryAfter: Int?
+
+    @Option(help: "Lifetime of issued access tokens, in seconds (expires_in).")
+    var tokenTtl: Double = 3600
+
+    @Option(help: "Cursors older than this many seconds get 400 INVALID_CURSOR (0 = never expire).")
+    var cursorTtl: Double = 600
+
+    @Flag(help: "Offset cursors into the current sort order: records updated mid-traversal shift the others (skips/repeats).")
+    var unstablePaging = false
+
+    @Option(help: "Mutate data (updates, creates, cancels) before every Nth /v1 request.")
+    var mutateEvery: Int?
+
+    @Flag(help: "Serve /_admin/{mutate,touch,cancel,corrupt,truth,stats,faults,expire-tokens} (no authentication).")
+    var admin = false
+
+    @Option(help: "Client id the token endpoint accepts (all read scopes).")
+    var clientId: String = "sim-client"
+
+    @Option(help: "Client secret for --client-id.")
+    var clientSecret: String = "sim-secret-~Zq7-Xk~9"
+
+    @Option(help: "Log level (trace, debug, info, notice, warning, error, critical).")
+    var logLevel: String = "info"
+
+    func validate() throws {
+        guard (0...65535).contains(self.port) else { throw ValidationError("--port must be 0...65535") }
+        guard self.bookings >= 0, self.orders >= 0, self.events >= 0, self.experiences >= 1 else {
+            throw ValidationError("sizes must not be negative, and there must be at least one experience")
+        }
+        guard (0...1).contains(self.errorRate) else { throw ValidationError("--error-rate must be between 0 and 1") }
+        if let every = self.rateLimitEvery, every < 1 { throw ValidationError("--rate-limit-every must be at least 1") }
+        if let k = self.maxConcurrent, k < 1 { throw ValidationError("--max-concurrent must be at least 1") }
+        if let every = self.mutateEvery, every < 1 { throw ValidationError("--mutate-every must be at least 1") }
+        guard self.tokenTtl > 0 else { throw ValidationError("--token-ttl must be positive") }
+        guard self.cursorTtl >= 0 else { throw ValidationError("--cursor-ttl must not be negative") }
+        guard Logger.Level(rawValue: self.logLevel) != nil else { throw ValidationError("unknown --log-level \(self.logLevel)") }
+        if let anchor = self.anchor, Self.parseAnchor(anchor) == nil {
+            throw ValidationError("--anchor must look like 2026-01-01T00:00:00Z")
+        }
+        guard !self.clientId.isEmpty, !self.clientSecret.isEmpty else { throw ValidationError("--client-id and --client-secret must not be empty") }
+    }
+}
+
+extension UnderstorySimCommand {
+    static func parseAnchor(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.date(from: text)
+    }
+
+    func makeConfiguration() -> SimulatorConfiguration {
+        var config = SimulatorConfiguration(seed: self.seed, bookings: self.bookings, orders: self.orders, events: self.events, experiences: self.experiences)
+        if let anchor = self.anchor.flatMap(Self.parseAnchor) { config.anchor = anchor }
+        config.historyDays = self.historyDays
+        config.futureDays = self.futureDays
+        config.adminEnabled = self.admin
+        config.clients = [SimulatorClient(id: self.clientId, secret: self.clientSecret)]
+        config.faults.latency = .milliseconds(self.latencyMs)
+        config.faults.errorRate = self.errorRate
+        config.faults.rateLimitEveryN = self.rateLimitEvery
+        config.faults.maxConcurrentRequests = self.maxConcurrent
+        config.faults.retryAfterSeconds = self.retryAfter
+        config.faults.tokenTTL = .milliseconds(Int64(self.tokenTtl * 1000))
+        config.faults.cursorTTL = self.cursorTtl == 0 ? nil : .milliseconds(Int64(self.cursorTtl * 1000))
+        config.faults.unstablePaging = self.unstablePaging
+        config.faults.mutateEveryNRequests = self.mutateEvery
+        return config
+    }
+
+    func run() async throws {
+        var logger = Logger(label: "understory-sim")
+        logger.logLevel = Logger.Level(rawValue: self.logLevel) ?? .info
+        let configuration = self.makeConfiguration()
+        let simulator = Simulator(configuration: configuration, logger: logger)
+        let generation = simulator.generationTime
+        let sizes = "\(configuration.bookings) bookings, \(configuration.orders) orders, \(configuration.events) events, \(configuration.experiences) experiences"
+        let admin = self.admin
+        try await simulator.serve(host: self.host, port: self.port) { baseURL in
+            let lines = [
+                "understory-sim listening on \(baseURL)",
+                "  data:           \(sizes) (seed \(configuration.seed), generated in \(generation))",
+                "  UNDERSTORY_API_URL=\(baseURL)",
+                "  UNDERSTORY_AUTH_URL=\(baseURL)",
+                "  UNDERSTORY_CLIENT_ID=\(configuration.clients[0].id)",
+                "  UNDERSTORY_CLIENT_SECRET=\(configuration.clients[0].secret)",
+                "  audience:       \(configuration.audience)",
+                admin ? "  admin:          \(baseURL)/_admin/{mutate,touch,cancel,corrupt,truth,stats,faults,expire-tokens}" : "  admin:          off (--admin)",
+                "Stop with Ctrl-C (SIGINT) or SIGTERM.",
+            ]
+            print(lines.joined(separator: "\n"))
+            fflush(stdout)
+        }
+    }
+}

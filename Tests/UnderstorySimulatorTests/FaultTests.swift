@@ -1,0 +1,103 @@
+import Foundation
+import Testing
+import UnderstorySimulator
+
+@Suite("faults")
+struct FaultTests {
+    @Test("every Nth request is 429; Retry-After only when configured")
+    func rateLimitEveryN() async throws {
+        var config = smallConfiguration()
+        config.faults.rateLimitEveryN = 3
+        try await withSimulator(config) { sim in
+            try await SimClient.with(sim) { http in
+                let token = try await http.token()
+                var statuses: [Int] = []
+                var retryAfter: [String?] = []
+                for _ in 0..<6 {
+                    let response = try await http.get("/v1/bookings?limit=1", token: token)
+                    statuses.append(response.status)
+                    retryAfter.append(response.header("Retry-After"))
+                    if response.status == 429 { #expect(response.code == "TOO_MANY_REQUESTS") }
+                }
+                #expect(statuses == [200, 200, 429, 200, 200, 429])
+                #expect(retryAfter.allSatisfy { $0 == nil })
+
+                sim.updateFaults { $0.retryAfterSeconds = 2 }
+                var limited: HTTPResult?
+                for _ in 0..<3 {
+                    let response = try await http.get("/v1/bookings?limit=1", token: token)
+                    if response.status == 429 { limited = response }
+                }
+                #expect(limited?.header("Retry-After") == "2")
+                #expect(sim.requestCount(pathPrefix: "/v1/bookings", status: 429) == 3)
+                #expect(sim.requestCount(pathPrefix: "/v1/bookings", status: 200) == 6)
+                // The token endpoint is never rate limited.
+                #expect(sim.requestCount(pathPrefix: "/oauth2/token", status: 200) == 1)
+            }
+        }
+    }
+
+    @Test("requests above K in flight are 429")
+    func rateLimitConcurrency() async throws {
+        var config = smallConfiguration()
+        config.faults.maxConcurrentRequests = 1
+        config.faults.latency = .milliseconds(300)
+        config.faults.retryAfterSeconds = 1
+        try await withSimulator(config) { sim in
+            let token = try await SimClient.with(sim) { try await $0.token() }
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<3 {
+                    group.addTask {
+                        try await SimClient.with(sim) { try await $0.get("/v1/bookings?limit=1", token: token).status }
+                    }
+                }
+                var all: [Int] = []
+                for try await status in group { all.append(status) }
+                return all
+            }
+            #expect(statuses.contains(429))
+            #expect(statuses.contains(200))
+            #expect(sim.requestsInFlight == 0)
+        }
+    }
+
+    @Test("the error rate answers that share of requests with 5xx INTERNAL_SERVER_ERROR")
+    func serverErrors() async throws {
+        var config = smallConfiguration()
+        config.faults.errorRate = 1
+        try await withSimulator(config) { sim in
+            try await SimClient.with(sim) { http in
+                let token = try await http.token()
+                for _ in 0..<5 {
+                    let response = try await http.get("/v1/orders?limit=1", token: token)
+                    #expect([500, 502, 503, 504].contains(response.status))
+                    #expect(response.code == "INTERNAL_SERVER_ERROR")
+                }
+                sim.updateFaults { $0.errorRate = 0.5 }
+                var failures = 0
+                for _ in 0..<60 where try await http.get("/v1/orders?limit=1", token: token).status >= 500 {
+                    failures += 1
+                }
+                #expect(failures > 10 && failures < 50)
+                sim.setFaults(.none)
+                #expect(try await http.get("/v1/orders?limit=1", token: token).status == 200)
+            }
+        }
+    }
+
+    @Test("latency delays every /v1 response")
+    func latency() async throws {
+        var config = smallConfiguration()
+        config.faults.latency = .milliseconds(150)
+        try await withSimulator(config) { sim in
+            try await SimClient.with(sim) { http in
+                let token = try await http.token()
+                let clock = ContinuousClock()
+                let elapsed = try await clock.measure {
+                    _ = try await http.get("/v1/events?limit=1", token: token)
+                }
+                #expect(elapsed >= .milliseconds(150))
+            }
+        }
+    }
+}
