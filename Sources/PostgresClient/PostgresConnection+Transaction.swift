@@ -1,6 +1,7 @@
 extension PostgresConnection {
     /// Runs `body` inside `BEGIN … COMMIT`. Any error thrown by `body` (or a failed statement whose
     /// error `body` swallowed) rolls the whole transaction back, and the error is rethrown.
+    @discardableResult
     public func withTransaction<T>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
         try await execute("BEGIN")
         let value: T

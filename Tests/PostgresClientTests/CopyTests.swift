@@ -6,7 +6,7 @@ import Testing
 struct CopyTests {
     @Test("100 000 rows with hostile strings round-trip byte-exactly")
     func hostileRoundTrip() async throws {
-        try await TestDatabase.withSchema { connection, _ in
+        try await TestDatabase.withSchema { connection, _ throws in
             try await connection.execute("CREATE TABLE c (id bigint PRIMARY KEY, v text, j jsonb)")
             func value(_ id: Int) -> String? {
                 if id % 97 == 0 { return nil }
@@ -37,7 +37,7 @@ struct CopyTests {
 
     @Test("a COPY that fails mid-stream leaves the table unchanged and reports the server's error")
     func failureLeavesTableUnchanged() async throws {
-        try await TestDatabase.withSchema { connection, _ in
+        try await TestDatabase.withSchema { connection, _ throws in
             try await connection.execute("CREATE TABLE c (id int PRIMARY KEY, v text)")
             try await connection.execute("INSERT INTO c VALUES (0, 'kept')")
             let error = await #expect(throws: PostgresError.self) {
@@ -59,7 +59,7 @@ struct CopyTests {
     @Test("an error thrown while producing rows aborts the COPY and loads nothing")
     func producerErrorAborts() async throws {
         struct Stop: Error {}
-        try await TestDatabase.withSchema { connection, _ in
+        try await TestDatabase.withSchema { connection, _ throws in
             try await connection.execute("CREATE TABLE c (id int)")
             await #expect(throws: Stop.self) {
                 try await connection.copyIn("COPY c FROM STDIN", chunkSize: 16) { writer in
@@ -74,7 +74,7 @@ struct CopyTests {
     @Test("a prepared CopyBuffer loads in one call, and a COPY inside a rolled-back transaction vanishes")
     func bufferAndTransaction() async throws {
         struct Stop: Error {}
-        try await TestDatabase.withSchema { connection, _ in
+        try await TestDatabase.withSchema { connection, _ throws in
             try await connection.execute("CREATE TABLE c (id int, v text)")
             var buffer = CopyBuffer()
             buffer.appendRow(["1", "a\tb"])

@@ -6,7 +6,7 @@ import Testing
 struct ParameterTests {
     @Test("NULL, empty and hostile strings round-trip through parameters unchanged")
     func stringsRoundTrip() async throws {
-        try await TestDatabase.withSchema { connection, _ in
+        try await TestDatabase.withSchema { connection, _ throws in
             for value in hostileStrings {
                 let row = try await connection.execute("SELECT $1::text AS v, length($1::text) AS n", [value]).rows[0]
                 #expect(try row["v"].decode(String.self) == value)
@@ -20,7 +20,7 @@ struct ParameterTests {
 
     @Test("Int64 extremes, doubles and booleans round-trip")
     func numbersRoundTrip() async throws {
-        try await TestDatabase.withSchema { connection, _ in
+        try await TestDatabase.withSchema { connection, _ throws in
             for value in [Int64.min, -1, 0, 1, Int64(Int32.max) + 1, Int64.max] {
                 let row = try await connection.execute("SELECT $1::bigint AS v", [value]).rows[0]
                 #expect(try row["v"].decode(Int64.self) == value)
@@ -39,7 +39,7 @@ struct ParameterTests {
 
     @Test("numeric keeps every digit, as text and as Decimal")
     func numericExact() async throws {
-        try await TestDatabase.withSchema { connection, _ in
+        try await TestDatabase.withSchema { connection, _ throws in
             let long = "-123456789012345678901234567890123456789012345678901234567890.000000000000000000000000000001"
             let row = try await connection.execute("SELECT $1::numeric AS v", [long]).rows[0]
             #expect(try row["v"].decode(String.self) == long)
@@ -53,7 +53,7 @@ struct ParameterTests {
 
     @Test("timestamptz with fractional seconds and offsets reads back as the same instant")
     func timestamps() async throws {
-        try await TestDatabase.withSchema { connection, _ in
+        try await TestDatabase.withSchema { connection, _ throws in
             let cases: [(String, String)] = [
                 ("2024-02-29T23:59:59.123456+05:30", "2024-02-29 18:29:59.123456+00"),
                 ("2019-08-24T14:15:22Z", "2019-08-24 14:15:22+00"),
@@ -75,7 +75,7 @@ struct ParameterTests {
 
     @Test("bytea and JSON values round-trip")
     func byteaAndJSON() async throws {
-        try await TestDatabase.withSchema { connection, _ in
+        try await TestDatabase.withSchema { connection, _ throws in
             let bytes = PostgresBytes(Array(0...255))
             let row = try await connection.execute("SELECT $1::bytea AS v", [bytes]).rows[0]
             #expect(try row["v"].decode(PostgresBytes.self) == bytes)
@@ -88,7 +88,7 @@ struct ParameterTests {
 
     @Test("command tags and affected row counts are reported")
     func commandTags() async throws {
-        try await TestDatabase.withSchema { connection, _ in
+        try await TestDatabase.withSchema { connection, _ throws in
             try await connection.execute("CREATE TABLE t (id int PRIMARY KEY, v text)")
             let insert = try await connection.execute("INSERT INTO t SELECT g, 'x' FROM generate_series(1, 5) g")
             #expect(insert.commandTag == "INSERT 0 5")
@@ -103,7 +103,7 @@ struct ParameterTests {
 
     @Test("a missing column or a NULL read as non-optional is a clear decoding error")
     func decodingErrors() async throws {
-        try await TestDatabase.withSchema { connection, _ in
+        try await TestDatabase.withSchema { connection, _ throws in
             let row = try await connection.execute("SELECT NULL::int AS n, 'abc' AS s").rows[0]
             #expect(throws: PostgresError.self) { try row["n"].decode(Int.self) }
             #expect(throws: PostgresError.self) { try row["s"].decode(Int.self) }
