@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import UnderstorySimulator
 
+@main
 struct UnderstorySimCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "understory-sim",
@@ -148,8 +149,8 @@ extension UnderstorySimCommand {
                 admin ? "  admin:          \(baseURL)/_admin/{mutate,touch,cancel,corrupt,truth,stats,faults,expire-tokens}" : "  admin:          off (--admin)",
                 "Stop with Ctrl-C (SIGINT) or SIGTERM.",
             ]
-            print(lines.joined(separator: "\n"))
-            fflush(stdout)
+            // Unbuffered, so a script reading a pipe sees the base URL at once.
+            FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
         }
     }
 }
