@@ -1,0 +1,108 @@
+import PostgresClient
+
+/// Loads batches of staged rows on one connection: COPY into a session-local staging table, then
+/// one set-based upsert into the target. Always called inside a transaction that the caller owns,
+/// so the data and the sync position commit together.
+struct BatchLoader {
+    let connection: PostgresConnection
+    let runID: Int64
+
+    /// Result of upserting one batch.
+    struct Outcome {
+        var inserted = 0
+        var updated = 0
+        /// Keys (ids) that were inserted or updated.
+        var changedIDs: [String] = []
+    }
+
+    /// Creates the staging tables this loader needs (once per session; cheap afterwards).
+    func prepare(_ specs: [TableSpec]) async throws {
+        for spec in specs { try await connection.execute(spec.createStagingSQL) }
+    }
+
+    /// COPYs `rows` into `spec`'s staging table.
+    func stage(_ spec: TableSpec, _ rows: CopyBuffer) async throws {
+        guard rows.rowCount > 0 else { return }
+        try await connection.copyIn(spec.copySQL, buffer: rows)
+    }
+
+    /// Upserts what is staged for `spec` into its table.
+    func upsertStaged(_ spec: TableSpec) async throws -> Outcome {
+        let result = try await connection.execute(spec.upsertSQL, [runID])
+        var outcome = Outcome()
+        outcome.changedIDs.reserveCapacity(result.rows.count)
+        for row in result.rows {
+            if try row["inserted"].decode(Bool.self) { outcome.inserted += 1 } else { outcome.updated += 1 }
+            outcome.changedIDs.append(try row["id"].decode(String.self))
+        }
+        return outcome
+    }
+
+    /// Ids of staged parent rows that are new or differ from the stored version (and are not older).
+    func stagedChanges(_ spec: TableSpec) async throws -> [String] {
+        let sql = """
+            SELECT s.id FROM (SELECT DISTINCT ON (company_id, id) * FROM \(spec.stagingName) ORDER BY company_id, id, updated_at DESC) AS s
+            LEFT JOIN \(spec.qualifiedName) AS t ON t.company_id = s.company_id AND t.id = s.id
+            WHERE t.id IS NULL OR (t.updated_at <= s.updated_at AND t.raw IS DISTINCT FROM s.raw)
+            """
+        return try await connection.execute(sql).rows.map { try $0["id"].decode(String.self) }
+    }
+
+    /// Replaces all child rows of the given parents with what is staged for `spec`.
+    func replaceChildren(_ spec: TableSpec, parentColumn: String, companyID: String, parentIDs: [String]) async throws -> Int {
+        guard !parentIDs.isEmpty else { return 0 }
+        try await connection.execute(
+            "DELETE FROM \(spec.qualifiedName) WHERE company_id = $1 AND \(parentColumn) = ANY($2::text[])",
+            [companyID, PostgresTextArray(parentIDs)]
+        )
+        return try await connection.execute(spec.insertChildrenSQL, [runID]).affectedRows
+    }
+
+    /// Rebuilds `event_sessions` of the given events from their stored `raw` JSON.
+    func replaceEventSessions(companyID: String, eventIDs: [String]) async throws -> Int {
+        guard !eventIDs.isEmpty else { return 0 }
+        try await connection.execute(
+            "DELETE FROM understory.event_sessions WHERE company_id = $1 AND event_id = ANY($2::text[])",
+            [companyID, PostgresTextArray(eventIDs)]
+        )
+        let sql = """
+            INSERT INTO understory.event_sessions
+                (company_id, event_id, id, position, start_local, end_local, timezone, starts_at, ends_at, location_id, languages, raw, _synced_at, _run_id)
+            SELECT e.company_id, e.id, coalesce(x.s ->> 'id', e.id || '#' || x.n), x.n,
+                   (x.s ->> 'start_time')::timestamp, (x.s ->> 'end_time')::timestamp, x.s ->> 'timezone',
+                   understory.local_to_instant((x.s ->> 'start_time')::timestamp, x.s ->> 'timezone'),
+                   understory.local_to_instant((x.s ->> 'end_time')::timestamp, x.s ->> 'timezone'),
+                   x.s ->> 'location_id',
+                   CASE WHEN jsonb_typeof(x.s -> 'languages') = 'array'
+                        THEN ARRAY(SELECT jsonb_array_elements_text(x.s -> 'languages')) END,
+                   x.s, now(), $3::bigint
+            FROM understory.events AS e
+            CROSS JOIN LATERAL jsonb_array_elements(
+                CASE WHEN jsonb_typeof(e.raw -> 'sessions') = 'array' THEN e.raw -> 'sessions' ELSE '[]'::jsonb END
+            ) WITH ORDINALITY AS x(s, n)
+            WHERE e.company_id = $1 AND e.id = ANY($2::text[])
+            ON CONFLICT (company_id, event_id, id) DO NOTHING
+            """
+        return try await connection.execute(sql, [companyID, PostgresTextArray(eventIDs), runID]).affectedRows
+    }
+}
+
+/// A `text[]` parameter, quoted element by element (values stay parameters, never SQL text).
+struct PostgresTextArray: PostgresEncodable {
+    var elements: [String]
+    init(_ elements: [String]) { self.elements = elements }
+
+    var postgresText: String {
+        var text = "{"
+        for (index, element) in elements.enumerated() {
+            if index > 0 { text += "," }
+            text += "\""
+            for character in element.unicodeScalars {
+                if character == "\"" || character == "\\" { text += "\\" }
+                text.unicodeScalars.append(character)
+            }
+            text += "\""
+        }
+        return text + "}"
+    }
+}

@@ -1,0 +1,32 @@
+/// What a run did to one resource.
+public struct ResourceCounts: Sendable, Codable, Hashable {
+    public var inserted = 0
+    public var updated = 0
+    public var unchanged = 0
+    public var deleted = 0
+    public var pages = 0
+    public var requests = 0
+    public var retries = 0
+    public var rateLimited = 0
+    public var restarts = 0
+    public var childRows = 0
+
+    public init() {}
+
+    public var records: Int { inserted + updated + unchanged }
+
+    public static func + (lhs: Self, rhs: Self) -> Self {
+        var sum = lhs
+        sum.inserted += rhs.inserted
+        sum.updated += rhs.updated
+        sum.unchanged += rhs.unchanged
+        sum.deleted += rhs.deleted
+        sum.pages += rhs.pages
+        sum.requests += rhs.requests
+        sum.retries += rhs.retries
+        sum.rateLimited += rhs.rateLimited
+        sum.restarts += rhs.restarts
+        sum.childRows += rhs.childRows
+        return sum
+    }
+}

@@ -1,0 +1,124 @@
+/// How one table is loaded: the columns a staging table carries and how they reach the target.
+struct TableSpec: Sendable {
+    /// Table name inside the `understory` schema.
+    var name: String
+    /// Columns copied into staging, in COPY order (never generated or bookkeeping columns).
+    var columns: [String]
+    /// Primary-key columns.
+    var key: [String]
+    /// For columns computed while inserting (e.g. an instant from a local time and a zone): column → SQL over staging columns `s.*`.
+    var computed: [(column: String, expression: String)] = []
+    /// Whether the table has `_deleted_at` (cleared when a row is written again).
+    var hasDeletedAt = false
+
+    var qualifiedName: String { "understory.\(name)" }
+    var stagingName: String { "pg_temp._stage_\(name)" }
+
+    /// Creates the session's staging table once; its rows vanish at every commit or rollback.
+    var createStagingSQL: String {
+        "CREATE TEMP TABLE IF NOT EXISTS _stage_\(name) ON COMMIT DELETE ROWS AS SELECT \(columns.joined(separator: ", ")) FROM \(qualifiedName) WITH NO DATA"
+    }
+
+    var copySQL: String { "COPY \(stagingName) (\(columns.joined(separator: ", "))) FROM STDIN" }
+
+    /// Upserts staged rows: one row per key (the newest `updated_at` wins within a batch), never
+    /// letting an older version overwrite a newer one, never rewriting an unchanged row.
+    /// `$1` is the run id. Returns one row per inserted or updated key: `id`, `inserted`.
+    var upsertSQL: String {
+        let targetColumns = columns + computed.map(\.column) + ["_synced_at", "_run_id"]
+        let selectList = columns.map { "s.\($0)" } + computed.map(\.expression) + ["now()", "$1::bigint"]
+        let updates = (columns + computed.map(\.column) + ["_synced_at", "_run_id"])
+            .filter { !key.contains($0) }
+            .map { "\($0) = excluded.\($0)" } + (hasDeletedAt ? ["_deleted_at = NULL"] : [])
+        let keyList = key.joined(separator: ", ")
+        return """
+            INSERT INTO \(qualifiedName) AS t (\(targetColumns.joined(separator: ", ")))
+            SELECT \(selectList.joined(separator: ", "))
+            FROM (SELECT DISTINCT ON (\(keyList)) * FROM \(stagingName) ORDER BY \(keyList), updated_at DESC) AS s
+            ON CONFLICT (\(keyList)) DO UPDATE SET \(updates.joined(separator: ", "))
+            WHERE t.updated_at <= excluded.updated_at AND (t.raw IS DISTINCT FROM excluded.raw\(hasDeletedAt ? " OR t._deleted_at IS NOT NULL" : ""))
+            RETURNING t.id, (xmax = 0) AS inserted
+            """
+    }
+
+    /// Inserts staged child rows as they are (the caller first deleted the parents' old children). `$1` is the run id.
+    var insertChildrenSQL: String {
+        let targetColumns = columns + computed.map(\.column) + ["_synced_at", "_run_id"]
+        let selectList = columns.map { "s.\($0)" } + computed.map(\.expression) + ["now()", "$1::bigint"]
+        return """
+            INSERT INTO \(qualifiedName) (\(targetColumns.joined(separator: ", ")))
+            SELECT \(selectList.joined(separator: ", ")) FROM \(stagingName) AS s
+            ON CONFLICT (\(key.joined(separator: ", "))) DO NOTHING
+            """
+    }
+}
+
+extension TableSpec {
+    static let orders = TableSpec(
+        name: "orders",
+        columns: [
+            "company_id", "id", "number", "status", "payment_status", "customer_type", "customer_name",
+            "customer_company_name", "customer_email", "customer_phone", "customer_country", "origin_type", "origin_id",
+            "currency", "total_amount", "total_amount_minor", "discount_amount", "vat_amount", "created_at", "updated_at", "raw",
+        ],
+        key: ["company_id", "id"], hasDeletedAt: true
+    )
+
+    static let bookings = TableSpec(
+        name: "bookings",
+        columns: [
+            "company_id", "id", "status", "event_id", "experience_id", "customer_type", "customer_name",
+            "customer_company_name", "customer_email", "customer_phone", "customer_country", "source", "locale",
+            "created_at", "updated_at", "raw",
+        ],
+        key: ["company_id", "id"], hasDeletedAt: true
+    )
+
+    /// `starts_at`/`ends_at` are computed from local wall-clock times and the IANA zone; an unknown zone gives NULL, not an error.
+    static let events = TableSpec(
+        name: "events",
+        columns: [
+            "company_id", "id", "state", "visibility", "experience_id", "capacity_total", "capacity_reserved",
+            "start_local", "timezone", "session_count", "created_at", "updated_at", "raw",
+        ],
+        key: ["company_id", "id"],
+        computed: [
+            ("starts_at", "understory.local_to_instant(s.start_local, s.timezone)"),
+            ("ends_at", "understory.local_to_instant((s.raw -> 'sessions' -> -1 ->> 'end_time')::timestamp, coalesce(s.raw -> 'sessions' -> -1 ->> 'timezone', s.timezone))"),
+        ],
+        hasDeletedAt: true
+    )
+
+    static let experiences = TableSpec(
+        name: "experiences",
+        columns: ["company_id", "id", "type", "state", "name", "created_at", "updated_at", "raw"],
+        key: ["company_id", "id"], hasDeletedAt: true
+    )
+
+    static let orderLineItems = TableSpec(
+        name: "order_line_items",
+        columns: [
+            "company_id", "order_id", "line_number", "product_type", "product_id", "experience_id", "quantity", "currency",
+            "unit_price", "unit_price_minor", "unit_vat_amount", "raw",
+        ],
+        key: ["company_id", "order_id", "line_number"]
+    )
+
+    static let orderRefunds = TableSpec(
+        name: "order_refunds",
+        columns: [
+            "company_id", "order_id", "id", "status", "transaction_id", "currency", "amount", "amount_minor", "created_at",
+            "updated_at", "raw",
+        ],
+        key: ["company_id", "order_id", "id"]
+    )
+
+    static let orderTransactions = TableSpec(
+        name: "order_transactions",
+        columns: [
+            "company_id", "order_id", "id", "status", "provider", "currency", "amount", "amount_minor", "details_type",
+            "gift_card_id", "created_at", "updated_at", "raw",
+        ],
+        key: ["company_id", "order_id", "id"]
+    )
+}

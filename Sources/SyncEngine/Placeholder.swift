@@ -1,2 +1,0 @@
-import Foundation
-public func _migrationsURL() -> URL? { Bundle.module.url(forResource: "Migrations", withExtension: nil) }

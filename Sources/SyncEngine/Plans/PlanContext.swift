@@ -1,0 +1,36 @@
+import Logging
+import PostgresClient
+import UnderstoryAPI
+
+/// Everything one resource's sync needs: the API, its own database connection, the account and the run.
+struct PlanContext: Sendable {
+    let client: UnderstoryClient
+    let connection: PostgresConnection
+    let companyID: String
+    let runID: Int64
+    let options: SyncOptions
+    let logger: Logger
+    let progress: ProgressReporter?
+
+    var loader: BatchLoader { BatchLoader(connection: connection, runID: runID) }
+    var watermarks: WatermarkStore { WatermarkStore(connection: connection) }
+
+    /// Runs one batch in a transaction; a dry run rolls it back instead of committing.
+    func inBatchTransaction<T>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        guard options.dryRun else { return try await connection.withTransaction(body) }
+        try await connection.execute("BEGIN")
+        do {
+            let value = try await body(connection)
+            try await connection.execute("ROLLBACK")
+            return value
+        } catch {
+            _ = try? await connection.execute("ROLLBACK")
+            throw error
+        }
+    }
+}
+
+/// Receives progress as batches commit (for the CLI's live progress line).
+public protocol ProgressReporter: Sendable {
+    func batchCommitted(resource: Resource, records: Int, pages: Int)
+}

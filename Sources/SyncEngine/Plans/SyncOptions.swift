@@ -1,0 +1,28 @@
+/// How a `sync` run behaves. Defaults are the documented ones.
+public struct SyncOptions: Sendable {
+    /// Resources to sync; empty means all.
+    public var resources: [Resource] = Resource.allCases
+    /// Walk everything instead of stopping at the watermark (and refetch every order's children).
+    public var full = false
+    /// Fetch and stage, then roll back: report what would change, move nothing.
+    public var dryRun = false
+    /// How far behind the watermark an incremental run still reads (bookings, orders).
+    public var lookback: Duration = .seconds(600)
+    /// Event window: days before and after today (by local start time).
+    public var eventsPastDays = 30
+    public var eventsFutureDays = 365
+    /// Page size requested from the API (bookings/orders cap at 100).
+    public var pageSize = 100
+    /// Rows per load transaction (several pages are batched into one COPY + upsert).
+    public var batchRows = 1000
+    /// Pages fetched ahead of the loader.
+    public var prefetchPages = 8
+    /// Concurrent requests for order line items, refunds and transactions.
+    public var childConcurrency = 8
+    /// Times a traversal restarts after the API rejects its cursor.
+    public var maxRestarts = 3
+    /// `Accept-Language` for experience names.
+    public var acceptLanguage: String?
+
+    public init() {}
+}

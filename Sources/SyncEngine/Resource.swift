@@ -1,0 +1,12 @@
+/// A kind of record that understory-sync keeps in step, and its table.
+public enum Resource: String, CaseIterable, Sendable, Hashable, Codable, CustomStringConvertible {
+    case orders
+    case bookings
+    case events
+    case experiences
+
+    public var description: String { rawValue }
+
+    /// The advisory-lock name that keeps two runs off the same account's resource.
+    func lockName(companyID: String) -> String { "understory-sync:\(companyID):\(rawValue)" }
+}

@@ -1,0 +1,186 @@
+import Foundation
+import Logging
+import PostgresClient
+import UnderstoryAPI
+
+/// Runs `sync` and `backfill`: joins the API client and PostgreSQL.
+///
+/// Each resource gets its own connection and its own advisory lock (taken up front, so a second
+/// run on the same resource fails at once, naming it), and resources sync concurrently. One row
+/// in `sync_runs` records the run.
+public struct SyncRunner: Sendable {
+    public let database: PostgresConfiguration
+    public let client: UnderstoryClient
+    public let logger: Logger
+    public var progress: (any ProgressReporter)?
+
+    public init(database: PostgresConfiguration, client: UnderstoryClient, logger: Logger, progress: (any ProgressReporter)? = nil) {
+        self.database = database
+        self.client = client
+        self.logger = logger
+        self.progress = progress
+    }
+
+    /// The outcome of a run.
+    public struct Summary: Sendable {
+        public var runID: Int64?
+        public var companyID: String
+        public var counts: [Resource: ResourceCounts]
+        public var failures: [Resource: String]
+        public var abandonedRuns: [Int64]
+        public var http: RequestStatistics
+        public var duration: Duration
+        public var dryRun: Bool
+        /// The first failure, to decide the exit status.
+        public var firstError: (any Error)?
+        public var succeeded: Bool { failures.isEmpty }
+    }
+
+    /// Incremental (or `--full`) sync of the chosen resources.
+    public func sync(_ options: SyncOptions, arguments: [String: String] = [:]) async throws -> Summary {
+        let resources = options.resources.isEmpty ? Resource.allCases : Array(Set(options.resources)).sorted { $0.rawValue < $1.rawValue }
+        return try await withRun(command: "sync", arguments: arguments, resources: resources, options: options) { resource, context in
+            switch resource {
+            case .bookings: return try await UpdatedAtPlan.bookings(context)
+            case .orders: return try await UpdatedAtPlan.orders(context)
+            case .events: return try await EventWindowPlan.events(context)
+            case .experiences: return try await ExperiencesPlan.experiences(context)
+            }
+        }
+    }
+
+    /// Opens the run: schema check, account, abandoned runs, run row, locks; then runs `work` for
+    /// each resource concurrently and closes the run row with the counts.
+    func withRun(
+        command: String, arguments: [String: String], resources: [Resource], options: SyncOptions,
+        _ work: @escaping @Sendable (Resource, PlanContext) async throws -> ResourceCounts
+    ) async throws -> Summary {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let httpBefore = client.statistics
+        let dryRun = options.dryRun
+        return try await PostgresConnection.withConnection(database, logger: logger) { control in
+            try await Schema.requireCurrent(on: control)
+            let me = try await client.me(logger: logger)
+            guard let companyID = me.model.companyID, !companyID.isEmpty else {
+                throw UnderstoryAPIError(code: .invalidResponse, path: "/v1/me", resource: "me", field: "company_id", detail: "/v1/me did not name a company_id")
+            }
+            var logger = self.logger
+            logger[metadataKey: "company_id"] = "\(companyID)"
+            let runLog = RunLog(connection: control)
+            let abandoned = try await runLog.markAbandonedRuns()
+            if !abandoned.isEmpty {
+                logger.warning("earlier runs ended without finishing; marked abandoned", metadata: ["runs": "\(abandoned)"])
+            }
+
+            // Take every resource's lock before doing any work.
+            let connections = try await lockResources(resources, companyID: companyID)
+            do {
+                let summary = try await runLocked(
+                    command: command, arguments: arguments, connections: connections, companyID: companyID,
+                    options: options, control: control, abandoned: abandoned, logger: logger, work
+                )
+                for (_, connection) in connections { await connection.close() }
+                return Summary(
+                    runID: summary.runID, companyID: companyID, counts: summary.counts, failures: summary.failures,
+                    abandonedRuns: abandoned, http: client.statistics - httpBefore, duration: clock.now - started,
+                    dryRun: dryRun, firstError: summary.firstError
+                )
+            } catch {
+                for (_, connection) in connections { await connection.close() }
+                throw error
+            }
+        }
+    }
+
+    private func runLocked(
+        command: String, arguments: [String: String], connections: [(Resource, PostgresConnection)], companyID: String,
+        options: SyncOptions, control: PostgresConnection, abandoned: [Int64], logger: Logger,
+        _ work: @escaping @Sendable (Resource, PlanContext) async throws -> ResourceCounts
+    ) async throws -> Summary {
+            let dryRun = options.dryRun
+            let runLog = RunLog(connection: control)
+            let httpBefore = client.statistics
+            var logger = logger
+            let resources = connections.map(\.0)
+            let runID: Int64 = dryRun ? 0 : try await runLog.start(command: command, arguments: arguments, companyID: companyID)
+            logger[metadataKey: "run_id"] = "\(runID)"
+            logger.info("run started", metadata: ["resources": "\(resources.map(\.rawValue).joined(separator: ","))"])
+
+            var counts = [Resource: ResourceCounts]()
+            var failures = [Resource: String]()
+            var firstError: (any Error)?
+            await withTaskGroup(of: (Resource, Result<ResourceCounts, any Error>).self) { group in
+                for (resource, connection) in connections {
+                    var resourceLogger = logger
+                    resourceLogger[metadataKey: "resource"] = "\(resource)"
+                    let context = PlanContext(
+                        client: client, connection: connection, companyID: companyID, runID: runID,
+                        options: options, logger: resourceLogger, progress: progress
+                    )
+                    group.addTask {
+                        do {
+                            return (resource, .success(try await work(resource, context)))
+                        } catch {
+                            return (resource, .failure(error))
+                        }
+                    }
+                }
+                for await (resource, result) in group {
+                    switch result {
+                    case .success(let resourceCounts):
+                        counts[resource] = resourceCounts
+                        logger.info("resource done", metadata: ["resource": "\(resource)", "inserted": "\(resourceCounts.inserted)", "updated": "\(resourceCounts.updated)", "unchanged": "\(resourceCounts.unchanged)"])
+                    case .failure(let error):
+                        failures[resource] = String(describing: error)
+                        if firstError == nil { firstError = error }
+                        logger.error("resource failed", metadata: ["resource": "\(resource)", "error": "\(error)"])
+                    }
+                }
+            }
+
+            // Record failures per resource, and close the run row.
+            let http = client.statistics - httpBefore
+            if !dryRun {
+                let store = WatermarkStore(connection: control)
+                for (resource, message) in failures {
+                    try? await store.recordFailure(companyID: companyID, resource: resource, error: message)
+                }
+                let status: RunLog.Status = failures.isEmpty ? .succeeded : (Task.isCancelled ? .interrupted : .failed)
+                let error = failures.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key): \($0.value)" }.first
+                var recorded = counts
+                for resource in recorded.keys {
+                    recorded[resource]?.retries = http.retries
+                    recorded[resource]?.rateLimited = http.rateLimited
+                }
+                try await runLog.finish(runID, status: status, counts: recorded, error: error)
+            }
+            return Summary(
+                runID: dryRun ? nil : runID, companyID: companyID, counts: counts, failures: failures, abandonedRuns: abandoned,
+                http: http, duration: .zero, dryRun: dryRun, firstError: firstError
+            )
+    }
+
+    /// Opens one connection per resource and takes its advisory lock; on any conflict releases
+    /// everything and throws `.lockHeld` naming the resource.
+    private func lockResources(_ resources: [Resource], companyID: String) async throws -> [(Resource, PostgresConnection)] {
+        var taken = [(Resource, PostgresConnection)]()
+        do {
+            for resource in resources {
+                let connection = try await PostgresConnection.connect(database, logger: logger)
+                taken.append((resource, connection))
+                guard try await connection.tryAdvisoryLock(resource.lockName(companyID: companyID)) else {
+                    throw SyncError(
+                        .lockHeld,
+                        "another understory-sync run is already syncing \(resource) for company \(companyID); not starting a second one",
+                        resource: resource
+                    )
+                }
+            }
+            return taken
+        } catch {
+            for (_, connection) in taken { await connection.close() }
+            throw error
+        }
+    }
+}

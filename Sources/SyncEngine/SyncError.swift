@@ -1,0 +1,37 @@
+/// An error of the sync engine itself (errors of the API client and of PostgreSQL pass through
+/// unchanged as `UnderstoryAPIError` and `PostgresError`).
+public struct SyncError: Error, Sendable, CustomStringConvertible {
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        private let name: String
+        private init(_ name: String) { self.name = name }
+
+        /// Another run holds the lock of a resource.
+        public static let lockHeld = Code("lockHeld")
+        /// The database schema is missing or older than this binary: run `migrate`.
+        public static let schemaNotMigrated = Code("schemaNotMigrated")
+        /// The API sent an item that cannot be stored (missing required field, bad value).
+        public static let invalidData = Code("invalidData")
+        /// A cursor kept being rejected after the allowed number of restarts.
+        public static let traversalFailed = Code("traversalFailed")
+        /// Bad arguments (window, resource) that parsing could not catch.
+        public static let invalidArguments = Code("invalidArguments")
+        /// The run was stopped by a signal before it finished.
+        public static let interrupted = Code("interrupted")
+
+        public var description: String { name }
+    }
+
+    public var code: Code
+    public var message: String
+    public var resource: Resource?
+    public var underlying: (any Error)?
+
+    public init(_ code: Code, _ message: String, resource: Resource? = nil, underlying: (any Error)? = nil) {
+        self.code = code
+        self.message = message
+        self.resource = resource
+        self.underlying = underlying
+    }
+
+    public var description: String { message }
+}
