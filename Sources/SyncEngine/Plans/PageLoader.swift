@@ -36,6 +36,7 @@ struct PageLoader<Item: SyncedRecord> {
         var restarts = 0
         var seenIDs: [String] = []
         var collectIDs = false
+        var seenCount = 0
     }
 
     enum Delivery: Sendable {
@@ -86,6 +87,7 @@ struct PageLoader<Item: SyncedRecord> {
                     counts.pages += 1
                     counts.requests += 1
                     batchPages += 1
+                    traversal.seenCount += page.items.count
                     for item in page.items {
                         if traversal.newestUpdatedAt.map({ item.model.updatedAt > $0 }) ?? true {
                             traversal.newestUpdatedAt = item.model.updatedAt

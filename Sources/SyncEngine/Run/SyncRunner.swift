@@ -184,3 +184,47 @@ public struct SyncRunner: Sendable {
         }
     }
 }
+
+extension SyncRunner {
+    /// What a backfill did.
+    public struct BackfillSummary: Sendable {
+        public var run: Summary
+        public var slicesDone: Int
+        public var slicesSkipped: Int
+    }
+
+    /// Reloads a window of one resource, `concurrency` slices at a time. Resumes a backfill of the
+    /// same window that was interrupted. Never moves the nightly watermark.
+    public func backfill(
+        resource: Resource, window: BackfillWindow, concurrency: Int, options: SyncOptions = SyncOptions(),
+        arguments: [String: String] = [:]
+    ) async throws -> BackfillSummary {
+        let slices = SliceTally()
+        let database = self.database
+        let logger = self.logger
+        var options = options
+        options.resources = [resource]
+        let summary = try await withRun(command: "backfill", arguments: arguments, resources: [resource], options: options) { resource, context in
+            let result = try await BackfillPlan.run(
+                context, resource: resource, window: window, concurrency: concurrency,
+                connect: {
+                    let connection = try await PostgresConnection.connect(database, logger: logger)
+                    return connection
+                }
+            )
+            slices.set(done: result.slicesDone, skipped: result.slicesSkipped)
+            return result.counts
+        }
+        return BackfillSummary(run: summary, slicesDone: slices.done, slicesSkipped: slices.skipped)
+    }
+}
+
+/// Carries slice counts out of the concurrent backfill work.
+final class SliceTally: @unchecked Sendable {
+    // Invariant: every access holds `lock`.
+    private let lock = NSLock()
+    private var _done = 0, _skipped = 0
+    func set(done: Int, skipped: Int) { lock.withLock { _done = done; _skipped = skipped } }
+    var done: Int { lock.withLock { _done } }
+    var skipped: Int { lock.withLock { _skipped } }
+}

@@ -1,0 +1,170 @@
+import Foundation
+import Logging
+import PostgresClient
+import UnderstoryAPI
+
+/// A backfill window cut into slices. Slice bounds depend only on the window, so re-running the
+/// same backfill finds the slices it already finished in `understory.backfill_slices`.
+public struct BackfillWindow: Sendable, Hashable {
+    public var from: Timestamp
+    public var to: Timestamp
+
+    public init(from: Timestamp, to: Timestamp) throws {
+        guard from < to else {
+            throw SyncError(.invalidArguments, "backfill window is empty: --from \(from) must be before --to \(to)")
+        }
+        self.from = from
+        self.to = to
+    }
+
+    /// Slices of one day (shorter at the end); a window under a day is cut into 24 hour-slices
+    /// so small windows still fetch concurrently.
+    public var slices: [Slice] {
+        let span = to.secondsSinceEpoch - from.secondsSinceEpoch
+        let step: Int64 = span > 86_400 ? 86_400 : max(1, (span + 23) / 24)
+        var result = [Slice]()
+        var start = from
+        while start < to {
+            let endSeconds = start.secondsSinceEpoch + step
+            let end = min(Timestamp(secondsSinceEpoch: endSeconds, nanoseconds: start.nanoseconds), to)
+            result.append(Slice(from: start, to: end))
+            start = end
+        }
+        return result
+    }
+
+    public struct Slice: Sendable, Hashable, CustomStringConvertible {
+        public var from: Timestamp
+        public var to: Timestamp
+        public var description: String { "\(from.rfc3339)…\(to.rfc3339)" }
+    }
+}
+
+/// Backfill: reload a creation-time window (bookings, orders) or a start-time window (events),
+/// slice by slice, several slices at once. Each slice's pages load like a sync's, and the slice is
+/// recorded as done in the transaction of its last page. The nightly watermark is never moved.
+enum BackfillPlan {
+    struct Result: Sendable {
+        var counts = ResourceCounts()
+        var slicesDone = 0
+        var slicesSkipped = 0
+    }
+
+    static func run(
+        _ context: PlanContext, resource: Resource, window: BackfillWindow, concurrency: Int,
+        connect: @escaping @Sendable () async throws -> PostgresConnection
+    ) async throws -> Result {
+        guard resource != .experiences else {
+            throw SyncError(.invalidArguments, "experiences have no time filter; use `sync --resource experiences` (it always reads them all)")
+        }
+        let done = try await finishedSlices(context, resource: resource, window: window)
+        let pending = window.slices.filter { !done.contains($0) }
+        var result = Result()
+        result.slicesSkipped = window.slices.count - pending.count
+        if result.slicesSkipped > 0 {
+            context.logger.info("resuming backfill", metadata: ["slices_done": "\(result.slicesSkipped)", "slices_left": "\(pending.count)"])
+        }
+        let width = max(1, min(concurrency, pending.count))
+        try await withThrowingTaskGroup(of: ResourceCounts.self) { group in
+            var next = 0
+            func add() {
+                let slice = pending[next]
+                next += 1
+                group.addTask {
+                    let connection = try await connect()
+                    do {
+                        var logger = context.logger
+                        logger[metadataKey: "slice"] = "\(slice)"
+                        let sliceContext = PlanContext(
+                            client: context.client, connection: connection, companyID: context.companyID, runID: context.runID,
+                            options: context.options, logger: logger, progress: context.progress
+                        )
+                        let counts = try await load(sliceContext, resource: resource, slice: slice)
+                        await connection.close()
+                        return counts
+                    } catch {
+                        await connection.close()
+                        throw error
+                    }
+                }
+            }
+            while next < width { add() }
+            while let counts = try await group.next() {
+                result.counts = result.counts + counts
+                result.slicesDone += 1
+                if next < pending.count { add() }
+            }
+        }
+        return result
+    }
+
+    static func load(_ context: PlanContext, resource: Resource, slice: BackfillWindow.Slice) async throws -> ResourceCounts {
+        let client = context.client
+        let limit = context.options.pageSize
+        let companyID = context.companyID
+        let runID = context.runID
+        let record: (PostgresConnection, Int) async throws -> Void = { connection, records in
+            try await connection.execute(
+                """
+                INSERT INTO understory.backfill_slices (company_id, resource, slice_from, slice_to, records, run_id)
+                VALUES ($1, $2, $3, $4, $5, $6)
+                ON CONFLICT (company_id, resource, slice_from, slice_to) DO UPDATE SET records = excluded.records, completed_at = now(), run_id = excluded.run_id
+                """,
+                [companyID, resource.rawValue, slice.from.rfc3339, slice.to.rfc3339, records, runID]
+            )
+        }
+        switch resource {
+        case .bookings:
+            let loader = PageLoader<Booking>(
+                context: context, resource: .bookings, spec: .bookings,
+                pages: { client.bookings(ListQuery(limit: limit, from: slice.from, to: slice.to, sort: .createdAscending)) },
+                stageRow: StagedRows.append
+            )
+            return try await loader.run(hooks: .init(complete: { try await record($0, $1.seenCount) }))
+        case .orders:
+            let children = OrderChildren(context: context)
+            try await context.loader.prepare(OrderChildren.specs)
+            let loader = PageLoader<Order>(
+                context: context, resource: .orders, spec: .orders,
+                pages: { client.orders(ListQuery(limit: limit, from: slice.from, to: slice.to, sort: .createdAscending)) },
+                stageRow: StagedRows.append
+            )
+            return try await loader.run(hooks: .init(
+                afterStage: { try await children.stageAndReplace($0, orders: $1) },
+                complete: { try await record($0, $1.seenCount) }
+            ))
+        case .events:
+            let from = LocalDateTime(utcWallTimeOf: slice.from), to = LocalDateTime(utcWallTimeOf: slice.to)
+            let loader = PageLoader<Event>(
+                context: context, resource: .events, spec: .events,
+                pages: { client.events(from: from, to: to, limit: min(500, limit)) },
+                stageRow: StagedRows.append
+            )
+            return try await loader.run(hooks: .init(
+                afterUpsert: { try await $0.replaceEventSessions(companyID: companyID, eventIDs: $1) },
+                complete: { try await record($0, $1.seenCount) }
+            ))
+        case .experiences:
+            throw SyncError(.invalidArguments, "experiences cannot be backfilled")
+        }
+    }
+
+    static func finishedSlices(_ context: PlanContext, resource: Resource, window: BackfillWindow) async throws -> Set<BackfillWindow.Slice> {
+        let rows = try await context.connection.execute(
+            """
+            SELECT to_char(slice_from AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS f,
+                   to_char(slice_to AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS t
+            FROM understory.backfill_slices
+            WHERE company_id = $1 AND resource = $2 AND slice_from >= $3 AND slice_to <= $4
+            """,
+            [context.companyID, resource.rawValue, window.from.rfc3339, window.to.rfc3339]
+        ).rows
+        var slices = Set<BackfillWindow.Slice>()
+        for row in rows {
+            guard let from = row["f"].string.flatMap({ Timestamp(rfc3339: $0) }),
+                  let to = row["t"].string.flatMap({ Timestamp(rfc3339: $0) }) else { continue }
+            slices.insert(BackfillWindow.Slice(from: from, to: to))
+        }
+        return slices
+    }
+}

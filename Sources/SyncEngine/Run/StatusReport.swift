@@ -1,0 +1,89 @@
+import Foundation
+import PostgresClient
+
+/// What `status` shows: per account and resource, the sync position, freshness and size.
+public struct StatusReport: Sendable, Codable {
+    public struct ResourceStatus: Sendable, Codable {
+        public var companyID: String
+        public var resource: String
+        public var watermark: Date?
+        public var lastSuccessAt: Date?
+        public var lastFullPassAt: Date?
+        /// Seconds since the last success (how stale the data may be), or nil if never synced.
+        public var staleSeconds: Int?
+        public var rows: Int
+        public var lastError: String?
+        public var lastErrorAt: Date?
+
+        enum CodingKeys: String, CodingKey {
+            case companyID = "company_id", resource, watermark
+            case lastSuccessAt = "last_success_at", lastFullPassAt = "last_full_pass_at"
+            case staleSeconds = "stale_seconds", rows
+            case lastError = "last_error", lastErrorAt = "last_error_at"
+        }
+    }
+
+    public struct RunStatus: Sendable, Codable {
+        public var id: Int64
+        public var command: String
+        public var status: String
+        public var startedAt: Date
+        public var finishedAt: Date?
+        public var error: String?
+
+        enum CodingKeys: String, CodingKey {
+            case id, command, status, error
+            case startedAt = "started_at", finishedAt = "finished_at"
+        }
+    }
+
+    public var schemaVersion: Int
+    public var resources: [ResourceStatus]
+    public var lastRun: RunStatus?
+    public var runningRuns: [RunStatus]
+
+    enum CodingKeys: String, CodingKey {
+        case schemaVersion = "schema_version", resources, lastRun = "last_run", runningRuns = "running_runs"
+    }
+
+    /// Reads the report from the database (no API call, so it works without credentials).
+    public static func load(from connection: PostgresConnection) async throws -> StatusReport {
+        try await Schema.requireCurrent(on: connection)
+        let version = try await connection.execute("SELECT max(version) AS v FROM understory.schema_migrations").rows[0]["v"].decode(Int.self)
+        let states = try await connection.execute(
+            """
+            SELECT s.company_id, s.resource, s.watermark, s.last_success_at, s.last_full_pass_at, s.last_error, s.last_error_at,
+                   extract(epoch FROM now() - s.last_success_at)::bigint AS stale,
+                   CASE s.resource
+                     WHEN 'orders' THEN (SELECT count(*) FROM understory.orders t WHERE t.company_id = s.company_id AND t._deleted_at IS NULL)
+                     WHEN 'bookings' THEN (SELECT count(*) FROM understory.bookings t WHERE t.company_id = s.company_id AND t._deleted_at IS NULL)
+                     WHEN 'events' THEN (SELECT count(*) FROM understory.events t WHERE t.company_id = s.company_id AND t._deleted_at IS NULL)
+                     WHEN 'experiences' THEN (SELECT count(*) FROM understory.experiences t WHERE t.company_id = s.company_id AND t._deleted_at IS NULL)
+                     ELSE 0 END AS rows
+            FROM understory.sync_state s ORDER BY s.company_id, s.resource
+            """
+        ).rows
+        let resources = try states.map { row in
+            ResourceStatus(
+                companyID: try row["company_id"].decode(String.self), resource: try row["resource"].decode(String.self),
+                watermark: try row["watermark"].decode(Date?.self), lastSuccessAt: try row["last_success_at"].decode(Date?.self),
+                lastFullPassAt: try row["last_full_pass_at"].decode(Date?.self), staleSeconds: try row["stale"].decode(Int?.self),
+                rows: try row["rows"].decode(Int.self), lastError: try row["last_error"].decode(String?.self),
+                lastErrorAt: try row["last_error_at"].decode(Date?.self)
+            )
+        }
+        func runs(_ sql: String) async throws -> [RunStatus] {
+            try await connection.execute(sql).rows.map { row in
+                RunStatus(
+                    id: try row["id"].decode(Int64.self), command: try row["command"].decode(String.self),
+                    status: try row["status"].decode(String.self), startedAt: try row["started_at"].decode(Date.self),
+                    finishedAt: try row["finished_at"].decode(Date?.self), error: try row["error"].decode(String?.self)
+                )
+            }
+        }
+        let columns = "id, command, status, started_at, finished_at, error"
+        let last = try await runs("SELECT \(columns) FROM understory.sync_runs WHERE status <> 'running' ORDER BY id DESC LIMIT 1").first
+        let running = try await runs("SELECT \(columns) FROM understory.sync_runs WHERE status = 'running' ORDER BY id")
+        return StatusReport(schemaVersion: version, resources: resources, lastRun: last, runningRuns: running)
+    }
+}

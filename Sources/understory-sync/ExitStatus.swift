@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import PostgresClient
+import SyncEngine
+import UnderstoryAPI
+
+/// The only place errors become exit statuses (documented in `--help` and README).
+enum ExitStatus {
+    static let success: Int32 = 0
+    static let failure: Int32 = 1
+    static let usage: Int32 = 64
+    static let dataError: Int32 = 65
+    static let unavailable: Int32 = 69
+    static let temporary: Int32 = 75
+    static let noPermission: Int32 = 77
+    static let configuration: Int32 = 78
+
+    static func code(for error: any Error) -> Int32 {
+        switch error {
+        case let error as SyncError:
+            switch error.code {
+            case .lockHeld: return temporary
+            case .schemaNotMigrated: return configuration
+            case .invalidData: return dataError
+            case .invalidArguments: return usage
+            case .traversalFailed: return temporary
+            case .interrupted: return success
+            default: return failure
+            }
+        case let error as UnderstoryAPIError:
+            switch error.code {
+            case .missingConfiguration, .invalidConfiguration: return configuration
+            case .authenticationFailed, .forbidden: return noPermission
+            case .invalidResponse: return dataError
+            case .unreachable, .serverError: return unavailable
+            case .retryBudgetExhausted, .rateLimited, .cursorRejected, .cursorLoop: return temporary
+            default: return failure
+            }
+        case let error as PostgresError:
+            switch error.code {
+            case .connectionFailed, .connectionLost:
+                if error.sqlState == .invalidPassword || error.message.contains("password authentication failed") { return configuration }
+                return unavailable
+            default: return failure
+            }
+        default:
+            return failure
+        }
+    }
+
+    /// Prints the one-line reason on stderr and returns the exit code to throw.
+    static func fail(_ error: any Error) -> ExitCode {
+        ProgressLine.shared.clear()
+        let text = String(describing: error).split(whereSeparator: \.isNewline).joined(separator: " ")
+        FileHandle.standardError.write(Data("understory-sync: \(text)\n".utf8))
+        return ExitCode(code(for: error))
+    }
+}

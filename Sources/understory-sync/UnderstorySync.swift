@@ -1,0 +1,25 @@
+import ArgumentParser
+
+/// The root command: it only configures; each subcommand lives in its own file.
+@main
+struct UnderstorySync: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "understory-sync",
+        abstract: "Keep a PostgreSQL database in step with an Understory account.",
+        discussion: """
+            Configuration comes from environment variables (see README); every one also has a flag, and flags win.
+
+            Exit status:
+              0   success
+              64  bad usage (unknown flag, bad value)
+              65  the API sent data that cannot be stored (resource, id and field named; that page not committed)
+              69  API or database unreachable after retries
+              75  temporary: another run holds the lock, or the retry budget ran out — try again later
+              77  authentication failed or a scope is missing
+              78  configuration: a variable is missing or invalid, or the schema is not migrated (run `migrate`)
+              1   anything else
+            """,
+        version: "0.1.0",
+        subcommands: [Migrate.self, Sync.self, Backfill.self, Status.self, Check.self]
+    )
+}

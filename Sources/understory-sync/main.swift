@@ -1,1 +1,0 @@
-print("understory-sync: not yet implemented")
