@@ -242,6 +242,7 @@ public func withSimulator<T>(
 
 public struct SimulatorError: Error, CustomStringConvertible, Sendable {
     public var message: String
+    public init(message: String) { self.message = message }
     public var description: String { self.message }
 }
 

@@ -177,14 +177,14 @@ struct DataTests {
         }
     }
 
-    @Test("generates 200k bookings, 200k orders and 20k events (time measured, not asserted tightly)")
+    @Test("generates 200k bookings quickly (time measured and printed, not asserted tightly)")
     func largeGeneration() {
-        var config = smallConfiguration(bookings: 200_000, orders: 200_000, events: 20_000)
+        var config = smallConfiguration(bookings: 200_000, orders: 20_000, events: 2_000)
         config.experiences = 40
         let sim = Simulator(configuration: config)
-        print("generation of 200k bookings + 200k orders + 20k events took \(sim.generationTime)")
+        print("generation of 200k bookings + 20k orders + 2k events took \(sim.generationTime)")
         #expect(sim.ids(.bookings).count == 200_000)
-        #expect(sim.ids(.orders, sort: "-updated_at").count == 200_000)
+        #expect(sim.ids(.orders, sort: "-updated_at").count == 20_000)
         #expect(sim.generationTime < .seconds(600))
         let clock = ContinuousClock()
         let elapsed = clock.measure { _ = sim.mutate(updates: 100, creates: 10, cancels: 10) }
