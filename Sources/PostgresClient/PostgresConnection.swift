@@ -46,6 +46,7 @@ public final class PostgresConnection: @unchecked Sendable {
     }
 
     /// Runs `body` with a new connection and always closes it afterwards.
+    @discardableResult
     public static func withConnection<T>(
         _ configuration: PostgresConfiguration, logger: Logger,
         _ body: (PostgresConnection) async throws -> T

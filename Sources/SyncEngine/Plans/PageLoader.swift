@@ -127,7 +127,8 @@ struct PageLoader<Item: SyncedRecord> {
             var children = try await hooks.afterStage?(loader, items) ?? 0
             let outcome = try await loader.upsertStaged(spec)
             children += try await hooks.afterUpsert?(loader, outcome.changedIDs) ?? 0
-            if let traversal { try await hooks.complete?(connection, traversal) }
+            // A dry run has no run row to point at and commits nothing: the position stays as it is.
+            if let traversal, !context.options.dryRun { try await hooks.complete?(connection, traversal) }
             return (outcome, children)
         }
         counts.inserted += outcome.inserted

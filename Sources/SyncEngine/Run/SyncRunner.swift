@@ -80,16 +80,25 @@ public struct SyncRunner: Sendable {
                     command: command, arguments: arguments, connections: connections, companyID: companyID,
                     options: options, control: control, abandoned: abandoned, logger: logger, work
                 )
-                for (_, connection) in connections { await connection.close() }
+                await release(connections, companyID: companyID)
                 return Summary(
                     runID: summary.runID, companyID: companyID, counts: summary.counts, failures: summary.failures,
                     abandonedRuns: abandoned, http: client.statistics - httpBefore, duration: clock.now - started,
                     dryRun: dryRun, firstError: summary.firstError
                 )
             } catch {
-                for (_, connection) in connections { await connection.close() }
+                await release(connections, companyID: companyID)
                 throw error
             }
+        }
+    }
+
+    /// Unlocks explicitly before closing, so a run that starts right after this one never sees a
+    /// lock that the server has not yet dropped with the old session.
+    private func release(_ connections: [(Resource, PostgresConnection)], companyID: String) async {
+        for (resource, connection) in connections {
+            _ = try? await connection.advisoryUnlock(resource.lockName(companyID: companyID))
+            await connection.close()
         }
     }
 

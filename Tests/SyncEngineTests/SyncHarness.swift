@@ -1,0 +1,170 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import PostgresClient
+import SyncEngine
+import Testing
+import UnderstoryAPI
+import UnderstorySimulator
+
+/// One test's world: a fresh database (migrated), a simulator on a free loopback port, and a
+/// `SyncRunner` wired to both. Everything is torn down afterwards, so tests run in parallel.
+struct SyncHarness: Sendable {
+    let simulator: Simulator
+    let database: PostgresConfiguration
+    let client: UnderstoryClient
+    let logger: Logger
+
+    var runner: SyncRunner { SyncRunner(database: database, client: client, logger: logger) }
+
+    static let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+
+    /// A small, fast account whose events all fall inside the default event window.
+    static func smallAccount(seed: UInt64 = 7) -> SimulatorConfiguration {
+        var configuration = SimulatorConfiguration(seed: seed, bookings: 250, orders: 120, events: 60, experiences: 9)
+        configuration.historyDays = 20
+        configuration.futureDays = 120
+        return configuration
+    }
+
+    /// Sync options whose event window covers every generated event, so tables can equal the truth.
+    static func options() -> SyncOptions {
+        var options = SyncOptions()
+        options.eventsPastDays = 3650
+        return options
+    }
+
+    static func with(
+        _ configuration: SimulatorConfiguration = smallAccount(),
+        retry: RetryPolicy = RetryPolicy(maxAttempts: 8, totalBudget: .seconds(120), baseDelay: .milliseconds(20), maxDelay: .milliseconds(200)),
+        _ body: (SyncHarness) async throws -> Void
+    ) async throws {
+        try await TestDatabase.withFreshDatabase { database in
+            try await PostgresConnection.withConnection(database, logger: logger) { connection in
+                _ = try await Schema.migrate(on: connection, logger: logger)
+            }
+            try await withSimulator(configuration) { simulator in
+                let api = UnderstoryConfiguration(
+                    clientID: simulator.clientID, clientSecret: Secret(simulator.clientSecret),
+                    apiURL: simulator.baseURL, authURL: simulator.baseURL,
+                    rateLimitWait: .seconds(1), retry: retry
+                )
+                let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: api.httpClientConfiguration())
+                do {
+                    let client = UnderstoryClient(configuration: api, httpClient: http, logger: logger)
+                    try await body(SyncHarness(simulator: simulator, database: database, client: client, logger: logger))
+                    try await http.shutdown()
+                } catch {
+                    try? await http.shutdown()
+                    throw error
+                }
+            }
+        }
+    }
+
+    @discardableResult
+    func query(_ sql: String, _ parameters: [(any PostgresEncodable)?] = []) async throws -> PostgresResult {
+        try await PostgresConnection.withConnection(database, logger: logger) { try await $0.execute(sql, parameters) }
+    }
+
+    func count(_ table: String, where condition: String = "true") async throws -> Int {
+        try await query("SELECT count(*) AS n FROM understory.\(table) WHERE \(condition)").rows[0]["n"].decode(Int.self)
+    }
+
+    /// Differences between a table and the simulator's truth for a resource: ids missing, extra,
+    /// or with another `updated_at` or `raw` (compared as jsonb). Empty means equal.
+    func differences(_ resource: SimulatorResource, table: String) async throws -> [String] {
+        let truth = simulator.truth()[resource]
+        return try await PostgresConnection.withConnection(database, logger: logger) { connection in
+            try await connection.execute("CREATE TEMP TABLE truth (id text, updated_at timestamptz, raw jsonb)")
+            try await connection.copyIn("COPY truth FROM STDIN") { writer in
+                for item in truth.values {
+                    try await writer.appendRow([item.id, item.updatedAt, item.json])
+                }
+            }
+            let rows = try await connection.execute(
+                """
+                SELECT 'missing ' || id AS d FROM (SELECT id, updated_at, raw FROM truth EXCEPT SELECT id, updated_at, raw FROM understory.\(table) WHERE _deleted_at IS NULL) a
+                UNION ALL
+                SELECT 'extra ' || id FROM (SELECT id, updated_at, raw FROM understory.\(table) WHERE _deleted_at IS NULL EXCEPT SELECT id, updated_at, raw FROM truth) b
+                ORDER BY 1 LIMIT 20
+                """
+            ).rows
+            return try rows.map { try $0["d"].decode(String.self) }
+        }
+    }
+
+    /// Checks every synced table (and the order children) against the truth.
+    func expectEqualToTruth(_ resources: [SimulatorResource] = [.bookings, .orders, .events, .experiences], sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        for resource in resources {
+            let diff = try await differences(resource, table: resource.rawValue)
+            #expect(diff.isEmpty, "\(resource) differs from the simulator: \(diff)", sourceLocation: sourceLocation)
+        }
+        if resources.contains(.orders) {
+            let truth = simulator.truth()
+            let expectedLines = truth.orderLineItems.values.reduce(0) { $0 + $1.count }
+            let expectedRefunds = truth.orderRefunds.values.reduce(0) { $0 + $1.count }
+            let expectedTransactions = truth.orderTransactions.values.reduce(0) { $0 + $1.count }
+            #expect(try await count("order_line_items") == expectedLines, sourceLocation: sourceLocation)
+            #expect(try await count("order_refunds") == expectedRefunds, sourceLocation: sourceLocation)
+            #expect(try await count("order_transactions") == expectedTransactions, sourceLocation: sourceLocation)
+            // Line items match the truth byte for byte (as jsonb), per order and position.
+            let mismatched = try await PostgresConnection.withConnection(database, logger: logger) { connection in
+                try await connection.execute("CREATE TEMP TABLE truth_lines (order_id text, line_number int, raw jsonb)")
+                try await connection.copyIn("COPY truth_lines FROM STDIN") { writer in
+                    for (orderID, lines) in truth.orderLineItems {
+                        for (index, line) in lines.enumerated() {
+                            try await writer.appendRow([orderID, String(index + 1), String(decoding: line, as: UTF8.self)])
+                        }
+                    }
+                }
+                return try await connection.execute(
+                    """
+                    SELECT count(*) AS n FROM (
+                      (SELECT order_id, line_number, raw FROM truth_lines EXCEPT SELECT order_id, line_number, raw FROM understory.order_line_items)
+                      UNION ALL
+                      (SELECT order_id, line_number, raw FROM understory.order_line_items EXCEPT SELECT order_id, line_number, raw FROM truth_lines)
+                    ) d
+                    """
+                ).rows[0]["n"].decode(Int.self)
+            }
+            #expect(mismatched == 0, "order line items differ from the simulator", sourceLocation: sourceLocation)
+        }
+    }
+}
+
+/// Where tests find PostgreSQL: `DATABASE_URL` (scripts/test sets it). Each test gets its own database.
+enum TestDatabase {
+    static var url: String {
+        ProcessInfo.processInfo.environment["DATABASE_URL"] ?? "postgresql:///postgres"
+    }
+
+    static func withFreshDatabase(_ body: (PostgresConfiguration) async throws -> Void) async throws {
+        let name = "us_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(20)
+        let admin = PostgresConfiguration(connectionString: url)
+        try await PostgresConnection.withConnection(admin, logger: SyncHarness.logger) { try await $0.execute("CREATE DATABASE \(name)") }
+        let database = PostgresConfiguration(connectionString: url(forDatabase: String(name)))
+        do {
+            try await body(database)
+        } catch {
+            try? await drop(name, admin: admin)
+            throw error
+        }
+        try await drop(name, admin: admin)
+    }
+
+    static func drop(_ name: String, admin: PostgresConfiguration) async throws {
+        try await PostgresConnection.withConnection(admin, logger: SyncHarness.logger) {
+            try await $0.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+        }
+    }
+
+    /// The same server and credentials, another database.
+    static func url(forDatabase name: String) -> String {
+        if var components = URLComponents(string: url), components.scheme?.hasPrefix("postgres") == true {
+            components.path = "/" + name
+            return components.string!
+        }
+        return url + " dbname=\(name)"
+    }
+}
