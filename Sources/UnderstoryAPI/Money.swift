@@ -1,0 +1,58 @@
+import Foundation
+
+/// An amount of money as the API sends it: `{"currency": "DKK", "value": 2500, "exponent": 2}`,
+/// meaning `value / 10^exponent` major units (25.00 DKK). Kept exactly: `value` is an `Int64`
+/// (values exceed 2^31), and ``amount`` / ``majorUnitsText`` are computed without floating point.
+public struct Money: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// ISO 4217 code.
+    public var currency: String
+    /// Minor units.
+    public var value: Int64
+    /// Decimal places of `value` (0 for JPY, 2 for DKK, 3 for KWD).
+    public var exponent: Int
+
+    public init(currency: String, value: Int64, exponent: Int) {
+        self.currency = currency
+        self.value = value
+        self.exponent = exponent
+    }
+
+    /// The exact major-unit amount (`value × 10^-exponent`) as a `Decimal`.
+    public var amount: Decimal {
+        Decimal(sign: value < 0 ? .minus : .plus, exponent: -exponent, significand: Decimal(value.magnitude))
+    }
+
+    /// The exact major-unit amount as decimal text (`"25.00"`, `"-0.125"`, `"1500"`), for a
+    /// PostgreSQL `numeric` parameter. Locale-independent.
+    public var majorUnitsText: String {
+        let digits = String(value.magnitude)
+        let sign = value < 0 ? "-" : ""
+        guard exponent > 0 else {
+            return sign + digits + String(repeating: "0", count: -exponent)
+        }
+        let padded = digits.count <= exponent ? String(repeating: "0", count: exponent - digits.count + 1) + digits : digits
+        let split = padded.index(padded.endIndex, offsetBy: -exponent)
+        return sign + padded[..<split] + "." + padded[split...]
+    }
+
+    public var description: String { "\(majorUnitsText) \(currency)" }
+
+    enum CodingKeys: String, CodingKey {
+        case currency, value, exponent
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.currency = try container.decode(String.self, forKey: .currency)
+        self.value = try container.decode(Int64.self, forKey: .value)
+        let exponent = try container.decode(Int.self, forKey: .exponent)
+        guard (0...18).contains(exponent) else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .exponent,
+                in: container,
+                debugDescription: "exponent \(exponent) is outside 0...18"
+            )
+        }
+        self.exponent = exponent
+    }
+}

@@ -1,0 +1,133 @@
+import Logging
+
+/// Query of `/v1/bookings` and `/v1/orders`.
+public struct ListQuery: Sendable, Hashable {
+    /// Page size (the API allows 1...100; default 100).
+    public var limit: Int?
+    /// Created after (sent as `YYYY-MM-DDTHH:MM:SSZ`, floored to the second).
+    public var from: Timestamp?
+    /// Created before (sent as `YYYY-MM-DDTHH:MM:SSZ`, rounded *up* to the second so the window never narrows).
+    public var to: Timestamp?
+    public var sort: Sort?
+    /// Start from this cursor instead of the first page (only within one run).
+    public var cursor: String?
+
+    public init(limit: Int? = nil, from: Timestamp? = nil, to: Timestamp? = nil, sort: Sort? = nil, cursor: String? = nil) {
+        self.limit = limit
+        self.from = from
+        self.to = to
+        self.sort = sort
+        self.cursor = cursor
+    }
+
+    var items: [(String, String)] {
+        var items: [(String, String)] = []
+        if let limit { items.append(("limit", String(limit))) }
+        if let from { items.append(("from", from.queryString)) }
+        if let to { items.append(("to", to.ceilingToSecond.queryString)) }
+        if let sort { items.append(("sort", sort.rawValue)) }
+        return items
+    }
+}
+
+/// Sort order of bookings and orders (`+`/`-` `created_at`/`updated_at`; `+` is sent as `%2B`).
+public enum Sort: String, Sendable, Hashable, CaseIterable {
+    case createdAscending = "+created_at"
+    case createdDescending = "-created_at"
+    case updatedAscending = "+updated_at"
+    case updatedDescending = "-updated_at"
+}
+
+extension UnderstoryClient {
+    /// `GET /v1/me` — the account behind the key (needs only a valid token).
+    public func me(logger: Logger? = nil) async throws -> Fetched<Me> {
+        try await fetchSingle(Me.self, path: "/v1/me", resource: Me.resourceName, scope: nil, logger: logger)
+    }
+
+    /// `GET /v1/bookings` (scope `booking.read`).
+    public func bookings(_ query: ListQuery = ListQuery(), logger: Logger? = nil) -> PageSequence<Booking> {
+        list(path: "/v1/bookings", query: query.items, scope: "booking.read", startCursor: query.cursor, logger: logger)
+    }
+
+    /// `GET /v1/orders` (scope `order.read`).
+    public func orders(_ query: ListQuery = ListQuery(), logger: Logger? = nil) -> PageSequence<Order> {
+        list(path: "/v1/orders", query: query.items, scope: "order.read", startCursor: query.cursor, logger: logger)
+    }
+
+    /// `GET /v1/events` (scope `event.read`): events whose local start is in `from` (inclusive)
+    /// ..< `to` (exclusive), both local wall-clock times without offset. `limit` 1...500.
+    public func events(
+        from: LocalDateTime? = nil,
+        to: LocalDateTime? = nil,
+        limit: Int? = nil,
+        cursor: String? = nil,
+        logger: Logger? = nil
+    ) -> PageSequence<Event> {
+        var query: [(String, String)] = []
+        if let limit { query.append(("limit", String(limit))) }
+        if let from { query.append(("from", from.queryString)) }
+        if let to { query.append(("to", to.queryString)) }
+        return list(path: "/v1/events", query: query, scope: "event.read", startCursor: cursor, logger: logger)
+    }
+
+    /// `GET /v1/experiences` (scope `experience.read`), with `Accept-Language` (default: the configuration's).
+    public func experiences(
+        limit: Int? = nil,
+        acceptLanguage: String? = nil,
+        cursor: String? = nil,
+        logger: Logger? = nil
+    ) -> PageSequence<Experience> {
+        let query: [(String, String)] = limit.map { [("limit", String($0))] } ?? []
+        return list(
+            path: "/v1/experiences", query: query, scope: "experience.read", startCursor: cursor,
+            acceptLanguage: acceptLanguage ?? configuration.acceptLanguage, logger: logger
+        )
+    }
+
+    /// `GET /v1/events/{id}` (scope `event.read`). A missing event is `.notFound`.
+    public func event(id: String, logger: Logger? = nil) async throws -> Fetched<Event> {
+        try await fetchSingle(
+            Event.self, path: "/v1/events/" + PercentEncoding.encode(id), resource: Event.resourceName,
+            scope: "event.read", logger: logger
+        )
+    }
+
+    /// `GET /v1/orders/{id}/line-items` (scope `order.read`), all of them, in API order.
+    public func lineItems(orderID: String, logger: Logger? = nil) async throws -> [Fetched<LineItem>] {
+        try await subResource(orderID: orderID, name: "line-items", logger: logger)
+    }
+
+    /// `GET /v1/orders/{id}/refunds` (scope `order.read`).
+    public func refunds(orderID: String, logger: Logger? = nil) async throws -> [Fetched<Refund>] {
+        try await subResource(orderID: orderID, name: "refunds", logger: logger)
+    }
+
+    /// `GET /v1/orders/{id}/transactions` (scope `order.read`).
+    public func transactions(orderID: String, logger: Logger? = nil) async throws -> [Fetched<Transaction>] {
+        try await subResource(orderID: orderID, name: "transactions", logger: logger)
+    }
+
+    private func subResource<Item: APIModel>(orderID: String, name: String, logger: Logger?) async throws -> [Fetched<Item>] {
+        let sequence: PageSequence<Item> = list(
+            path: "/v1/orders/\(PercentEncoding.encode(orderID))/\(name)", query: [], scope: "order.read",
+            startCursor: nil, logger: logger
+        )
+        return try await sequence.collectItems()
+    }
+
+    private func list<Item: APIModel>(
+        path: String,
+        query: [(String, String)],
+        scope: String,
+        startCursor: String?,
+        acceptLanguage: String? = nil,
+        logger: Logger?
+    ) -> PageSequence<Item> {
+        PageSequence(
+            client: self,
+            request: ListRequest(path: path, query: query, resource: Item.resourceName, scope: scope, acceptLanguage: acceptLanguage),
+            startCursor: startCursor,
+            logger: logger
+        )
+    }
+}
