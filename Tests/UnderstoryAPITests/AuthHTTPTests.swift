@@ -1,0 +1,139 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import Testing
+import UnderstorySimulator
+
+@testable import UnderstoryAPI
+
+@Suite("Authentication over HTTP")
+struct AuthHTTPTests {
+    @Test("client credentials with discovery: /v1/me answers and the granted scopes are listed")
+    func authSuccess() async throws {
+        try await withSimulatorClient { sim, client in
+            let me = try await client.me()
+            #expect(me.companyID == sim.configuration.companyID)
+            #expect(me.raw == String(decoding: sim.truth().me, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+            let report = try await client.checkScopes()
+            #expect(report.missing.isEmpty)
+            #expect(Set(report.granted ?? []) == Set(client.configuration.scopes))
+            #expect(client.statistics.tokensFetched == 1)
+            #expect(sim.requestCount(pathPrefix: "/.well-known/openid-configuration") == 1)
+        }
+    }
+
+    @Test("wrong secret: a clear authentication error without the secret in it or in the logs")
+    func wrongSecret() async throws {
+        let wrong = "wrong-~secret-XYZ-123"
+        let capture = LogCapture()
+        try await withSimulatorClient(secret: wrong, logger: capture.logger()) { sim, client in
+            let error = await expectAPIError { _ = try await client.me() }
+            #expect(error?.code == .authenticationFailed)
+            #expect(error?.status == 401)
+            #expect(error?.apiCode == "invalid_client")
+            let text = "\(error.map { "\($0)" } ?? "")"
+            #expect(text.hasPrefix("authentication failed: check UNDERSTORY_CLIENT_ID/UNDERSTORY_CLIENT_SECRET"))
+            #expect(!text.contains(wrong))
+            #expect(!String(reflecting: error as Any).contains(wrong))
+            #expect(!capture.lines.joined().contains(wrong))
+            #expect(sim.requestCount(pathPrefix: "/oauth2/token") == 1, "an auth failure is not retried")
+        }
+    }
+
+    @Test("a scope the key lacks: invalid_scope at the token endpoint is .forbidden")
+    func invalidScope() async throws {
+        try await withSimulator(SimulatorConfiguration(seed: 1, bookings: 5, orders: 5, events: 5)) { sim in
+            var configuration = try UnderstoryConfiguration.forSimulator(sim)
+            configuration.clientID = "sim-bookings-only"
+            configuration.clientSecret = Secret("bookings-only-~secret")
+            try await withTestHTTPClient(configuration) { http in
+                let client = UnderstoryClient(configuration: configuration, httpClient: http, logger: quietLogger)
+                let error = await expectAPIError { _ = try await client.me() }
+                #expect(error?.code == .forbidden)
+                #expect(error?.apiCode == "invalid_scope")
+            }
+        }
+    }
+
+    @Test("403 from the API names the scope the endpoint needs")
+    func forbiddenEndpoint() async throws {
+        try await withSimulator(SimulatorConfiguration(seed: 1, bookings: 5, orders: 5, events: 5)) { sim in
+            var configuration = try UnderstoryConfiguration.forSimulator(sim)
+            configuration.clientID = "sim-bookings-only"
+            configuration.clientSecret = Secret("bookings-only-~secret")
+            configuration.scopes = ["openid", "booking.read"]
+            try await withTestHTTPClient(configuration) { http in
+                let client = UnderstoryClient(configuration: configuration, httpClient: http, logger: quietLogger)
+                let bookings = try await client.bookings().collectItems()
+                #expect(bookings.count == 5)
+                let error = await expectAPIError { _ = try await client.orders().collectItems() }
+                #expect(error?.code == .forbidden)
+                #expect(error?.status == 403)
+                #expect(error?.requiredScope == "order.read")
+                #expect("\(error.map { "\($0)" } ?? "")".contains("lacks scope order.read"))
+            }
+        }
+    }
+
+    @Test("expired token mid-paging is refreshed transparently (short TTL)")
+    func shortTTL() async throws {
+        var config = SimulatorConfiguration(seed: 3, bookings: 40, orders: 5, events: 5)
+        config.faults.tokenTTL = .seconds(1)
+        config.faults.latency = .milliseconds(120)
+        try await withSimulatorClient(config) { sim, client in
+            let items = try await client.bookings(ListQuery(limit: 4)).collectItems()
+            #expect(items.count == 40)
+            #expect(Set(items.map(\.id)) == Set(sim.truth().bookings.keys))
+            #expect(client.statistics.tokensFetched >= 2)
+            #expect(sim.requestCount(pathPrefix: "/v1/bookings", status: 401) == 0, "refreshed before expiry, not after")
+        }
+    }
+
+    @Test("a token the API rejects with 401 is dropped, refetched and the request retried once")
+    func unauthorizedRefresh() async throws {
+        try await withSimulatorClient { sim, client in
+            var pages = 0
+            var count = 0
+            for try await page in client.bookings(ListQuery(limit: 10)) {
+                pages += 1
+                count += page.items.count
+                if pages == 2 { sim.expireAllTokens() }
+            }
+            #expect(count == sim.truth().bookings.count)
+            #expect(sim.requestCount(pathPrefix: "/v1/bookings", status: 401) == 1)
+            #expect(client.statistics.unauthorizedRefreshes == 1)
+            #expect(client.statistics.tokensFetched == 2)
+        }
+    }
+
+    @Test("concurrent callers share one token request")
+    func sharedTokenRequest() async throws {
+        try await withSimulatorClient { sim, client in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<16 {
+                    group.addTask { _ = try await client.me() }
+                }
+                try await group.waitForAll()
+            }
+            #expect(sim.requestCount(pathPrefix: "/oauth2/token") == 1)
+            #expect(client.statistics.tokensFetched == 1)
+        }
+    }
+
+    @Test("neither the secret nor the token is ever logged, even at trace level")
+    func nothingSecretLogged() async throws {
+        let capture = LogCapture()
+        try await withSimulatorClient(logger: capture.logger()) { sim, client in
+            _ = try await client.me()
+            _ = try await client.bookings(ListQuery(limit: 50)).collectItems()
+            let token = try await client.tokens.token(logger: quietLogger)
+            let all = capture.lines.joined(separator: "\n")
+            #expect(!capture.lines.isEmpty)
+            #expect(!all.contains(sim.clientSecret))
+            #expect(!all.contains(token.value))
+            #expect(!"\(token)".contains(token.value))
+            #expect(all.contains("resource=bookings"))
+            #expect(all.contains("page=1"))
+        }
+    }
+}
