@@ -41,7 +41,7 @@ struct FaultTests {
     func rateLimitConcurrency() async throws {
         var config = smallConfiguration()
         config.faults.maxConcurrentRequests = 1
-        config.faults.latency = .milliseconds(300)
+        config.faults.latency = .seconds(1)
         config.faults.retryAfterSeconds = 1
         try await withSimulator(config) { sim in
             let token = try await SimClient.with(sim) { try await $0.token() }

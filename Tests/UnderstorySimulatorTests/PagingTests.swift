@@ -202,7 +202,7 @@ struct PagingTests {
     @Test("an expired, tampered or mismatched cursor is 400 INVALID_CURSOR")
     func cursorRejection() async throws {
         var config = smallConfiguration()
-        config.faults.cursorTTL = .milliseconds(300)
+        config.faults.cursorTTL = .seconds(60)
         try await withSimulator(config) { sim in
             try await SimClient.with(sim) { http in
                 let token = try await http.token()
@@ -218,7 +218,9 @@ struct PagingTests {
                 let tampered = try await http.get("/v1/bookings?limit=5&cursor=\(next.dropLast(3))abc", token: token)
                 #expect(tampered.status == 400)
                 #expect(tampered.code == "INVALID_CURSOR")
-                try await Task.sleep(for: .milliseconds(450))
+                // The TTL in force when a cursor comes back decides.
+                sim.updateFaults { $0.cursorTTL = .milliseconds(200) }
+                try await Task.sleep(for: .milliseconds(400))
                 let expired = try await http.get("/v1/bookings?limit=5&cursor=\(next)", token: token)
                 #expect(expired.status == 400)
                 #expect(expired.code == "INVALID_CURSOR")
