@@ -27,11 +27,39 @@ enum PageDecoding {
                     detail: "malformed list body: \(error)", underlying: error
                 )
             }
+            // One decode of the whole page (the decoder's fixed cost is paid once, not per item);
+            // the scanner's ranges give each item's raw bytes. Should the page fail to decode, the
+            // failing item is decoded alone to name its id and field.
             let decoder = JSONDecoder()
+            let models: [Item]
+            do {
+                models = try decoder.decode(ItemsEnvelope<Item>.self, from: Data(bytes)).items
+            } catch {
+                for (position, range) in envelope.items.enumerated() {
+                    _ = try decodeItem(type, bytes: bytes, range: range, position: position, decoder: decoder, context: context)
+                }
+                throw UnderstoryAPIError(
+                    code: .invalidResponse, path: context.path, resource: context.resource, page: context.page,
+                    detail: "the page does not decode", underlying: error
+                )
+            }
+            guard models.count == envelope.items.count else {
+                throw UnderstoryAPIError(
+                    code: .invalidResponse, path: context.path, resource: context.resource, page: context.page,
+                    detail: "items counted \(envelope.items.count) by the scanner but \(models.count) by the decoder"
+                )
+            }
             var items: [Fetched<Item>] = []
-            items.reserveCapacity(envelope.items.count)
-            for (position, range) in envelope.items.enumerated() {
-                items.append(try decodeItem(type, bytes: bytes, range: range, position: position, decoder: decoder, context: context))
+            items.reserveCapacity(models.count)
+            for (model, range) in zip(models, envelope.items) {
+                let raw = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+                guard raw.utf8.count == range.count else {
+                    throw UnderstoryAPIError(
+                        code: .invalidResponse, path: context.path, resource: context.resource, page: context.page,
+                        detail: "item is not valid UTF-8"
+                    )
+                }
+                items.append(Fetched(model: model, raw: raw))
             }
             let next = envelope.next.flatMap { $0.isEmpty ? nil : $0 }
             return (items, next)
@@ -95,6 +123,11 @@ enum PageDecoding {
             )
         }
         return Fetched(model: model, raw: raw)
+    }
+
+    /// `{"items": [...]}`; other envelope keys are skipped by the decoder.
+    struct ItemsEnvelope<Element: Decodable>: Decodable {
+        var items: [Element]
     }
 
     /// Reads an item's `id` (string or number) for error messages.
