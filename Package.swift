@@ -108,16 +108,22 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
+        // Shared by the engine and end-to-end tests: per-test databases, comparison with the simulator's truth.
+        .target(
+            name: "SyncTestSupport",
+            dependencies: ["PostgresClient", "UnderstorySimulator", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/SyncTestSupport"
+        ),
         .testTarget(
             name: "SyncEngineTests",
             dependencies: [
-                "SyncEngine", "PostgresClient", "UnderstoryAPI", "UnderstorySimulator",
+                "SyncEngine", "PostgresClient", "UnderstoryAPI", "UnderstorySimulator", "SyncTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["PostgresClient", "UnderstorySimulator"]
+            dependencies: ["PostgresClient", "UnderstorySimulator", "SyncTestSupport", .product(name: "Logging", package: "swift-log")]
         ),
     ]
 )

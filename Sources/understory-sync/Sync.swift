@@ -36,7 +36,11 @@ struct Sync: AsyncParsableCommand {
     @Option(name: .customLong("child-concurrency"), help: "Orders whose children are fetched at once (default 8).")
     var childConcurrency: Int = 8
 
+    @Option(name: .customLong("batch-rows"), help: "Rows loaded per transaction; several pages are batched (default 1000).")
+    var batchRows: Int = 1000
+
     func validate() throws {
+        guard batchRows >= 1 else { throw ValidationError("--batch-rows must be at least 1") }
         guard lookback >= 0 else { throw ValidationError("--lookback must be zero or more seconds") }
         guard eventsPastDays >= 0, eventsFutureDays >= 0 else { throw ValidationError("event window days must be zero or more") }
         guard childConcurrency >= 1 else { throw ValidationError("--child-concurrency must be at least 1") }
@@ -51,6 +55,7 @@ struct Sync: AsyncParsableCommand {
         options.eventsPastDays = eventsPastDays
         options.eventsFutureDays = eventsFutureDays
         options.childConcurrency = childConcurrency
+        options.batchRows = batchRows
         return options
     }
 

@@ -6,6 +6,7 @@ import SyncEngine
 import Testing
 import UnderstoryAPI
 import UnderstorySimulator
+import SyncTestSupport
 
 /// One test's world: a fresh database (migrated), a simulator on a free loopback port, and a
 /// `SyncRunner` wired to both. Everything is torn down afterwards, so tests run in parallel.
@@ -71,27 +72,8 @@ struct SyncHarness: Sendable {
         try await query("SELECT count(*) AS n FROM understory.\(table) WHERE \(condition)").rows[0]["n"].decode(Int.self)
     }
 
-    /// Differences between a table and the simulator's truth for a resource: ids missing, extra,
-    /// or with another `updated_at` or `raw` (compared as jsonb). Empty means equal.
     func differences(_ resource: SimulatorResource, table: String) async throws -> [String] {
-        let truth = simulator.truth()[resource]
-        return try await PostgresConnection.withConnection(database, logger: logger) { connection in
-            try await connection.execute("CREATE TEMP TABLE truth (id text, updated_at timestamptz, raw jsonb)")
-            try await connection.copyIn("COPY truth FROM STDIN") { writer in
-                for item in truth.values {
-                    try await writer.appendRow([item.id, item.updatedAt, item.json])
-                }
-            }
-            let rows = try await connection.execute(
-                """
-                SELECT 'missing ' || id AS d FROM (SELECT id, updated_at, raw FROM truth EXCEPT SELECT id, updated_at, raw FROM understory.\(table) WHERE _deleted_at IS NULL) a
-                UNION ALL
-                SELECT 'extra ' || id FROM (SELECT id, updated_at, raw FROM understory.\(table) WHERE _deleted_at IS NULL EXCEPT SELECT id, updated_at, raw FROM truth) b
-                ORDER BY 1 LIMIT 20
-                """
-            ).rows
-            return try rows.map { try $0["d"].decode(String.self) }
-        }
+        try await TruthCheck.differences(simulator: simulator, database: database, resource: resource, table: table)
     }
 
     /// Checks every synced table (and the order children) against the truth.
@@ -133,38 +115,3 @@ struct SyncHarness: Sendable {
     }
 }
 
-/// Where tests find PostgreSQL: `DATABASE_URL` (scripts/test sets it). Each test gets its own database.
-enum TestDatabase {
-    static var url: String {
-        ProcessInfo.processInfo.environment["DATABASE_URL"] ?? "postgresql:///postgres"
-    }
-
-    static func withFreshDatabase(_ body: (PostgresConfiguration) async throws -> Void) async throws {
-        let name = "us_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(20)
-        let admin = PostgresConfiguration(connectionString: url)
-        try await PostgresConnection.withConnection(admin, logger: SyncHarness.logger) { try await $0.execute("CREATE DATABASE \(name)") }
-        let database = PostgresConfiguration(connectionString: url(forDatabase: String(name)))
-        do {
-            try await body(database)
-        } catch {
-            try? await drop(name, admin: admin)
-            throw error
-        }
-        try await drop(name, admin: admin)
-    }
-
-    static func drop(_ name: String, admin: PostgresConfiguration) async throws {
-        try await PostgresConnection.withConnection(admin, logger: SyncHarness.logger) {
-            try await $0.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
-        }
-    }
-
-    /// The same server and credentials, another database.
-    static func url(forDatabase name: String) -> String {
-        if var components = URLComponents(string: url), components.scheme?.hasPrefix("postgres") == true {
-            components.path = "/" + name
-            return components.string!
-        }
-        return url + " dbname=\(name)"
-    }
-}

@@ -1,0 +1,123 @@
+import Foundation
+import PostgresClient
+import SyncTestSupport
+import Testing
+import UnderstorySimulator
+
+/// Runs the built `understory-sync` binary as a user would, and captures what it prints.
+struct CommandLineRun: Sendable {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+    var output: String { stdout + stderr }
+}
+
+enum UnderstorySyncBinary {
+    /// The executable next to the test bundle (both are products of the same build).
+    static var url: URL {
+        let candidates = [
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
+            Bundle.main.bundleURL,
+            Bundle.main.bundleURL.deletingLastPathComponent(),
+            URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent(".build/debug"),
+        ]
+        for directory in candidates {
+            let binary = directory.appendingPathComponent("understory-sync")
+            if FileManager.default.isExecutableFile(atPath: binary.path) { return binary }
+        }
+        return candidates[0].appendingPathComponent("understory-sync")
+    }
+
+    /// Starts the binary; the caller waits or kills it.
+    static func start(_ arguments: [String], environment: [String: String]) throws -> (Process, Pipe, Pipe) {
+        let process = Process()
+        process.executableURL = url
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("UNDERSTORY_") && $0.key != "DATABASE_URL" }
+        env.merge(environment) { $1 }
+        process.environment = env
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return (process, out, err)
+    }
+
+    /// Runs the binary to completion.
+    static func run(_ arguments: [String], environment: [String: String]) async throws -> CommandLineRun {
+        let (process, out, err) = try start(arguments, environment: environment)
+        return await finish(process, out, err)
+    }
+
+    static func finish(_ process: Process, _ out: Pipe, _ err: Pipe) async -> CommandLineRun {
+        // Blocking reads and waits run on Dispatch threads, never on Swift's cooperative pool
+        // (the in-process simulator needs those threads to answer the binary's requests).
+        async let stdout = readAll(out)
+        async let stderr = readAll(err)
+        let (o, e) = await (stdout, stderr)
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async {
+                process.waitUntilExit()
+                continuation.resume()
+            }
+        }
+        return CommandLineRun(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    private static func readAll(_ pipe: Pipe) async -> Data {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: pipe.fileHandleForReading.readDataToEndOfFile()) }
+        }
+    }
+}
+
+/// A simulator plus a fresh database, with the environment that points the binary at both.
+struct CommandLineWorld: Sendable {
+    let simulator: Simulator
+    let database: PostgresConfiguration
+    let databaseURL: String
+
+    var environment: [String: String] {
+        [
+            "DATABASE_URL": databaseURL,
+            "UNDERSTORY_API_URL": simulator.baseURL,
+            "UNDERSTORY_AUTH_URL": simulator.baseURL,
+            "UNDERSTORY_CLIENT_ID": simulator.clientID,
+            "UNDERSTORY_CLIENT_SECRET": simulator.clientSecret,
+            "UNDERSTORY_RATE_LIMIT_WAIT": "1",
+        ]
+    }
+
+    func run(_ arguments: String..., environment extra: [String: String] = [:]) async throws -> CommandLineRun {
+        try await UnderstorySyncBinary.run(arguments, environment: environment.merging(extra) { $1 })
+    }
+
+    func query(_ sql: String) async throws -> PostgresResult {
+        try await PostgresConnection.withConnection(database, logger: TestDatabase.logger) { try await $0.execute(sql) }
+    }
+
+    static func with(
+        _ configuration: SimulatorConfiguration = CommandLineWorld.account(), migrated: Bool = true,
+        _ body: (CommandLineWorld) async throws -> Void
+    ) async throws {
+        try await TestDatabase.withFreshDatabase { database in
+            try await withSimulator(configuration) { simulator in
+                let world = CommandLineWorld(simulator: simulator, database: database, databaseURL: database.connectionString!)
+                if migrated {
+                    let migrate = try await world.run("migrate")
+                    #expect(migrate.status == 0, "\(migrate.output)")
+                }
+                try await body(world)
+            }
+        }
+    }
+
+    static func account() -> SimulatorConfiguration {
+        var configuration = SimulatorConfiguration(seed: 3, bookings: 300, orders: 80, events: 40, experiences: 6)
+        configuration.historyDays = 20
+        configuration.futureDays = 100
+        return configuration
+    }
+}

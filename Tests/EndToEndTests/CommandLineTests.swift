@@ -1,0 +1,144 @@
+import Foundation
+import PostgresClient
+import SyncTestSupport
+import Testing
+import UnderstorySimulator
+
+@Suite("understory-sync as a user runs it")
+struct CommandLineTests {
+    @Test("migrate applies the schema once, then has nothing to apply")
+    func migrateTwice() async throws {
+        try await CommandLineWorld.with(migrated: false) { world in
+            let first = try await world.run("migrate")
+            #expect(first.status == 0)
+            #expect(first.stdout.contains("applied 0001_initial.sql"))
+            let second = try await world.run("migrate")
+            #expect(second.status == 0)
+            #expect(second.stdout.contains("nothing to apply"))
+            #expect(!second.stdout.contains("applied 0001"))
+        }
+    }
+
+    @Test("sync, then status shows every resource with its rows; status --json parses")
+    func syncAndStatus() async throws {
+        try await CommandLineWorld.with { world in
+            let sync = try await world.run("sync", "--events-past-days", "3650")
+            #expect(sync.status == 0, "\(sync.output)")
+            #expect(sync.stdout.contains("succeeded"))
+            #expect(sync.stdout.contains("bookings"))
+            let status = try await world.run("status")
+            #expect(status.status == 0)
+            #expect(status.stdout.contains("bookings"))
+            #expect(status.stdout.contains("300"))
+            let json = try await world.run("status", "--json")
+            #expect(json.status == 0)
+            let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+            let resources = object?["resources"] as? [[String: Any]]
+            #expect(resources?.count == 4)
+            let diff = try await TruthCheck.differences(simulator: world.simulator, database: world.database, resource: .bookings, table: "bookings")
+            #expect(diff.isEmpty, "\(diff)")
+        }
+    }
+
+    @Test("a wrong secret exits 77 with one line on stderr, and the secret appears nowhere")
+    func wrongSecret() async throws {
+        try await CommandLineWorld.with { world in
+            let secret = "not-the-secret-~\(UUID().uuidString)"
+            let run = try await world.run("sync", environment: ["UNDERSTORY_CLIENT_SECRET": secret])
+            #expect(run.status == 77, "\(run.output)")
+            #expect(run.stderr.contains("authentication failed"))
+            #expect(!run.output.contains(secret))
+            let runs = try await world.query("SELECT coalesce(string_agg(coalesce(error, '') || arguments::text, ' '), '') AS t FROM understory.sync_runs")
+            #expect(!(runs.rows[0]["t"].string ?? "").contains(secret))
+            let check = try await world.run("check", environment: ["UNDERSTORY_CLIENT_SECRET": secret])
+            #expect(check.status == 77)
+            #expect(!check.output.contains(secret))
+        }
+    }
+
+    @Test("a database that is down exits 69; a missing variable or an unmigrated schema exits 78")
+    func configurationAndAvailability() async throws {
+        try await CommandLineWorld.with(migrated: false) { world in
+            let down = try await world.run("sync", environment: ["DATABASE_URL": "postgresql://nobody:pw@127.0.0.1:1/none?connect_timeout=2"])
+            #expect(down.status == 69, "\(down.output)")
+            #expect(down.stderr.contains("cannot connect to PostgreSQL"))
+            #expect(!down.output.contains(":pw@"))
+
+            let unmigrated = try await world.run("sync")
+            #expect(unmigrated.status == 78, "\(unmigrated.output)")
+            #expect(unmigrated.stderr.contains("understory-sync migrate"))
+
+            let missing = try await world.run("sync", environment: ["UNDERSTORY_CLIENT_ID": ""])
+            #expect(missing.status == 78, "\(missing.output)")
+            #expect(missing.stderr.contains("UNDERSTORY_CLIENT_ID"))
+
+            let usage = try await world.run("sync", "--resource", "invoices")
+            #expect(usage.status == 64, "\(usage.output)")
+        }
+    }
+
+    @Test("two syncs at once: the second exits 75 naming the resource; data intact")
+    func concurrentRuns() async throws {
+        try await CommandLineWorld.with { world in
+            world.simulator.updateFaults { $0.latency = .milliseconds(40) }
+            let (first, out, err) = try UnderstorySyncBinary.start(["sync", "--events-past-days", "3650"], environment: world.environment)
+            // Wait until the first run holds its locks (its run row exists).
+            try await waitUntil { try await world.query("SELECT count(*) AS n FROM understory.sync_runs").rows[0]["n"].int ?? 0 > 0 }
+            let second = try await world.run("sync")
+            #expect(second.status == 75, "\(second.output)")
+            #expect(second.stderr.contains("already syncing"))
+            let firstRun = await UnderstorySyncBinary.finish(first, out, err)
+            #expect(firstRun.status == 0, "\(firstRun.output)")
+            for resource in [SimulatorResource.bookings, .orders] {
+                let diff = try await TruthCheck.differences(simulator: world.simulator, database: world.database, resource: resource, table: resource.rawValue)
+                #expect(diff.isEmpty, "\(resource): \(diff)")
+            }
+        }
+    }
+
+    @Test("kill -9 mid-sync, then sync: equal to the truth, no duplicates, the dead run marked abandoned")
+    func killMidSync() async throws {
+        var account = CommandLineWorld.account()
+        account.orders = 300
+        try await CommandLineWorld.with(account) { world in
+            world.simulator.updateFaults { $0.latency = .milliseconds(25) }
+            let (process, out, err) = try UnderstorySyncBinary.start(
+                ["sync", "--events-past-days", "3650", "--batch-rows", "50"], environment: world.environment
+            )
+            // Orders load a page (with its children) per transaction: kill after the first commits.
+            try await waitUntil { try await world.query("SELECT count(*) AS n FROM understory.orders").rows[0]["n"].int ?? 0 >= 1 }
+            kill(process.processIdentifier, SIGKILL)
+            let killed = await UnderstorySyncBinary.finish(process, out, err)
+            #expect(killed.status != 0)
+            world.simulator.setFaults(SimulatorFaults())
+            let again = try await world.run("sync", "--events-past-days", "3650")
+            #expect(again.status == 0, "\(again.output)")
+            #expect(again.stdout.contains("abandoned"))
+            for resource in SimulatorResource.allCases {
+                let diff = try await TruthCheck.differences(simulator: world.simulator, database: world.database, resource: resource, table: resource.rawValue)
+                #expect(diff.isEmpty, "\(resource): \(diff)")
+            }
+            let duplicates = try await world.query("SELECT count(*) - count(DISTINCT (order_id, line_number)) AS d FROM understory.order_line_items")
+            #expect(duplicates.rows[0]["d"].int == 0)
+            let statuses = try await world.query("SELECT string_agg(status, ',' ORDER BY id) AS s FROM understory.sync_runs").rows[0]["s"].string
+            #expect(statuses == "abandoned,succeeded")
+        }
+    }
+
+    @Test("--help documents the exit statuses")
+    func help() async throws {
+        let run = try await UnderstorySyncBinary.run(["--help"], environment: [:])
+        #expect(run.status == 0)
+        for code in ["64", "65", "69", "75", "77", "78"] { #expect(run.stdout.contains(code)) }
+    }
+}
+
+/// Polls `condition` every 20 ms for up to 60 s.
+func waitUntil(_ condition: () async throws -> Bool) async throws {
+    let deadline = ContinuousClock.now + .seconds(60)
+    while ContinuousClock.now < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    Issue.record("condition not met within 60 s")
+}

@@ -1,0 +1,41 @@
+import Foundation
+import Logging
+import PostgresClient
+
+/// Where tests find PostgreSQL: `DATABASE_URL` (scripts/test sets it). Each test gets its own database.
+public enum TestDatabase {
+    public static let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+
+    public static var url: String {
+        ProcessInfo.processInfo.environment["DATABASE_URL"] ?? "postgresql:///postgres"
+    }
+
+    public static func withFreshDatabase(_ body: (PostgresConfiguration) async throws -> Void) async throws {
+        let name = "us_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(20)
+        let admin = PostgresConfiguration(connectionString: url)
+        try await PostgresConnection.withConnection(admin, logger: TestDatabase.logger) { try await $0.execute("CREATE DATABASE \(name)") }
+        let database = PostgresConfiguration(connectionString: url(forDatabase: String(name)))
+        do {
+            try await body(database)
+        } catch {
+            try? await drop(name, admin: admin)
+            throw error
+        }
+        try await drop(name, admin: admin)
+    }
+
+    static func drop(_ name: String, admin: PostgresConfiguration) async throws {
+        try await PostgresConnection.withConnection(admin, logger: TestDatabase.logger) {
+            try await $0.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+        }
+    }
+
+    /// The same server and credentials, another database.
+    public static func url(forDatabase name: String) -> String {
+        if var components = URLComponents(string: url), components.scheme?.hasPrefix("postgres") == true {
+            components.path = "/" + name
+            return components.string!
+        }
+        return url + " dbname=\(name)"
+    }
+}
