@@ -84,6 +84,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Benchmarks (release build): scripts/bench runs them and prints ratios to ceilings measured in the same run.
+        .executableTarget(
+            name: "understory-bench",
+            dependencies: [
+                "PostgresClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "PostgresClientTests",
             dependencies: [

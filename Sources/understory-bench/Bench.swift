@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "understory-bench",
+        abstract: "Benchmarks of understory-sync, each against a ceiling measured in the same run.",
+        subcommands: [CopyBench.self]
+    )
+}
