@@ -5,13 +5,18 @@ public struct ResourceCounts: Sendable, Codable, Hashable {
     public var unchanged = 0
     public var deleted = 0
     public var pages = 0
+    /// List requests (pages) made for this resource.
     public var requests = 0
-    public var retries = 0
-    public var rateLimited = 0
+    /// Traversals restarted after the API rejected a cursor.
     public var restarts = 0
     public var childRows = 0
 
     public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case inserted, updated, unchanged, deleted, pages, requests, restarts
+        case childRows = "child_rows"
+    }
 
     public var records: Int { inserted + updated + unchanged }
 
@@ -23,8 +28,6 @@ public struct ResourceCounts: Sendable, Codable, Hashable {
         sum.deleted += rhs.deleted
         sum.pages += rhs.pages
         sum.requests += rhs.requests
-        sum.retries += rhs.retries
-        sum.rateLimited += rhs.rateLimited
         sum.restarts += rhs.restarts
         sum.childRows += rhs.childRows
         return sum

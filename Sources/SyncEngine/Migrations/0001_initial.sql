@@ -36,7 +36,7 @@ COMMENT ON COLUMN understory.sync_runs.arguments IS 'Command-line arguments that
 COMMENT ON COLUMN understory.sync_runs.started_at IS 'When the run started.';
 COMMENT ON COLUMN understory.sync_runs.finished_at IS 'When the run ended; NULL while running or if the process died.';
 COMMENT ON COLUMN understory.sync_runs.status IS 'running, succeeded, failed, interrupted (stopped by a signal after committing its last page) or abandoned (the process died; found by a later run).';
-COMMENT ON COLUMN understory.sync_runs.counts IS 'Per resource: {"orders": {"inserted": n, "updated": n, "unchanged": n, "pages": n, "requests": n, "retries": n}, …}.';
+COMMENT ON COLUMN understory.sync_runs.counts IS 'Per resource: {"orders": {"inserted": n, "updated": n, "unchanged": n, "deleted": n, "pages": n, "requests": n, "restarts": n, "child_rows": n}, …}, plus "http": {"requests", "retries", "rate_limited"} for the whole run.';
 COMMENT ON COLUMN understory.sync_runs.error IS 'One-line reason the run failed, if it did.';
 COMMENT ON COLUMN understory.sync_runs.host IS 'Host name of the machine that ran it.';
 COMMENT ON COLUMN understory.sync_runs.pid IS 'Process id of the run, to tell a live run from a dead one.';

@@ -1,5 +1,6 @@
 import Foundation
 import PostgresClient
+import UnderstoryAPI
 
 /// Writes `understory.sync_runs`: one row per run, opened at the start and closed at the end.
 ///
@@ -29,9 +30,11 @@ struct RunLog {
     }
 
     /// Closes the run row and releases its liveness lock.
-    func finish(_ runID: Int64, status: Status, counts: [Resource: ResourceCounts], error: String?) async throws {
-        let countsByName = Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) })
-        let json = String(decoding: try JSONEncoder.sorted.encode(countsByName), as: UTF8.self)
+    func finish(_ runID: Int64, status: Status, counts: [Resource: ResourceCounts], http: RequestStatistics, error: String?) async throws {
+        var document = [String: RunCounts]()
+        for (resource, value) in counts { document[resource.rawValue] = .resource(value) }
+        document["http"] = .http(requests: http.requests, retries: http.retries, rateLimited: http.rateLimited)
+        let json = String(decoding: try JSONEncoder.sorted.encode(document), as: UTF8.self)
         try await connection.execute(
             "UPDATE understory.sync_runs SET finished_at = now(), status = $2, counts = $3::jsonb, error = $4 WHERE id = $1",
             [runID, status.rawValue, PostgresJSON(json), error]
@@ -59,6 +62,22 @@ struct RunLog {
             abandoned.append(id)
         }
         return abandoned
+    }
+}
+
+/// One entry of `sync_runs.counts`: a resource's counts, or the run's HTTP totals under "http".
+enum RunCounts: Encodable {
+    case resource(ResourceCounts)
+    case http(requests: Int, retries: Int, rateLimited: Int)
+
+    func encode(to encoder: any Encoder) throws {
+        switch self {
+        case .resource(let counts):
+            try counts.encode(to: encoder)
+        case .http(let requests, let retries, let rateLimited):
+            var container = encoder.singleValueContainer()
+            try container.encode(["requests": requests, "retries": retries, "rate_limited": rateLimited])
+        }
     }
 }
 

@@ -157,12 +157,7 @@ public struct SyncRunner: Sendable {
                 }
                 let status: RunLog.Status = failures.isEmpty ? .succeeded : (Task.isCancelled ? .interrupted : .failed)
                 let error = failures.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key): \($0.value)" }.first
-                var recorded = counts
-                for resource in recorded.keys {
-                    recorded[resource]?.retries = http.retries
-                    recorded[resource]?.rateLimited = http.rateLimited
-                }
-                try await runLog.finish(runID, status: status, counts: recorded, error: error)
+                try await runLog.finish(runID, status: status, counts: counts, http: http, error: error)
             }
             return Summary(
                 runID: dryRun ? nil : runID, companyID: companyID, counts: counts, failures: failures, abandonedRuns: abandoned,
