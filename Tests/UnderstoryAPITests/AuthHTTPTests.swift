@@ -78,10 +78,12 @@ struct AuthHTTPTests {
     @Test("expired token mid-paging is refreshed transparently (short TTL)")
     func shortTTL() async throws {
         var config = SimulatorConfiguration(seed: 3, bookings: 40, orders: 5, events: 5)
-        config.faults.tokenTTL = .seconds(1)
-        config.faults.latency = .milliseconds(120)
+        // 20 pages at >= 150 ms outlive a 3 s token; a fresh token always outlives one request,
+        // even on a loaded machine.
+        config.faults.tokenTTL = .seconds(3)
+        config.faults.latency = .milliseconds(150)
         try await withSimulatorClient(config) { sim, client in
-            let items = try await client.bookings(ListQuery(limit: 4)).collectItems()
+            let items = try await client.bookings(ListQuery(limit: 2)).collectItems()
             #expect(items.count == 40)
             #expect(Set(items.map(\.id)) == Set(sim.truth().bookings.keys))
             #expect(client.statistics.tokensFetched >= 2)

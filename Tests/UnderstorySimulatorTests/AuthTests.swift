@@ -135,7 +135,8 @@ struct AuthTests {
     @Test("missing, unknown and expired tokens get 401 UNAUTHORIZED")
     func unauthorized() async throws {
         var config = smallConfiguration()
-        config.tokenTTL = .milliseconds(1500)
+        // Long enough that a loaded CI machine still uses the fresh token in time.
+        config.tokenTTL = .seconds(5)
         try await withSimulator(config) { sim in
             try await SimClient.with(sim) { http in
                 let missing = try await http.get("/v1/bookings", token: nil)
@@ -144,7 +145,7 @@ struct AuthTests {
                 #expect(try await http.get("/v1/bookings", token: "made-up").status == 401)
                 let token = try await http.token()
                 #expect(try await http.get("/v1/bookings?limit=1", token: token).status == 200)
-                try await Task.sleep(for: .milliseconds(2000))
+                try await Task.sleep(for: .milliseconds(5500))
                 let expired = try await http.get("/v1/bookings?limit=1", token: token)
                 #expect(expired.status == 401)
                 #expect(expired.text.contains("expired"))

@@ -21,13 +21,16 @@ struct TableSpec: Sendable {
 
     var copySQL: String { "COPY \(stagingName) (\(columns.joined(separator: ", "))) FROM STDIN" }
 
+    /// Columns written from staging: the staged ones, the computed ones, and the bookkeeping ones.
+    private var targetColumns: [String] { columns + computed.map(\.column) + ["_synced_at", "_run_id"] }
+    /// What each target column is set to, reading staging as `s`; `$1` is the run id.
+    private var selectList: [String] { columns.map { "s.\($0)" } + computed.map(\.expression) + ["now()", "$1::bigint"] }
+
     /// Upserts staged rows: one row per key (the newest `updated_at` wins within a batch), never
     /// letting an older version overwrite a newer one, never rewriting an unchanged row.
     /// `$1` is the run id. Returns one row per inserted or updated key: `id`, `inserted`.
     var upsertSQL: String {
-        let targetColumns = columns + computed.map(\.column) + ["_synced_at", "_run_id"]
-        let selectList = columns.map { "s.\($0)" } + computed.map(\.expression) + ["now()", "$1::bigint"]
-        let updates = (columns + computed.map(\.column) + ["_synced_at", "_run_id"])
+        let updates = targetColumns
             .filter { !key.contains($0) }
             .map { "\($0) = excluded.\($0)" } + (hasDeletedAt ? ["_deleted_at = NULL"] : [])
         let keyList = key.joined(separator: ", ")
@@ -43,9 +46,7 @@ struct TableSpec: Sendable {
 
     /// Inserts staged child rows as they are (the caller first deleted the parents' old children). `$1` is the run id.
     var insertChildrenSQL: String {
-        let targetColumns = columns + computed.map(\.column) + ["_synced_at", "_run_id"]
-        let selectList = columns.map { "s.\($0)" } + computed.map(\.expression) + ["now()", "$1::bigint"]
-        return """
+        """
             INSERT INTO \(qualifiedName) (\(targetColumns.joined(separator: ", ")))
             SELECT \(selectList.joined(separator: ", ")) FROM \(stagingName) AS s
             ON CONFLICT (\(key.joined(separator: ", "))) DO NOTHING
