@@ -75,6 +75,10 @@ public struct MigrationRunner: Sendable {
                 applied_at timestamptz NOT NULL DEFAULT now()
             );
             COMMENT ON TABLE \(table) IS 'Schema migrations applied by understory-sync migrate (one row per sql/migrations file).';
+            COMMENT ON COLUMN \(table).version IS 'Migration number (the NNNN of NNNN_name.sql).';
+            COMMENT ON COLUMN \(table).name IS 'Migration name (the name of NNNN_name.sql).';
+            COMMENT ON COLUMN \(table).checksum IS 'SHA-256 of the file as applied; a later edit of the file is refused.';
+            COMMENT ON COLUMN \(table).applied_at IS 'When the migration was applied.';
             """)
         let applied = try await appliedChecksums(on: connection)
         try await verifyChecksums(applied, on: connection)
