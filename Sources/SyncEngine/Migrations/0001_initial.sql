@@ -119,7 +119,7 @@ COMMENT ON COLUMN understory.orders.updated_at IS 'When the order last changed (
 COMMENT ON COLUMN understory.orders.raw IS 'The order exactly as the API sent it.';
 COMMENT ON COLUMN understory.orders._synced_at IS 'When understory-sync last wrote this row.';
 COMMENT ON COLUMN understory.orders._run_id IS 'sync_runs.id of the run that last wrote this row.';
-COMMENT ON COLUMN understory.orders._deleted_at IS 'When the order was found to be gone from the API (GET returned 404); NULL while it exists.';
+COMMENT ON COLUMN understory.orders._deleted_at IS 'Reserved for an order confirmed gone from the API (a GET answering 404); this version never sets it (the API has no order deletions or tombstones).';
 CREATE INDEX orders_updated_at_idx ON understory.orders (company_id, updated_at);
 CREATE INDEX orders_created_at_idx ON understory.orders (company_id, created_at);
 CREATE INDEX orders_status_idx ON understory.orders (company_id, status, payment_status);
@@ -272,7 +272,7 @@ COMMENT ON COLUMN understory.bookings.updated_at IS 'When the booking last chang
 COMMENT ON COLUMN understory.bookings.raw IS 'The booking exactly as the API sent it.';
 COMMENT ON COLUMN understory.bookings._synced_at IS 'When understory-sync last wrote this row.';
 COMMENT ON COLUMN understory.bookings._run_id IS 'sync_runs.id of the run that last wrote this row.';
-COMMENT ON COLUMN understory.bookings._deleted_at IS 'When the booking was found to be gone from the API (GET returned 404); NULL while it exists.';
+COMMENT ON COLUMN understory.bookings._deleted_at IS 'Reserved for a booking confirmed gone from the API; this version never sets it (cancellations arrive as status CANCELLED).';
 CREATE INDEX bookings_updated_at_idx ON understory.bookings (company_id, updated_at);
 CREATE INDEX bookings_created_at_idx ON understory.bookings (company_id, created_at);
 CREATE INDEX bookings_event_idx ON understory.bookings (company_id, event_id);
@@ -324,7 +324,7 @@ COMMENT ON COLUMN understory.events.updated_at IS 'When the event last changed.'
 COMMENT ON COLUMN understory.events.raw IS 'The event exactly as the API sent it.';
 COMMENT ON COLUMN understory.events._synced_at IS 'When understory-sync last wrote this row.';
 COMMENT ON COLUMN understory.events._run_id IS 'sync_runs.id of the run that last wrote this row.';
-COMMENT ON COLUMN understory.events._deleted_at IS 'When the event was found to be gone from the API (GET /v1/events/{id} returned 404); NULL while it exists.';
+COMMENT ON COLUMN understory.events._deleted_at IS 'Reserved for an event confirmed deleted (GET /v1/events/{id} answering 404); this version does not check yet, so it stays NULL.';
 CREATE INDEX events_starts_at_idx ON understory.events (company_id, starts_at);
 CREATE INDEX events_experience_idx ON understory.events (company_id, experience_id);
 CREATE INDEX events_updated_at_idx ON understory.events (company_id, updated_at);
