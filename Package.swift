@@ -128,6 +128,7 @@ let package = Package(
             dependencies: [
                 "SyncEngine", "PostgresClient", "UnderstoryAPI", "UnderstorySimulator", "SyncTestSupport",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(

@@ -1,0 +1,108 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SyncEngine
+
+struct Schedule: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Stay up and run `sync` at the fire times of a cron expression.",
+        discussion: """
+            The expression has the five standard fields (minute hour day-of-month month day-of-week) with lists,
+            ranges, steps and names (JAN-DEC, SUN-SAT), or is one of @hourly @daily @midnight @weekly @monthly
+            @yearly @annually. Times are read in --tz (default: the TZ variable, else UTC) and stay right across
+            daylight-saving changes: a fixed-time job (e.g. "30 2 * * *") runs once on both change days, at 03:00 when
+            02:30 is skipped. Fire times missed while a run overran or the machine slept are folded into one run;
+            runs never overlap. Each run is a sync_runs row like any other; a failed run is logged and the schedule
+            goes on. SIGTERM or SIGINT stops waiting, lets a run in progress finish, and exits 0.
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: "Cron expression, e.g. \"*/15 * * * *\" or @daily.")
+    var cron: String
+
+    @Option(name: .customLong("tz"), help: "Time zone of the expression, e.g. Europe/Copenhagen (default: env TZ, else UTC).")
+    var timeZoneName: String?
+
+    @Flag(name: .customLong("run-now"), help: "Run once at start, then follow the schedule.")
+    var runNow = false
+
+    @OptionGroup var sync: SyncArguments
+
+    func validate() throws {
+        do {
+            _ = try CronExpression(cron)
+        } catch {
+            throw ValidationError(error.description)
+        }
+        _ = try timeZone()
+    }
+
+    /// `--tz`, else `TZ` (a leading `:` is allowed, as libc does), else UTC.
+    func timeZone() throws -> TimeZone {
+        var name = timeZoneName ?? ProcessInfo.processInfo.environment["TZ"] ?? ""
+        if timeZoneName == nil, name.hasPrefix(":") { name.removeFirst() }
+        if name.isEmpty { return TimeZone(identifier: "UTC")! }
+        guard let zone = TimeZone(identifier: name) else {
+            let source = timeZoneName == nil ? "TZ" : "--tz"
+            throw ValidationError("unknown time zone \"\(name)\" (\(source)): use an IANA name such as Europe/Copenhagen or UTC")
+        }
+        return zone
+    }
+}
+
+extension Schedule {
+    func run() async throws {
+        let logger = global.makeLogger()
+        do {
+            let expression = try CronExpression(cron)
+            let zone = try timeZone()
+            let api = try global.apiConfiguration()
+            let database = global.database
+            let options = sync.options
+            let arguments = sync.arguments.merging(["cron": cron, "tz": zone.identifier]) { $1 }
+            let quiet = global.quiet
+
+            let scheduler = Scheduler(expression: expression, timeZone: zone, runNow: runNow, logger: logger) { fire in
+                var logger = logger
+                logger[metadataKey: "scheduled"] = "\(Scheduler.format(fire.scheduled, in: zone))"
+                ProgressLine.shared.start(enabled: !quiet)
+                do {
+                    let summary = try await withAPIClient(api, logger: logger) { client in
+                        try await SyncRunner(database: database, client: client, logger: logger, progress: ProgressLine.shared)
+                            .sync(options, arguments: arguments)
+                    }
+                    ProgressLine.shared.clear()
+                    if !quiet {
+                        // Unbuffered, so each summary shows up at once even when stdout is a pipe.
+                        FileHandle.standardOutput.write(Data((RunSummaryTable.render(summary) + "\n").utf8))
+                    }
+                    var metadata: Logger.Metadata = ["duration": "\(summary.duration)"]
+                    if let runID = summary.runID { metadata["run_id"] = "\(runID)" }
+                    if let error = summary.firstError {
+                        logger.error("scheduled run failed", metadata: metadata.merging(["error": "\(Self.oneLine(error))"]) { $1 })
+                    } else {
+                        logger.info("scheduled run finished", metadata: metadata)
+                    }
+                } catch let error as SyncError where error.code == .lockHeld {
+                    ProgressLine.shared.clear()
+                    logger.notice("another run holds the lock; skipped this fire time", metadata: ["reason": "\(error)"])
+                } catch {
+                    ProgressLine.shared.clear()
+                    logger.error("scheduled run failed", metadata: ["error": "\(Self.oneLine(error))"])
+                }
+            }
+            logger.info("scheduler started", metadata: ["cron": "\(expression)", "tz": "\(zone.identifier)"])
+            try await scheduler.runUntilSignalled()
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            throw ExitStatus.fail(error)
+        }
+    }
+
+    static func oneLine(_ error: any Error) -> String {
+        String(describing: error).split(whereSeparator: \.isNewline).joined(separator: " ")
+    }
+}
