@@ -1,0 +1,39 @@
+import Foundation
+import SyncTestSupport
+import Testing
+import UnderstorySimulator
+
+@Suite("schedule: the binary against the simulator and a real PostgreSQL")
+struct ScheduleTests {
+    @Test("SIGTERM during a scheduled run lets it finish: exit 0, one succeeded run, data equal to the truth")
+    func sigtermDuringRun() async throws {
+        try await CommandLineWorld.with { world in
+            world.simulator.updateFaults { $0.latency = .milliseconds(40) }
+            // @yearly with --run-now: one run at start, then a long wait.
+            let (process, out, err) = try UnderstorySyncBinary.start(
+                ["schedule", "--cron", "@yearly", "--run-now", "--events-past-days", "3650"], environment: world.environment
+            )
+            try await waitUntil {
+                try await world.query("SELECT count(*) AS n FROM understory.sync_runs WHERE status = 'running'").rows[0]["n"].int ?? 0 > 0
+            }
+            kill(process.processIdentifier, SIGTERM)
+            let run = await UnderstorySyncBinary.finish(process, out, err)
+            #expect(run.status == 0, "\(run.output)")
+            #expect(run.stderr.contains("scheduler stopped"), "\(run.stderr)")
+            let statuses = try await world.query("SELECT string_agg(status, ',' ORDER BY id) AS s FROM understory.sync_runs").rows[0]["s"].string
+            #expect(statuses == "succeeded")
+            world.simulator.setFaults(SimulatorFaults())
+            for resource in SimulatorResource.allCases {
+                let diff = try await TruthCheck.differences(simulator: world.simulator, database: world.database, resource: resource, table: resource.rawValue)
+                #expect(diff.isEmpty, "\(resource): \(diff)")
+            }
+        }
+    }
+
+    @Test("an invalid cron expression exits 64 naming the field and the position")
+    func invalidCron() async throws {
+        let run = try await UnderstorySyncBinary.run(["schedule", "--cron", "0 25 * * *"], environment: [:])
+        #expect(run.status == 64, "\(run.output)")
+        #expect(run.stderr.contains(#"invalid cron expression "0 25 * * *": 25 is out of range 0-23 (field hour, position 3)"#), "\(run.stderr)")
+    }
+}
