@@ -116,10 +116,8 @@ public struct SyncRunner: Sendable {
             logger[metadataKey: "run_id"] = "\(runID)"
             logger.info("run started", metadata: ["resources": "\(resources.map(\.rawValue).joined(separator: ","))"])
 
-            var counts = [Resource: ResourceCounts]()
-            var failures = [Resource: String]()
-            var firstError: (any Error)?
-            await withTaskGroup(of: (Resource, Result<ResourceCounts, any Error>).self) { group in
+            // Collect each resource's outcome first, then fold them: the group's body only gathers.
+            let outcomes = await withTaskGroup(of: ResourceOutcome.self, returning: [ResourceOutcome].self) { group in
                 for (resource, connection) in connections {
                     var resourceLogger = logger
                     resourceLogger[metadataKey: "resource"] = "\(resource)"
@@ -129,22 +127,27 @@ public struct SyncRunner: Sendable {
                     )
                     group.addTask {
                         do {
-                            return (resource, .success(try await work(resource, context)))
+                            return ResourceOutcome(resource: resource, counts: try await work(resource, context), error: nil)
                         } catch {
-                            return (resource, .failure(error))
+                            return ResourceOutcome(resource: resource, counts: nil, error: error)
                         }
                     }
                 }
-                for await (resource, result) in group {
-                    switch result {
-                    case .success(let resourceCounts):
-                        counts[resource] = resourceCounts
-                        logger.info("resource done", metadata: ["resource": "\(resource)", "inserted": "\(resourceCounts.inserted)", "updated": "\(resourceCounts.updated)", "unchanged": "\(resourceCounts.unchanged)"])
-                    case .failure(let error):
-                        failures[resource] = String(describing: error)
-                        if firstError == nil { firstError = error }
-                        logger.error("resource failed", metadata: ["resource": "\(resource)", "error": "\(error)"])
-                    }
+                var outcomes = [ResourceOutcome]()
+                for await outcome in group { outcomes.append(outcome) }
+                return outcomes
+            }
+            var counts = [Resource: ResourceCounts]()
+            var failures = [Resource: String]()
+            var firstError: (any Error)?
+            for outcome in outcomes {
+                if let resourceCounts = outcome.counts {
+                    counts[outcome.resource] = resourceCounts
+                    logger.info("resource done", metadata: ["resource": "\(outcome.resource)", "inserted": "\(resourceCounts.inserted)", "updated": "\(resourceCounts.updated)", "unchanged": "\(resourceCounts.unchanged)"])
+                } else if let error = outcome.error {
+                    failures[outcome.resource] = String(describing: error)
+                    if firstError == nil { firstError = error }
+                    logger.error("resource failed", metadata: ["resource": "\(outcome.resource)", "error": "\(error)"])
                 }
             }
 
@@ -221,6 +224,13 @@ extension SyncRunner {
         }
         return BackfillSummary(run: summary, slicesDone: slices.done, slicesSkipped: slices.skipped)
     }
+}
+
+/// What one resource's part of a run ended with.
+struct ResourceOutcome: Sendable {
+    let resource: Resource
+    let counts: ResourceCounts?
+    let error: (any Error)?
 }
 
 /// Carries slice counts out of the concurrent backfill work.
