@@ -1,5 +1,6 @@
 import Logging
 import PostgresClient
+import ServiceLifecycle
 import UnderstoryAPI
 
 /// The pipeline every list resource shares: one task pages through the API into a bounded
@@ -42,6 +43,8 @@ struct PageLoader<Item: SyncedRecord> {
     enum Delivery: Sendable {
         case page(Page<Item>)
         case restarted
+        /// Graceful shutdown (SIGTERM/SIGINT): no more pages will come.
+        case interrupted
     }
 
     func run(hooks: Hooks, collectIDs: Bool = false) async throws -> ResourceCounts {
@@ -58,6 +61,11 @@ struct PageLoader<Item: SyncedRecord> {
                     for try await page in pages() {
                         guard await buffer.send(.page(page)) else { return }
                         if isLastNeeded(page) { break }
+                        // Stop fetching on graceful shutdown; the loader commits what it has.
+                        if Task.isShuttingDownGracefully {
+                            _ = await buffer.send(.interrupted)
+                            break
+                        }
                     }
                     await buffer.finish()
                     return
@@ -79,6 +87,12 @@ struct PageLoader<Item: SyncedRecord> {
             try await context.loader.prepare([spec])
             while let delivery = try await buffer.receive() {
                 switch delivery {
+                case .interrupted:
+                    // Commit the pages in hand (without moving the watermark: the traversal is
+                    // incomplete), then report the interruption.
+                    try await load(batch, pages: batchPages, hooks: hooks, traversal: nil, counts: &counts)
+                    await buffer.close()
+                    throw SyncError(.interrupted, "stopped by a signal after committing \(counts.records) \(resource) records; the next run continues", resource: resource)
                 case .restarted:
                     counts.restarts += 1
                     traversal.restarts += 1

@@ -146,7 +146,9 @@ public struct SyncRunner: Sendable {
                     logger.info("resource done", metadata: ["resource": "\(outcome.resource)", "inserted": "\(resourceCounts.inserted)", "updated": "\(resourceCounts.updated)", "unchanged": "\(resourceCounts.unchanged)"])
                 } else if let error = outcome.error {
                     failures[outcome.resource] = String(describing: error)
-                    if firstError == nil { firstError = error }
+                    // A real failure decides the exit status before an interruption does.
+                    let isInterruption = (error as? SyncError)?.code == .interrupted
+                    if firstError == nil || (!isInterruption && (firstError as? SyncError)?.code == .interrupted) { firstError = error }
                     logger.error("resource failed", metadata: ["resource": "\(outcome.resource)", "error": "\(error)"])
                 }
             }
@@ -158,7 +160,10 @@ public struct SyncRunner: Sendable {
                 for (resource, message) in failures {
                     try? await store.recordFailure(companyID: companyID, resource: resource, error: message)
                 }
-                let status: RunLog.Status = failures.isEmpty ? .succeeded : (Task.isCancelled ? .interrupted : .failed)
+                let interrupted = !outcomes.isEmpty && outcomes.allSatisfy { outcome in
+                    outcome.error == nil || (outcome.error as? SyncError)?.code == .interrupted
+                }
+                let status: RunLog.Status = failures.isEmpty ? .succeeded : (interrupted || Task.isCancelled ? .interrupted : .failed)
                 let error = failures.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key): \($0.value)" }.first
                 try await runLog.finish(runID, status: status, counts: counts, http: http, error: error)
             }
