@@ -51,9 +51,12 @@ struct Backfill: AsyncParsableCommand {
             let api = try global.apiConfiguration()
             let window = try BackfillWindow(from: from, to: to)
             let arguments = ["resource": resource.rawValue, "from": from.rfc3339, "to": to.rfc3339, "concurrency": "\(concurrency)"]
+            let database = global.database, resource = self.resource, concurrency = self.concurrency
             let summary = try await withAPIClient(api, logger: logger) { client in
-                try await SyncRunner(database: global.database, client: client, logger: logger, progress: ProgressLine.shared)
-                    .backfill(resource: resource, window: window, concurrency: concurrency, arguments: arguments)
+                try await GracefulRun.run(logger: logger) {
+                    try await SyncRunner(database: database, client: client, logger: logger, progress: ProgressLine.shared)
+                        .backfill(resource: resource, window: window, concurrency: concurrency, arguments: arguments)
+                }
             }
             ProgressLine.shared.clear()
             if !global.quiet {

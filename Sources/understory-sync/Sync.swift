@@ -22,9 +22,12 @@ struct Sync: AsyncParsableCommand {
         ProgressLine.shared.start(enabled: !global.quiet)
         do {
             let api = try global.apiConfiguration()
+            let database = global.database, options = sync.options, arguments = sync.arguments
             let summary = try await withAPIClient(api, logger: logger) { client in
-                try await SyncRunner(database: global.database, client: client, logger: logger, progress: ProgressLine.shared)
-                    .sync(sync.options, arguments: sync.arguments)
+                try await GracefulRun.run(logger: logger) {
+                    try await SyncRunner(database: database, client: client, logger: logger, progress: ProgressLine.shared)
+                        .sync(options, arguments: arguments)
+                }
             }
             ProgressLine.shared.clear()
             if !global.quiet { print(RunSummaryTable.render(summary)) }

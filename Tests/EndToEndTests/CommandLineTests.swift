@@ -125,6 +125,31 @@ struct CommandLineTests {
         }
     }
 
+    @Test("SIGTERM during sync: exit 0, the run marked interrupted, committed pages kept, the next sync completes")
+    func sigtermDuringSync() async throws {
+        var account = CommandLineWorld.account()
+        account.orders = 300
+        try await CommandLineWorld.with(account) { world in
+            world.simulator.updateFaults { $0.latency = .milliseconds(25) }
+            let (process, out, err) = try UnderstorySyncBinary.start(
+                ["sync", "--events-past-days", "3650", "--batch-rows", "50"], environment: world.environment
+            )
+            try await waitUntil { try await world.query("SELECT count(*) AS n FROM understory.orders").rows[0]["n"].int ?? 0 >= 1 }
+            kill(process.processIdentifier, SIGTERM)
+            let run = await UnderstorySyncBinary.finish(process, out, err)
+            #expect(run.status == 0, "\(run.output)")
+            #expect(run.stderr.contains("stopped by a signal"), "\(run.stderr)")
+            let status = try await world.query("SELECT status FROM understory.sync_runs").rows[0]["status"].string
+            #expect(status == "interrupted")
+            #expect(try await world.query("SELECT count(*) AS n FROM understory.orders").rows[0]["n"].int ?? 0 >= 1)
+            world.simulator.setFaults(SimulatorFaults())
+            let again = try await world.run("sync", "--events-past-days", "3650")
+            #expect(again.status == 0, "\(again.output)")
+            let diff = try await TruthCheck.differences(simulator: world.simulator, database: world.database, resource: .orders, table: "orders")
+            #expect(diff.isEmpty, "\(diff)")
+        }
+    }
+
     @Test("--help documents the exit statuses")
     func help() async throws {
         let run = try await UnderstorySyncBinary.run(["--help"], environment: [:])

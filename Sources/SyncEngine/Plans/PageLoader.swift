@@ -91,8 +91,7 @@ struct PageLoader<Item: SyncedRecord> {
                     // Commit the pages in hand (without moving the watermark: the traversal is
                     // incomplete), then report the interruption.
                     try await load(batch, pages: batchPages, hooks: hooks, traversal: nil, counts: &counts)
-                    await buffer.close()
-                    throw SyncError(.interrupted, "stopped by a signal after committing \(counts.records) \(resource) records; the next run continues", resource: resource)
+                    throw interruption(counts)
                 case .restarted:
                     counts.restarts += 1
                     traversal.restarts += 1
@@ -113,6 +112,7 @@ struct PageLoader<Item: SyncedRecord> {
                         try await load(batch, pages: batchPages, hooks: hooks, traversal: nil, counts: &counts)
                         batch.removeAll(keepingCapacity: true)
                         batchPages = 0
+                        if Task.isShuttingDownGracefully { throw interruption(counts) }
                     }
                 }
             }
@@ -123,6 +123,14 @@ struct PageLoader<Item: SyncedRecord> {
             throw error
         }
         return counts
+    }
+
+    /// The error that ends a traversal stopped by graceful shutdown, after its last commit.
+    private func interruption(_ counts: ResourceCounts) -> SyncError {
+        SyncError(
+            .interrupted, "stopped by a signal after committing \(counts.records) \(resource) records; the next run continues",
+            resource: resource
+        )
     }
 
     private func load(
