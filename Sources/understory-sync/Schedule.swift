@@ -64,6 +64,11 @@ extension Schedule {
             let arguments = sync.arguments.merging(["cron": cron, "tz": zone.identifier]) { $1 }
             let quiet = global.quiet
 
+            // Announce this scheduler (and its next fire time) so `status` can show it.
+            let heartbeat = try await SchedulerHeartbeat.start(
+                database: database, cron: cron, timeZone: zone,
+                nextFire: runNow ? Date() : expression.nextFire(after: Date(), in: zone), logger: logger
+            )
             let scheduler = Scheduler(expression: expression, timeZone: zone, runNow: runNow, logger: logger) { fire in
                 var logger = logger
                 logger[metadataKey: "scheduled"] = "\(Scheduler.format(fire.scheduled, in: zone))"
@@ -92,9 +97,20 @@ extension Schedule {
                     ProgressLine.shared.clear()
                     logger.error("scheduled run failed", metadata: ["error": "\(Self.oneLine(error))"])
                 }
+                do {
+                    try await heartbeat.beat(nextFire: expression.nextFire(after: Date(), in: zone))
+                } catch {
+                    logger.warning("could not record the scheduler heartbeat", metadata: ["error": "\(Self.oneLine(error))"])
+                }
             }
             logger.info("scheduler started", metadata: ["cron": "\(expression)", "tz": "\(zone.identifier)"])
-            try await scheduler.runUntilSignalled()
+            do {
+                try await scheduler.runUntilSignalled()
+            } catch {
+                await heartbeat.stop()
+                throw error
+            }
+            await heartbeat.stop()
         } catch let exit as ExitCode {
             throw exit
         } catch {

@@ -54,6 +54,10 @@ struct Status: AsyncParsableCommand {
         if let run = report.lastRun {
             lines.append("last run: \(run.id) \(run.command) \(run.status), started \(Self.time(run.startedAt))\(run.error.map { " — \($0)" } ?? "")")
         }
+        for scheduler in report.schedulers {
+            let next = scheduler.nextFireAt.map { "next run \(Self.time($0))" } ?? "next run not scheduled"
+            lines.append("scheduler: \(scheduler.host) pid \(scheduler.pid), cron \"\(scheduler.cron)\" (\(scheduler.timezone)), \(next)")
+        }
         for run in report.runningRuns {
             lines.append("running: \(run.id) \(run.command) since \(Self.time(run.startedAt))")
         }

@@ -17,8 +17,13 @@ struct ScheduleTests {
             try await waitUntil {
                 try await world.query("SELECT count(*) AS n FROM understory.sync_runs WHERE status = 'running'").rows[0]["n"].int ?? 0 > 0
             }
+            let during = try await world.run("status")
+            #expect(during.stdout.contains("scheduler:") && during.stdout.contains("@yearly"), "\(during.output)")
+            #expect(during.stdout.contains("running:"), "\(during.output)")
             kill(process.processIdentifier, SIGTERM)
             let run = await UnderstorySyncBinary.finish(process, out, err)
+            let after = try await world.run("status", "--json")
+            #expect(after.stdout.contains("\"schedulers\" : [\n\n  ]") || !after.stdout.contains("@yearly"), "\(after.output)")
             #expect(run.status == 0, "\(run.output)")
             #expect(run.stderr.contains("scheduler stopped"), "\(run.stderr)")
             let statuses = try await world.query("SELECT string_agg(status, ',' ORDER BY id) AS s FROM understory.sync_runs").rows[0]["s"].string

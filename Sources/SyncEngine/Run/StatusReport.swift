@@ -37,13 +37,27 @@ public struct StatusReport: Sendable, Codable {
         }
     }
 
+    /// A running `schedule` process.
+    public struct SchedulerStatus: Sendable, Codable {
+        public var host: String
+        public var pid: Int
+        public var cron: String
+        public var timezone: String
+        public var nextFireAt: Date?
+
+        enum CodingKeys: String, CodingKey {
+            case host, pid, cron, timezone, nextFireAt = "next_fire_at"
+        }
+    }
+
     public var schemaVersion: Int
     public var resources: [ResourceStatus]
     public var lastRun: RunStatus?
     public var runningRuns: [RunStatus]
+    public var schedulers: [SchedulerStatus]
 
     enum CodingKeys: String, CodingKey {
-        case schemaVersion = "schema_version", resources, lastRun = "last_run", runningRuns = "running_runs"
+        case schemaVersion = "schema_version", resources, lastRun = "last_run", runningRuns = "running_runs", schedulers
     }
 
     /// Reads the report from the database (no API call, so it works without credentials).
@@ -84,6 +98,15 @@ public struct StatusReport: Sendable, Codable {
         let columns = "id, command, status, started_at, finished_at, error"
         let last = try await runs("SELECT \(columns) FROM understory.sync_runs WHERE status <> 'running' ORDER BY id DESC LIMIT 1").first
         let running = try await runs("SELECT \(columns) FROM understory.sync_runs WHERE status = 'running' ORDER BY id")
-        return StatusReport(schemaVersion: version, resources: resources, lastRun: last, runningRuns: running)
+        try await SchedulerHeartbeat.removeDead(on: connection)
+        let schedulers = try await connection.execute(
+            "SELECT host, pid, cron, timezone, next_fire_at FROM understory.scheduler_heartbeats ORDER BY host, pid"
+        ).rows.map { row in
+            SchedulerStatus(
+                host: try row["host"].decode(String.self), pid: try row["pid"].decode(Int.self), cron: try row["cron"].decode(String.self),
+                timezone: try row["timezone"].decode(String.self), nextFireAt: try row["next_fire_at"].decode(Date?.self)
+            )
+        }
+        return StatusReport(schemaVersion: version, resources: resources, lastRun: last, runningRuns: running, schedulers: schedulers)
     }
 }
