@@ -46,6 +46,7 @@ struct Backfill: AsyncParsableCommand {
 
     func run() async throws {
         let logger = global.makeLogger()
+        SecondSignal.install()
         ProgressLine.shared.start(enabled: !global.quiet)
         do {
             let api = try global.apiConfiguration()

@@ -55,6 +55,7 @@ struct Schedule: AsyncParsableCommand {
 extension Schedule {
     func run() async throws {
         let logger = global.makeLogger()
+        SecondSignal.install()
         do {
             let expression = try CronExpression(cron)
             let zone = try timeZone()

@@ -19,6 +19,7 @@ struct Sync: AsyncParsableCommand {
 
     func run() async throws {
         let logger = global.makeLogger()
+        SecondSignal.install()
         ProgressLine.shared.start(enabled: !global.quiet)
         do {
             let api = try global.apiConfiguration()
