@@ -231,6 +231,13 @@ struct SyncTests {
             #expect(requestsSecond < window.slices.count + 400 / 100 + 1)
             try await harness.expectEqualToTruth([.bookings])
             #expect(try await harness.count("sync_state", where: "watermark IS NOT NULL") == 0)
+            // The same backfill once more: every slice is done, nothing is fetched.
+            let requestsBeforeThird = harness.simulator.requestCount(pathPrefix: "/v1/bookings")
+            let third = try await harness.runner.backfill(resource: .bookings, window: window, concurrency: 4)
+            #expect(third.run.succeeded)
+            #expect(third.slicesDone == 0)
+            #expect(third.slicesSkipped == window.slices.count)
+            #expect(harness.simulator.requestCount(pathPrefix: "/v1/bookings") == requestsBeforeThird)
         }
     }
 }

@@ -64,8 +64,9 @@ enum BackfillPlan {
         if result.slicesSkipped > 0 {
             context.logger.info("resuming backfill", metadata: ["slices_done": "\(result.slicesSkipped)", "slices_left": "\(pending.count)"])
         }
-        let width = max(1, min(concurrency, pending.count))
-        try await withThrowingTaskGroup(of: ResourceCounts.self) { group in
+        let width = min(max(1, concurrency), pending.count)  // 0 when every slice is already done
+        // The group only gathers each slice's counts; they are folded after it (see SyncRunner).
+        let sliceCounts = try await withThrowingTaskGroup(of: ResourceCounts.self, returning: [ResourceCounts].self) { group in
             var next = 0
             func add() {
                 let slice = pending[next]
@@ -89,11 +90,16 @@ enum BackfillPlan {
                 }
             }
             while next < width { add() }
+            var gathered = [ResourceCounts]()
             while let counts = try await group.next() {
-                result.counts = result.counts + counts
-                result.slicesDone += 1
+                gathered.append(counts)
                 if next < pending.count { add() }
             }
+            return gathered
+        }
+        for counts in sliceCounts {
+            result.counts = result.counts + counts
+            result.slicesDone += 1
         }
         return result
     }
