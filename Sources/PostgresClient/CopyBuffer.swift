@@ -26,15 +26,6 @@ public struct CopyBuffer: Sendable {
         field.withUTF8 { utf8 in append(escaping: utf8) }
     }
 
-    /// Appends one field given as UTF-8 bytes (e.g. an item's raw JSON, without a String copy).
-    public mutating func append(utf8 field: some Collection<UInt8>) {
-        if fieldsInRow > 0 { bytes.append(0x09) }
-        fieldsInRow += 1
-        if let done = field.withContiguousStorageIfAvailable({ append(escaping: $0) }) { return done }
-        let copy = Array(field)
-        copy.withUnsafeBufferPointer { append(escaping: $0) }
-    }
-
     /// Ends the current row.
     public mutating func endRow() {
         bytes.append(0x0A)

@@ -132,13 +132,6 @@ public struct CopyWriter {
         if buffer.bytes.count >= chunkSize { try await flush() }
     }
 
-    /// Appends a row encoded by the caller into `encode`.
-    public mutating func appendRow(_ encode: (inout CopyBuffer) -> Void) async throws {
-        encode(&buffer)
-        buffer.endRow()
-        if buffer.bytes.count >= chunkSize { try await flush() }
-    }
-
     /// Sends what is buffered.
     public mutating func flush() async throws {
         guard !buffer.isEmpty else { return }
