@@ -64,38 +64,22 @@ enum BackfillPlan {
         if result.slicesSkipped > 0 {
             context.logger.info("resuming backfill", metadata: ["slices_done": "\(result.slicesSkipped)", "slices_left": "\(pending.count)"])
         }
-        let width = min(max(1, concurrency), pending.count)  // 0 when every slice is already done
-        // The group only gathers each slice's counts; they are folded after it (see SyncRunner).
-        let sliceCounts = try await withThrowingTaskGroup(of: ResourceCounts.self, returning: [ResourceCounts].self) { group in
-            var next = 0
-            func add() {
-                let slice = pending[next]
-                next += 1
-                group.addTask {
-                    let connection = try await connect()
-                    do {
-                        var logger = context.logger
-                        logger[metadataKey: "slice"] = "\(slice)"
-                        let sliceContext = PlanContext(
-                            client: context.client, connection: connection, companyID: context.companyID, runID: context.runID,
-                            options: context.options, logger: logger, progress: context.progress
-                        )
-                        let counts = try await load(sliceContext, resource: resource, slice: slice)
-                        await connection.close()
-                        return counts
-                    } catch {
-                        await connection.close()
-                        throw error
-                    }
-                }
+        let sliceCounts = try await boundedConcurrentMap(pending, limit: concurrency) { slice in
+            let connection = try await connect()
+            do {
+                var logger = context.logger
+                logger[metadataKey: "slice"] = "\(slice)"
+                let sliceContext = PlanContext(
+                    client: context.client, connection: connection, companyID: context.companyID, runID: context.runID,
+                    options: context.options, logger: logger, progress: context.progress
+                )
+                let counts = try await load(sliceContext, resource: resource, slice: slice)
+                await connection.close()
+                return counts
+            } catch {
+                await connection.close()
+                throw error
             }
-            while next < width { add() }
-            var gathered = [ResourceCounts]()
-            while let counts = try await group.next() {
-                gathered.append(counts)
-                if next < pending.count { add() }
-            }
-            return gathered
         }
         for counts in sliceCounts {
             result.counts = result.counts + counts

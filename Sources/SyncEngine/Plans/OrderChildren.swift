@@ -40,27 +40,11 @@ struct OrderChildren {
     /// Fetches the children of `orderIDs`, at most `childConcurrency` orders at a time.
     func fetch(_ orderIDs: [String]) async throws -> [Children] {
         let client = context.client
-        let limit = max(1, context.options.childConcurrency)
-        return try await withThrowingTaskGroup(of: Children.self) { group in
-            var results = [Children]()
-            results.reserveCapacity(orderIDs.count)
-            var next = 0
-            func add() {
-                let id = orderIDs[next]
-                next += 1
-                group.addTask {
-                    async let lines = client.lineItems(orderID: id)
-                    async let refunds = client.refunds(orderID: id)
-                    async let transactions = client.transactions(orderID: id)
-                    return Children(orderID: id, lineItems: try await lines, refunds: try await refunds, transactions: try await transactions)
-                }
-            }
-            while next < min(limit, orderIDs.count) { add() }
-            while let children = try await group.next() {
-                results.append(children)
-                if next < orderIDs.count { add() }
-            }
-            return results
+        return try await boundedConcurrentMap(orderIDs, limit: context.options.childConcurrency) { id in
+            async let lines = client.lineItems(orderID: id)
+            async let refunds = client.refunds(orderID: id)
+            async let transactions = client.transactions(orderID: id)
+            return Children(orderID: id, lineItems: try await lines, refunds: try await refunds, transactions: try await transactions)
         }
     }
 }
