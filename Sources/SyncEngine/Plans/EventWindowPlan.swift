@@ -20,16 +20,10 @@ enum EventWindowPlan {
             stageRow: StagedRows.append
         )
         let companyID = context.companyID
-        let full = context.options.full
-        let runID = context.runID
         return try await loader.run(
             hooks: .init(
                 afterUpsert: { batchLoader, changed in try await batchLoader.replaceEventSessions(companyID: companyID, eventIDs: changed) },
-                complete: { connection, traversal in
-                    try await WatermarkStore(connection: connection).recordSuccess(
-                        companyID: companyID, resource: .events, watermark: traversal.newestUpdatedAt, fullPass: full, runID: runID
-                    )
-                }
+                complete: context.completion(.events, fullPass: context.options.full)
             )
         )
     }

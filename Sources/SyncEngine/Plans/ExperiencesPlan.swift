@@ -28,9 +28,7 @@ enum ExperiencesPlan {
                     )
                     deleted.value = result.affectedRows
                 }
-                try await WatermarkStore(connection: connection).recordSuccess(
-                    companyID: companyID, resource: .experiences, watermark: traversal.newestUpdatedAt, fullPass: true, runID: runID
-                )
+                try await context.recordCompletion(.experiences, fullPass: true, on: connection, newestUpdatedAt: traversal.newestUpdatedAt)
             }),
             collectIDs: true
         )

@@ -15,6 +15,25 @@ struct PlanContext: Sendable {
     var loader: BatchLoader { BatchLoader(connection: connection, runID: runID) }
     var watermarks: WatermarkStore { WatermarkStore(connection: connection) }
 
+    /// Records a finished traversal of `resource` (its newest `updated_at` as the watermark) in the
+    /// transaction of its last batch.
+    func recordCompletion(
+        _ resource: Resource, fullPass: Bool, on connection: PostgresConnection, newestUpdatedAt: Timestamp?
+    ) async throws {
+        try await WatermarkStore(connection: connection).recordSuccess(
+            companyID: companyID, resource: resource, watermark: newestUpdatedAt, fullPass: fullPass, runID: runID
+        )
+    }
+
+    /// The page loader's completion hook that records the traversal with ``recordCompletion``.
+    func completion<Item: SyncedRecord>(
+        _ resource: Resource, fullPass: Bool
+    ) -> (PostgresConnection, PageLoader<Item>.Traversal) async throws -> Void {
+        { connection, traversal in
+            try await recordCompletion(resource, fullPass: fullPass, on: connection, newestUpdatedAt: traversal.newestUpdatedAt)
+        }
+    }
+
     /// Runs one batch in a transaction; a dry run rolls it back instead of committing.
     func inBatchTransaction<T>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
         guard options.dryRun else { return try await connection.withTransaction(body) }

@@ -23,7 +23,7 @@ enum UpdatedAtPlan {
             isLastNeeded: { page in reachedCutoff(page, cutoff) },
             stageRow: StagedRows.append
         )
-        return try await loader.run(hooks: .init(complete: complete(context, .bookings, fullPass: cutoff == nil)))
+        return try await loader.run(hooks: .init(complete: context.completion(.bookings, fullPass: cutoff == nil)))
     }
 
     static func orders(_ context: PlanContext) async throws -> ResourceCounts {
@@ -41,7 +41,7 @@ enum UpdatedAtPlan {
         return try await loader.run(
             hooks: .init(
                 afterStage: { batchLoader, orders in try await children.stageAndReplace(batchLoader, orders: orders) },
-                complete: complete(context, .orders, fullPass: cutoff == nil)
+                complete: context.completion(.orders, fullPass: cutoff == nil)
             )
         )
     }
@@ -58,17 +58,5 @@ enum UpdatedAtPlan {
     static func reachedCutoff<Item: SyncedRecord>(_ page: Page<Item>, _ cutoff: Timestamp?) -> Bool {
         guard let cutoff else { return false }
         return page.items.contains { $0.model.updatedAt < cutoff }
-    }
-
-    /// Writes the new watermark in the last batch's transaction.
-    static func complete<Item: SyncedRecord>(
-        _ context: PlanContext, _ resource: Resource, fullPass: Bool
-    ) -> (PostgresConnection, PageLoader<Item>.Traversal) async throws -> Void {
-        { connection, traversal in
-            try await WatermarkStore(connection: connection).recordSuccess(
-                companyID: context.companyID, resource: resource, watermark: traversal.newestUpdatedAt,
-                fullPass: fullPass, runID: context.runID
-            )
-        }
     }
 }
