@@ -58,7 +58,6 @@ public struct SyncRunner: Sendable {
         let clock = ContinuousClock()
         let started = clock.now
         let httpBefore = client.statistics
-        let dryRun = options.dryRun
         return try await PostgresConnection.withConnection(database, logger: logger) { control in
             try await Schema.requireCurrent(on: control)
             let me = try await client.me(logger: logger)
@@ -76,16 +75,13 @@ public struct SyncRunner: Sendable {
             // Take every resource's lock before doing any work.
             let connections = try await lockResources(resources, companyID: companyID)
             do {
-                let summary = try await runLocked(
+                var summary = try await runLocked(
                     command: command, arguments: arguments, connections: connections, companyID: companyID,
-                    options: options, control: control, abandoned: abandoned, logger: logger, work
+                    options: options, control: control, abandoned: abandoned, httpBefore: httpBefore, logger: logger, work
                 )
                 await release(connections, companyID: companyID)
-                return Summary(
-                    runID: summary.runID, companyID: companyID, counts: summary.counts, failures: summary.failures,
-                    abandonedRuns: abandoned, http: client.statistics - httpBefore, duration: clock.now - started,
-                    dryRun: dryRun, firstError: summary.firstError
-                )
+                summary.duration = clock.now - started
+                return summary
             } catch {
                 await release(connections, companyID: companyID)
                 throw error
@@ -102,75 +98,72 @@ public struct SyncRunner: Sendable {
         }
     }
 
+    /// Runs `work` for each locked resource concurrently, then records failures and closes the run
+    /// row. `duration` is left for the caller, which also counts the time to lock.
     private func runLocked(
         command: String, arguments: [String: String], connections: [(Resource, PostgresConnection)], companyID: String,
-        options: SyncOptions, control: PostgresConnection, abandoned: [Int64], logger: Logger,
+        options: SyncOptions, control: PostgresConnection, abandoned: [Int64], httpBefore: RequestStatistics, logger: Logger,
         _ work: @escaping @Sendable (Resource, PlanContext) async throws -> ResourceCounts
     ) async throws -> Summary {
-            let dryRun = options.dryRun
-            let runLog = RunLog(connection: control)
-            let httpBefore = client.statistics
-            var logger = logger
-            let resources = connections.map(\.0)
-            let runID: Int64 = dryRun ? 0 : try await runLog.start(command: command, arguments: arguments, companyID: companyID)
-            logger[metadataKey: "run_id"] = "\(runID)"
-            logger.info("run started", metadata: ["resources": "\(resources.map(\.rawValue).joined(separator: ","))"])
+        let dryRun = options.dryRun
+        let runLog = RunLog(connection: control)
+        var logger = logger
+        let runID: Int64 = dryRun ? 0 : try await runLog.start(command: command, arguments: arguments, companyID: companyID)
+        logger[metadataKey: "run_id"] = "\(runID)"
+        logger.info("run started", metadata: ["resources": "\(connections.map(\.0.rawValue).joined(separator: ","))"])
 
-            // Collect each resource's outcome first, then fold them: the group's body only gathers.
-            let outcomes = await withTaskGroup(of: ResourceOutcome.self, returning: [ResourceOutcome].self) { group in
-                for (resource, connection) in connections {
-                    var resourceLogger = logger
-                    resourceLogger[metadataKey: "resource"] = "\(resource)"
-                    let context = PlanContext(
-                        client: client, connection: connection, companyID: companyID, runID: runID,
-                        options: options, logger: resourceLogger, progress: progress
-                    )
-                    group.addTask {
-                        do {
-                            return ResourceOutcome(resource: resource, counts: try await work(resource, context), error: nil)
-                        } catch {
-                            return ResourceOutcome(resource: resource, counts: nil, error: error)
-                        }
+        // Collect each resource's outcome first, then fold them: the group's body only gathers.
+        let outcomes = await withTaskGroup(of: ResourceOutcome.self, returning: [ResourceOutcome].self) { group in
+            for (resource, connection) in connections {
+                var resourceLogger = logger
+                resourceLogger[metadataKey: "resource"] = "\(resource)"
+                let context = PlanContext(
+                    client: client, connection: connection, companyID: companyID, runID: runID,
+                    options: options, logger: resourceLogger, progress: progress
+                )
+                group.addTask {
+                    do {
+                        return ResourceOutcome(resource: resource, counts: try await work(resource, context), error: nil)
+                    } catch {
+                        return ResourceOutcome(resource: resource, counts: nil, error: error)
                     }
                 }
-                var outcomes = [ResourceOutcome]()
-                for await outcome in group { outcomes.append(outcome) }
-                return outcomes
             }
-            var counts = [Resource: ResourceCounts]()
-            var failures = [Resource: String]()
-            var firstError: (any Error)?
-            for outcome in outcomes {
-                if let resourceCounts = outcome.counts {
-                    counts[outcome.resource] = resourceCounts
-                    logger.info("resource done", metadata: ["resource": "\(outcome.resource)", "inserted": "\(resourceCounts.inserted)", "updated": "\(resourceCounts.updated)", "unchanged": "\(resourceCounts.unchanged)"])
-                } else if let error = outcome.error {
-                    failures[outcome.resource] = String(describing: error)
-                    // A real failure decides the exit status before an interruption does.
-                    let isInterruption = (error as? SyncError)?.code == .interrupted
-                    if firstError == nil || (!isInterruption && (firstError as? SyncError)?.code == .interrupted) { firstError = error }
-                    logger.error("resource failed", metadata: ["resource": "\(outcome.resource)", "error": "\(error)"])
-                }
+            var outcomes = [ResourceOutcome]()
+            for await outcome in group { outcomes.append(outcome) }
+            return outcomes
+        }
+        var counts = [Resource: ResourceCounts]()
+        var failures = [Resource: String]()
+        var firstError: (any Error)?
+        for outcome in outcomes {
+            if let resourceCounts = outcome.counts {
+                counts[outcome.resource] = resourceCounts
+                logger.info("resource done", metadata: ["resource": "\(outcome.resource)", "inserted": "\(resourceCounts.inserted)", "updated": "\(resourceCounts.updated)", "unchanged": "\(resourceCounts.unchanged)"])
+            } else if let error = outcome.error {
+                failures[outcome.resource] = String(describing: error)
+                // A real failure decides the exit status before an interruption does.
+                if firstError == nil || (!outcome.isInterruption && firstError.map(ResourceOutcome.isInterruption) == true) { firstError = error }
+                logger.error("resource failed", metadata: ["resource": "\(outcome.resource)", "error": "\(error)"])
             }
+        }
 
-            // Record failures per resource, and close the run row.
-            let http = client.statistics - httpBefore
-            if !dryRun {
-                let store = WatermarkStore(connection: control)
-                for (resource, message) in failures {
-                    try? await store.recordFailure(companyID: companyID, resource: resource, error: message)
-                }
-                let interrupted = !outcomes.isEmpty && outcomes.allSatisfy { outcome in
-                    outcome.error == nil || (outcome.error as? SyncError)?.code == .interrupted
-                }
-                let status: RunLog.Status = failures.isEmpty ? .succeeded : (interrupted || Task.isCancelled ? .interrupted : .failed)
-                let error = failures.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key): \($0.value)" }.first
-                try await runLog.finish(runID, status: status, counts: counts, http: http, error: error)
+        // Record failures per resource, and close the run row.
+        let http = client.statistics - httpBefore
+        if !dryRun {
+            let store = WatermarkStore(connection: control)
+            for (resource, message) in failures {
+                try? await store.recordFailure(companyID: companyID, resource: resource, error: message)
             }
-            return Summary(
-                runID: dryRun ? nil : runID, companyID: companyID, counts: counts, failures: failures, abandonedRuns: abandoned,
-                http: http, duration: .zero, dryRun: dryRun, firstError: firstError
-            )
+            let interrupted = outcomes.allSatisfy { $0.error == nil || $0.isInterruption }
+            let status: RunLog.Status = failures.isEmpty ? .succeeded : (interrupted || Task.isCancelled ? .interrupted : .failed)
+            let error = failures.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key): \($0.value)" }.first
+            try await runLog.finish(runID, status: status, counts: counts, http: http, error: error)
+        }
+        return Summary(
+            runID: dryRun ? nil : runID, companyID: companyID, counts: counts, failures: failures, abandonedRuns: abandoned,
+            http: http, duration: .zero, dryRun: dryRun, firstError: firstError
+        )
     }
 
     /// Opens one connection per resource and takes its advisory lock; on any conflict releases
@@ -236,6 +229,11 @@ struct ResourceOutcome: Sendable {
     let resource: Resource
     let counts: ResourceCounts?
     let error: (any Error)?
+
+    /// Stopped by graceful shutdown rather than failed.
+    var isInterruption: Bool { error.map(Self.isInterruption) ?? false }
+
+    static func isInterruption(_ error: any Error) -> Bool { (error as? SyncError)?.code == .interrupted }
 }
 
 /// Carries slice counts out of the concurrent backfill work.
