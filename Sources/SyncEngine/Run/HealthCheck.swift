@@ -48,8 +48,7 @@ public struct HealthCheck: Sendable {
                 let version = try await connection.execute("SELECT current_setting('server_version') AS v, current_database() AS d").rows[0]
                 check.items.append(Item(name: "database", ok: true, detail: "PostgreSQL \(version["v"].string ?? "?"), database \(version["d"].string ?? "?")"))
                 do {
-                    try await Schema.requireCurrent(on: connection)
-                    let status = try await Schema.runner().status(on: connection)
+                    let status = try await Schema.requireCurrent(on: connection)
                     check.items.append(Item(name: "schema", ok: true, detail: "current (version \(status.appliedVersions.last ?? 0))"))
                 } catch {
                     check.items.append(Item(name: "schema", ok: false, detail: String(describing: error), error: error))

@@ -62,8 +62,7 @@ public struct StatusReport: Sendable, Codable {
 
     /// Reads the report from the database (no API call, so it works without credentials).
     public static func load(from connection: PostgresConnection) async throws -> StatusReport {
-        try await Schema.requireCurrent(on: connection)
-        let version = try await connection.execute("SELECT max(version) AS v FROM understory.schema_migrations").rows[0]["v"].decode(Int.self)
+        let version = try await Schema.requireCurrent(on: connection).appliedVersions.last ?? 0
         let states = try await connection.execute(
             """
             SELECT s.company_id, s.resource, s.watermark, s.last_success_at, s.last_full_pass_at, s.last_error, s.last_error_at,

@@ -28,7 +28,8 @@ public enum Schema {
     }
 
     /// Throws `.schemaNotMigrated` (telling the user to run `migrate`) unless the schema is current.
-    public static func requireCurrent(on connection: PostgresConnection) async throws {
+    @discardableResult
+    public static func requireCurrent(on connection: PostgresConnection) async throws -> MigrationRunner.Status {
         let status = try await runner().status(on: connection)
         if status.appliedVersions.isEmpty {
             throw SyncError(.schemaNotMigrated, "the database has no understory schema yet: run `understory-sync migrate` first")
@@ -37,5 +38,6 @@ public enum Schema {
             let names = status.pending.map(\.fileName).joined(separator: ", ")
             throw SyncError(.schemaNotMigrated, "the database schema is behind this version (pending: \(names)): run `understory-sync migrate`")
         }
+        return status
     }
 }
