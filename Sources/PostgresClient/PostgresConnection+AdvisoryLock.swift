@@ -17,11 +17,4 @@ extension PostgresConnection {
         let result = try await execute("SELECT pg_advisory_unlock(hashtextextended($1, 0)) AS unlocked", [name])
         return try result.rows[0]["unlocked"].decode(Bool.self)
     }
-
-    /// Quotes an identifier (schema, table) for SQL text. Values never go through here: they are parameters.
-    public static func quoteIdentifier(_ identifier: String) -> String {
-        "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
 }
-
-import Foundation
