@@ -17,6 +17,14 @@ public struct SyncError: Error, Sendable, CustomStringConvertible {
         public static let invalidArguments = Code("invalidArguments")
         /// The run was stopped by a signal before it finished.
         public static let interrupted = Code("interrupted")
+        /// `UNDERSTORY_TOKEN_KEY` is missing or malformed, or does not open a stored token.
+        public static let tokenKey = Code("tokenKey")
+        /// No connected account has the id given.
+        public static let unknownAccount = Code("unknownAccount")
+        /// The account must be connected again (consent revoked) or was disconnected.
+        public static let accountNotActive = Code("accountNotActive")
+        /// `/v1/me` named a different company than the account being synced.
+        public static let accountMismatch = Code("accountMismatch")
 
         public var description: String { name }
     }

@@ -24,6 +24,8 @@ public struct UnderstoryAPIError: Error, Sendable {
             case cursorLoop
             case invalidResponse
             case unexpectedStatus
+            case reconnectRequired
+            case authorizationFailed
         }
 
         let base: Base
@@ -61,6 +63,12 @@ public struct UnderstoryAPIError: Error, Sendable {
         public static let invalidResponse = Self(.invalidResponse)
         /// Any other status (3xx, 405, 409, …). Not retried.
         public static let unexpectedStatus = Self(.unexpectedStatus)
+        /// The token endpoint rejected a connected account's refresh token (`invalid_grant`): the
+        /// customer revoked consent, or the token was used twice. Connect the account again.
+        public static let reconnectRequired = Self(.reconnectRequired)
+        /// The authorization-code flow did not complete: the user denied access, the redirect's
+        /// `state` did not match, or the code was rejected.
+        public static let authorizationFailed = Self(.authorizationFailed)
 
         public var description: String { base.rawValue }
     }
@@ -202,6 +210,10 @@ extension UnderstoryAPIError: CustomStringConvertible, CustomDebugStringConverti
             return "invalid response\(on)\(subject)\(detail.map { ": \($0)" } ?? "")"
         case .unexpectedStatus:
             return "unexpected HTTP status \(status.map(String.init) ?? "?")\(on)\(api)"
+        case .reconnectRequired:
+            return "the account's refresh token was rejected\(api)\(detail.map { ": \($0)" } ?? ""); connect the account again with `understory-sync accounts connect`"
+        case .authorizationFailed:
+            return "authorization failed\(detail.map { ": \($0)" } ?? "")\(api)"
         }
     }
 

@@ -29,15 +29,18 @@ public struct UnderstoryClient: Sendable {
     ///     ``UnderstoryConfiguration/httpClientConfiguration()`` for the connect/read timeouts.
     ///   - logger: default logger (each call may pass its own). Never receives secrets or tokens.
     ///   - clock: time source for waits, budgets and token expiry (inject a virtual one in tests).
+    ///   - grant: how access tokens are obtained: the integration key itself (default), or a
+    ///     connected account's refresh token (third-party apps; the key is then the app's).
     public init(
         configuration: UnderstoryConfiguration,
         httpClient: HTTPClient,
         logger: Logger,
-        clock: UnderstoryClock = .system
+        clock: UnderstoryClock = .system,
+        grant: OAuthGrant = .clientCredentials
     ) {
         self.configuration = configuration
         self.executor = HTTPExecutor(configuration: configuration, httpClient: httpClient, clock: clock, statistics: StatisticsBox())
-        self.tokens = TokenSource(configuration: configuration, executor: executor)
+        self.tokens = TokenSource(configuration: configuration, executor: executor, grant: grant)
         self.logger = logger
     }
 

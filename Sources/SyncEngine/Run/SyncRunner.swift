@@ -13,6 +13,9 @@ public struct SyncRunner: Sendable {
     public let client: UnderstoryClient
     public let logger: Logger
     public var progress: (any ProgressReporter)?
+    /// When set (a connected account), `/v1/me` must name this company or the run stops before
+    /// writing anything: a token must never fill another account's rows.
+    public var expectedCompanyID: String?
 
     public init(database: PostgresConfiguration, client: UnderstoryClient, logger: Logger, progress: (any ProgressReporter)? = nil) {
         self.database = database
@@ -63,6 +66,12 @@ public struct SyncRunner: Sendable {
             let me = try await client.me(logger: logger)
             guard let companyID = me.model.companyID, !companyID.isEmpty else {
                 throw UnderstoryAPIError(code: .invalidResponse, path: "/v1/me", resource: "me", field: "company_id", detail: "/v1/me did not name a company_id")
+            }
+            if let expectedCompanyID, expectedCompanyID != companyID {
+                throw SyncError(
+                    .accountMismatch,
+                    "the token of account \(expectedCompanyID) belongs to company \(companyID) according to /v1/me; nothing was synced — disconnect and connect the account again"
+                )
             }
             var logger = self.logger
             logger[metadataKey: "company_id"] = "\(companyID)"

@@ -23,27 +23,34 @@ public struct AccessToken: Sendable, CustomStringConvertible, CustomDebugStringC
     }
 }
 
-/// Obtains and caches access tokens with the `client_credentials` grant.
+/// Obtains and caches access tokens, with the client's ``OAuthGrant``.
 ///
-/// - The token endpoint is found by OIDC discovery at `<authURL>/.well-known/openid-configuration`
-///   (cached for the life of the source; `<authURL>/oauth2/token` if discovery answers 404).
+/// - Endpoints are found by OIDC discovery at `<authURL>/.well-known/openid-configuration`
+///   (cached for the life of the source; the documented `<authURL>/oauth2/...` paths if discovery
+///   answers 404).
 /// - A token is reused until ``AccessToken/refreshAt`` (a margin before `expires_in` runs out).
 /// - Concurrent callers share one in-flight token request.
 /// - ``invalidate(_:)`` drops a token the API answered 401 to.
+/// - With ``OAuthGrant/refreshToken(_:)`` each new access token comes from a refresh grant run
+///   inside ``RefreshTokenStore/rotate(_:)``, so the rotated refresh token is stored before the
+///   access token is handed out.
 /// - Failures: `invalid_client` → `.authenticationFailed` ("check UNDERSTORY_CLIENT_ID/UNDERSTORY_CLIENT_SECRET"),
-///   `invalid_scope` → `.forbidden`, other OAuth errors → `.badRequest`; all carry `error` and
-///   `error_description`, never the secret.
+///   `invalid_scope` → `.forbidden`, `invalid_grant` on a refresh → `.reconnectRequired`, on a code
+///   exchange → `.authorizationFailed`, other OAuth errors → `.badRequest`; all carry `error` and
+///   `error_description`, never the secret or a token.
 public actor TokenSource {
     private let configuration: UnderstoryConfiguration
     private let executor: HTTPExecutor
-    private var tokenEndpoint: String?
+    private let grant: OAuthGrant
+    private var discovery: OIDCDiscovery?
     private var current: AccessToken?
     private var inFlight: Task<AccessToken, any Error>?
     private var inFlightID = 0
 
-    init(configuration: UnderstoryConfiguration, executor: HTTPExecutor) {
+    init(configuration: UnderstoryConfiguration, executor: HTTPExecutor, grant: OAuthGrant = .clientCredentials) {
         self.configuration = configuration
         self.executor = executor
+        self.grant = grant
     }
 
     /// The scopes of the last token fetched (`nil` before the first fetch or if the server omits `scope`).
@@ -81,66 +88,136 @@ public actor TokenSource {
         }
     }
 
+    /// Uses `token` (from a code exchange) until it is due for refresh.
+    public func adopt(_ token: AccessToken) {
+        current = token
+    }
+
     /// The token endpoint, by OIDC discovery (cached).
     public func discoverTokenEndpoint(logger: Logger) async throws -> String {
-        if let tokenEndpoint { return tokenEndpoint }
+        try await discover(logger: logger).tokenEndpoint
+    }
+
+    /// The issuer's endpoints, by OIDC discovery (cached).
+    public func discover(logger: Logger) async throws -> OIDCDiscovery {
+        if let discovery { return discovery }
         let path = "/.well-known/openid-configuration"
         let spec = RequestSpec(
             url: configuration.authURL + path, path: path, resource: "discovery",
             authorized: false, returnsErrorResponses: true
         )
         let response = try await executor.send(spec, tokens: nil, logger: logger)
-        let endpoint: String
+        let found: OIDCDiscovery
         switch response.status {
         case 200..<300:
-            struct Discovery: Decodable {
-                var token_endpoint: String?
-            }
-            guard let document = try? JSONDecoder().decode(Discovery.self, from: Data(response.body.readableBytesView)),
-                let found = document.token_endpoint, !found.isEmpty
+            guard let document = try? JSONDecoder().decode(OIDCDiscovery.self, from: Data(response.body.readableBytesView)),
+                !document.tokenEndpoint.isEmpty
             else {
                 throw UnderstoryAPIError(
                     code: .invalidResponse, status: response.status, path: path, resource: "discovery",
                     detail: "the OIDC discovery document has no token_endpoint"
                 )
             }
-            endpoint = found
+            found = document
         case 404:
-            endpoint = configuration.authURL + "/oauth2/token"
-            logger.warning("OIDC discovery answered 404; using the documented token endpoint", metadata: ["token_endpoint": "\(endpoint)"])
+            found = .documented(authURL: configuration.authURL)
+            logger.warning("OIDC discovery answered 404; using the documented endpoints", metadata: ["token_endpoint": "\(found.tokenEndpoint)"])
         default:
             throw executor.mapError(response, spec: spec, attempts: 1, code: nil)
         }
-        tokenEndpoint = endpoint
-        return endpoint
+        discovery = found
+        return found
     }
 
     private func fetchToken(logger: Logger) async throws -> AccessToken {
-        let endpoint = try await discoverTokenEndpoint(logger: logger)
-        let path = URL(string: endpoint)?.path ?? "/oauth2/token"
-        let form = PercentEncoding.formEncode([
-            ("grant_type", "client_credentials"),
+        switch grant {
+        case .clientCredentials:
+            let form = [
+                ("grant_type", "client_credentials"),
+                ("client_id", configuration.clientID),
+                ("client_secret", configuration.clientSecret.revealed),
+                ("audience", configuration.audience),
+                ("scope", configuration.scopes.joined(separator: " ")),
+            ]
+            return try await requestToken(form, grantType: "client_credentials", logger: logger).accessToken
+        case .refreshToken(let store):
+            let response = try await store.rotate { refreshToken in
+                let form = [
+                    ("grant_type", "refresh_token"),
+                    ("refresh_token", refreshToken.revealed),
+                    ("client_id", self.configuration.clientID),
+                    ("client_secret", self.configuration.clientSecret.revealed),
+                ]
+                return try await self.requestToken(form, grantType: "refresh_token", hiding: [refreshToken.revealed], logger: logger)
+            }
+            return response.accessToken
+        }
+    }
+
+    /// Exchanges an authorization code (with its PKCE verifier) for tokens, and uses the access token.
+    public func exchange(_ code: AuthorizationCode, logger: Logger) async throws -> TokenGrantResponse {
+        let form = [
+            ("grant_type", "authorization_code"),
+            ("code", code.code),
+            ("redirect_uri", code.redirectURI),
+            ("code_verifier", code.verifier.revealed),
             ("client_id", configuration.clientID),
             ("client_secret", configuration.clientSecret.revealed),
             ("audience", configuration.audience),
-            ("scope", configuration.scopes.joined(separator: " ")),
+        ]
+        let response = try await requestToken(form, grantType: "authorization_code", hiding: [code.code, code.verifier.revealed], logger: logger)
+        current = response.accessToken
+        return response
+    }
+
+    /// Revokes `refreshToken` at the issuer's RFC 7009 endpoint. Returns `false` when the issuer
+    /// has no revocation endpoint.
+    public func revoke(refreshToken: Secret, logger: Logger) async throws -> Bool {
+        guard let endpoint = try await discover(logger: logger).revocationEndpoint, !endpoint.isEmpty else { return false }
+        let path = URL(string: endpoint)?.path ?? "/oauth2/revoke"
+        let form = PercentEncoding.formEncode([
+            ("token", refreshToken.revealed),
+            ("token_type_hint", "refresh_token"),
+            ("client_id", configuration.clientID),
+            ("client_secret", configuration.clientSecret.revealed),
         ])
         let spec = RequestSpec(
             isPOST: true, url: endpoint, path: path,
             headers: [("Content-Type", "application/x-www-form-urlencoded")],
-            body: ByteBuffer(string: form), resource: "token", authorized: false, returnsErrorResponses: true
+            body: ByteBuffer(string: form), resource: "revoke", authorized: false, returnsErrorResponses: true
+        )
+        let response = try await executor.send(spec, tokens: nil, logger: logger)
+        guard (200..<300).contains(response.status) else {
+            throw tokenError(response, path: path, grantType: "revoke", hiding: [refreshToken.revealed])
+        }
+        return true
+    }
+
+    /// Posts `form` to the token endpoint and decodes the answer. `hiding` lists values (codes,
+    /// refresh tokens) that must never appear in an error.
+    private func requestToken(
+        _ fields: [(String, String)], grantType: String, hiding: [String] = [], logger: Logger
+    ) async throws -> TokenGrantResponse {
+        let endpoint = try await discoverTokenEndpoint(logger: logger)
+        let path = URL(string: endpoint)?.path ?? "/oauth2/token"
+        let spec = RequestSpec(
+            isPOST: true, url: endpoint, path: path,
+            headers: [("Content-Type", "application/x-www-form-urlencoded")],
+            body: ByteBuffer(string: PercentEncoding.formEncode(fields)), resource: "token", authorized: false,
+            returnsErrorResponses: true
         )
         let started = executor.clock.now()
         let response = try await executor.send(spec, tokens: nil, logger: logger)
         guard (200..<300).contains(response.status) else {
-            throw tokenError(response, path: path)
+            throw tokenError(response, path: path, grantType: grantType, hiding: hiding)
         }
         struct TokenResponse: Decodable {
             var access_token: String
             var expires_in: Int64?
             var scope: String?
+            var refresh_token: String?
 
-            enum CodingKeys: String, CodingKey { case access_token, expires_in, scope }
+            enum CodingKeys: String, CodingKey { case access_token, expires_in, scope, refresh_token }
 
             init(from decoder: any Decoder) throws {
                 let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -151,6 +228,7 @@ public actor TokenSource {
                     expires_in = Int64(text)
                 }
                 scope = container.decodeLeniently(String.self, forKey: .scope)
+                refresh_token = container.decodeLeniently(String.self, forKey: .refresh_token)
             }
         }
         let decoded: TokenResponse
@@ -174,16 +252,23 @@ public actor TokenSource {
         executor.statistics.update { $0.tokensFetched += 1 }
         logger.debug(
             "fetched access token",
-            metadata: ["expires_in": "\(decoded.expires_in.map(String.init) ?? "absent")", "scope": "\(decoded.scope ?? "")"]
+            metadata: [
+                "grant_type": "\(grantType)", "expires_in": "\(decoded.expires_in.map(String.init) ?? "absent")",
+                "scope": "\(decoded.scope ?? "")", "refresh_token": "\(decoded.refresh_token == nil ? "none" : "rotated")",
+            ]
         )
-        return token
+        return TokenGrantResponse(
+            accessToken: token,
+            refreshToken: decoded.refresh_token.flatMap { $0.isEmpty ? nil : Secret($0) },
+            expiresIn: decoded.expires_in
+        )
     }
 
-    private func tokenError(_ response: HTTPResponseData, path: String) -> UnderstoryAPIError {
+    private func tokenError(_ response: HTTPResponseData, path: String, grantType: String, hiding: [String]) -> UnderstoryAPIError {
         let body = APIErrorBody.parse(response.body)
         var error = UnderstoryAPIError(
             code: .badRequest, status: response.status, path: path,
-            apiCode: body.code, apiMessage: body.message, resource: "token"
+            apiCode: body.code, apiMessage: body.message, resource: grantType == "revoke" ? "revoke" : "token"
         )
         switch body.code {
         case "invalid_client", "unauthorized_client", "access_denied":
@@ -191,6 +276,12 @@ public actor TokenSource {
         case "invalid_scope":
             error.code = .forbidden
             error.detail = "the key may not have the requested scopes (\(configuration.scopes.joined(separator: " "))); check UNDERSTORY_SCOPES and the key in Backoffice"
+        case "invalid_grant" where grantType == "refresh_token":
+            error.code = .reconnectRequired
+            error.detail = "consent was revoked, or the refresh token was already used"
+        case "invalid_grant" where grantType == "authorization_code":
+            error.code = .authorizationFailed
+            error.detail = "the authorization code was rejected (expired, already used, redirect URI or PKCE verifier mismatch); run `accounts connect` again"
         case "invalid_request", "unsupported_grant_type", "invalid_grant":
             error.code = .badRequest
             error.detail = "the token request was rejected (check UNDERSTORY_AUDIENCE and UNDERSTORY_AUTH_URL)"
@@ -205,6 +296,6 @@ public actor TokenSource {
                 error.code = .unexpectedStatus
             }
         }
-        return error.scrubbing(configuration.clientSecret.revealed)
+        return ([configuration.clientSecret.revealed] + hiding).reduce(error) { $0.scrubbing($1) }
     }
 }
