@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import SyncEngine
 import UnderstoryAPI
 
@@ -10,8 +11,39 @@ struct Check: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
+    @OptionGroup var accounts: AccountSelection
+
     func run() async throws {
         let logger = global.makeLogger()
+        let report: HealthCheck
+        if let selection = accounts.selection {
+            report = await checkAccounts(selection, logger: logger)
+        } else {
+            report = await checkInternalKey(logger: logger)
+        }
+        for item in report.items {
+            print("\(item.ok ? "ok  " : "FAIL") \(item.name): \(item.detail)")
+        }
+        if let error = report.firstError { throw ExitStatus.fail(error) }
+    }
+
+    private func checkAccounts(_ selection: AccountSync.Selection, logger: Logger) async -> HealthCheck {
+        let database = global.database
+        do {
+            let api = try global.apiConfiguration()
+            let key = try TokenKey(environment: global.environment)
+            return try await withHTTPClient(api) { http in
+                let accounts = AccountSync(database: database, key: key, logger: logger) { grant in
+                    UnderstoryClient(configuration: api, httpClient: http, logger: logger, grant: grant)
+                }
+                return await HealthCheck.run(accounts: accounts, selection: selection, setupError: nil, database: database, logger: logger)
+            }
+        } catch {
+            return await HealthCheck.run(accounts: nil, selection: selection, setupError: error, database: database, logger: logger)
+        }
+    }
+
+    private func checkInternalKey(logger: Logger) async -> HealthCheck {
         let report: HealthCheck
         do {
             let api = try global.apiConfiguration()
@@ -21,9 +53,6 @@ struct Check: AsyncParsableCommand {
         } catch {
             report = await HealthCheck.run(client: nil, clientError: error, database: global.database, logger: logger)
         }
-        for item in report.items {
-            print("\(item.ok ? "ok  " : "FAIL") \(item.name): \(item.detail)")
-        }
-        if let error = report.firstError { throw ExitStatus.fail(error) }
+        return report
     }
 }

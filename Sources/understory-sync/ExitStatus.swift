@@ -25,12 +25,15 @@ enum ExitStatus {
             case .invalidArguments: return usage
             case .traversalFailed: return temporary
             case .interrupted: return success
+            case .tokenKey: return configuration
+            case .unknownAccount: return usage
+            case .accountNotActive, .accountMismatch: return noPermission
             default: return failure
             }
         case let error as UnderstoryAPIError:
             switch error.code {
             case .missingConfiguration, .invalidConfiguration: return configuration
-            case .authenticationFailed, .forbidden: return noPermission
+            case .authenticationFailed, .forbidden, .reconnectRequired, .authorizationFailed: return noPermission
             case .invalidResponse: return dataError
             case .unreachable, .serverError: return unavailable
             case .retryBudgetExhausted, .rateLimited, .cursorRejected, .cursorLoop: return temporary
@@ -48,11 +51,15 @@ enum ExitStatus {
         }
     }
 
+    /// The error's description on one line.
+    static func oneLine(_ error: any Error) -> String {
+        String(describing: error).split(whereSeparator: \.isNewline).joined(separator: " ")
+    }
+
     /// Prints the one-line reason on stderr and returns the exit code to throw.
     static func fail(_ error: any Error) -> ExitCode {
         ProgressLine.shared.clear()
-        let text = String(describing: error).split(whereSeparator: \.isNewline).joined(separator: " ")
-        FileHandle.standardError.write(Data("understory-sync: \(text)\n".utf8))
+        FileHandle.standardError.write(Data("understory-sync: \(oneLine(error))\n".utf8))
         return ExitCode(code(for: error))
     }
 }

@@ -30,6 +30,8 @@ struct Schedule: AsyncParsableCommand {
 
     @OptionGroup var sync: SyncArguments
 
+    @OptionGroup var accounts: AccountSelection
+
     func validate() throws {
         do {
             _ = try CronExpression(cron)
@@ -75,33 +77,46 @@ extension Schedule {
                 logger[metadataKey: "scheduled"] = "\(Scheduler.format(fire.scheduled, in: zone))"
                 ProgressLine.shared.start(enabled: !quiet)
                 do {
-                    let summary = try await withAPIClient(api, logger: logger) { client in
-                        try await SyncRunner(database: database, client: client, logger: logger, progress: ProgressLine.shared)
-                            .sync(options, arguments: arguments)
-                    }
-                    ProgressLine.shared.clear()
-                    if !quiet {
-                        // Unbuffered, so each summary shows up at once even when stdout is a pipe.
-                        FileHandle.standardOutput.write(Data((RunSummaryTable.render(summary) + "\n").utf8))
-                    }
-                    var metadata: Logger.Metadata = ["duration": "\(summary.duration)"]
-                    if let runID = summary.runID { metadata["run_id"] = "\(runID)" }
-                    if let error = summary.firstError {
-                        logger.error("scheduled run failed", metadata: metadata.merging(["error": "\(Self.oneLine(error))"]) { $1 })
+                    if let selection = accounts.selection {
+                        let outcomes = try await AccountRuns.sync(
+                            selection, concurrency: accounts.concurrency, global: global, options: options, arguments: arguments, logger: logger
+                        )
+                        ProgressLine.shared.clear()
+                        if !quiet { FileHandle.standardOutput.write(Data((AccountRuns.render(outcomes) + "\n").utf8)) }
+                        if let error = outcomes.lazy.compactMap(\.failure).first {
+                            logger.error("scheduled run failed for some accounts", metadata: ["error": "\(ExitStatus.oneLine(error))"])
+                        } else {
+                            logger.info("scheduled run finished", metadata: ["accounts": "\(outcomes.count)"])
+                        }
                     } else {
-                        logger.info("scheduled run finished", metadata: metadata)
+                        let summary = try await withAPIClient(api, logger: logger) { client in
+                            try await SyncRunner(database: database, client: client, logger: logger, progress: ProgressLine.shared)
+                                .sync(options, arguments: arguments)
+                        }
+                        ProgressLine.shared.clear()
+                        if !quiet {
+                            // Unbuffered, so each summary shows up at once even when stdout is a pipe.
+                            FileHandle.standardOutput.write(Data((RunSummaryTable.render(summary) + "\n").utf8))
+                        }
+                        var metadata: Logger.Metadata = ["duration": "\(summary.duration)"]
+                        if let runID = summary.runID { metadata["run_id"] = "\(runID)" }
+                        if let error = summary.firstError {
+                            logger.error("scheduled run failed", metadata: metadata.merging(["error": "\(ExitStatus.oneLine(error))"]) { $1 })
+                        } else {
+                            logger.info("scheduled run finished", metadata: metadata)
+                        }
                     }
                 } catch let error as SyncError where error.code == .lockHeld {
                     ProgressLine.shared.clear()
                     logger.notice("another run holds the lock; skipped this fire time", metadata: ["reason": "\(error)"])
                 } catch {
                     ProgressLine.shared.clear()
-                    logger.error("scheduled run failed", metadata: ["error": "\(Self.oneLine(error))"])
+                    logger.error("scheduled run failed", metadata: ["error": "\(ExitStatus.oneLine(error))"])
                 }
                 do {
                     try await heartbeat.beat(nextFire: expression.nextFire(after: Date(), in: zone))
                 } catch {
-                    logger.warning("could not record the scheduler heartbeat", metadata: ["error": "\(Self.oneLine(error))"])
+                    logger.warning("could not record the scheduler heartbeat", metadata: ["error": "\(ExitStatus.oneLine(error))"])
                 }
             }
             logger.info("scheduler started", metadata: ["cron": "\(expression)", "tz": "\(zone.identifier)"])
@@ -117,9 +132,5 @@ extension Schedule {
         } catch {
             throw ExitStatus.fail(error)
         }
-    }
-
-    static func oneLine(_ error: any Error) -> String {
-        String(describing: error).split(whereSeparator: \.isNewline).joined(separator: " ")
     }
 }

@@ -5,7 +5,7 @@ import SyncEngine
 
 struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Per resource: watermark, last success, rows, last error and how stale the data is."
+        abstract: "Per account and resource: watermark, last success, rows, last error and how stale the data is; connected accounts and their state."
     )
 
     @OptionGroup var global: GlobalOptions
@@ -46,10 +46,11 @@ struct Status: AsyncParsableCommand {
             ])
         }
         if !report.resources.isEmpty {
-            let widths = (0..<header.count).map { column in rows.map { $0[column].count }.max() ?? 0 }
-            for row in rows {
-                lines.append(row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ").trimmingCharacters(in: .whitespaces))
-            }
+            lines += TextTable.render(rows, rightAligned: [2])
+        }
+        if !report.accounts.isEmpty {
+            lines.append("accounts:")
+            lines += AccountsList.table(report.accounts).map { "  " + $0 }
         }
         if let run = report.lastRun {
             lines.append("last run: \(run.id) \(run.command) \(run.status), started \(Self.time(run.startedAt))\(run.error.map { " — \($0)" } ?? "")")

@@ -10,6 +10,10 @@ struct Sync: AsyncParsableCommand {
             events are read in a rolling window of start dates; experiences are read whole. Order line items,
             refunds and transactions are fetched for orders that changed. Each batch commits with its sync position,
             so a crash loses nothing and the next run continues.
+
+            Internal-key mode (default): the integration key's own company. Third-party mode (--account ID or
+            --all-accounts): each connected account (see `accounts connect`) with its stored refresh token, up to
+            --concurrency at once; one account's failure does not stop the others, but the exit status is non-zero.
             """
     )
 
@@ -17,11 +21,23 @@ struct Sync: AsyncParsableCommand {
 
     @OptionGroup var sync: SyncArguments
 
+    @OptionGroup var accounts: AccountSelection
+
     func run() async throws {
         let logger = global.makeLogger()
         SecondSignal.install()
         ProgressLine.shared.start(enabled: !global.quiet)
         do {
+            if let selection = accounts.selection {
+                let outcomes = try await AccountRuns.sync(
+                    selection, concurrency: accounts.concurrency, global: global, options: sync.options,
+                    arguments: sync.arguments, logger: logger
+                )
+                ProgressLine.shared.clear()
+                if !global.quiet { print(AccountRuns.render(outcomes)) }
+                if let error = outcomes.lazy.compactMap(\.failure).first { throw ExitStatus.fail(error) }
+                return
+            }
             let api = try global.apiConfiguration()
             let database = global.database, options = sync.options, arguments = sync.arguments
             let summary = try await withAPIClient(api, logger: logger) { client in

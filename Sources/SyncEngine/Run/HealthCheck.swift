@@ -43,6 +43,66 @@ public struct HealthCheck: Sendable {
         } else if let clientError {
             check.items.append(Item(name: "configuration", ok: false, detail: String(describing: clientError), error: clientError))
         }
+        await check.checkDatabase(database, logger: logger)
+        return check
+    }
+
+    /// Third-party mode: the database, then each selected account — its state, a token from its
+    /// refresh token (which rotates and is stored, as in a sync) and `/v1/me` naming the same company.
+    public static func run(
+        accounts: AccountSync?, selection: AccountSync.Selection, setupError: (any Error)?, database: PostgresConfiguration, logger: Logger
+    ) async -> HealthCheck {
+        var check = HealthCheck()
+        await check.checkDatabase(database, logger: logger)
+        guard let accounts else {
+            if let setupError {
+                check.items.append(Item(name: "configuration", ok: false, detail: String(describing: setupError), error: setupError))
+            }
+            return check
+        }
+        let selected: [Account]
+        do {
+            selected = try await accounts.accounts(selection)
+        } catch {
+            check.items.append(Item(name: "accounts", ok: false, detail: String(describing: error), error: error))
+            return check
+        }
+        for account in selected {
+            let name = "account \(account.companyID)"
+            guard account.status == .active else {
+                let error = SyncError(.accountNotActive, StoredRefreshToken.notActiveMessage(companyID: account.companyID, status: account.status))
+                check.items.append(Item(name: name, ok: false, detail: "\(account.status)\(account.statusReason.map { " — \($0)" } ?? "")", error: error))
+                continue
+            }
+            do {
+                let client = accounts.client(for: account.companyID)
+                let me = try await client.me(logger: logger).model
+                guard me.companyID == account.companyID else {
+                    throw SyncError(.accountMismatch, "its token belongs to company \(me.companyID ?? "?") according to /v1/me")
+                }
+                let scopes = await client.tokens.grantedScopes ?? account.scopes
+                let needed = ["order.read", "booking.read", "event.read", "experience.read"]
+                let missing = needed.filter { !scopes.contains($0) }
+                if missing.isEmpty {
+                    check.items.append(Item(name: name, ok: true, detail: "active, \(me.companyName ?? "?"); token refreshed; scopes \(scopes.joined(separator: " "))"))
+                } else {
+                    let error = UnderstoryAPIError(code: .forbidden, requiredScope: missing.joined(separator: " "), detail: "the account granted no \(missing.joined(separator: " ")); connect it again asking for them")
+                    check.items.append(Item(name: name, ok: false, detail: "missing scopes: \(missing.joined(separator: " ")) — connect it again asking for them", error: error))
+                }
+            } catch {
+                check.items.append(Item(name: name, ok: false, detail: String(describing: error), error: error))
+            }
+        }
+        return check
+    }
+
+    /// Appends the database and schema verdicts.
+    private mutating func checkDatabase(_ database: PostgresConfiguration, logger: Logger) async {
+        items += await Self.databaseItems(database, logger: logger)
+    }
+
+    private static func databaseItems(_ database: PostgresConfiguration, logger: Logger) async -> [Item] {
+        var check = HealthCheck()
         do {
             try await PostgresConnection.withConnection(database, logger: logger) { connection in
                 let version = try await connection.execute("SELECT current_setting('server_version') AS v, current_database() AS d").rows[0]
@@ -57,6 +117,6 @@ public struct HealthCheck: Sendable {
         } catch {
             check.items.append(Item(name: "database", ok: false, detail: String(describing: error), error: error))
         }
-        return check
+        return check.items
     }
 }

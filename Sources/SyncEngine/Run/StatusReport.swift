@@ -55,9 +55,11 @@ public struct StatusReport: Sendable, Codable {
     public var lastRun: RunStatus?
     public var runningRuns: [RunStatus]
     public var schedulers: [SchedulerStatus]
+    /// Accounts connected by a third-party app (empty in internal-key mode).
+    public var accounts: [Account]
 
     enum CodingKeys: String, CodingKey {
-        case schemaVersion = "schema_version", resources, lastRun = "last_run", runningRuns = "running_runs", schedulers
+        case schemaVersion = "schema_version", resources, lastRun = "last_run", runningRuns = "running_runs", schedulers, accounts
     }
 
     /// Reads the report from the database (no API call, so it works without credentials).
@@ -106,6 +108,9 @@ public struct StatusReport: Sendable, Codable {
                 timezone: try row["timezone"].decode(String.self), nextFireAt: try row["next_fire_at"].decode(Date?.self)
             )
         }
-        return StatusReport(schemaVersion: version, resources: resources, lastRun: last, runningRuns: running, schedulers: schedulers)
+        let accounts = try await AccountStore(connection: connection).list()
+        return StatusReport(
+            schemaVersion: version, resources: resources, lastRun: last, runningRuns: running, schedulers: schedulers, accounts: accounts
+        )
     }
 }

@@ -1,0 +1,42 @@
+import Foundation
+import Logging
+import PostgresClient
+import SyncEngine
+import UnderstoryAPI
+
+/// Third-party mode of `sync` and `schedule`: every selected account, with the app's credentials.
+enum AccountRuns {
+    static func sync(
+        _ selection: AccountSync.Selection, concurrency: Int, global: GlobalOptions, options: SyncOptions,
+        arguments: [String: String], logger: Logger
+    ) async throws -> [AccountSync.Outcome] {
+        let api = try global.apiConfiguration()
+        let key = try TokenKey(environment: global.environment)
+        let database = global.database
+        return try await withHTTPClient(api) { http in
+            let accounts = AccountSync(database: database, key: key, logger: logger, progress: ProgressLine.shared) { grant in
+                UnderstoryClient(configuration: api, httpClient: http, logger: logger, grant: grant)
+            }
+            return try await GracefulRun.run(logger: logger) {
+                try await accounts.sync(selection, concurrency: concurrency, options: options, arguments: arguments)
+            }
+        }
+    }
+
+    /// Each account's run table, then one line per account.
+    static func render(_ outcomes: [AccountSync.Outcome]) -> String {
+        var blocks = outcomes.compactMap { $0.summary.map(RunSummaryTable.render) }
+        let failed = outcomes.filter { !$0.succeeded }
+        var lines = ["accounts: \(outcomes.count - failed.count) of \(outcomes.count) synced"]
+        for outcome in outcomes {
+            let name = outcome.account.companyName.map { " (\($0))" } ?? ""
+            if let error = outcome.failure {
+                lines.append("  FAIL \(outcome.account.companyID)\(name): \(ExitStatus.oneLine(error))")
+            } else {
+                lines.append("  ok   \(outcome.account.companyID)\(name)")
+            }
+        }
+        blocks.append(lines.joined(separator: "\n"))
+        return blocks.joined(separator: "\n\n")
+    }
+}

@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import PostgresClient
+import SyncEngine
+
+struct AccountsList: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "List connected accounts and their state (never their tokens)."
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Flag(help: "Print JSON for machines.")
+    var json = false
+
+    func run() async throws {
+        let logger = global.makeLogger()
+        do {
+            let accounts = try await PostgresConnection.withConnection(global.database, logger: logger) { connection in
+                try await Schema.requireCurrent(on: connection)
+                return try await AccountStore(connection: connection).list()
+            }
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                encoder.dateEncodingStrategy = .iso8601
+                print(String(decoding: try encoder.encode(accounts), as: UTF8.self))
+            } else if accounts.isEmpty {
+                print("no accounts connected: run `understory-sync accounts connect`")
+            } else {
+                print(Self.table(accounts).joined(separator: "\n"))
+            }
+        } catch {
+            throw ExitStatus.fail(error)
+        }
+    }
+
+    /// One line per account (shared with `status`).
+    static func table(_ accounts: [Account]) -> [String] {
+        var rows = [["company", "name", "status", "scopes", "connected", "token rotated", "reason"]]
+        for account in accounts {
+            rows.append([
+                account.companyID, account.companyName ?? "", account.status.rawValue, account.scopes.joined(separator: " "),
+                Status.time(account.connectedAt), account.refreshTokenRotatedAt.map(Status.time) ?? "-",
+                account.status == .active ? "" : account.statusReason ?? "",
+            ])
+        }
+        return TextTable.render(rows)
+    }
+}
