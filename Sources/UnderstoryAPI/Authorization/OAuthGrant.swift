@@ -36,6 +36,12 @@ public struct TokenGrantResponse: Sendable, CustomStringConvertible {
     /// `expires_in` as the server sent it.
     public let expiresIn: Int64?
 
+    public init(accessToken: AccessToken, refreshToken: Secret?, expiresIn: Int64?) {
+        self.accessToken = accessToken
+        self.refreshToken = refreshToken
+        self.expiresIn = expiresIn
+    }
+
     public var description: String {
         "TokenGrantResponse(\(accessToken), refreshToken: \(refreshToken == nil ? "none" : "<redacted>"))"
     }

@@ -17,6 +17,21 @@ public struct AccessToken: Sendable, CustomStringConvertible, CustomDebugStringC
     public var debugDescription: String { description }
     public var customMirror: Mirror { Mirror(self, children: ["grantedScopes": grantedScopes as Any], displayStyle: .struct) }
 
+    init(value: String, expiresAt: ContinuousClock.Instant, refreshAt: ContinuousClock.Instant, grantedScopes: [String]?) {
+        self.value = value
+        self.expiresAt = expiresAt
+        self.refreshAt = refreshAt
+        self.grantedScopes = grantedScopes
+    }
+
+    /// A token living `lifetime` from `now` (refreshed a margin before it expires).
+    public init(value: String, lifetime: Duration, grantedScopes: [String]?, now: ContinuousClock.Instant = .now) {
+        self.value = value
+        self.expiresAt = now + lifetime
+        self.refreshAt = now + lifetime - Self.refreshMargin(lifetime: lifetime)
+        self.grantedScopes = grantedScopes
+    }
+
     /// The refresh margin for a token living `lifetime`: `min(5 min, 10 % of lifetime)`.
     public static func refreshMargin(lifetime: Duration) -> Duration {
         min(.seconds(300), lifetime / 10)

@@ -7,6 +7,13 @@ public struct Me: APIModel, Hashable {
     public var userID: String?
     public var email: String?
 
+    public init(companyID: String?, companyName: String?, userID: String?, email: String?) {
+        self.companyID = companyID
+        self.companyName = companyName
+        self.userID = userID
+        self.email = email
+    }
+
     enum CodingKeys: String, CodingKey {
         case companyID = "company_id"
         case companyName = "company_name"
