@@ -5,17 +5,17 @@ import ArgumentParser
 struct UnderstorySync: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "understory-sync",
-        abstract: "Keep a PostgreSQL database in step with an Understory account.",
+        abstract: "Keep a PostgreSQL database in step with an Understory account (or many, for a third-party app).",
         discussion: """
             Configuration comes from environment variables (see README); every one also has a flag, and flags win.
 
             Exit status:
               0   success
-              64  bad usage (unknown flag, bad value)
+              64  bad usage (unknown flag, bad value, unknown account)
               65  the API sent data that cannot be stored (resource, id and field named; that page not committed)
               69  API or database unreachable after retries
               75  temporary: another run holds the lock, or the retry budget ran out — try again later
-              77  authentication failed or a scope is missing
+              77  authentication failed, a scope is missing, or an account must be connected again
               78  configuration: a variable is missing or invalid, or the schema is not migrated (run `migrate`)
               1   anything else
             """,
