@@ -28,6 +28,9 @@ struct Backfill: AsyncParsableCommand {
     @Option(help: "Slices fetched at once (default 4).")
     var concurrency: Int = 4
 
+    @Option(help: "Company id of a connected account to backfill (third-party mode; default: the integration key's company).")
+    var account: String?
+
     func validate() throws {
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
         guard resource != .experiences else {
@@ -53,10 +56,24 @@ struct Backfill: AsyncParsableCommand {
             let window = try BackfillWindow(from: from, to: to)
             let arguments = ["resource": resource.rawValue, "from": from.rfc3339, "to": to.rfc3339, "concurrency": "\(concurrency)"]
             let database = global.database, resource = self.resource, concurrency = self.concurrency
-            let summary = try await withAPIClient(api, logger: logger) { client in
-                try await GracefulRun.run(logger: logger) {
-                    try await SyncRunner(database: database, client: client, logger: logger, progress: ProgressLine.shared)
-                        .backfill(resource: resource, window: window, concurrency: concurrency, arguments: arguments)
+            let key = try account.map { _ in try TokenKey(environment: global.environment) }
+            let account = self.account
+            let summary = try await withHTTPClient(api) { http in
+                var runner: SyncRunner
+                if let account, let key {
+                    let accounts = AccountSync(database: database, key: key, logger: logger) { grant in
+                        UnderstoryClient(configuration: api, httpClient: http, logger: logger, grant: grant)
+                    }
+                    let client = try await accounts.activeClient(for: account)
+                    runner = SyncRunner(database: database, client: client, logger: logger, progress: ProgressLine.shared)
+                    runner.expectedCompanyID = account
+                } else {
+                    let client = UnderstoryClient(configuration: api, httpClient: http, logger: logger)
+                    runner = SyncRunner(database: database, client: client, logger: logger, progress: ProgressLine.shared)
+                }
+                let configured = runner
+                return try await GracefulRun.run(logger: logger) {
+                    try await configured.backfill(resource: resource, window: window, concurrency: concurrency, arguments: arguments)
                 }
             }
             ProgressLine.shared.clear()

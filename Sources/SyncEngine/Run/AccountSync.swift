@@ -72,6 +72,15 @@ public struct AccountSync: Sendable {
         return makeClient(.refreshToken(StoredRefreshToken(companyID: companyID, database: database, key: key, logger: logger)))
     }
 
+    /// The client for a connected account that must be active (else `.unknownAccount` / `.accountNotActive`).
+    public func activeClient(for companyID: String) async throws -> UnderstoryClient {
+        let account = try await accounts(.accounts([companyID]))[0]
+        guard account.status == .active else {
+            throw SyncError(.accountNotActive, StoredRefreshToken.notActiveMessage(companyID: companyID, status: account.status))
+        }
+        return client(for: companyID)
+    }
+
     /// Syncs each selected account (at most `concurrency` at once).
     public func sync(
         _ selection: Selection, concurrency: Int, options: SyncOptions, arguments: [String: String] = [:]
