@@ -141,6 +141,7 @@ let package = Package(
             name: "EndToEndTests",
             dependencies: [
                 "PostgresClient", "UnderstorySimulator", "SyncTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ]

@@ -1,0 +1,184 @@
+import AsyncHTTPClient
+import Foundation
+import PostgresClient
+import SyncTestSupport
+import Testing
+import UnderstorySimulator
+
+@Suite("Third-party mode as a developer runs it: accounts connect, list, sync, status")
+struct AccountsCommandTests {
+    static let tokenKey = Data((0..<32).map { UInt8($0 &* 7 &+ 1) }).base64EncodedString()
+    static let secondCompany = "c0mp4ny-5eed-4b1d-9e11-0000000000b2"
+
+    static func configuration() -> SimulatorConfiguration {
+        var configuration = CommandLineWorld.account()
+        configuration.additionalCompanies = [SimulatorCompany(id: secondCompany, name: "Second Tours AS", seed: 4, idSeed: configuration.seed)]
+        return configuration
+    }
+
+    /// The app's credentials and the token key.
+    static func appEnvironment(_ world: CommandLineWorld) -> [String: String] {
+        let app = world.simulator.configuration.apps[0]
+        return ["UNDERSTORY_CLIENT_ID": app.id, "UNDERSTORY_CLIENT_SECRET": app.secret, "UNDERSTORY_TOKEN_KEY": tokenKey]
+    }
+
+    /// `accounts connect` as a subprocess; the test plays the browser with the URL it prints.
+    static func connect(_ world: CommandLineWorld, company: String?) async throws -> CommandLineRun {
+        world.simulator.setConsent(.approve(companyID: company))
+        let (process, out, err) = try UnderstorySyncBinary.start(
+            ["accounts", "connect", "--timeout", "30"], environment: world.environment.merging(appEnvironment(world)) { $1 }
+        )
+        let reader = PipeReader(out)
+        let printed = await reader.read(until: { $0.contains("Waiting up to") }, timeout: 30)
+        let url = printed.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.first { $0.hasPrefix("http") }
+        if let url {
+            var configuration = HTTPClient.Configuration()
+            configuration.redirectConfiguration = .disallow
+            let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+            do {
+                let authorize = try await http.execute(HTTPClientRequest(url: url), timeout: .seconds(10))
+                if let location = authorize.headers.first(name: "Location") {
+                    _ = try await http.execute(HTTPClientRequest(url: location), timeout: .seconds(10))
+                }
+            } catch {
+                Issue.record("the browser failed: \(error)")
+            }
+            try await http.shutdown()
+        } else {
+            Issue.record("no authorize URL printed: \(printed)")
+            process.terminate()
+        }
+        var run = await UnderstorySyncBinary.finish(process, reader.remainder(), err)
+        run.stdout = printed + run.stdout
+        return run
+    }
+
+    @Test("connect two companies, sync them all, list and status show both — never a token")
+    func connectTwoAndSync() async throws {
+        try await CommandLineWorld.with(Self.configuration()) { world in
+            let env = Self.appEnvironment(world)
+            let first = try await Self.connect(world, company: nil)
+            #expect(first.status == 0, "\(first.output)")
+            #expect(first.stdout.contains("connected company \(world.simulator.configuration.companyID)"))
+            let second = try await Self.connect(world, company: Self.secondCompany)
+            #expect(second.status == 0, "\(second.output)")
+
+            let list = try await world.run("accounts", "list", environment: env)
+            #expect(list.status == 0, "\(list.output)")
+            #expect(list.stdout.contains(world.simulator.configuration.companyID))
+            #expect(list.stdout.contains(Self.secondCompany))
+            #expect(list.stdout.contains("active"))
+            print("accounts list:\n\(list.stdout)")
+
+            let sync = try await world.run("sync", "--all-accounts", "--events-past-days", "3650", environment: env)
+            #expect(sync.status == 0, "\(sync.output)")
+            #expect(sync.stdout.contains("accounts: 2 of 2 synced"))
+            for company in [world.simulator.configuration.companyID, Self.secondCompany] {
+                let diff = try await TruthCheck.differences(
+                    simulator: world.simulator, database: world.database, resource: .bookings, table: "bookings", company: company
+                )
+                #expect(diff.isEmpty, "\(company): \(diff)")
+            }
+
+            let status = try await world.run("status", environment: env)
+            #expect(status.status == 0)
+            #expect(status.stdout.contains("accounts:"))
+            #expect(status.stdout.contains(Self.secondCompany))
+            print("status:\n\(status.stdout)")
+
+            // No refresh token anywhere a user or analyst can see.
+            let stored = try await world.query("SELECT string_agg(a::text, ' ') AS t FROM understory.accounts a").rows[0]["t"].string ?? ""
+            for text in [list.output, sync.output, status.output, first.output, stored] {
+                #expect(!text.lowercased().contains("refresh_token\":"))
+            }
+
+            // Revoked consent: that account is marked, the other syncs, the exit status says so.
+            world.simulator.revokeConsent(company: Self.secondCompany)
+            let partial = try await world.run("sync", "--all-accounts", environment: env)
+            #expect(partial.status == 77, "\(partial.output)")
+            #expect(partial.stdout.contains("accounts: 1 of 2 synced"))
+            #expect(partial.stderr.contains("accounts connect"))
+            let after = try await world.run("accounts", "list", environment: env)
+            #expect(after.stdout.contains("needs_reconnect"))
+            let check = try await world.run("check", "--all-accounts", environment: env)
+            #expect(check.status == 77, "\(check.output)")
+            #expect(check.stdout.contains("FAIL account \(Self.secondCompany)"))
+
+            // A wrong key is named as such.
+            let otherKey = Data(repeating: 9, count: 32).base64EncodedString()
+            let wrong = try await world.run("sync", "--account", world.simulator.configuration.companyID, environment: env.merging(["UNDERSTORY_TOKEN_KEY": otherKey]) { $1 })
+            #expect(wrong.status == 78, "\(wrong.output)")
+            #expect(wrong.stderr.contains("UNDERSTORY_TOKEN_KEY"))
+        }
+    }
+
+    @Test("a run killed after its refresh token rotated loses nothing: the next run refreshes with the stored token")
+    func killAfterRotation() async throws {
+        try await CommandLineWorld.with(Self.configuration()) { world in
+            let env = world.environment.merging(Self.appEnvironment(world)) { $1 }
+            let connected = try await Self.connect(world, company: nil)
+            #expect(connected.status == 0, "\(connected.output)")
+            let company = world.simulator.configuration.companyID
+
+            // Every API call now takes 3 s, so the run sits between its refresh and its first use.
+            world.simulator.updateFaults { $0.latency = .seconds(3) }
+            let (process, out, err) = try UnderstorySyncBinary.start(["sync", "--account", company], environment: env)
+            let rotated = await Self.poll(timeout: 20) {
+                (try? await world.query("SELECT token_generation FROM understory.accounts").rows[0]["token_generation"].int) == 1
+            }
+            #expect(rotated, "the run should have rotated and stored the refresh token")
+            kill(process.processIdentifier, SIGKILL)
+            _ = await UnderstorySyncBinary.finish(process, out, err)
+            #expect(world.simulator.oauthStatistics.refreshes == 1)
+
+            world.simulator.updateFaults { $0.latency = .zero }
+            let next = try await world.run("sync", "--account", company, "--events-past-days", "3650", environment: env)
+            #expect(next.status == 0, "\(next.output)")
+            #expect(world.simulator.oauthStatistics.refreshReuseRejected == 0, "no rotated-away token was ever presented")
+            #expect(world.simulator.oauthStatistics.refreshes == 2)
+            let diff = try await TruthCheck.differences(simulator: world.simulator, database: world.database, resource: .orders, table: "orders")
+            #expect(diff.isEmpty, "\(diff)")
+        }
+    }
+
+    static func poll(timeout: Double, _ condition: () async -> Bool) async -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if await condition() { return true }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return false
+    }
+}
+
+/// Reads a pipe on a Dispatch thread until a condition holds, keeping the pipe for the rest.
+final class PipeReader: @unchecked Sendable {
+    // Invariant: `buffer` is only touched while `lock` is held.
+    private let pipe: Pipe
+    private let lock = NSLock()
+    private var buffer = Data()
+
+    init(_ pipe: Pipe) { self.pipe = pipe }
+
+    /// What was read when `condition` first held (or at timeout / end of file).
+    func read(until condition: @escaping @Sendable (String) -> Bool, timeout: Double) async -> String {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { [self] in
+                let deadline = Date().addingTimeInterval(timeout)
+                while Date() < deadline {
+                    let chunk = pipe.fileHandleForReading.availableData
+                    if chunk.isEmpty { break }
+                    let text = lock.withLock { () -> String in
+                        buffer.append(chunk)
+                        return String(decoding: buffer, as: UTF8.self)
+                    }
+                    if condition(text) { break }
+                }
+                continuation.resume(returning: lock.withLock { String(decoding: buffer, as: UTF8.self) })
+            }
+        }
+    }
+
+    /// The pipe, for reading what comes after.
+    func remainder() -> Pipe { pipe }
+}
