@@ -22,10 +22,7 @@ struct AccountsList: AsyncParsableCommand {
                 return try await AccountStore(connection: connection).list()
             }
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                encoder.dateEncodingStrategy = .iso8601
-                print(String(decoding: try encoder.encode(accounts), as: UTF8.self))
+                try JSONOutput.print(accounts)
             } else if accounts.isEmpty {
                 print("no accounts connected: run `understory-sync accounts connect`")
             } else {

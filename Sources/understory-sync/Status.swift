@@ -20,10 +20,7 @@ struct Status: AsyncParsableCommand {
                 try await StatusReport.load(from: connection)
             }
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                encoder.dateEncodingStrategy = .iso8601
-                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+                try JSONOutput.print(report)
             } else {
                 print(render(report))
             }
