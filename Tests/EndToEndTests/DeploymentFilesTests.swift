@@ -46,7 +46,7 @@ struct DeploymentFilesTests {
             .map { String($0.split(separator: "=", maxSplits: 1)[0]) }
         let contract: Set<String> = [
             "UNDERSTORY_CLIENT_ID", "UNDERSTORY_CLIENT_SECRET", "UNDERSTORY_API_URL", "UNDERSTORY_AUTH_URL",
-            "UNDERSTORY_AUDIENCE", "UNDERSTORY_SCOPES", "UNDERSTORY_RATE_LIMIT_WAIT",
+            "UNDERSTORY_AUDIENCE", "UNDERSTORY_SCOPES", "UNDERSTORY_RATE_LIMIT_WAIT", "UNDERSTORY_TOKEN_KEY", "UNDERSTORY_REDIRECT_URI",
         ]
         let understory = Set(names.filter { $0.hasPrefix("UNDERSTORY_") })
         #expect(understory.isSubset(of: contract), "unknown variables: \(understory.subtracting(contract))")
