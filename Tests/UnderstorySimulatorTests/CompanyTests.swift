@@ -140,4 +140,41 @@ struct CompanyTests {
             }
         }
     }
+
+    @Test("/_admin/consent picks the company the next authorization is for; unknown companies are 404")
+    func adminConsent() async throws {
+        let config = Self.twoCompanies(sharedIDs: false)
+        try await withSimulator(config) { sim in
+            try await SimClient.with(sim) { http in
+                let set = try await http.send(.post, "/_admin/consent?decision=approve&company=\(Self.secondID)")
+                #expect(set.status == 200)
+                #expect(sim.consent == .approve(companyID: Self.secondID))
+                let access = try await http.appTokens().access
+                #expect((try await http.get("/v1/me", token: access).json())["company_id"] as? String == Self.secondID)
+                let unknown = try await http.send(.post, "/_admin/consent?decision=approve&company=nope")
+                #expect(unknown.status == 404)
+                #expect(sim.consent == .approve(companyID: Self.secondID))
+                let deny = try await http.send(.post, "/_admin/consent?decision=deny")
+                #expect(deny.status == 200)
+                #expect(sim.consent == .deny)
+            }
+        }
+    }
+
+    @Test("mutate-every-N mutates the data of the company whose token made the request")
+    func mutateEveryFollowsToken() async throws {
+        var config = Self.twoCompanies(sharedIDs: false)
+        config.faults.mutateEveryNRequests = 1
+        config.faults.mutationBatch = MutationBatch(updates: 0, creates: 1, cancels: 0, resources: [.bookings])
+        try await withSimulator(config) { sim in
+            try await SimClient.with(sim) { http in
+                let beforeA = sim.truth().bookings.count
+                let beforeB = sim.truth(company: Self.secondID).bookings.count
+                let second = try await http.token(id: "second-key", secret: "second-~secret")
+                #expect(try await http.get("/v1/me", token: second).status == 200)
+                #expect(sim.truth(company: Self.secondID).bookings.count == beforeB + 1)
+                #expect(sim.truth().bookings.count == beforeA)
+            }
+        }
+    }
 }
