@@ -3,6 +3,8 @@
 /// parallel, and a mutated record is re-rendered with the same choices and only its changed facts.
 struct DataGenerator: Sendable {
     let seed: UInt64
+    /// Seed of record ids (usually `seed`; shared between companies to give them the same ids).
+    let idSeed: UInt64
     let bookingCount: Int
     let orderCount: Int
     let eventCount: Int
@@ -13,8 +15,9 @@ struct DataGenerator: Sendable {
     let companyID: [UInt8]
     let languages: [String]
 
-    init(configuration: SimulatorConfiguration) {
+    init(configuration: SimulatorConfiguration, idSeed: UInt64? = nil) {
         self.seed = configuration.seed
+        self.idSeed = idSeed ?? configuration.seed
         self.bookingCount = max(0, configuration.bookings)
         self.orderCount = max(0, configuration.orders)
         self.eventCount = max(0, configuration.events)
@@ -46,7 +49,7 @@ struct DataGenerator: Sendable {
 
     /// 64 bits unique per (stream, index) — the finaliser is a bijection — plus 64 more that look random.
     private func idBits(_ stream: Stream, _ index: Int) -> (UInt64, UInt64) {
-        let key = SeededRandom.mix(self.seed &* 0x2545_F491_4F6C_DD1D &+ stream.rawValue)
+        let key = SeededRandom.mix(self.idSeed &* 0x2545_F491_4F6C_DD1D &+ stream.rawValue)
         let a = SeededRandom.mix(UInt64(truncatingIfNeeded: index) ^ key)
         let b = SeededRandom.mix(a ^ 0x5851_F42D_4C95_7F2D)
         return (a, b)

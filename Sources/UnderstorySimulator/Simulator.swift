@@ -8,15 +8,16 @@ import Synchronization
 /// HTTP with faults on demand. Use `withSimulator(_:_:)` in tests; `serve(host:port:onStart:)` in
 /// the `understory-sim` executable.
 ///
-/// Thread safety: all mutable state sits in two `Mutex`es (data and runtime), so the class is
-/// `Sendable` without `@unchecked`. Locks are never held across an `await` nor nested.
+/// Thread safety: all mutable state sits in `Mutex`es (one per company's data, and the runtime), so
+/// the class is `Sendable` without `@unchecked`. Locks are never held across an `await` nor nested.
 public final class Simulator: Sendable {
     public let configuration: SimulatorConfiguration
     /// How long generating the data took.
     public let generationTime: Duration
 
     let logger: Logger
-    let store: Mutex<Store>
+    /// Index 0 is the primary company, then `configuration.additionalCompanies` in order.
+    let companies: [CompanyData]
     let runtime: Mutex<Runtime>
     let cursorSecret: UInt64
     let started: ContinuousClock.Instant
@@ -27,7 +28,7 @@ public final class Simulator: Sendable {
         self.logger = logger ?? Logger(label: "understory-simulator", factory: { _ in SwiftLogNoOpLogHandler() })
         let clock = ContinuousClock()
         let start = clock.now
-        self.store = Mutex(Store(configuration: configuration))
+        self.companies = CompanyData.generate(configuration)
         self.generationTime = clock.now - start
         self.started = clock.now
         var system = SystemRandomNumberGenerator()
@@ -38,6 +39,12 @@ public final class Simulator: Sendable {
                 faultRandom: SeededRandom(seed: configuration.seed, stream: DataGenerator.Stream.faults.rawValue, index: 0)
             )
         )
+        let companyIDs = Set(self.companies.map(\.company.id))
+        for client in configuration.clients {
+            if let id = client.companyID {
+                precondition(companyIDs.contains(id), "client \(client.id) names an unknown company \(id)")
+            }
+        }
     }
 
     // MARK: address and credentials
@@ -81,46 +88,47 @@ public final class Simulator: Sendable {
     @discardableResult
     public func mutate(
         updates: Int = 3, creates: Int = 1, cancels: Int = 1,
-        resources: Set<SimulatorResource> = [.bookings, .orders, .events]
+        resources: Set<SimulatorResource> = [.bookings, .orders, .events], company: String? = nil
     ) -> SimulatorMutationSummary {
-        self.mutate(MutationBatch(updates: updates, creates: creates, cancels: cancels, resources: resources))
+        self.mutate(MutationBatch(updates: updates, creates: creates, cancels: cancels, resources: resources), company: company)
     }
 
+    /// `company`: nil = the primary company; an unknown id traps (here and in the other data methods).
     @discardableResult
-    public func mutate(_ batch: MutationBatch) -> SimulatorMutationSummary {
-        self.store.withLock { $0.mutate(batch) }
+    public func mutate(_ batch: MutationBatch, company: String? = nil) -> SimulatorMutationSummary {
+        self.requireCompany(company).store.withLock { $0.mutate(batch) }
     }
 
     /// Bumps one record's `updated_at` to a fresh instant (sometimes changing content as `mutate`
     /// does). Returns the new `updated_at` (RFC 3339), or nil for an unknown id.
     @discardableResult
-    public func touch(_ resource: SimulatorResource, id: String) -> String? {
-        self.store.withLock { $0.touch(resource, id: id) }.map { Timestamp.rfc3339(micros: $0) }
+    public func touch(_ resource: SimulatorResource, id: String, company: String? = nil) -> String? {
+        self.requireCompany(company).store.withLock { $0.touch(resource, id: id) }.map { Timestamp.rfc3339(micros: $0) }
     }
 
     /// Cancels one booking/order/event (status CANCELLED, fresh `updated_at`). False if unknown.
     @discardableResult
-    public func cancel(_ resource: SimulatorResource, id: String) -> Bool {
-        self.store.withLock { $0.cancel(resource, id: id) }
+    public func cancel(_ resource: SimulatorResource, id: String, company: String? = nil) -> Bool {
+        self.requireCompany(company).store.withLock { $0.cancel(resource, id: id) }
     }
 
     /// Serves the record from now on without the top-level field `removingField` (e.g. "status" or
     /// "updated_at"), so a client can be shown to reject it cleanly. False if the id is unknown.
     @discardableResult
-    public func corrupt(resource: SimulatorResource, id: String, removingField field: String) -> Bool {
-        self.store.withLock { $0.corrupt(resource, id: id, removingField: field) }
+    public func corrupt(resource: SimulatorResource, id: String, removingField field: String, company: String? = nil) -> Bool {
+        self.requireCompany(company).store.withLock { $0.corrupt(resource, id: id, removingField: field) }
     }
 
     /// Everything served right now.
-    public func truth() -> SimulatorTruth {
-        self.store.withLock { $0.truth() }
+    public func truth(company: String? = nil) -> SimulatorTruth {
+        self.requireCompany(company).store.withLock { $0.truth() }
     }
 
     /// Ids of a resource in the order a list request with that sort returns them (no filter).
     /// `sort`: `created_at`/`updated_at` with optional `+`/`-` (bookings, orders), ignored for
     /// events (first session start) and experiences (created_at).
-    public func ids(_ resource: SimulatorResource, sort: String = "-created_at") -> [String] {
-        self.store.withLock { store in
+    public func ids(_ resource: SimulatorResource, sort: String = "-created_at", company: String? = nil) -> [String] {
+        self.requireCompany(company).store.withLock { store in
             let table = store.table(resource)
             let field: SortField
             var descending = false
@@ -252,11 +260,16 @@ struct Runtime: Sendable {
         var clientID: String
         var scopes: Set<String>
         var expiresAt: ContinuousClock.Instant
+        /// Index into `Simulator.companies`.
+        var company: Int = 0
+        /// The consent an authorization_code/refresh_token grant issued it under; nil for client_credentials.
+        var consentID: Int? = nil
     }
 
     var faults: SimulatorFaults
     var faultRandom: SeededRandom
     var tokens: [String: IssuedToken] = [:]
+    var oauth: OAuthState
     var requestCounts: [String: [Int: Int]] = [:]
     var apiRequests = 0
     var inFlight = 0
@@ -266,5 +279,6 @@ struct Runtime: Sendable {
     init(faults: SimulatorFaults, faultRandom: SeededRandom) {
         self.faults = faults
         self.faultRandom = faultRandom
+        self.oauth = OAuthState()
     }
 }

@@ -14,11 +14,14 @@ public struct SimulatorClient: Sendable, Hashable {
     public var secret: String
     /// Scopes this key was created with. `openid` is always allowed.
     public var scopes: Set<String>
+    /// The company whose data this key reads; nil = the primary company.
+    public var companyID: String?
 
-    public init(id: String, secret: String, scopes: Set<String> = SimulatorClient.allReadScopes) {
+    public init(id: String, secret: String, scopes: Set<String> = SimulatorClient.allReadScopes, companyID: String? = nil) {
         self.id = id
         self.secret = secret
         self.scopes = scopes
+        self.companyID = companyID
     }
 
     public static let allReadScopes: Set<String> = [
@@ -68,6 +71,12 @@ public struct SimulatorFaults: Sendable, Hashable {
     /// Runs `mutate(batch: mutationBatch)` before serving every Nth `/v1` request.
     public var mutateEveryNRequests: Int? = nil
     public var mutationBatch: MutationBatch = .init()
+    /// For this long after a refresh token was rotated, presenting it again returns the same new pair
+    /// (as long as that pair's refresh token is still the live one). Zero = strict: any re-use is
+    /// `invalid_grant` and revokes the whole consent chain.
+    public var refreshTokenReuseGrace: Duration = .zero
+    /// Lifetime of authorization codes from `/oauth2/auth` (single use either way).
+    public var authorizationCodeTTL: Duration = .seconds(60)
 
     public init() {}
 
@@ -93,11 +102,16 @@ public struct SimulatorConfiguration: Sendable {
     public var companyName: String = "Fjord & Fells Adventures ApS — “Nordlys” 🌌 ‏مغامرات‎"
     public var userID: String = "usr_integration_key_0001"
     public var email: String = "ops+integration@fjord-fells.example"
+    /// Further companies, each with its own data (same sizes). An access token serves its company's data.
+    public var additionalCompanies: [SimulatorCompany] = []
     /// Accepted clients; the first is the one `Simulator.clientID`/`clientSecret` report.
     public var clients: [SimulatorClient] = [
         SimulatorClient(id: "sim-client", secret: "sim-secret-~Zq7-Xk~9"),
         SimulatorClient(id: "sim-bookings-only", secret: "bookings-only-~secret", scopes: ["openid", "booking.read"]),
     ]
+    /// Third-party apps (authorization_code with PKCE, refresh_token); the first is the one
+    /// `Simulator.appID`/`appSecret` report.
+    public var apps: [SimulatorApp] = [SimulatorApp(id: "sim-app", secret: "sim-app-secret-~Pk9")]
     /// The `audience` the token request must carry.
     public var audience: String = "https://api.understory.io"
     /// Languages of the storefront; `Accept-Language` must match one (the first is the default).

@@ -9,8 +9,13 @@ import Hummingbird
 /// - `GET /_admin/truth` (counts) or `GET /_admin/truth?resource=bookings` (every item with its raw JSON)
 /// - `GET /_admin/stats` (requests per path and status, in flight)
 /// - `GET /_admin/faults`, `POST /_admin/faults?latency_ms=&error_rate=&rate_limit_every=&max_concurrent=
-///   &retry_after=&token_ttl=&cursor_ttl=&unstable_paging=&mutate_every=` (omitted = unchanged; `none` clears)
+///   &retry_after=&token_ttl=&cursor_ttl=&unstable_paging=&mutate_every=&refresh_reuse_grace=` (omitted = unchanged; `none` clears)
 /// - `POST /_admin/expire-tokens`
+/// - `POST /_admin/consent?decision=approve|deny&company=ID` (what `/oauth2/auth` answers from now on)
+/// - `POST /_admin/revoke-consent?company=ID[&app=ID]` (revokes that company's refresh and access tokens)
+///
+/// The data routes (mutate, touch, cancel, corrupt, truth) take `company=ID` (default: the primary
+/// company); an unknown company is 404.
 extension SimulatorResponder {
     func admin(_ request: Request, path: String) async -> Response {
         var query: [String: String] = [:]
@@ -21,6 +26,10 @@ extension SimulatorResponder {
         func resource() -> SimulatorResource? { query["resource"].flatMap(SimulatorResource.init(rawValue:)) }
         func int(_ name: String) -> Int? { query[name].flatMap { Int($0) } }
         let isPost = request.method == .post
+        let companyID = query["company"].flatMap { $0.isEmpty ? nil : $0 }
+        guard simulator.companyData(companyID) != nil else {
+            return Reply.error(.notFound, "NOT_FOUND", "no company \(companyID ?? "")")
+        }
 
         switch path {
         case "/_admin/mutate" where isPost:
@@ -29,7 +38,7 @@ extension SimulatorResponder {
                 let parsed = list.split(separator: ",").compactMap { SimulatorResource(rawValue: String($0)) }
                 batch.resources = Set(parsed)
             }
-            let summary = simulator.mutate(batch)
+            let summary = simulator.mutate(batch, company: companyID)
             var w = JSONWriter(capacity: 1024)
             w.beginObject()
             w.key("updated_at")
@@ -49,20 +58,20 @@ extension SimulatorResponder {
             return Reply.json(.ok, w.bytes)
 
         case "/_admin/touch" where isPost:
-            guard let resource = resource(), let id = query["id"], let updatedAt = simulator.touch(resource, id: id) else {
+            guard let resource = resource(), let id = query["id"], let updatedAt = simulator.touch(resource, id: id, company: companyID) else {
                 return Reply.error(.notFound, "NOT_FOUND", "unknown resource or id")
             }
             return Reply.json(.ok, Array("{\"updated_at\":\"\(updatedAt)\"}".utf8))
 
         case "/_admin/cancel" where isPost:
-            guard let resource = resource(), let id = query["id"], simulator.cancel(resource, id: id) else {
+            guard let resource = resource(), let id = query["id"], simulator.cancel(resource, id: id, company: companyID) else {
                 return Reply.error(.notFound, "NOT_FOUND", "unknown resource or id")
             }
             return Reply.json(.ok, Array(#"{"cancelled":true}"#.utf8))
 
         case "/_admin/corrupt" where isPost:
             guard let resource = resource(), let id = query["id"], let field = query["field"],
-                simulator.corrupt(resource: resource, id: id, removingField: field)
+                simulator.corrupt(resource: resource, id: id, removingField: field, company: companyID)
             else {
                 return Reply.error(.notFound, "NOT_FOUND", "unknown resource or id, or no field given")
             }
@@ -72,8 +81,20 @@ extension SimulatorResponder {
             simulator.expireAllTokens()
             return Reply.json(.ok, Array(#"{"expired":true}"#.utf8))
 
+        case "/_admin/consent" where isPost:
+            switch query["decision"] {
+            case "approve": simulator.setConsent(.approve(companyID: companyID))
+            case "deny": simulator.setConsent(.deny)
+            default: return Reply.error(.badRequest, "BAD_REQUEST", "decision must be approve or deny")
+            }
+            return Reply.json(.ok, Self.describe(simulator.consent))
+
+        case "/_admin/revoke-consent" where isPost:
+            simulator.revokeConsent(company: companyID, appID: query["app"])
+            return Reply.json(.ok, Array(#"{"revoked":true}"#.utf8))
+
         case "/_admin/truth":
-            let truth = simulator.truth()
+            let truth = simulator.truth(company: companyID)
             var w = JSONWriter(capacity: 4096)
             w.beginObject()
             if let resource = resource() {
@@ -122,6 +143,25 @@ extension SimulatorResponder {
             w.int(simulator.requestsInFlight)
             w.key("total")
             w.int(counts.values.reduce(0) { $0 + $1.values.reduce(0, +) })
+            let oauth = simulator.oauthStatistics
+            w.key("oauth")
+            w.beginObject()
+            for (key, value) in [
+                ("authorizations", oauth.authorizations), ("denials", oauth.denials), ("code_exchanges", oauth.codeExchanges),
+                ("code_exchange_failures", oauth.codeExchangeFailures), ("refreshes", oauth.refreshes),
+                ("refresh_reuse_rejected", oauth.refreshReuseRejected), ("revocations", oauth.revocations),
+            ] {
+                w.key(dynamic: key)
+                w.int(value)
+            }
+            w.key("live_refresh_tokens")
+            w.beginObject()
+            for id in simulator.companyIDs {
+                w.key(dynamic: id)
+                w.int(simulator.liveRefreshTokenCount(company: id))
+            }
+            w.endObject()
+            w.endObject()
             w.key("requests")
             w.beginObject()
             for path in counts.keys.sorted() {
@@ -155,6 +195,9 @@ extension SimulatorResponder {
                     }
                     if let text = query["unstable_paging"] { faults.unstablePaging = text == "true" || text == "1" }
                     if let value = optionalInt("mutate_every") { faults.mutateEveryNRequests = value }
+                    if let seconds = query["refresh_reuse_grace"].flatMap(Double.init) {
+                        faults.refreshTokenReuseGrace = .milliseconds(Int64(seconds * 1000))
+                    }
                 }
             }
             return Reply.json(.ok, Self.describe(simulator.faults))
@@ -162,6 +205,22 @@ extension SimulatorResponder {
         default:
             return Reply.error(.notFound, "NOT_FOUND", "no admin route \(request.method.rawValue) \(path)")
         }
+    }
+
+    static func describe(_ consent: SimulatorConsent) -> [UInt8] {
+        var w = JSONWriter(capacity: 128)
+        w.beginObject()
+        w.key("decision")
+        switch consent {
+        case .approve(let companyID):
+            w.string("approve")
+            w.key("company")
+            if let companyID { w.string(companyID) } else { w.null() }
+        case .deny:
+            w.string("deny")
+        }
+        w.endObject()
+        return w.bytes
     }
 
     static func describe(_ faults: SimulatorFaults) -> [UInt8] {
@@ -188,6 +247,8 @@ extension SimulatorResponder {
         w.bool(faults.unstablePaging)
         w.key("mutate_every")
         optional(faults.mutateEveryNRequests)
+        w.key("refresh_reuse_grace_ms")
+        w.int(milliseconds(faults.refreshTokenReuseGrace))
         w.endObject()
         return w.bytes
     }

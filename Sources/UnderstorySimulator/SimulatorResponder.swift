@@ -14,6 +14,10 @@ struct SimulatorResponder: HTTPResponder {
             response = await self.api(request, path: path)
         } else if path == "/oauth2/token" {
             response = await self.token(request)
+        } else if path == "/oauth2/auth" {
+            response = self.authorize(request)
+        } else if path == "/oauth2/revoke" {
+            response = await self.revoke(request)
         } else if path == "/.well-known/openid-configuration" {
             response = self.discovery(request)
         } else if path == "/.well-known/jwks.json" {
@@ -46,6 +50,12 @@ struct SimulatorResponder: HTTPResponder {
         w.string(issuer + "/oauth2/token")
         w.key("authorization_endpoint")
         w.string(issuer + "/oauth2/auth")
+        w.key("revocation_endpoint")
+        w.string(issuer + "/oauth2/revoke")
+        w.key("code_challenge_methods_supported")
+        w.beginArray()
+        w.string("S256")
+        w.endArray()
         w.key("jwks_uri")
         w.string(issuer + "/.well-known/jwks.json")
         w.key("scopes_supported")
@@ -70,43 +80,94 @@ struct SimulatorResponder: HTTPResponder {
         return Reply.json(.ok, w.bytes)
     }
 
-    private func token(_ request: Request) async -> Response {
+    /// The parsed form of a token or revocation request, or the error response.
+    func oauthForm(_ request: Request) async -> Result<[String: String], APIFailure> {
         guard request.method == .post else {
-            return Reply.oauth(.methodNotAllowed, "invalid_request", "use POST")
+            return .failure(APIFailure(response: Reply.oauth(.methodNotAllowed, "invalid_request", "use POST")))
         }
         let contentType = request.headers[.contentType]?.lowercased() ?? ""
         guard contentType.hasPrefix("application/x-www-form-urlencoded") else {
-            return Reply.oauth(.badRequest, "invalid_request", "Content-Type must be application/x-www-form-urlencoded")
+            return .failure(
+                APIFailure(response: Reply.oauth(.badRequest, "invalid_request", "Content-Type must be application/x-www-form-urlencoded"))
+            )
         }
         guard let body = try? await request.body.collect(upTo: 64 * 1024) else {
-            return Reply.oauth(.badRequest, "invalid_request", "request body too large or unreadable")
+            return .failure(APIFailure(response: Reply.oauth(.badRequest, "invalid_request", "request body too large or unreadable")))
         }
         var form: [String: String] = [:]
         for (name, value) in FormDecoding.parse(Substring(String(buffer: body))) where form[name] == nil {
             form[name] = value
         }
-        guard let grant = form["grant_type"], !grant.isEmpty else {
-            return Reply.oauth(.badRequest, "invalid_request", "grant_type is required")
-        }
-        guard grant == "client_credentials" else {
-            return Reply.oauth(.badRequest, "unsupported_grant_type", "only client_credentials is supported for integration keys")
-        }
+        return .success(form)
+    }
+
+    /// Who sent a token or revocation request (client_secret_post), or the `invalid_client` response.
+    func authenticateClient(_ request: Request, form: [String: String]) -> Result<OAuthCaller, APIFailure> {
         guard let clientID = form["client_id"], let secret = form["client_secret"], !clientID.isEmpty, !secret.isEmpty else {
             if request.headers[.authorization] != nil {
-                return Reply.oauth(.unauthorized, "invalid_client", "send client_id and client_secret in the form body (client_secret_post)")
+                return .failure(
+                    APIFailure(
+                        response: Reply.oauth(.unauthorized, "invalid_client", "send client_id and client_secret in the form body (client_secret_post)")
+                    )
+                )
             }
-            return Reply.oauth(.unauthorized, "invalid_client", "client_id and client_secret are required")
+            return .failure(APIFailure(response: Reply.oauth(.unauthorized, "invalid_client", "client_id and client_secret are required")))
         }
         let config = self.simulator.configuration
-        guard let client = config.clients.first(where: { $0.id == clientID && $0.secret == secret }) else {
-            return Reply.oauth(.unauthorized, "invalid_client", "client authentication failed")
+        if let client = config.clients.first(where: { $0.id == clientID && $0.secret == secret }) {
+            return .success(.integrationKey(client))
         }
+        if let app = config.apps.first(where: { $0.id == clientID && $0.secret == secret }) {
+            return .success(.app(app))
+        }
+        return .failure(APIFailure(response: Reply.oauth(.unauthorized, "invalid_client", "client authentication failed")))
+    }
+
+    /// `nil` when `audience` is the configured one, else the `invalid_request` response.
+    func checkAudience(_ form: [String: String]) -> Response? {
+        let config = self.simulator.configuration
         guard let audience = form["audience"], !audience.isEmpty else {
             return Reply.oauth(.badRequest, "invalid_request", "audience is required (\(config.audience))")
         }
         guard audience == config.audience else {
             return Reply.oauth(.badRequest, "invalid_request", "unknown audience; expected \(config.audience)")
         }
+        return nil
+    }
+
+    private func token(_ request: Request) async -> Response {
+        let form: [String: String]
+        switch await self.oauthForm(request) {
+        case .success(let parsed): form = parsed
+        case .failure(let failure): return failure.response
+        }
+        guard let grant = form["grant_type"], !grant.isEmpty else {
+            return Reply.oauth(.badRequest, "invalid_request", "grant_type is required")
+        }
+        guard ["client_credentials", "authorization_code", "refresh_token"].contains(grant) else {
+            return Reply.oauth(
+                .badRequest, "unsupported_grant_type", "supported: client_credentials (integration keys), authorization_code and refresh_token (apps)"
+            )
+        }
+        let caller: OAuthCaller
+        switch self.authenticateClient(request, form: form) {
+        case .success(let found): caller = found
+        case .failure(let failure): return failure.response
+        }
+        let client: SimulatorClient
+        switch (caller, grant) {
+        case (.integrationKey(let key), "client_credentials"):
+            client = key
+        case (.app(let app), "authorization_code"):
+            return self.authorizationCodeGrant(app: app, form: form)
+        case (.app(let app), "refresh_token"):
+            return self.refreshTokenGrant(app: app, form: form)
+        case (.app, _):
+            return Reply.oauth(.badRequest, "unauthorized_client", "a third-party app may not use client_credentials; use authorization_code")
+        case (.integrationKey, _):
+            return Reply.oauth(.badRequest, "unauthorized_client", "an integration key may only use client_credentials")
+        }
+        if let failure = self.checkAudience(form) { return failure }
         let allowed = client.scopes.union(["openid"])
         let requested = Set((form["scope"] ?? "").split(separator: " ").map(String.init))
         let granted: Set<String>
@@ -119,29 +180,16 @@ struct SimulatorResponder: HTTPResponder {
             }
             granted = requested
         }
-        var system = SystemRandomNumberGenerator()
-        let token = (0..<4).map { _ in String(system.next(), radix: 36) }.joined(separator: ".")
+        let token = OAuthState.newToken()
+        let company = self.simulator.companyData(client.companyID)?.index ?? 0
         let ttl = self.simulator.runtime.withLock { runtime in
             let ttl = runtime.faults.tokenTTL
             let now = ContinuousClock.now
-            runtime.tokens = runtime.tokens.filter { $0.value.expiresAt > now - .seconds(3600) }
-            runtime.tokens[token] = Runtime.IssuedToken(clientID: client.id, scopes: granted, expiresAt: now + ttl)
+            runtime.pruneTokens(now: now)
+            runtime.tokens[token] = Runtime.IssuedToken(clientID: client.id, scopes: granted, expiresAt: now + ttl, company: company)
             return ttl
         }
-        var w = JSONWriter(capacity: 256)
-        w.beginObject()
-        w.key("access_token")
-        w.string(token)
-        w.key("expires_in")
-        w.int(ttl.components.seconds)
-        w.key("token_type")
-        w.string("bearer")
-        w.key("scope")
-        w.string(granted.sorted().joined(separator: " "))
-        w.endObject()
-        var response = Reply.json(.ok, w.bytes)
-        response.headers[.cacheControl] = "no-store"
-        return response
+        return Reply.token(access: token, ttl: ttl, scopes: granted, refresh: nil)
     }
 
     // MARK: /v1
@@ -219,7 +267,9 @@ struct SimulatorResponder: HTTPResponder {
             try? await Task.sleep(for: admission.faults.latency)
         }
         if let batch = admission.mutation {
-            simulator.mutate(batch)
+            // The company of the presented token (if any) is the one whose data moves.
+            let company = self.bearer(request).flatMap { presented in simulator.runtime.withLock { $0.tokens[presented]?.company } } ?? 0
+            _ = simulator.companies[company].store.withLock { $0.mutate(batch) }
         }
         if admission.rateLimited {
             var response = Reply.error(.tooManyRequests, "TOO_MANY_REQUESTS", "rate limit exceeded; back off before retrying")
@@ -238,19 +288,19 @@ struct SimulatorResponder: HTTPResponder {
             return Reply.error(.methodNotAllowed, "METHOD_NOT_ALLOWED", "only GET is supported here")
         }
         // Authentication.
-        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
+        guard let presented = self.bearer(request) else {
             return Reply.unauthorized("missing bearer token")
         }
-        let presented = header.dropFirst(7).trimmingCharacters(in: .whitespaces)
         let now = ContinuousClock.now
         let token = simulator.runtime.withLock { $0.tokens[presented] }
         guard let token else { return Reply.unauthorized("unknown access token") }
         guard token.expiresAt > now else { return Reply.unauthorized("access token expired") }
+        let company = simulator.companies[token.company]
 
         let resource: SimulatorResource
         switch route {
         case .me:
-            return Reply.json(.ok, simulator.store.withLock { $0.me })
+            return Reply.json(.ok, company.store.withLock { $0.me })
         case .list(let r), .get(let r, _): resource = r
         case .orderChildren: resource = .orders
         }
@@ -269,9 +319,9 @@ struct SimulatorResponder: HTTPResponder {
         case .me:
             return Reply.error(.internalServerError, "INTERNAL_SERVER_ERROR", "unreachable")
         case .list(let resource):
-            return self.list(resource, request: request, language: language, faults: admission.faults)
+            return self.list(resource, request: request, language: language, faults: admission.faults, company: company)
         case .get(let resource, let id):
-            let bytes: [UInt8]? = simulator.store.withLock { store in
+            let bytes: [UInt8]? = company.store.withLock { store in
                 let table = store.table(resource)
                 guard let index = table.index(of: id) else { return nil }
                 return resource == .experiences ? store.experienceLocalized[index][language] : table[index].json
@@ -281,7 +331,7 @@ struct SimulatorResponder: HTTPResponder {
             if resource == .experiences { response.headers[.contentLanguage] = simulator.configuration.languages[language] }
             return response
         case .orderChildren(let id, let kind):
-            let items: [[UInt8]]? = simulator.store.withLock { store in
+            let items: [[UInt8]]? = company.store.withLock { store in
                 guard let index = store.orders.index(of: id) else { return nil }
                 let children = store.orderChildren[index]
                 switch kind {
@@ -293,6 +343,12 @@ struct SimulatorResponder: HTTPResponder {
             guard let items else { return Reply.error(.notFound, "NOT_FOUND", "no order with id \(id)") }
             return Reply.json(.ok, Reply.itemsBody(next: nil, items: items))
         }
+    }
+
+    /// The bearer token of an `Authorization` header, if any.
+    func bearer(_ request: Request) -> String? {
+        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else { return nil }
+        return header.dropFirst(7).trimmingCharacters(in: .whitespaces)
     }
 
     struct APIFailure: Error {
@@ -335,7 +391,9 @@ struct SimulatorResponder: HTTPResponder {
 
     // MARK: lists
 
-    private func list(_ resource: SimulatorResource, request: Request, language: Int, faults: SimulatorFaults) -> Response {
+    private func list(_ resource: SimulatorResource, request: Request, language: Int, faults: SimulatorFaults, company: CompanyData) -> Response {
+        // A cursor is bound to its company: another company's cursor is INVALID_CURSOR.
+        let cursorResource = company.index == 0 ? resource.rawValue : "\(resource.rawValue)@\(company.index)"
         var query: [String: String] = [:]
         if let raw = request.uri.query {
             for (name, value) in FormDecoding.parse(Substring(raw)) where query[name] == nil {
@@ -401,7 +459,7 @@ struct SimulatorResponder: HTTPResponder {
         let nowMillis = milliseconds(ContinuousClock.now - self.simulator.started)
         var position = CursorPosition.start
         if let token = query["cursor"], !token.isEmpty {
-            guard let cursor = Cursor.decode(token, secret: self.simulator.cursorSecret), cursor.resource == resource.rawValue else {
+            guard let cursor = Cursor.decode(token, secret: self.simulator.cursorSecret), cursor.resource == cursorResource else {
                 return Reply.error(.badRequest, "INVALID_CURSOR", "the cursor is invalid")
             }
             if let ttl = faults.cursorTTL {
@@ -434,7 +492,7 @@ struct SimulatorResponder: HTTPResponder {
             field: field, descending: descending, filterField: filterField, from: from, to: to, limit: limit,
             position: position, unstable: faults.unstablePaging
         )
-        let (items, next): ([[UInt8]], CursorPosition?) = self.simulator.store.withLock { store in
+        let (items, next): ([[UInt8]], CursorPosition?) = company.store.withLock { store in
             let table = store.table(resource)
             let page = table.page(pageRequest)
             let items =
@@ -444,7 +502,7 @@ struct SimulatorResponder: HTTPResponder {
             return (items, page.next)
         }
         let nextToken = next.map {
-            Cursor(resource: resource.rawValue, sort: sort, from: fromText, to: toText, issuedMillis: nowMillis, position: $0)
+            Cursor(resource: cursorResource, sort: sort, from: fromText, to: toText, issuedMillis: nowMillis, position: $0)
                 .encode(secret: self.simulator.cursorSecret)
         }
         var response = Reply.json(.ok, Reply.itemsBody(next: nextToken ?? "", items: items))
@@ -476,6 +534,28 @@ enum Reply {
         w.string(message)
         w.endObject()
         return self.json(status, w.bytes)
+    }
+
+    /// A successful token response (`Cache-Control: no-store`); `refresh_token` only when given.
+    static func token(access: String, ttl: Duration, scopes: Set<String>, refresh: String?) -> Response {
+        var w = JSONWriter(capacity: 256)
+        w.beginObject()
+        w.key("access_token")
+        w.string(access)
+        w.key("expires_in")
+        w.int(ttl.components.seconds)
+        w.key("token_type")
+        w.string("bearer")
+        w.key("scope")
+        w.string(scopes.sorted().joined(separator: " "))
+        if let refresh {
+            w.key("refresh_token")
+            w.string(refresh)
+        }
+        w.endObject()
+        var response = self.json(.ok, w.bytes)
+        response.headers[.cacheControl] = "no-store"
+        return response
     }
 
     static func unauthorized(_ message: String) -> Response {

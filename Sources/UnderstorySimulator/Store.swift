@@ -16,8 +16,8 @@ struct Store: Sendable {
     var clock: Int64
     var mutationCount = 0
 
-    init(configuration: SimulatorConfiguration) {
-        let generator = DataGenerator(configuration: configuration)
+    init(configuration: SimulatorConfiguration, idSeed: UInt64? = nil) {
+        let generator = DataGenerator(configuration: configuration, idSeed: idSeed)
         self.generator = generator
         let bookingRecords = parallelMap(count: generator.bookingCount) { generator.makeBooking($0) }
         let orderPairs = parallelMap(count: generator.orderCount) { generator.makeOrder($0) }

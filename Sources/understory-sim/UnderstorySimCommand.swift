@@ -81,6 +81,39 @@ struct UnderstorySimCommand: AsyncParsableCommand {
     @Option(help: "Client secret for --client-id.")
     var clientSecret: String = "sim-secret-~Zq7-Xk~9"
 
+    @Option(
+        name: .customLong("company"),
+        help: ArgumentHelp(
+            "Serve a further company with its own data, as ID=NAME (repeatable). Its seed derives from --seed and its position.",
+            valueName: "id=name"
+        )
+    )
+    var companies: [String] = []
+
+    @Flag(help: "Give the --company companies the primary company's record ids (with different content).")
+    var sharedIds = false
+
+    @Option(help: "Client id of the third-party app (authorization_code with PKCE, refresh_token).")
+    var appId: String = "sim-app"
+
+    @Option(help: "Client secret for --app-id.")
+    var appSecret: String = "sim-app-secret-~Pk9"
+
+    @Option(
+        name: .customLong("app-redirect-uri"),
+        help: "Redirect URI registered for the app (repeatable; none = any http loopback URI is accepted)."
+    )
+    var appRedirectURIs: [String] = []
+
+    @Option(help: "Company whose user approves at /oauth2/auth (default: the primary company).")
+    var consentCompany: String?
+
+    @Flag(help: "The simulated user denies at /oauth2/auth (access_denied).")
+    var denyConsent = false
+
+    @Option(help: "Seconds during which re-using the previous refresh token returns the same new pair (0 = strict).")
+    var refreshReuseGrace: Double = 0
+
     @Option(help: "Log level (trace, debug, info, notice, warning, error, critical).")
     var logLevel: String = "info"
 
@@ -100,6 +133,16 @@ struct UnderstorySimCommand: AsyncParsableCommand {
             throw ValidationError("--anchor must look like 2026-01-01T00:00:00Z")
         }
         guard !self.clientId.isEmpty, !self.clientSecret.isEmpty else { throw ValidationError("--client-id and --client-secret must not be empty") }
+        guard !self.appId.isEmpty, !self.appSecret.isEmpty else { throw ValidationError("--app-id and --app-secret must not be empty") }
+        guard self.refreshReuseGrace >= 0 else { throw ValidationError("--refresh-reuse-grace must not be negative") }
+        var ids: Set<String> = [SimulatorConfiguration().companyID]
+        for text in self.companies {
+            guard let (id, _) = Self.parseCompany(text) else { throw ValidationError("--company must look like ID=NAME, got \(text)") }
+            guard ids.insert(id).inserted else { throw ValidationError("--company \(id) is given twice or is the primary company") }
+        }
+        if let company = self.consentCompany, !ids.contains(company) {
+            throw ValidationError("--consent-company \(company) is not a configured company")
+        }
     }
 }
 
@@ -110,6 +153,19 @@ extension UnderstorySimCommand {
         return formatter.date(from: text)
     }
 
+    static func parseCompany(_ text: String) -> (id: String, name: String)? {
+        guard let equals = text.firstIndex(of: "=") else { return nil }
+        let id = String(text[..<equals])
+        let name = String(text[text.index(after: equals)...])
+        guard !id.isEmpty, !name.isEmpty else { return nil }
+        return (id, name)
+    }
+
+    /// The n-th (1-based) further company's seed: a fixed, well-spread function of the main seed.
+    static func companySeed(_ seed: UInt64, _ n: Int) -> UInt64 {
+        seed &+ UInt64(n) &* 0x9E37_79B9_7F4A_7C15
+    }
+
     func makeConfiguration() -> SimulatorConfiguration {
         var config = SimulatorConfiguration(seed: self.seed, bookings: self.bookings, orders: self.orders, events: self.events, experiences: self.experiences)
         if let anchor = self.anchor.flatMap(Self.parseAnchor) { config.anchor = anchor }
@@ -117,6 +173,16 @@ extension UnderstorySimCommand {
         config.futureDays = self.futureDays
         config.adminEnabled = self.admin
         config.clients = [SimulatorClient(id: self.clientId, secret: self.clientSecret)]
+        config.apps = [SimulatorApp(id: self.appId, secret: self.appSecret, redirectURIs: self.appRedirectURIs)]
+        config.additionalCompanies = self.companies.enumerated().compactMap { n, text in
+            Self.parseCompany(text).map { company in
+                SimulatorCompany(
+                    id: company.id, name: company.name, seed: Self.companySeed(self.seed, n + 1),
+                    idSeed: self.sharedIds ? self.seed : nil
+                )
+            }
+        }
+        config.faults.refreshTokenReuseGrace = .milliseconds(Int64(self.refreshReuseGrace * 1000))
         config.faults.latency = .milliseconds(self.latencyMs)
         config.faults.errorRate = self.errorRate
         config.faults.rateLimitEveryN = self.rateLimitEvery
@@ -134,6 +200,11 @@ extension UnderstorySimCommand {
         logger.logLevel = Logger.Level(rawValue: self.logLevel) ?? .info
         let configuration = self.makeConfiguration()
         let simulator = Simulator(configuration: configuration, logger: logger)
+        simulator.setConsent(self.denyConsent ? .deny : .approve(companyID: self.consentCompany))
+        let companies = simulator.companyIDs.count > 1 ? simulator.companyIDs.joined(separator: ", ") : configuration.companyID
+        let consent = self.denyConsent ? "deny" : "approve as the user of \(self.consentCompany ?? configuration.companyID)"
+        let app = configuration.apps[0]
+        let redirect = app.redirectURIs.first ?? "http://127.0.0.1:8765/callback"
         let generation = simulator.generationTime
         let sizes = "\(configuration.bookings) bookings, \(configuration.orders) orders, \(configuration.events) events, \(configuration.experiences) experiences"
         let admin = self.admin
@@ -146,11 +217,35 @@ extension UnderstorySimCommand {
                 "  UNDERSTORY_CLIENT_ID=\(configuration.clients[0].id)",
                 "  UNDERSTORY_CLIENT_SECRET=\(configuration.clients[0].secret)",
                 "  audience:       \(configuration.audience)",
-                admin ? "  admin:          \(baseURL)/_admin/{mutate,touch,cancel,corrupt,truth,stats,faults,expire-tokens}" : "  admin:          off (--admin)",
+                "  companies:      \(companies)\(self.sharedIds && simulator.companyIDs.count > 1 ? " (shared record ids)" : "")",
+                "  third-party app (authorization_code + PKCE S256, refresh_token with rotation):",
+                "    client_id=\(app.id)",
+                "    client_secret=\(app.secret)",
+                "    consent:      \(consent)",
+                "    authorize:    \(Self.authorizeURL(baseURL: baseURL, app: app, redirect: redirect))",
+                "    (that URL's code_challenge is S256 of code_verifier=\(Self.exampleVerifier))",
+                admin ? "  admin:          \(baseURL)/_admin/{mutate,touch,cancel,corrupt,truth,stats,faults,expire-tokens,consent,revoke-consent}" : "  admin:          off (--admin)",
                 "Stop with Ctrl-C (SIGINT) or SIGTERM.",
             ]
             // Unbuffered, so a script reading a pipe sees the base URL at once.
             FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
         }
+    }
+}
+
+extension UnderstorySimCommand {
+    static let exampleVerifier = "sim-test-verifier-0123456789-abcdefghijklmnopqrstuvwxyz._~"
+    static let exampleChallenge = "GwuKesed8DLGlWXinKS1VndAR6uA1Mngw71uMsdgJMo"
+
+    /// A ready-to-open authorize URL for `app` (state `demo`, the RFC 7636 example challenge).
+    static func authorizeURL(baseURL: String, app: SimulatorApp, redirect: String) -> String {
+        let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+        func encode(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? text }
+        let scope = app.scopes.union(["openid"]).sorted().joined(separator: " ")
+        let query = [
+            ("response_type", "code"), ("client_id", app.id), ("redirect_uri", redirect), ("scope", scope), ("state", "demo"),
+            ("code_challenge", self.exampleChallenge), ("code_challenge_method", "S256"),
+        ]
+        return baseURL + "/oauth2/auth?" + query.map { "\($0.0)=\(encode($0.1))" }.joined(separator: "&")
     }
 }
