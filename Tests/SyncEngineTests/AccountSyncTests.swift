@@ -33,7 +33,8 @@ struct AccountSyncTests {
                 _ = try await world.connect { location in location.replacingOccurrences(of: "state=", with: "state=forged") }
             }
             #expect(error?.code == .authorizationFailed)
-            #expect(try await world.accounts().isEmpty)
+            let accounts = try await world.accounts()
+            #expect(accounts.isEmpty)
             #expect(world.simulator.oauthStatistics.codeExchanges == 0, "the code is never exchanged")
         }
     }
@@ -53,7 +54,8 @@ struct AccountSyncTests {
             try await browser.finish()
             #expect(error?.code == .authorizationFailed)
             #expect(error?.apiCode == "access_denied")
-            #expect(try await world.accounts().isEmpty)
+            let accounts = try await world.accounts()
+            #expect(accounts.isEmpty)
         }
     }
 
@@ -66,7 +68,7 @@ struct AccountSyncTests {
             #expect(try await world.accounts().map(\.companyID).sorted() == [first.companyID, second.companyID].sorted())
 
             let outcomes = try await world.accountSync.sync(.all, concurrency: 2, options: SyncHarness.options())
-            #expect(outcomes.allSatisfy(\.succeeded), "\(outcomes.map { String(describing: $0.failure) })")
+            #expect(outcomes.allSatisfy { $0.succeeded }, "\(outcomes.map { String(describing: $0.failure) })")
             #expect(try await world.differences(company: first.companyID).isEmpty)
             #expect(try await world.differences(company: second.companyID).isEmpty)
             let shared = try await world.query(
@@ -89,7 +91,7 @@ struct AccountSyncTests {
             let first = try await world.connect()
             let second = try await world.connect(company: AccountHarness.secondCompany)
             world.simulator.revokeConsent(company: second.companyID)
-            world.simulator.mutate(MutationBatch(updates: 5, creates: 2, cancels: 1))
+            _ = world.simulator.mutate(MutationBatch(updates: 5, creates: 2, cancels: 1))
 
             let outcomes = try await world.accountSync.sync(.all, concurrency: 2, options: SyncHarness.options())
             let byID = Dictionary(uniqueKeysWithValues: outcomes.map { ($0.account.companyID, $0) })
