@@ -329,6 +329,28 @@ struct OAuthTests {
         }
     }
 
+    @Test("revoking an access token ends only that token; another client's token is left alone")
+    func revokeAccessToken() async throws {
+        try await withSimulator(smallConfiguration()) { sim in
+            try await SimClient.with(sim) { http in
+                let tokens = try await http.appTokens()
+                let key = try await http.token()
+                let foreign = try await http.form(
+                    "/oauth2/revoke", [("token", key), ("client_id", sim.appID), ("client_secret", sim.appSecret)]
+                )
+                #expect(foreign.status == 200)
+                #expect(try await http.get("/v1/me", token: key).status == 200)
+                let revoke = try await http.form(
+                    "/oauth2/revoke",
+                    [("token", tokens.access), ("token_type_hint", "access_token"), ("client_id", sim.appID), ("client_secret", sim.appSecret)]
+                )
+                #expect(revoke.status == 200)
+                #expect(try await http.get("/v1/me", token: tokens.access).status == 401)
+                #expect(try await http.refresh(try #require(tokens.refresh)).status == 200)
+            }
+        }
+    }
+
     @Test("revokeConsent and /_admin/revoke-consent end every chain of that company only")
     func revokeConsent() async throws {
         var config = smallConfiguration()
