@@ -141,7 +141,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "PostgresClient", "UnderstorySimulator", "SyncTestSupport",
+                "PostgresClient", "UnderstorySimulator", "SyncTestSupport", "SyncEngine",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
