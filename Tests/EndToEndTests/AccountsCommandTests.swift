@@ -149,6 +149,28 @@ struct AccountsCommandTests {
         }
     }
 
+    @Test("schedule --all-accounts runs every connected account at each fire time and stops cleanly on SIGTERM")
+    func scheduleAllAccounts() async throws {
+        try await CommandLineWorld.with(Self.configuration()) { world in
+            let env = world.environment.merging(Self.appEnvironment(world)) { $1 }
+            #expect(try await Self.connect(world, company: nil).status == 0)
+            #expect(try await Self.connect(world, company: Self.secondCompany).status == 0)
+            let (process, out, err) = try UnderstorySyncBinary.start(
+                ["schedule", "--cron", "@yearly", "--run-now", "--all-accounts", "--events-past-days", "3650"], environment: env
+            )
+            let reader = PipeReader(out)
+            let printed = await reader.read(until: { $0.contains("accounts: ") }, timeout: 60)
+            kill(process.processIdentifier, SIGTERM)
+            let run = await UnderstorySyncBinary.finish(process, reader.remainder(), err)
+            #expect(run.status == 0, "\(printed)\(run.output)")
+            #expect(printed.contains("accounts: 2 of 2 synced"), "\(printed)\(run.output)")
+            let companies = try await world.query(
+                "SELECT count(DISTINCT company_id) AS n FROM understory.sync_runs WHERE status = 'succeeded'"
+            ).rows[0]["n"].int
+            #expect(companies == 2)
+        }
+    }
+
     static func poll(timeout: Double, _ condition: () async -> Bool) async -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
