@@ -16,7 +16,7 @@ struct BenchAll: AsyncParsableCommand {
         let url = try options.adminURL()
         let dataset = options.dataset
         var report = Report()
-        print("understory-bench all\(options.quick ? " --quick" : ""): \(dataset); machine: \(Report.machine())")
+        emit("understory-bench all\(options.quick ? " --quick" : ""): \(dataset); machine: \(Report.machine())")
 
         // 0. COPY through the wrapper vs psql \copy (same rows, same table).
         let copy = try await CopyBench.measure(url: url, rows: copyRows ?? (options.quick ? 5_000 : 200_000), rounds: options.quick ? 1 : 2)
@@ -32,7 +32,7 @@ struct BenchAll: AsyncParsableCommand {
             report.target("full sync wall ≤ 1.3 × max(fetch, load)", Format.ratio(ratio), "≤ 1.30×", ratio <= 1.3)
 
             let incremental = try await Sections.incremental(world)
-            print("")
+            emit("")
             let checks = Report.incremental(incremental)
             for (name, requests, limit) in checks {
                 report.target("incremental requests, \(name)", Format.int(requests), "≤ \(Format.int(limit))", requests <= limit)

@@ -33,8 +33,8 @@ struct Report {
         }
         table.print()
         if let ceilings {
-            print("")
-            print("sync wall ÷ max(fetch, load) = \(Format.seconds(result.run.seconds)) ÷ \(Format.seconds(ceilings.ceiling)) = **\(Format.ratio(result.run.seconds / ceilings.ceiling))**")
+            emit("")
+            emit("sync wall ÷ max(fetch, load) = \(Format.seconds(result.run.seconds)) ÷ \(Format.seconds(ceilings.ceiling)) = **\(Format.ratio(result.run.seconds / ceilings.ceiling))**")
         }
     }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A Markdown table (pastes into BENCHMARKS.md as printed).
 struct Table {
     var title: String
@@ -22,7 +24,7 @@ struct Table {
         return lines.joined(separator: "\n")
     }
 
-    func print() { Swift.print(rendered) }
+    func print() { emit(rendered) }
 }
 
 enum Format {
@@ -46,4 +48,9 @@ enum Format {
     static func ratio(_ value: Double) -> String { fixed(value, 2) + "×" }
     static func percent(_ value: Double) -> String { fixed(value * 100, 1) + " %" }
     private static func pow10(_ n: Int) -> Double { var p = 1.0; for _ in 0..<n { p *= 10 }; return p }
+}
+
+/// Writes a line to stdout at once (unbuffered, so a file or pipe sees each table as it is measured).
+func emit(_ text: String) {
+    FileHandle.standardOutput.write(Data((text + "\n").utf8))
 }
