@@ -95,7 +95,8 @@ let package = Package(
         .executableTarget(
             name: "understory-bench",
             dependencies: [
-                "PostgresClient",
+                "PostgresClient", "UnderstoryAPI", "UnderstorySimulator",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

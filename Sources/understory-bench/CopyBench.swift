@@ -18,6 +18,34 @@ struct CopyBench: AsyncParsableCommand {
         guard let url = databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"] else {
             throw ValidationError("set DATABASE_URL or --database-url")
         }
+        try await Self.measure(url: url, rows: rows, rounds: rounds).table.print()
+    }
+
+    /// Best seconds of each loader for the same rows into the same table.
+    struct Result {
+        var rows: Int
+        var rounds: Int
+        var megabytes: Double
+        var psql: Double
+        var stream: Double
+        var encode: Double
+
+        /// Rows/s of the wrapper encoding from Swift values (what the sync does) ÷ psql's.
+        var encodeRatio: Double { psql / encode }
+
+        var table: Table {
+            var table = Table(
+                "0. COPY of \(Format.int(rows)) rows (\(Format.fixed(megabytes, 1)) MiB of COPY text), best of \(rounds)",
+                ["loader", "seconds", "rows/s", "vs psql"]
+            )
+            for (name, seconds) in [("psql \\copy (ceiling)", psql), ("wrapper, same bytes", stream), ("wrapper, encoding from Swift values", encode)] {
+                table.add(name, Format.fixed(seconds, 3), Format.int(Int(Double(rows) / seconds)), Format.percent(psql / seconds))
+            }
+            return table
+        }
+    }
+
+    static func measure(url: String, rows: Int, rounds: Int) async throws -> Result {
         let logger = Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("understory-bench-\(getpid()).copy")
         defer { try? FileManager.default.removeItem(at: file) }
@@ -30,7 +58,7 @@ struct CopyBench: AsyncParsableCommand {
 
         let table = "understory_bench_copy"
         let configuration = PostgresConfiguration(connectionString: url)
-        try await PostgresConnection.withConnection(configuration, logger: logger) { connection in
+        return try await PostgresConnection.withConnection(configuration, logger: logger) { connection in
             try await connection.simpleQuery("""
                 DROP TABLE IF EXISTS \(table);
                 CREATE TABLE \(table) (id text PRIMARY KEY, name text, at timestamptz, amount numeric, raw jsonb)
@@ -38,7 +66,7 @@ struct CopyBench: AsyncParsableCommand {
             var psqlBest = Double.infinity, streamBest = Double.infinity, encodeBest = Double.infinity
             for _ in 0..<rounds {
                 try await connection.execute("TRUNCATE \(table)")
-                psqlBest = min(psqlBest, try Self.timePsql(url: url, table: table, file: file))
+                psqlBest = min(psqlBest, try await Self.timePsql(url: url, table: table, file: file))
                 try await connection.execute("TRUNCATE \(table)")
                 streamBest = min(streamBest, try await Self.time {
                     let loaded = try await connection.copyIn("COPY \(table) FROM STDIN", buffer: buffer)
@@ -53,14 +81,7 @@ struct CopyBench: AsyncParsableCommand {
                 })
             }
             try await connection.execute("DROP TABLE \(table)")
-            func line(_ name: String, _ seconds: Double) -> String {
-                let rate = Int(Double(rows) / seconds)
-                return "\(name.padding(toLength: 40, withPad: " ", startingAt: 0)) \(String(format: "%8.3f", seconds)) s  \(String(format: "%10d", rate)) rows/s  \(String(format: "%5.1f", 100 * psqlBest / seconds)) % of psql"
-            }
-            print("COPY of \(rows) rows (\(String(format: "%.1f", megabytes)) MiB of COPY text), best of \(rounds)")
-            print(line("psql \\copy (ceiling)", psqlBest))
-            print(line("wrapper, same bytes", streamBest))
-            print(line("wrapper, encoding from Swift values", encodeBest))
+            return Result(rows: rows, rounds: rounds, megabytes: megabytes, psql: psqlBest, stream: streamBest, encode: encodeBest)
         }
     }
 
@@ -81,15 +102,9 @@ struct CopyBench: AsyncParsableCommand {
         return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     }
 
-    static func timePsql(url: String, table: String, file: URL) throws -> Double {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", url, "-c", "\\copy \(table) FROM '\(file.path)'"]
-        let start = ContinuousClock.now
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw ValidationError("psql \\copy failed with status \(process.terminationStatus)") }
-        let elapsed = ContinuousClock.now - start
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    static func timePsql(url: String, table: String, file: URL) async throws -> Double {
+        let run = try await ChildProcess.run("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", url, "-c", "\\copy \(table) FROM '\(file.path)'"])
+        guard run.status == 0 else { throw ValidationError("psql \\copy failed with status \(run.status): \(run.output)") }
+        return run.seconds
     }
 }

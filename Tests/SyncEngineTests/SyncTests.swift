@@ -67,6 +67,26 @@ struct SyncTests {
         }
     }
 
+    @Test("order children fetched ahead of small batches: equal to the truth; an incremental run fetches children of changed orders only")
+    func orderChildrenAheadOfBatches() async throws {
+        try await SyncHarness.with { harness in
+            var options = SyncHarness.options()
+            options.resources = [.orders]
+            options.batchRows = 7
+            let first = try await harness.runner.sync(options)
+            #expect(first.succeeded, "\(first.failures)")
+            try await harness.expectEqualToTruth([.orders])
+            let mutation = harness.simulator.mutate(updates: 5, creates: 2, cancels: 1, resources: [.orders])
+            let changed = Set((mutation.updated[.orders] ?? []) + (mutation.created[.orders] ?? []) + (mutation.cancelled[.orders] ?? []))
+            harness.simulator.resetRequestCounts()
+            let second = try await harness.runner.sync(options)
+            #expect(second.succeeded, "\(second.failures)")
+            try await harness.expectEqualToTruth([.orders])
+            let childRequests = harness.simulator.requestCount(pathPrefix: "/v1/orders/")
+            #expect(childRequests == 3 * changed.count, "\(childRequests) child requests for \(changed.count) changed orders")
+        }
+    }
+
     @Test("a second sync with no changes writes nothing")
     func idempotent() async throws {
         try await SyncHarness.with { harness in

@@ -120,6 +120,8 @@ enum BackfillPlan {
                 stageRow: StagedRows.append
             )
             return try await loader.run(hooks: .init(
+                prefetch: { try await children.prefetch($0) },
+                cancelPrefetches: { children.cancelPrefetches() },
                 afterStage: { try await children.stageAndReplace($0, orders: $1) },
                 complete: { try await record($0, $1.seenCount) }
             ))

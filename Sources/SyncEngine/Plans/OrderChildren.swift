@@ -1,11 +1,26 @@
 import PostgresClient
+import Synchronization
 import UnderstoryAPI
 
 /// Line items, refunds and transactions of orders: fetched (three calls per order, with bounded
 /// concurrency) only for orders that are new or changed in this batch — or all of them with
 /// `--full` — and swapped in whole, in the same transaction as the orders themselves.
+///
+/// Fetching overlaps loading: when a batch of orders is complete, ``prefetch(_:)`` starts
+/// fetching the children of the orders that are new or newer than the stored row (one indexed
+/// lookup, outside any transaction), while the previous batch loads. Inside the batch's
+/// transaction ``stageAndReplace(_:orders:)`` still decides exactly as before which orders
+/// changed (staged against stored, `raw` compared) and replaces the children of exactly those;
+/// any the prefetch did not guess (same `updated_at`, different content) are fetched there and
+/// then, and prefetched children of orders that turn out unchanged are dropped.
 struct OrderChildren {
     let context: PlanContext
+    /// Prefetches in the order their batches will load (the page loader prepares and loads in order).
+    private let queue = PrefetchQueue()
+
+    init(context: PlanContext) {
+        self.context = context
+    }
 
     static let specs: [TableSpec] = [.orderLineItems, .orderRefunds, .orderTransactions]
 
@@ -16,11 +31,67 @@ struct OrderChildren {
         var transactions: [Fetched<Transaction>]
     }
 
+    typealias Prefetch = Task<[String: Children], any Error>
+
+    final class PrefetchQueue: Sendable {
+        let tasks = Mutex<[Prefetch]>([])
+
+        func append(_ task: Prefetch) { tasks.withLock { $0.append(task) } }
+        var last: Prefetch? { tasks.withLock { $0.last } }
+        func popFirst() -> Prefetch? { tasks.withLock { $0.isEmpty ? nil : $0.removeFirst() } }
+        func cancelAll() {
+            for task in tasks.withLock({ tasks in defer { tasks.removeAll() }; return tasks }) { task.cancel() }
+        }
+    }
+
+    /// Called once per batch, in load order, before the previous batch loads: starts fetching the
+    /// children of the orders that are probably new or changed. Batches fetch one after another,
+    /// so at most `childConcurrency` orders are fetched at once, as before.
+    func prefetch(_ orders: [Fetched<Order>]) async throws {
+        let ids = try await likelyChanged(orders)
+        let previous = queue.last
+        let fetchAll: @Sendable ([String]) async throws -> [Children] = { [self] in try await fetch($0) }
+        queue.append(Task {
+            _ = await previous?.result
+            try Task.checkCancellation()
+            guard !ids.isEmpty else { return [:] }
+            var byID: [String: Children] = [:]
+            for children in try await fetchAll(ids) { byID[children.orderID] = children }
+            return byID
+        })
+    }
+
+    /// Stops prefetches whose batches will not load (the traversal failed).
+    func cancelPrefetches() {
+        queue.cancelAll()
+    }
+
+    /// Orders of the batch whose stored row is missing or older (all of them with `--full`).
+    private func likelyChanged(_ orders: [Fetched<Order>]) async throws -> [String] {
+        guard !orders.isEmpty else { return [] }
+        var newest: [String: Timestamp] = [:]
+        for order in orders where newest[order.model.id].map({ order.model.updatedAt > $0 }) ?? true {
+            newest[order.model.id] = order.model.updatedAt
+        }
+        if context.options.full { return Array(newest.keys) }
+        let ids = Array(newest.keys)
+        return try await context.connection.execute(
+            """
+            SELECT s.id FROM unnest($2::text[], $3::timestamptz[]) AS s(id, updated_at)
+            LEFT JOIN understory.orders AS t ON t.company_id = $1 AND t.id = s.id
+            WHERE t.id IS NULL OR t.updated_at < s.updated_at
+            """,
+            [context.companyID, PostgresTextArray(ids), PostgresTextArray(ids.map { newest[$0]!.rfc3339 })]
+        ).rows.map { try $0["id"].decode(String.self) }
+    }
+
     /// Runs inside the batch transaction after the orders are staged. Returns child rows written.
     func stageAndReplace(_ loader: BatchLoader, orders: [Fetched<Order>]) async throws -> Int {
+        let prefetched = try await queue.popFirst()?.value ?? [:]
         let orderIDs = context.options.full ? Array(Set(orders.map(\.model.id))) : try await loader.stagedChanges(.orders)
         guard !orderIDs.isEmpty else { return 0 }
-        let fetched = try await fetch(orderIDs)
+        let missing = orderIDs.filter { prefetched[$0] == nil }
+        let fetched = orderIDs.compactMap { prefetched[$0] } + (missing.isEmpty ? [] : try await fetch(missing))
         var lineItems = CopyBuffer(), refunds = CopyBuffer(), transactions = CopyBuffer()
         for children in fetched {
             try StagedRows.append(lineItems: children.lineItems, orderID: children.orderID, companyID: context.companyID, to: &lineItems)

@@ -23,6 +23,12 @@ struct PageLoader<Item: SyncedRecord> {
 
     /// Hooks that run inside each batch's transaction.
     struct Hooks {
+        /// When a batch is complete, before the previous batch loads (outside any transaction):
+        /// start work for it that overlaps that load (e.g. fetch order children). With this hook
+        /// the loader holds one complete batch back, so the next batch's work runs during a load.
+        var prefetch: (([Fetched<Item>]) async throws -> Void)?
+        /// The traversal failed: stop what `prefetch` started.
+        var cancelPrefetches: (() -> Void)?
         /// After the batch is staged, before the upsert (e.g. fetch and stage order children).
         var afterStage: ((BatchLoader, [Fetched<Item>]) async throws -> Int)?
         /// After the upsert, with the ids that changed (e.g. rebuild event sessions).
@@ -83,6 +89,8 @@ struct PageLoader<Item: SyncedRecord> {
         var traversal = Traversal(collectIDs: collectIDs)
         var batch: [Fetched<Item>] = []
         var batchPages = 0
+        // With a prefetch hook: a complete batch whose prefetch runs while the one before it loads.
+        var held: (items: [Fetched<Item>], pages: Int)?
         do {
             try await context.loader.prepare([spec])
             while let delivery = try await buffer.receive() {
@@ -90,6 +98,11 @@ struct PageLoader<Item: SyncedRecord> {
                 case .interrupted:
                     // Commit the pages in hand (without moving the watermark: the traversal is
                     // incomplete), then report the interruption.
+                    try await hooks.prefetch?(batch)
+                    if let previous = held {
+                        held = nil
+                        try await load(previous.items, pages: previous.pages, hooks: hooks, traversal: nil, counts: &counts)
+                    }
                     try await load(batch, pages: batchPages, hooks: hooks, traversal: nil, counts: &counts)
                     throw interruption(counts)
                 case .restarted:
@@ -109,15 +122,44 @@ struct PageLoader<Item: SyncedRecord> {
                     }
                     batch.append(contentsOf: page.items)
                     if batch.count >= context.options.batchRows {
-                        try await load(batch, pages: batchPages, hooks: hooks, traversal: nil, counts: &counts)
-                        batch.removeAll(keepingCapacity: true)
-                        batchPages = 0
-                        if Task.isShuttingDownGracefully { throw interruption(counts) }
+                        if let prefetch = hooks.prefetch {
+                            try await prefetch(batch)
+                            let previous = held
+                            held = (batch, batchPages)
+                            batch = []
+                            batchPages = 0
+                            guard let previous else { continue }
+                            try await load(previous.items, pages: previous.pages, hooks: hooks, traversal: nil, counts: &counts)
+                            if Task.isShuttingDownGracefully {
+                                // The held batch is in hand too: commit it before stopping.
+                                if let current = held {
+                                    held = nil
+                                    try await load(current.items, pages: current.pages, hooks: hooks, traversal: nil, counts: &counts)
+                                }
+                                throw interruption(counts)
+                            }
+                        } else {
+                            try await load(batch, pages: batchPages, hooks: hooks, traversal: nil, counts: &counts)
+                            batch.removeAll(keepingCapacity: true)
+                            batchPages = 0
+                            if Task.isShuttingDownGracefully { throw interruption(counts) }
+                        }
                     }
+                }
+            }
+            try await hooks.prefetch?(batch)
+            if let previous = held {
+                held = nil
+                try await load(previous.items, pages: previous.pages, hooks: hooks, traversal: nil, counts: &counts)
+                if Task.isShuttingDownGracefully {
+                    // As after any full batch: commit the pages in hand without moving the watermark.
+                    try await load(batch, pages: batchPages, hooks: hooks, traversal: nil, counts: &counts)
+                    throw interruption(counts)
                 }
             }
             try await load(batch, pages: batchPages, hooks: hooks, traversal: traversal, counts: &counts)
         } catch {
+            hooks.cancelPrefetches?()
             await buffer.close()
             producer.cancel()
             throw error

@@ -40,6 +40,8 @@ enum UpdatedAtPlan {
         try await context.loader.prepare(OrderChildren.specs)
         return try await loader.run(
             hooks: .init(
+                prefetch: { orders in try await children.prefetch(orders) },
+                cancelPrefetches: { children.cancelPrefetches() },
                 afterStage: { batchLoader, orders in try await children.stageAndReplace(batchLoader, orders: orders) },
                 complete: context.completion(.orders, fullPass: cutoff == nil)
             )

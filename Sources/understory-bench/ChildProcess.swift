@@ -1,0 +1,86 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A finished child process: exit status, wall time from spawn to exit, its own peak RSS
+/// (`wait4` rusage `ru_maxrss`, so the bench's memory is never counted) and what it printed.
+struct ChildRun: Sendable {
+    var status: Int32
+    var seconds: Double
+    var peakRSSBytes: Int
+    var output: String
+
+    var peakRSSMB: Double { Double(peakRSSBytes) / 1_048_576 }
+}
+
+enum ChildProcess {
+    /// Runs `executable` (a path, or a name looked up in PATH) to completion, stdout and stderr
+    /// into one temporary file. The wait happens on a dedicated thread, never on the cooperative
+    /// pool (the in-process simulator needs those threads to answer the child).
+    static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> ChildRun {
+        let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("understory-bench-\(getpid())-\(UUID().uuidString).out").path
+        defer { unlink(outputPath) }
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("UNDERSTORY_") && $0.key != "DATABASE_URL" }
+        env.merge(environment) { $1 }
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+
+        let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
+        let envp: [UnsafeMutablePointer<CChar>?] = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            for pointer in argv { free(pointer) }
+            for pointer in envp { free(pointer) }
+        }
+        var pid: pid_t = 0
+        let start = ContinuousClock.now
+        let spawned = posix_spawnp(&pid, executable, &actions, nil, argv, envp)
+        guard spawned == 0 else { throw BenchError("cannot start \(executable): \(String(cString: strerror(spawned)))") }
+        let child = pid
+        let (status, usage) = await withCheckedContinuation { (continuation: CheckedContinuation<(Int32, rusage), Never>) in
+            let thread = Thread {
+                var status: Int32 = 0
+                var usage = rusage()
+                while wait4(child, &status, 0, &usage) < 0 && errno == EINTR {}
+                continuation.resume(returning: (status, usage))
+            }
+            thread.start()
+        }
+        let elapsed = ContinuousClock.now - start
+        let exitStatus: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        return ChildRun(status: exitStatus, seconds: elapsed.seconds, peakRSSBytes: Int(usage.ru_maxrss) * 1024, output: output)
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+extension Duration {
+    var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}
+
+/// The folder of this executable: `understory-sync` is built next to it.
+enum BinaryFolder {
+    static var url: URL {
+        let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: me).deletingLastPathComponent()
+    }
+
+    static func binary(_ name: String) throws -> String {
+        let path = url.appendingPathComponent(name).path
+        guard FileManager.default.isExecutableFile(atPath: path) else {
+            throw BenchError("\(path) is missing: build it first (swift build -c release)")
+        }
+        return path
+    }
+}

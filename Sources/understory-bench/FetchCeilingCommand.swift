@@ -1,0 +1,82 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import Logging
+import UnderstoryAPI
+
+/// The fetch ceiling, run as its own process (like the sync): the same `UnderstoryClient` over
+/// AsyncHTTPClient GETs every page a first sync requests — the four lists at once, as the sync
+/// runs its resources, and each order's three child calls with the sync's child concurrency —
+/// and does nothing with the bodies but find the next cursor. Prints `requests=N pages=N bytes=N`.
+struct FetchCeilingCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fetch-ceiling",
+        abstract: "GET every page a first sync requests, bodies discarded (run by the other subcommands).",
+        shouldDisplay: false
+    )
+
+    @Option(name: .customLong("order-ids"), help: "File with one order id per line: their line items, refunds and transactions are fetched.")
+    var orderIDs: String
+
+    @Option(help: "Orders whose children are fetched at once (the sync's default is 8).")
+    var childConcurrency = 8
+
+    @Option(help: "Event window: days before today (the sync's default).")
+    var eventsPastDays = 30
+
+    @Option(help: "Event window: days after today (the sync's default).")
+    var eventsFutureDays = 365
+
+    func run() async throws {
+        let logger = Logger(label: "fetch-ceiling") { _ in SwiftLogNoOpLogHandler() }
+        let configuration = try UnderstoryConfiguration(environment: ProcessInfo.processInfo.environment)
+        let ids = try String(contentsOfFile: orderIDs, encoding: .utf8).split(separator: "\n").map(String.init)
+        // The same window EventWindowPlan computes for a sync that is not --full.
+        let now = Date()
+        func day(_ offset: Double) -> LocalDateTime {
+            let wall = LocalDateTime(utcWallTimeOf: Timestamp(now.addingTimeInterval(offset * 86_400)))
+            return LocalDateTime(year: wall.year, month: wall.month, day: wall.day)!
+        }
+        let from = day(-Double(eventsPastDays)), to = day(Double(eventsFutureDays + 1))
+        let concurrency = childConcurrency
+        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration.httpClientConfiguration())
+        let total: UndecodedTraversal
+        do {
+            let client = UnderstoryClient(configuration: configuration, httpClient: http, logger: logger)
+            _ = try await client.me()
+            total = try await withThrowingTaskGroup(of: UndecodedTraversal.self) { group in
+                group.addTask { try await client.bookings(ListQuery(limit: 100, sort: .updatedDescending)).fetchUndecoded() }
+                group.addTask { try await client.orders(ListQuery(limit: 100, sort: .updatedDescending)).fetchUndecoded() }
+                group.addTask { try await client.events(from: from, to: to, limit: 100).fetchUndecoded() }
+                group.addTask { try await client.experiences(limit: 100).fetchUndecoded() }
+                group.addTask {
+                    try await withThrowingTaskGroup(of: UndecodedTraversal.self) { children in
+                        var next = 0, sum = UndecodedTraversal()
+                        while next < min(concurrency, ids.count) {
+                            let id = ids[next]
+                            children.addTask { try await client.fetchOrderChildrenUndecoded(orderID: id) }
+                            next += 1
+                        }
+                        while let done = try await children.next() {
+                            sum = sum + done
+                            if next < ids.count {
+                                let id = ids[next]
+                                children.addTask { try await client.fetchOrderChildrenUndecoded(orderID: id) }
+                                next += 1
+                            }
+                        }
+                        return sum
+                    }
+                }
+                var sum = UndecodedTraversal()
+                for try await part in group { sum = sum + part }
+                return sum
+            }
+            try? await http.shutdown()
+        } catch {
+            try? await http.shutdown()
+            throw error
+        }
+        print("requests=\(total.pages + 1) pages=\(total.pages) bytes=\(total.bytes) items=\(total.items)")
+    }
+}

@@ -1,0 +1,56 @@
+import ArgumentParser
+import Foundation
+
+/// `full`: section 1 and 2 — a first sync, then the fetch and load ceilings of the same data.
+struct FullCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "full", abstract: "Full sync of a seeded account against the fetch and load ceilings of the same data.")
+    @OptionGroup var options: BenchOptions
+
+    func run() async throws {
+        try await BenchWorld.with(options.dataset, adminURL: try options.adminURL()) { world in
+            let result = try await Sections.fullSync(world)
+            let ceilings = try await Sections.ceilings(world)
+            Report.fullSync(result, ceilings)
+        }
+    }
+}
+
+/// `incremental`: section 3 — a first sync, 1 % changed, a second sync's requests per resource.
+struct IncrementalCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "incremental", abstract: "Requests per resource of a sync after 1 % of the records changed.")
+    @OptionGroup var options: BenchOptions
+
+    func run() async throws {
+        try await BenchWorld.with(options.dataset, adminURL: try options.adminURL()) { world in
+            _ = try await Sections.fullSync(world)
+            _ = Report.incremental(try await Sections.incremental(world))
+        }
+    }
+}
+
+/// `backfill`: section 4 — one resource at concurrency 1, 4, 8, 16 under 50 ms latency, and once with 429s.
+struct BackfillCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "backfill", abstract: "Backfill under 50 ms latency at --concurrency 1, 4, 8, 16, and with 429s.")
+    @OptionGroup var options: BenchOptions
+
+    func run() async throws {
+        try await BenchWorld.with(options.dataset, adminURL: try options.adminURL()) { world in
+            Report.backfill(try await BenchAll.backfills(world, days: options.days), days: options.days)
+        }
+    }
+}
+
+/// `scale`: section 5 — full syncs at ¼, ½ and 1× the account.
+struct ScaleCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "scale", abstract: "Full sync at ¼, ½ and 1× the account: wall time and peak RSS.")
+    @OptionGroup var options: BenchOptions
+
+    func run() async throws {
+        var results: [(Double, FullSyncResult)] = []
+        for factor in [0.25, 0.5, 1] {
+            let result = try await BenchWorld.with(options.dataset.scaled(factor), adminURL: try options.adminURL()) { try await Sections.fullSync($0) }
+            results.append((factor, result))
+        }
+        Report.scale(results)
+    }
+}
