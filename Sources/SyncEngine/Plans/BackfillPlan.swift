@@ -151,7 +151,7 @@ enum BackfillPlan {
             let from = LocalDateTime(utcWallTimeOf: slice.from), to = LocalDateTime(utcWallTimeOf: slice.to)
             let loader = PageLoader<Event>(
                 context: context, resource: .events, spec: .events,
-                pages: { client.events(from: from, to: to, limit: min(500, limit)) },
+                pages: { client.events(from: from, to: to, limit: min(500, max(context.options.eventsPageSize, 1))) },
                 stageRow: StagedRows.append
             )
             return try await loader.run(hooks: .init(
