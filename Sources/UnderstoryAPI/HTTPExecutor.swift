@@ -41,6 +41,8 @@ struct HTTPExecutor: Sendable {
     let httpClient: HTTPClient
     let clock: UnderstoryClock
     let statistics: StatisticsBox
+    /// Shared by every API request of the client (not by token requests): backs off together after 429s.
+    var gate = RateLimitGate()
 
     func send(_ spec: RequestSpec, tokens: TokenSource?, logger: Logger) async throws -> HTTPResponseData {
         var logger = logger
@@ -87,6 +89,7 @@ struct HTTPExecutor: Sendable {
             }
 
             let response: HTTPResponseData
+            let permit = spec.authorized ? await gate.acquire() : nil
             do {
                 let head = try await httpClient.execute(
                     request,
@@ -99,7 +102,9 @@ struct HTTPExecutor: Sendable {
                     retryAfter: head.headers.first(name: "Retry-After"),
                     body: body
                 )
+                if let permit { await gate.release(permit, rateLimited: response.status == 429) }
             } catch {
+                if let permit { await gate.release(permit, rateLimited: false) }
                 if Self.isCancellation(error) { throw CancellationError() }
                 if error is NIOTooManyBytesError {
                     throw UnderstoryAPIError(

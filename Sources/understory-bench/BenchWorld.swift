@@ -95,6 +95,11 @@ struct BenchWorld: Sendable {
         return run
     }
 
+    /// Runs `understory-sync ARGS --quiet` and returns whatever it exited with.
+    func syncAllowingFailure(_ arguments: [String]) async throws -> ChildRun {
+        try await ChildProcess.run(try BinaryFolder.binary("understory-sync"), arguments + ["--quiet"], environment: environment)
+    }
+
     func execute(_ sql: String) async throws -> PostgresResult {
         try await PostgresConnection.withConnection(database, logger: Self.logger) { try await $0.execute(sql) }
     }

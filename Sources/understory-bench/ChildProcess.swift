@@ -4,7 +4,7 @@ import Glibc
 #endif
 
 /// A finished child process: exit status, wall time from spawn to exit, its own peak RSS
-/// (`wait4` rusage `ru_maxrss`, so the bench's memory is never counted) and what it printed.
+/// (`VmHWM` sampled every 10 ms, so the bench's memory is never counted) and what it printed.
 struct ChildRun: Sendable {
     var status: Int32
     var seconds: Double
@@ -42,19 +42,40 @@ enum ChildProcess {
         let spawned = posix_spawnp(&pid, executable, &actions, nil, argv, envp)
         guard spawned == 0 else { throw BenchError("cannot start \(executable): \(String(cString: strerror(spawned)))") }
         let child = pid
-        let (status, usage) = await withCheckedContinuation { (continuation: CheckedContinuation<(Int32, rusage), Never>) in
+        let (status, peak) = await withCheckedContinuation { (continuation: CheckedContinuation<(Int32, Int), Never>) in
             let thread = Thread {
+                // The child's high-water RSS is sampled from /proc while it runs: wait4's
+                // ru_maxrss is not usable here, because posix_spawn's vfork makes exec record the
+                // bench's own (large: the simulator's data) high-water mark as the child's.
                 var status: Int32 = 0
                 var usage = rusage()
-                while wait4(child, &status, 0, &usage) < 0 && errno == EINTR {}
-                continuation.resume(returning: (status, usage))
+                var peak = 0
+                while true {
+                    peak = max(peak, Self.highWaterRSS(child))
+                    let done = wait4(child, &status, WNOHANG, &usage)
+                    if done == child || (done < 0 && errno != EINTR) { break }
+                    usleep(10_000)
+                }
+                continuation.resume(returning: (status, peak))
             }
             thread.start()
         }
         let elapsed = ContinuousClock.now - start
         let exitStatus: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-        return ChildRun(status: exitStatus, seconds: elapsed.seconds, peakRSSBytes: Int(usage.ru_maxrss) * 1024, output: output)
+        return ChildRun(status: exitStatus, seconds: elapsed.seconds, peakRSSBytes: peak, output: output)
+    }
+}
+
+extension ChildProcess {
+    /// `VmHWM` of a running process (its peak resident set so far), in bytes; 0 once it exited.
+    static func highWaterRSS(_ pid: pid_t) -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return 0 }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            let kilobytes = line.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
+            return kilobytes * 1024
+        }
+        return 0
     }
 }
 

@@ -47,7 +47,7 @@ struct FetchCeilingCommand: AsyncParsableCommand {
             total = try await withThrowingTaskGroup(of: UndecodedTraversal.self) { group in
                 group.addTask { try await client.bookings(ListQuery(limit: 100, sort: .updatedDescending)).fetchUndecoded() }
                 group.addTask { try await client.orders(ListQuery(limit: 100, sort: .updatedDescending)).fetchUndecoded() }
-                group.addTask { try await client.events(from: from, to: to, limit: 100).fetchUndecoded() }
+                group.addTask { try await client.events(from: from, to: to, limit: 500).fetchUndecoded() }  // SyncOptions.eventsPageSize
                 group.addTask { try await client.experiences(limit: 100).fetchUndecoded() }
                 group.addTask {
                     try await withThrowingTaskGroup(of: UndecodedTraversal.self) { children in

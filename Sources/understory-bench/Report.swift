@@ -56,7 +56,7 @@ struct Report {
     }
 
     static func backfill(_ results: [BackfillResult], days: Int) {
-        let base = results.first { $0.concurrency == 1 && $0.note.isEmpty }?.run.seconds
+        let base = results.first { $0.concurrency == 1 && $0.run.status == 0 }?.run.seconds
         var table = Table("4. Backfill of \(days) days of bookings, 50 ms added to every request", ["concurrency", "wall", "speed-up over 1", "requests", "429s", "records", "note"])
         for result in results {
             table.add(

@@ -164,10 +164,18 @@ enum Sections {
         let anchor = world.simulator.configuration.anchor
         let to = Timestamp(anchor.addingTimeInterval(86_400)), from = Timestamp(anchor.addingTimeInterval(-Double(days) * 86_400))
         world.simulator.resetRequestCounts()
-        let run = try await world.sync(["backfill", "--resource", "bookings", "--from", from.rfc3339, "--to", to.rfc3339, "--concurrency", "\(concurrency)"])
+        // A failed run is a result here (e.g. 429s exhausting the retry budget), not the end of the bench.
+        let run = try await world.syncAllowingFailure(
+            ["backfill", "--resource", "bookings", "--from", from.rfc3339, "--to", to.rfc3339, "--concurrency", "\(concurrency)"]
+        )
+        var outcome = note
+        if run.status != 0 {
+            let reason = run.output.split(separator: "\n").last { $0.hasPrefix("understory-sync:") }.map(String.init) ?? "exit \(run.status)"
+            outcome += (outcome.isEmpty ? "" : "; ") + "FAILED (exit \(run.status)): " + reason
+        }
         return BackfillResult(
             concurrency: concurrency, run: run, requests: world.requestCount(), rateLimited: world.requestCount(status: 429),
-            records: try await world.count("bookings"), note: note
+            records: try await world.count("bookings"), note: outcome
         )
     }
 }

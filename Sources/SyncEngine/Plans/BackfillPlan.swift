@@ -1,7 +1,18 @@
 import Foundation
 import Logging
 import PostgresClient
+import Synchronization
 import UnderstoryAPI
+
+/// Connections of finished slices, waiting for the next slice. A connection goes back only after
+/// its slice committed (it is idle, outside any transaction); one that failed is closed instead.
+final class IdleConnections: Sendable {
+    private let connections = Mutex<[PostgresConnection]>([])
+
+    func take() -> PostgresConnection? { connections.withLock { $0.popLast() } }
+    func put(_ connection: PostgresConnection) { connections.withLock { $0.append(connection) } }
+    func drain() -> [PostgresConnection] { connections.withLock { list in defer { list.removeAll() }; return list } }
+}
 
 /// A backfill window cut into slices. Slice bounds depend only on the window, so re-running the
 /// same backfill finds the slices it already finished in `understory.backfill_slices`.
@@ -64,23 +75,34 @@ enum BackfillPlan {
         if result.slicesSkipped > 0 {
             context.logger.info("resuming backfill", metadata: ["slices_done": "\(result.slicesSkipped)", "slices_left": "\(pending.count)"])
         }
-        let sliceCounts = try await boundedConcurrentMap(pending, limit: concurrency) { slice in
-            let connection = try await connect()
-            do {
-                var logger = context.logger
-                logger[metadataKey: "slice"] = "\(slice)"
-                let sliceContext = PlanContext(
-                    client: context.client, connection: connection, companyID: context.companyID, runID: context.runID,
-                    options: context.options, logger: logger, progress: context.progress
-                )
-                let counts = try await load(sliceContext, resource: resource, slice: slice)
-                await connection.close()
-                return counts
-            } catch {
-                await connection.close()
-                throw error
+        // At most `concurrency` connections, each reused by the slices that follow on it (a new
+        // connection per slice paid authentication, a fresh backend and its staging tables every time).
+        let idle = IdleConnections()
+        let sliceCounts: [ResourceCounts]
+        do {
+            sliceCounts = try await boundedConcurrentMap(pending, limit: concurrency) { slice in
+                let reused = idle.take()
+                let connection = if let reused { reused } else { try await connect() }
+                do {
+                    var logger = context.logger
+                    logger[metadataKey: "slice"] = "\(slice)"
+                    let sliceContext = PlanContext(
+                        client: context.client, connection: connection, companyID: context.companyID, runID: context.runID,
+                        options: context.options, logger: logger, progress: context.progress
+                    )
+                    let counts = try await load(sliceContext, resource: resource, slice: slice)
+                    idle.put(connection)
+                    return counts
+                } catch {
+                    await connection.close()
+                    throw error
+                }
             }
+        } catch {
+            for connection in idle.drain() { await connection.close() }
+            throw error
         }
+        for connection in idle.drain() { await connection.close() }
         for counts in sliceCounts {
             result.counts = result.counts + counts
             result.slicesDone += 1
@@ -129,7 +151,7 @@ enum BackfillPlan {
             let from = LocalDateTime(utcWallTimeOf: slice.from), to = LocalDateTime(utcWallTimeOf: slice.to)
             let loader = PageLoader<Event>(
                 context: context, resource: .events, spec: .events,
-                pages: { client.events(from: from, to: to, limit: min(500, limit)) },
+                pages: { client.events(from: from, to: to, limit: min(500, max(context.options.eventsPageSize, 1))) },
                 stageRow: StagedRows.append
             )
             return try await loader.run(hooks: .init(

@@ -9,7 +9,7 @@ import UnderstoryAPI
 enum EventWindowPlan {
     static func events(_ context: PlanContext, now: Date = Date()) async throws -> ResourceCounts {
         let client = context.client
-        let limit = min(500, max(context.options.pageSize, 1))
+        let limit = min(500, max(context.options.eventsPageSize, 1))
         let window: (LocalDateTime, LocalDateTime)? = context.options.full ? nil : (
             LocalDateTime(utcWallTimeOf: Timestamp(now.addingTimeInterval(-Double(context.options.eventsPastDays) * 86_400))).startOfDay,
             LocalDateTime(utcWallTimeOf: Timestamp(now.addingTimeInterval(Double(context.options.eventsFutureDays + 1) * 86_400))).startOfDay

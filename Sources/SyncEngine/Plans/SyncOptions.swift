@@ -13,6 +13,9 @@ public struct SyncOptions: Sendable {
     public var eventsFutureDays = 365
     /// Page size requested from the API (bookings/orders cap at 100).
     public var pageSize = 100
+    /// Page size of `/v1/events` (the API allows up to 500): an incremental run reads the whole
+    /// event window, so fewer, larger pages mean fewer requests.
+    public var eventsPageSize = 500
     /// Rows per load transaction (several pages are batched into one COPY + upsert).
     public var batchRows = 1000
     /// Pages fetched ahead of the loader.
