@@ -189,23 +189,33 @@ public actor TokenSource {
     /// has no revocation endpoint.
     public func revoke(refreshToken: Secret, logger: Logger) async throws -> Bool {
         guard let endpoint = try await discover(logger: logger).revocationEndpoint, !endpoint.isEmpty else { return false }
-        let path = URL(string: endpoint)?.path ?? "/oauth2/revoke"
-        let form = PercentEncoding.formEncode([
+        let fields = [
             ("token", refreshToken.revealed),
             ("token_type_hint", "refresh_token"),
             ("client_id", configuration.clientID),
             ("client_secret", configuration.clientSecret.revealed),
-        ])
+        ]
+        _ = try await postForm(fields, to: endpoint, resource: "revoke", grantType: "revoke", hiding: [refreshToken.revealed], logger: logger)
+        return true
+    }
+
+    /// POSTs `fields` form-encoded to an issuer endpoint (client_secret_post); a non-2xx answer is
+    /// an OAuth error with `hiding` (codes, tokens) and the secret scrubbed from it.
+    private func postForm(
+        _ fields: [(String, String)], to endpoint: String, resource: String, grantType: String, hiding: [String], logger: Logger
+    ) async throws -> HTTPResponseData {
+        let path = URL(string: endpoint)?.path ?? endpoint
         let spec = RequestSpec(
             isPOST: true, url: endpoint, path: path,
             headers: [("Content-Type", "application/x-www-form-urlencoded")],
-            body: ByteBuffer(string: form), resource: "revoke", authorized: false, returnsErrorResponses: true
+            body: ByteBuffer(string: PercentEncoding.formEncode(fields)), resource: resource, authorized: false,
+            returnsErrorResponses: true
         )
         let response = try await executor.send(spec, tokens: nil, logger: logger)
         guard (200..<300).contains(response.status) else {
-            throw tokenError(response, path: path, grantType: "revoke", hiding: [refreshToken.revealed])
+            throw tokenError(response, path: path, grantType: grantType, hiding: hiding)
         }
-        return true
+        return response
     }
 
     /// Posts `form` to the token endpoint and decodes the answer. `hiding` lists values (codes,
@@ -214,18 +224,9 @@ public actor TokenSource {
         _ fields: [(String, String)], grantType: String, hiding: [String] = [], logger: Logger
     ) async throws -> TokenGrantResponse {
         let endpoint = try await discoverTokenEndpoint(logger: logger)
-        let path = URL(string: endpoint)?.path ?? "/oauth2/token"
-        let spec = RequestSpec(
-            isPOST: true, url: endpoint, path: path,
-            headers: [("Content-Type", "application/x-www-form-urlencoded")],
-            body: ByteBuffer(string: PercentEncoding.formEncode(fields)), resource: "token", authorized: false,
-            returnsErrorResponses: true
-        )
+        let path = URL(string: endpoint)?.path ?? endpoint
         let started = executor.clock.now()
-        let response = try await executor.send(spec, tokens: nil, logger: logger)
-        guard (200..<300).contains(response.status) else {
-            throw tokenError(response, path: path, grantType: grantType, hiding: hiding)
-        }
+        let response = try await postForm(fields, to: endpoint, resource: "token", grantType: grantType, hiding: hiding, logger: logger)
         struct TokenResponse: Decodable {
             var access_token: String
             var expires_in: Int64?
