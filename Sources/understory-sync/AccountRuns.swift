@@ -10,16 +10,25 @@ enum AccountRuns {
         _ selection: AccountSync.Selection, concurrency: Int, global: GlobalOptions, options: SyncOptions,
         arguments: [String: String], logger: Logger
     ) async throws -> [AccountSync.Outcome] {
+        try await withAccountSync(global: global, logger: logger) { accounts in
+            try await GracefulRun.run(logger: logger) {
+                try await accounts.sync(selection, concurrency: concurrency, options: options, arguments: arguments)
+            }
+        }
+    }
+
+    /// Runs `body` with the connected accounts: the app's credentials (`UNDERSTORY_CLIENT_*`), the
+    /// token key and one HTTP client shared by every account's API client.
+    static func withAccountSync<T: Sendable>(
+        global: GlobalOptions, logger: Logger, _ body: (AccountSync) async throws -> T
+    ) async throws -> T {
         let api = try global.apiConfiguration()
         let key = try TokenKey(environment: global.environment)
         let database = global.database
         return try await withHTTPClient(api) { http in
-            let accounts = AccountSync(database: database, key: key, logger: logger, progress: ProgressLine.shared) { grant in
+            try await body(AccountSync(database: database, key: key, logger: logger, progress: ProgressLine.shared) { grant in
                 UnderstoryClient(configuration: api, httpClient: http, logger: logger, grant: grant)
-            }
-            return try await GracefulRun.run(logger: logger) {
-                try await accounts.sync(selection, concurrency: concurrency, options: options, arguments: arguments)
-            }
+            })
         }
     }
 

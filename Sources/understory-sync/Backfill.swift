@@ -56,24 +56,23 @@ struct Backfill: AsyncParsableCommand {
             let window = try BackfillWindow(from: from, to: to)
             let arguments = ["resource": resource.rawValue, "from": from.rfc3339, "to": to.rfc3339, "concurrency": "\(concurrency)"]
             let database = global.database, resource = self.resource, concurrency = self.concurrency
-            let key = try account.map { _ in try TokenKey(environment: global.environment) }
-            let account = self.account
-            let summary = try await withHTTPClient(api) { http in
-                var runner: SyncRunner
-                if let account, let key {
-                    let accounts = AccountSync(database: database, key: key, logger: logger) { grant in
-                        UnderstoryClient(configuration: api, httpClient: http, logger: logger, grant: grant)
-                    }
-                    let client = try await accounts.activeClient(for: account)
-                    runner = SyncRunner(database: database, client: client, logger: logger, progress: ProgressLine.shared)
-                    runner.expectedCompanyID = account
-                } else {
-                    let client = UnderstoryClient(configuration: api, httpClient: http, logger: logger)
-                    runner = SyncRunner(database: database, client: client, logger: logger, progress: ProgressLine.shared)
+            let backfill: @Sendable (SyncRunner) async throws -> SyncRunner.BackfillSummary = { runner in
+                try await GracefulRun.run(logger: logger) {
+                    try await runner.backfill(resource: resource, window: window, concurrency: concurrency, arguments: arguments)
                 }
-                let configured = runner
-                return try await GracefulRun.run(logger: logger) {
-                    try await configured.backfill(resource: resource, window: window, concurrency: concurrency, arguments: arguments)
+            }
+            let summary: SyncRunner.BackfillSummary
+            if let account {
+                summary = try await AccountRuns.withAccountSync(global: global, logger: logger) { accounts in
+                    var runner = SyncRunner(
+                        database: database, client: try await accounts.activeClient(for: account), logger: logger, progress: ProgressLine.shared
+                    )
+                    runner.expectedCompanyID = account
+                    return try await backfill(runner)
+                }
+            } else {
+                summary = try await withAPIClient(api, logger: logger) { client in
+                    try await backfill(SyncRunner(database: database, client: client, logger: logger, progress: ProgressLine.shared))
                 }
             }
             ProgressLine.shared.clear()

@@ -30,13 +30,8 @@ struct Check: AsyncParsableCommand {
     private func checkAccounts(_ selection: AccountSync.Selection, logger: Logger) async -> HealthCheck {
         let database = global.database
         do {
-            let api = try global.apiConfiguration()
-            let key = try TokenKey(environment: global.environment)
-            return try await withHTTPClient(api) { http in
-                let accounts = AccountSync(database: database, key: key, logger: logger) { grant in
-                    UnderstoryClient(configuration: api, httpClient: http, logger: logger, grant: grant)
-                }
-                return await HealthCheck.run(accounts: accounts, selection: selection, setupError: nil, database: database, logger: logger)
+            return try await AccountRuns.withAccountSync(global: global, logger: logger) { accounts in
+                await HealthCheck.run(accounts: accounts, selection: selection, setupError: nil, database: database, logger: logger)
             }
         } catch {
             return await HealthCheck.run(accounts: nil, selection: selection, setupError: error, database: database, logger: logger)
