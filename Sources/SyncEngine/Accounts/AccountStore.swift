@@ -29,9 +29,14 @@ public struct AccountStore: Sendable {
     /// The account, or `.unknownAccount` naming the ones there are.
     public func require(_ companyID: String) async throws -> Account {
         if let account = try await find(companyID) { return account }
+        throw try await unknownAccount(companyID)
+    }
+
+    /// `.unknownAccount` for `companyID`, naming the accounts there are.
+    func unknownAccount(_ companyID: String) async throws -> SyncError {
         let known = try await list().map(\.companyID)
         let hint = known.isEmpty ? "no account is connected yet: run `understory-sync accounts connect`" : "connected accounts: \(known.joined(separator: ", "))"
-        throw SyncError(.unknownAccount, "no connected account has company id \(companyID) (\(hint))")
+        return SyncError(.unknownAccount, "no connected account has company id \(companyID) (\(hint))")
     }
 
     /// Stores a newly (re)connected account with its refresh token, active.
@@ -103,8 +108,7 @@ public struct AccountStore: Sendable {
             guard let current = try await connection.execute(
                 "SELECT refresh_token_sealed, token_key_id FROM understory.accounts WHERE company_id = $1 FOR UPDATE", [companyID]
             ).rows.first else {
-                _ = try await store.require(companyID)
-                return nil
+                throw try await store.unknownAccount(companyID)
             }
             // A missing or wrong key must not block disconnecting: the token is deleted either way,
             // only revoking it at the issuer needs it in the clear.

@@ -51,8 +51,7 @@ public struct StoredRefreshToken: RefreshTokenStore {
         _ exchange: @Sendable (Secret) async throws -> TokenGrantResponse, store: AccountStore
     ) async throws -> TokenGrantResponse {
         guard let current = try await store.sealedToken(companyID) else {
-            _ = try await store.require(companyID)
-            throw SyncError(.unknownAccount, "no connected account has company id \(companyID)")
+            throw try await store.unknownAccount(companyID)
         }
         guard current.status == .active, let sealed = current.sealed else {
             throw SyncError(.accountNotActive, Self.notActiveMessage(companyID: companyID, status: current.status))

@@ -27,7 +27,7 @@ public struct HealthCheck: Sendable {
                 } else {
                     check.items.append(Item(name: "token", ok: true, detail: "obtained (the token response did not list scopes)"))
                 }
-                let needed = ["order.read", "booking.read", "event.read", "experience.read"]
+                let needed = Self.neededScopes
                 let missing = report.granted.map { granted in needed.filter { !granted.contains($0) } } ?? []
                 if missing.isEmpty {
                     check.items.append(Item(name: "scopes", ok: true, detail: "all needed scopes present (\(needed.joined(separator: " ")))"))
@@ -43,7 +43,7 @@ public struct HealthCheck: Sendable {
         } else if let clientError {
             check.items.append(Item(name: "configuration", ok: false, detail: String(describing: clientError), error: clientError))
         }
-        await check.checkDatabase(database, logger: logger)
+        check.items += await databaseItems(database, logger: logger)
         return check
     }
 
@@ -53,7 +53,7 @@ public struct HealthCheck: Sendable {
         accounts: AccountSync?, selection: AccountSync.Selection, setupError: (any Error)?, database: PostgresConfiguration, logger: Logger
     ) async -> HealthCheck {
         var check = HealthCheck()
-        await check.checkDatabase(database, logger: logger)
+        check.items += await databaseItems(database, logger: logger)
         guard let accounts else {
             if let setupError {
                 check.items.append(Item(name: "configuration", ok: false, detail: String(describing: setupError), error: setupError))
@@ -81,7 +81,7 @@ public struct HealthCheck: Sendable {
                     throw SyncError(.accountMismatch, "its token belongs to company \(me.companyID ?? "?") according to /v1/me")
                 }
                 let scopes = await client.tokens.grantedScopes ?? account.scopes
-                let needed = ["order.read", "booking.read", "event.read", "experience.read"]
+                let needed = Self.neededScopes
                 let missing = needed.filter { !scopes.contains($0) }
                 if missing.isEmpty {
                     check.items.append(Item(name: name, ok: true, detail: "active, \(me.companyName ?? "?"); token refreshed; scopes \(scopes.joined(separator: " "))"))
@@ -96,11 +96,10 @@ public struct HealthCheck: Sendable {
         return check
     }
 
-    /// Appends the database and schema verdicts.
-    private mutating func checkDatabase(_ database: PostgresConfiguration, logger: Logger) async {
-        items += await Self.databaseItems(database, logger: logger)
-    }
+    /// The scopes a sync needs.
+    static let neededScopes = ["order.read", "booking.read", "event.read", "experience.read"]
 
+    /// The database and schema verdicts.
     private static func databaseItems(_ database: PostgresConfiguration, logger: Logger) async -> [Item] {
         var check = HealthCheck()
         do {
