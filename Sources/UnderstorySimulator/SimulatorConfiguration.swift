@@ -68,6 +68,9 @@ public struct SimulatorFaults: Sendable, Hashable {
     /// Offset cursors into the *current* sort order (a record updated mid-traversal shifts the
     /// others, so pages can skip or repeat items). Off: keyset cursors (no skips, no repeats).
     public var unstablePaging: Bool = false
+    /// Bookings and orders asked for `sort=-updated_at` are served newest-*created* first instead (a
+    /// server that ignores the sort), so a client can be shown to notice pages out of order.
+    public var ignoreUpdatedAtSort: Bool = false
     /// Runs `mutate(batch: mutationBatch)` before serving every Nth `/v1` request.
     public var mutateEveryNRequests: Int? = nil
     public var mutationBatch: MutationBatch = .init()

@@ -211,7 +211,7 @@ struct SimulatorResponder: HTTPResponder {
         case .get(let resource, let id):
             let bytes: [UInt8]? = company.store.withLock { store in
                 let table = store.table(resource)
-                guard let index = table.index(of: id) else { return nil }
+                guard let index = table.index(of: id), !table[index].deleted else { return nil }
                 return resource == .experiences ? store.experienceLocalized[index][language] : table[index].json
             }
             guard let bytes else { return Reply.error(.notFound, "NOT_FOUND", "no \(resource.rawValue.dropLast()) with id \(id)") }
@@ -220,7 +220,7 @@ struct SimulatorResponder: HTTPResponder {
             return response
         case .orderChildren(let id, let kind):
             let items: [[UInt8]]? = company.store.withLock { store in
-                guard let index = store.orders.index(of: id) else { return nil }
+                guard let index = store.orders.index(of: id), !store.orders[index].deleted else { return nil }
                 let children = store.orderChildren[index]
                 switch kind {
                 case .lineItems: return children.lineItems
@@ -376,6 +376,8 @@ struct SimulatorResponder: HTTPResponder {
             position = cursor.position
         }
 
+        // A server that ignores the sort serves bookings and orders by creation time, whatever was asked.
+        if faults.ignoreUpdatedAtSort, field == .updated { field = .created }
         let pageRequest = PageRequest(
             field: field, descending: descending, filterField: filterField, from: from, to: to, limit: limit,
             position: position, unstable: faults.unstablePaging
