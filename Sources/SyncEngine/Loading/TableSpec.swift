@@ -27,7 +27,8 @@ struct TableSpec: Sendable {
     private var selectList: [String] { columns.map { "s.\($0)" } + computed.map(\.expression) + ["now()", "$1::bigint"] }
 
     /// Upserts staged rows: one row per key (the newest `updated_at` wins within a batch), never
-    /// letting an older version overwrite a newer one, never rewriting an unchanged row.
+    /// letting an older version overwrite a newer one, never rewriting an unchanged row. A stored
+    /// row stamped in the future (an API clock bug) is not "newer": the next version replaces it.
     /// `$1` is the run id. Returns one row per inserted or updated key: `id`, `inserted`.
     var upsertSQL: String {
         let updates = targetColumns
@@ -39,7 +40,7 @@ struct TableSpec: Sendable {
             SELECT \(selectList.joined(separator: ", "))
             FROM (SELECT DISTINCT ON (\(keyList)) * FROM \(stagingName) ORDER BY \(keyList), updated_at DESC) AS s
             ON CONFLICT (\(keyList)) DO UPDATE SET \(updates.joined(separator: ", "))
-            WHERE t.updated_at <= excluded.updated_at AND (t.raw IS DISTINCT FROM excluded.raw\(hasDeletedAt ? " OR t._deleted_at IS NOT NULL" : ""))
+            WHERE (t.updated_at <= excluded.updated_at OR t.updated_at > \(FutureDated.horizonSQL)) AND (t.raw IS DISTINCT FROM excluded.raw\(hasDeletedAt ? " OR t._deleted_at IS NOT NULL" : ""))
             RETURNING t.id, (xmax = 0) AS inserted
             """
     }

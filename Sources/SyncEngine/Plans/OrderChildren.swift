@@ -79,7 +79,7 @@ struct OrderChildren {
             """
             SELECT s.id FROM unnest($2::text[], $3::timestamptz[]) AS s(id, updated_at)
             LEFT JOIN understory.orders AS t ON t.company_id = $1 AND t.id = s.id
-            WHERE t.id IS NULL OR t.updated_at < s.updated_at
+            WHERE t.id IS NULL OR t.updated_at < s.updated_at OR t.updated_at > \(FutureDated.horizonSQL)
             """,
             [context.companyID, PostgresTextArray(ids), PostgresTextArray(ids.map { newest[$0]!.rfc3339 })]
         ).rows.map { try $0["id"].decode(String.self) }

@@ -39,11 +39,24 @@ struct PageLoader<Item: SyncedRecord> {
 
     /// What the traversal saw.
     struct Traversal {
+        /// The newest `updated_at` no later than `horizon`: what the watermark may become.
         var newestUpdatedAt: Timestamp?
+        /// Now plus the future tolerance; later `updated_at`s are future-dated.
+        var horizon: Timestamp
+        var futureDated = 0
         var restarts = 0
         var seenIDs: [String] = []
         var collectIDs = false
         var seenCount = 0
+
+        /// Takes note of one item's `updated_at`: a future-dated one is counted, never the newest.
+        mutating func observe(updatedAt: Timestamp) {
+            guard updatedAt <= horizon else {
+                futureDated += 1
+                return
+            }
+            if newestUpdatedAt.map({ updatedAt > $0 }) ?? true { newestUpdatedAt = updatedAt }
+        }
     }
 
     enum Delivery: Sendable {
@@ -86,7 +99,9 @@ struct PageLoader<Item: SyncedRecord> {
         }
 
         var counts = ResourceCounts()
-        var traversal = Traversal(collectIDs: collectIDs)
+        let now = Timestamp(context.options.wallClock())
+        let horizon = Timestamp(secondsSinceEpoch: now.secondsSinceEpoch + FutureDated.toleranceSeconds, nanoseconds: now.nanoseconds)
+        var traversal = Traversal(horizon: horizon, collectIDs: collectIDs)
         var batch: [Fetched<Item>] = []
         var batchPages = 0
         // With a prefetch hook: a complete batch whose prefetch runs while the one before it loads.
@@ -115,9 +130,7 @@ struct PageLoader<Item: SyncedRecord> {
                     batchPages += 1
                     traversal.seenCount += page.items.count
                     for item in page.items {
-                        if traversal.newestUpdatedAt.map({ item.model.updatedAt > $0 }) ?? true {
-                            traversal.newestUpdatedAt = item.model.updatedAt
-                        }
+                        traversal.observe(updatedAt: item.model.updatedAt)
                         if collectIDs { traversal.seenIDs.append(item.model.id) }
                     }
                     batch.append(contentsOf: page.items)
@@ -158,6 +171,13 @@ struct PageLoader<Item: SyncedRecord> {
                 }
             }
             try await load(batch, pages: batchPages, hooks: hooks, traversal: traversal, counts: &counts)
+            if traversal.futureDated > 0 {
+                logger.warning(
+                    "items stamped in the future were stored as sent but not used as the watermark",
+                    metadata: ["future_dated": "\(traversal.futureDated)", "horizon": "\(traversal.horizon)"]
+                )
+            }
+            counts.futureDated = traversal.futureDated
         } catch {
             hooks.cancelPrefetches?()
             await buffer.close()
