@@ -10,12 +10,35 @@ public struct ResourceCounts: Sendable, Codable, Hashable {
     /// Traversals restarted after the API rejected a cursor.
     public var restarts = 0
     public var childRows = 0
+    /// Items (children included) stored with U+FFFD in place of U+0000, which PostgreSQL cannot store.
+    public var sanitized = 0
+    /// Items that could not be stored and went to `understory.rejected_items` in this run.
+    public var rejected = 0
+    /// Earlier rejected items that stored this run (or were found gone), and are marked resolved.
+    public var resolved = 0
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case inserted, updated, unchanged, deleted, pages, requests, restarts
         case childRows = "child_rows"
+        case sanitized, rejected, resolved
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        func count(_ key: CodingKeys) throws -> Int { try container.decodeIfPresent(Int.self, forKey: key) ?? 0 }
+        inserted = try count(.inserted)
+        updated = try count(.updated)
+        unchanged = try count(.unchanged)
+        deleted = try count(.deleted)
+        pages = try count(.pages)
+        requests = try count(.requests)
+        restarts = try count(.restarts)
+        childRows = try count(.childRows)
+        sanitized = try count(.sanitized)
+        rejected = try count(.rejected)
+        resolved = try count(.resolved)
     }
 
     public var records: Int { inserted + updated + unchanged }
@@ -30,6 +53,9 @@ public struct ResourceCounts: Sendable, Codable, Hashable {
         sum.requests += rhs.requests
         sum.restarts += rhs.restarts
         sum.childRows += rhs.childRows
+        sum.sanitized += rhs.sanitized
+        sum.rejected += rhs.rejected
+        sum.resolved += rhs.resolved
         return sum
     }
 }
