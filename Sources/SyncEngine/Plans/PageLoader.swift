@@ -20,6 +20,9 @@ struct PageLoader<Item: SyncedRecord> {
     var isLastNeeded: @Sendable (Page<Item>) -> Bool = { _ in false }
     /// Appends one item as a staging row.
     let stageRow: (Fetched<Item>, String, inout CopyBuffer) throws -> Void
+    /// Whether the run first fetches the resource's unresolved rejected items again (a sync does;
+    /// a backfill's concurrent slices leave that to the next sync).
+    var rechecksRejected = true
 
     /// Hooks that run inside each batch's transaction.
     struct Hooks {
@@ -135,6 +138,8 @@ struct PageLoader<Item: SyncedRecord> {
                     batchPages += 1
                     traversal.seenCount += page.items.count
                     counts.pending += page.undecodable.map { RejectedItem(resource: resource, $0) }
+                    // Listed, if unreadable: never taken for missing.
+                    if collectIDs { traversal.seenIDs += page.undecodable.compactMap(\.id) }
                     for item in page.items {
                         if traversal.newestUpdatedAt.map({ item.model.updatedAt > $0 }) ?? true {
                             traversal.newestUpdatedAt = item.model.updatedAt
@@ -192,7 +197,7 @@ struct PageLoader<Item: SyncedRecord> {
     /// batch of their own before the traversal: those that store now are resolved, a 404 resolves
     /// one as gone, and those still bad are recorded again. A dry run leaves them alone.
     private func recheckRejected(hooks: Hooks, counts: inout Tally) async throws {
-        guard !context.options.dryRun else { return }
+        guard rechecksRejected && !context.options.dryRun else { return }
         let ids = try await RejectedItemStore(connection: context.connection).unresolvedIDs(companyID: context.companyID, resource: resource)
         guard !ids.isEmpty else { return }
         counts.unresolved = Set(ids)
