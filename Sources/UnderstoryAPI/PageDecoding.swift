@@ -27,38 +27,46 @@ enum PageDecoding {
         context: Context
     ) throws -> DecodedList<Item> {
         try body.withUnsafeReadableBytes { bytes in
-            let nuls = NULEscapes.find(in: bytes)
-            guard !nuls.isEmpty else { return try decodeList(type, bytes: bytes, nuls: [], context: context) }
+            let envelope: JSONItemScanner.ListEnvelope
+            do {
+                envelope = try JSONItemScanner.scanList(bytes)
+            } catch {
+                throw UnderstoryAPIError(
+                    code: .invalidResponse, path: context.path, resource: context.resource, page: context.page,
+                    detail: "malformed list body: \(error)", underlying: error
+                )
+            }
+            let next = envelope.next.flatMap { $0.isEmpty ? nil : $0 }
+            // NUL escapes inside items (the cursor is left as sent), and which items had one
+            // (both lists ascend: one merge).
+            var sanitized = [Bool](repeating: false, count: envelope.items.count)
+            var nuls: [Int] = []
+            var position = 0
+            for offset in NULEscapes.find(in: bytes) {
+                while position < envelope.items.count && envelope.items[position].upperBound <= offset { position += 1 }
+                guard position < envelope.items.count && envelope.items[position].contains(offset) else { continue }
+                sanitized[position] = true
+                nuls.append(offset)
+            }
+            guard !nuls.isEmpty else {
+                return decodeItems(type, bytes: bytes, envelope: envelope, sanitized: sanitized, next: next, context: context)
+            }
+            // `\u0000` and `\ufffd` have the same length: the scanner's ranges hold in the copy.
             let copy = NULEscapes.replacing(nuls, in: bytes)
-            return try copy.withUnsafeBytes { try decodeList(type, bytes: $0, nuls: nuls, context: context) }
+            return copy.withUnsafeBytes {
+                decodeItems(type, bytes: $0, envelope: envelope, sanitized: sanitized, next: next, context: context)
+            }
         }
     }
 
-    private static func decodeList<Item: APIModel>(
+    private static func decodeItems<Item: APIModel>(
         _ type: Item.Type,
         bytes: UnsafeRawBufferPointer,
-        nuls: [Int],
+        envelope: JSONItemScanner.ListEnvelope,
+        sanitized: [Bool],
+        next: String?,
         context: Context
-    ) throws -> DecodedList<Item> {
-        let envelope: JSONItemScanner.ListEnvelope
-        do {
-            envelope = try JSONItemScanner.scanList(bytes)
-        } catch {
-            throw UnderstoryAPIError(
-                code: .invalidResponse, path: context.path, resource: context.resource, page: context.page,
-                detail: "malformed list body: \(error)", underlying: error
-            )
-        }
-        // Which items had a NUL replaced (both lists ascend: one merge).
-        var sanitized = [Bool](repeating: false, count: envelope.items.count)
-        if !nuls.isEmpty {
-            var position = 0
-            for offset in nuls {
-                while position < envelope.items.count && envelope.items[position].upperBound <= offset { position += 1 }
-                if position < envelope.items.count && envelope.items[position].contains(offset) { sanitized[position] = true }
-            }
-        }
-        let next = envelope.next.flatMap { $0.isEmpty ? nil : $0 }
+    ) -> DecodedList<Item> {
         // One decode of the whole page (the decoder's fixed cost is paid once, not per item);
         // the scanner's ranges give each item's raw bytes. Should the page fail to decode, each
         // item is decoded alone: those that fail are set aside, naming their id and field.
@@ -70,13 +78,13 @@ enum PageDecoding {
                 let raw = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self)
                 guard raw.utf8.count == range.count else {
                     // Not valid UTF-8: decode the items one by one, which sets this one aside.
-                    return try decodeEach(type, bytes: bytes, envelope: envelope, sanitized: sanitized, next: next, decoder: decoder, context: context)
+                    return decodeEach(type, bytes: bytes, envelope: envelope, sanitized: sanitized, next: next, decoder: decoder, context: context)
                 }
                 items.append(Fetched(model: model, raw: raw, sanitized: sanitized[index]))
             }
             return DecodedList(items: items, undecodable: [], next: next)
         }
-        return try decodeEach(type, bytes: bytes, envelope: envelope, sanitized: sanitized, next: next, decoder: decoder, context: context)
+        return decodeEach(type, bytes: bytes, envelope: envelope, sanitized: sanitized, next: next, decoder: decoder, context: context)
     }
 
     private static func decodeEach<Item: APIModel>(
@@ -87,15 +95,18 @@ enum PageDecoding {
         next: String?,
         decoder: JSONDecoder,
         context: Context
-    ) throws -> DecodedList<Item> {
+    ) -> DecodedList<Item> {
         var result = DecodedList<Item>(items: [], undecodable: [], next: next)
         for (position, range) in envelope.items.enumerated() {
             do {
                 let item = try decodeItem(type, bytes: bytes, range: range, position: nil, decoder: decoder, context: context)
                 result.items.append(Fetched(model: item.model, raw: item.raw, sanitized: sanitized[position]))
-            } catch let error as UnderstoryAPIError {
+            } catch {
                 let raw = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self)
-                result.undecodable.append(UndecodableItem(error: error, raw: raw))
+                let failure = error as? UnderstoryAPIError ?? UnderstoryAPIError(
+                    code: .invalidResponse, path: context.path, resource: context.resource, page: context.page, underlying: error
+                )
+                result.undecodable.append(UndecodableItem(error: failure, raw: raw))
             }
         }
         return result
