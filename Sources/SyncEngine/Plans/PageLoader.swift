@@ -251,8 +251,6 @@ struct PageLoader<Item: SyncedRecord> {
             throw SyncError(error.code, error.message, resource: resource, underlying: error.underlying)
         }
         let loader = context.loader
-        let context = self.context
-        let resource = self.resource
         let unresolved = counts.unresolved
         let outcome: BatchLoader.Outcome, children: StagedChildren, resolved: Int
         do {
