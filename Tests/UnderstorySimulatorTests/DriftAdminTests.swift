@@ -96,7 +96,8 @@ struct DriftAdminTests {
     @Test("order children change without touching the order's updated_at")
     func silentChildren() async throws {
         try await withSimulator(Self.enabled()) { sim in
-            try await SimClient.with(sim) { http in
+            // Every `try` here is inside #expect, where closure inference does not see it.
+            try await SimClient.with(sim) { http async throws in
                 let order = sim.truth().orders.keys.sorted()[7]
                 let before = sim.truth()
                 #expect(try await http.send(.post, "/_admin/order-children?id=\(order)&change=add-refund").status == 200)
