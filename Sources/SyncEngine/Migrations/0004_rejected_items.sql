@@ -30,3 +30,5 @@ COMMENT ON COLUMN understory.rejected_items.first_run_id IS 'sync_runs.id of the
 COMMENT ON COLUMN understory.rejected_items.last_run_id IS 'sync_runs.id of the run that last rejected it (or resolved it).';
 COMMENT ON COLUMN understory.rejected_items.resolved_at IS 'When it was stored after all, or found gone (404 on re-fetch); NULL while unresolved. A later rejection of the same item clears it again.';
 CREATE INDEX rejected_items_unresolved_idx ON understory.rejected_items (company_id, resource) WHERE resolved_at IS NULL;
+
+COMMENT ON COLUMN understory.sync_runs.counts IS 'Per resource: {"orders": {"inserted": n, "updated": n, "unchanged": n, "deleted": n, "pages": n, "requests": n, "restarts": n, "child_rows": n, "sanitized": n (items stored with U+FFFD for U+0000), "rejected": n (items set aside in rejected_items), "resolved": n (earlier rejected items stored or gone)}, …}, plus "http": {"requests", "retries", "rate_limited"} for the whole run.';
