@@ -128,6 +128,15 @@ public final class Simulator: Sendable {
         return self.requireCompany(company).store.withLock { $0.setFields(resource, id: id, overrides) }
     }
 
+    /// Sets top-level fields of an order's `line`-th line item (from 1) to raw JSON values, as
+    /// ``setFields(_:id:_:company:)`` does for records; the order's `updated_at` stays. False if
+    /// the order or line is unknown.
+    @discardableResult
+    public func setLineItemFields(orderID: String, line: Int, _ fields: [(key: String, json: String)], company: String? = nil) -> Bool {
+        let overrides = fields.map { FieldOverride(key: $0.key, json: Array($0.json.utf8)) }
+        return self.requireCompany(company).store.withLock { $0.setLineItemFields(orderID: orderID, line: line, overrides) }
+    }
+
     /// Deletes one record: lists omit it and its single GET answers 404. False if unknown or already deleted.
     @discardableResult
     public func delete(_ resource: SimulatorResource, id: String, company: String? = nil) -> Bool {

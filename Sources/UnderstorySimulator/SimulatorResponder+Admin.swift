@@ -10,6 +10,8 @@ import Hummingbird
 ///   (raw JSON value kept as sent: a future `updated_at`, a `\u0000` in a string, `null`); no fresh `updated_at`
 /// - `POST /_admin/delete?resource=…&id=…` (lists omit it, its GET and an order's children answer 404)
 /// - `POST /_admin/order-children?id=ORDER&change=add-refund|remove-line-item` (the order's `updated_at` stays)
+/// - `POST /_admin/set-line-item?id=ORDER&line=N` with a JSON object body: as `set`, for the order's
+///   N-th line item (from 1); the order's `updated_at` stays
 /// - `GET /_admin/truth` (counts) or `GET /_admin/truth?resource=bookings` (every item with its raw JSON)
 /// - `GET /_admin/stats` (requests per path and status, in flight)
 /// - `GET /_admin/faults`, `POST /_admin/faults?latency_ms=&error_rate=&rate_limit_every=&max_concurrent=
@@ -92,6 +94,20 @@ extension SimulatorResponder {
             }
             guard simulator.setFields(resource, id: id, members, company: companyID) else {
                 return Reply.error(.notFound, "NOT_FOUND", "unknown resource or id")
+            }
+            return Reply.json(.ok, Array(#"{"set":true}"#.utf8))
+
+        case "/_admin/set-line-item" where isPost:
+            guard let id = query["id"], let line = int("line") else {
+                return Reply.error(.badRequest, "BAD_REQUEST", "id and line are required")
+            }
+            var body = (try? await request.body.collect(upTo: 1 << 20)) ?? ByteBuffer()
+            let bytes = body.readBytes(length: body.readableBytes) ?? []
+            guard let members = JSONSurgery.topLevelMembers(bytes), !members.isEmpty else {
+                return Reply.error(.badRequest, "BAD_REQUEST", "the body must be a JSON object of the fields to set")
+            }
+            guard simulator.setLineItemFields(orderID: id, line: line, members, company: companyID) else {
+                return Reply.error(.notFound, "NOT_FOUND", "unknown order or line")
             }
             return Reply.json(.ok, Array(#"{"set":true}"#.utf8))
 

@@ -272,6 +272,17 @@ struct Store: Sendable {
         return true
     }
 
+    /// Sets top-level fields of one line item of an order (the order's `updated_at` stays).
+    mutating func setLineItemFields(orderID: String, line: Int, _ fields: [FieldOverride]) -> Bool {
+        guard let index = self.orders.index(of: orderID), !self.orders[index].deleted,
+            self.orderChildren[index].lineItems.indices.contains(line - 1)
+        else { return false }
+        var json = self.orderChildren[index].lineItems[line - 1]
+        for field in fields { json = JSONSurgery.settingTopLevelKey(field.key, to: field.json, in: json) }
+        self.orderChildren[index].lineItems[line - 1] = json
+        return true
+    }
+
     /// Changes an order's children without touching the order (its `updated_at` stays).
     mutating func changeOrderChildren(orderID: String, _ change: OrderChildrenChange) -> Bool {
         guard let index = self.orders.index(of: orderID), !self.orders[index].deleted else { return false }

@@ -34,16 +34,20 @@ struct Status: AsyncParsableCommand {
         if report.resources.isEmpty {
             lines.append("nothing synced yet: run `understory-sync sync`")
         }
-        let header = ["company", "resource", "rows", "watermark", "last success", "stale", "last error"]
+        let header = ["company", "resource", "rows", "rejected", "watermark", "last success", "stale", "last error"]
         var rows = [header]
         for item in report.resources {
             rows.append([
-                item.companyID, item.resource, "\(item.rows)", item.watermark.map(Self.time) ?? "-",
+                item.companyID, item.resource, "\(item.rows)", "\(item.rejectedItems)", item.watermark.map(Self.time) ?? "-",
                 item.lastSuccessAt.map(Self.time) ?? "never", item.staleSeconds.map(Self.age) ?? "-", item.lastError ?? "",
             ])
         }
         if !report.resources.isEmpty {
-            lines += TextTable.render(rows, rightAligned: [2])
+            lines += TextTable.render(rows, rightAligned: [2, 3])
+            let rejected = report.resources.reduce(0) { $0 + $1.rejectedItems }
+            if rejected > 0 {
+                lines.append("\(rejected) rejected item\(rejected == 1 ? "" : "s") unresolved: see understory.rejected_items (every sync fetches them again)")
+            }
         }
         if !report.accounts.isEmpty {
             lines.append("accounts:")

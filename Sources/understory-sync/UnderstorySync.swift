@@ -12,7 +12,8 @@ struct UnderstorySync: AsyncParsableCommand {
             Exit status:
               0   success
               64  bad usage (unknown flag, bad value, unknown account)
-              65  the API sent data that cannot be stored (resource, id and field named; that page not committed)
+              65  N items rejected: see understory.rejected_items (everything else was stored; every
+                  later run fetches them again), or a response that is not the API's format
               69  API or database unreachable after retries
               75  temporary: another run holds the lock, or the retry budget ran out — try again later
               77  authentication failed, a scope is missing, or an account must be connected again

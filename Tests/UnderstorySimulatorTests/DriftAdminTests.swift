@@ -45,6 +45,25 @@ struct DriftAdminTests {
         }
     }
 
+    @Test("set-line-item serves the given raw values in one line item; the order's updated_at stays")
+    func setLineItem() async throws {
+        try await withSimulator(Self.enabled()) { sim in
+            try await SimClient.with(sim) { http in
+                let token = try await http.token()
+                let before = sim.truth()
+                let order = try #require(before.orderLineItems.filter { !$0.value.isEmpty }.keys.sorted().first)
+                let set = try await http.send(.post, "/_admin/set-line-item?id=\(order)&line=1", body: #"{"product_id": "p\u0000q", "quantity": null}"#)
+                #expect(set.status == 200)
+                let lines = try await http.get("/v1/orders/\(order)/line-items", token: token)
+                #expect(lines.text.contains(#""product_id":"p\u0000q""#))
+                #expect(lines.text.contains(#""quantity":null"#))
+                #expect(sim.truth().orders[order]?.updatedAt == before.orders[order]?.updatedAt)
+                #expect(String(decoding: sim.truth().orderLineItems[order]![0], as: UTF8.self).contains(#""product_id":"p\u0000q""#))
+                #expect(try await http.send(.post, "/_admin/set-line-item?id=\(order)&line=999", body: #"{"a": 1}"#).status == 404)
+            }
+        }
+    }
+
     @Test("a deleted item leaves lists and truth, and its GET and children answer 404")
     func delete() async throws {
         try await withSimulator(Self.enabled()) { sim in
@@ -77,7 +96,8 @@ struct DriftAdminTests {
     @Test("order children change without touching the order's updated_at")
     func silentChildren() async throws {
         try await withSimulator(Self.enabled()) { sim in
-            try await SimClient.with(sim) { http in
+            // Every `try` here is inside #expect, where closure inference does not see it.
+            try await SimClient.with(sim) { http async throws in
                 let order = sim.truth().orders.keys.sorted()[7]
                 let before = sim.truth()
                 let add = try await http.send(.post, "/_admin/order-children?id=\(order)&change=add-refund")

@@ -26,6 +26,13 @@ struct BatchLoader {
         try await connection.copyIn(spec.copySQL, buffer: rows)
     }
 
+    /// Takes rows out of `spec`'s staging table again (items rejected after staging).
+    func unstage(_ spec: TableSpec, companyID: String, ids: [String]) async throws {
+        try await connection.execute(
+            "DELETE FROM \(spec.stagingName) WHERE company_id = $1 AND id = ANY($2::text[])", [companyID, PostgresTextArray(ids)]
+        )
+    }
+
     /// Upserts what is staged for `spec` into its table.
     func upsertStaged(_ spec: TableSpec) async throws -> Outcome {
         let result = try await connection.execute(spec.upsertSQL, [runID])

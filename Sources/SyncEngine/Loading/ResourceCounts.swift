@@ -16,6 +16,12 @@ public struct ResourceCounts: Sendable, Codable, Hashable {
     /// Pages of a `-updated_at` listing that were not newest-first: the run ignored its cutoff and
     /// read to the end.
     public var unorderedPages = 0
+    /// Items (children included) stored with U+FFFD in place of U+0000, which PostgreSQL cannot store.
+    public var sanitized = 0
+    /// Items that could not be stored and went to `understory.rejected_items` in this run.
+    public var rejected = 0
+    /// Earlier rejected items that stored this run (or were found gone), and are marked resolved.
+    public var resolved = 0
 
     public init() {}
 
@@ -24,6 +30,25 @@ public struct ResourceCounts: Sendable, Codable, Hashable {
         case childRows = "child_rows"
         case futureDated = "future_dated"
         case unorderedPages = "unordered_pages"
+        case sanitized, rejected, resolved
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        func count(_ key: CodingKeys) throws -> Int { try container.decodeIfPresent(Int.self, forKey: key) ?? 0 }
+        inserted = try count(.inserted)
+        updated = try count(.updated)
+        unchanged = try count(.unchanged)
+        deleted = try count(.deleted)
+        pages = try count(.pages)
+        requests = try count(.requests)
+        restarts = try count(.restarts)
+        childRows = try count(.childRows)
+        sanitized = try count(.sanitized)
+        rejected = try count(.rejected)
+        resolved = try count(.resolved)
+        futureDated = try count(.futureDated)
+        unorderedPages = try count(.unorderedPages)
     }
 
     public var records: Int { inserted + updated + unchanged }
@@ -40,6 +65,9 @@ public struct ResourceCounts: Sendable, Codable, Hashable {
         sum.childRows += rhs.childRows
         sum.futureDated += rhs.futureDated
         sum.unorderedPages += rhs.unorderedPages
+        sum.sanitized += rhs.sanitized
+        sum.rejected += rhs.rejected
+        sum.resolved += rhs.resolved
         return sum
     }
 }

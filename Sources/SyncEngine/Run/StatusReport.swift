@@ -14,12 +14,15 @@ public struct StatusReport: Sendable, Codable {
         public var rows: Int
         public var lastError: String?
         public var lastErrorAt: Date?
+        /// Unresolved rows of `understory.rejected_items` (items that could not be stored).
+        public var rejectedItems: Int = 0
 
         enum CodingKeys: String, CodingKey {
             case companyID = "company_id", resource, watermark
             case lastSuccessAt = "last_success_at", lastFullPassAt = "last_full_pass_at"
             case staleSeconds = "stale_seconds", rows
             case lastError = "last_error", lastErrorAt = "last_error_at"
+            case rejectedItems = "rejected_items"
         }
     }
 
@@ -74,7 +77,9 @@ public struct StatusReport: Sendable, Codable {
                      WHEN 'bookings' THEN (SELECT count(*) FROM understory.bookings t WHERE t.company_id = s.company_id AND t._deleted_at IS NULL)
                      WHEN 'events' THEN (SELECT count(*) FROM understory.events t WHERE t.company_id = s.company_id AND t._deleted_at IS NULL)
                      WHEN 'experiences' THEN (SELECT count(*) FROM understory.experiences t WHERE t.company_id = s.company_id AND t._deleted_at IS NULL)
-                     ELSE 0 END AS rows
+                     ELSE 0 END AS rows,
+                   (SELECT count(*) FROM understory.rejected_items r
+                    WHERE r.company_id = s.company_id AND r.resource = s.resource AND r.resolved_at IS NULL) AS rejected
             FROM understory.sync_state s ORDER BY s.company_id, s.resource
             """
         ).rows
@@ -84,7 +89,7 @@ public struct StatusReport: Sendable, Codable {
                 watermark: try row["watermark"].decode(Date?.self), lastSuccessAt: try row["last_success_at"].decode(Date?.self),
                 lastFullPassAt: try row["last_full_pass_at"].decode(Date?.self), staleSeconds: try row["stale"].decode(Int?.self),
                 rows: try row["rows"].decode(Int.self), lastError: try row["last_error"].decode(String?.self),
-                lastErrorAt: try row["last_error_at"].decode(Date?.self)
+                lastErrorAt: try row["last_error_at"].decode(Date?.self), rejectedItems: try row["rejected"].decode(Int.self)
             )
         }
         func runs(_ sql: String) async throws -> [RunStatus] {
