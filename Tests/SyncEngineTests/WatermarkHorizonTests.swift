@@ -105,4 +105,26 @@ struct WatermarkHorizonTests {
             try await harness.expectEqualToTruth()
         }
     }
+
+    @Test("offset paging that repeats items while others move to the top is not taken for disorder")
+    func shiftingPagesAreNotDisorder() async throws {
+        try await SyncHarness.with { harness in
+            _ = try await harness.runner.sync(SyncHarness.options())
+            Self.change(harness.simulator, total: 120, resources: [.bookings])
+            harness.simulator.updateFaults { faults in
+                faults.unstablePaging = true
+                faults.mutateEveryNRequests = 1
+                faults.mutationBatch = MutationBatch(updates: 1, creates: 2, cancels: 0, resources: [.bookings])
+            }
+            var options = SyncHarness.options()
+            options.resources = [.bookings]
+            options.pageSize = 20
+            let summary = try await harness.runner.sync(options)
+            #expect(summary.succeeded, "\(summary.failures)")
+            #expect(summary.counts[.bookings]?.unorderedPages == 0)
+            harness.simulator.setFaults(SimulatorFaults())
+            _ = try await harness.runner.sync(options)
+            try await harness.expectEqualToTruth([.bookings])
+        }
+    }
 }

@@ -7,4 +7,10 @@ enum FutureDated {
 
     /// The horizon in SQL, on the database's clock.
     static let horizonSQL = "(now() + interval '\(toleranceSeconds) seconds')"
+
+    /// `expression` pulled back to the horizon when it lies beyond it; NULL stays NULL (a bare
+    /// `LEAST` would turn a missing watermark into the horizon).
+    static func clampedSQL(_ expression: String) -> String {
+        "CASE WHEN \(expression) > \(horizonSQL) THEN \(horizonSQL) ELSE \(expression) END"
+    }
 }

@@ -15,7 +15,7 @@ struct WatermarkStore {
     func state(companyID: String, resource: Resource) async throws -> State {
         let rows = try await connection.execute(
             """
-            SELECT to_char(LEAST(watermark, \(FutureDated.horizonSQL)) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS watermark,
+            SELECT to_char(\(FutureDated.clampedSQL("watermark")) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS watermark,
                    last_full_pass_at, last_success_at
             FROM understory.sync_state WHERE company_id = $1 AND resource = $2
             """,
@@ -38,9 +38,9 @@ struct WatermarkStore {
         try await connection.execute(
             """
             INSERT INTO understory.sync_state AS s (company_id, resource, watermark, last_full_pass_at, last_success_at, last_run_id)
-            VALUES ($1, $2, LEAST($3::timestamptz, \(FutureDated.horizonSQL)), CASE WHEN $4::bool THEN now() END, now(), $5)
+            VALUES ($1, $2, \(FutureDated.clampedSQL("$3::timestamptz")), CASE WHEN $4::bool THEN now() END, now(), $5)
             ON CONFLICT (company_id, resource) DO UPDATE SET
-                watermark = LEAST(GREATEST(s.watermark, excluded.watermark), \(FutureDated.horizonSQL)),
+                watermark = \(FutureDated.clampedSQL("GREATEST(s.watermark, excluded.watermark)")),
                 last_full_pass_at = coalesce(excluded.last_full_pass_at, s.last_full_pass_at),
                 last_success_at = now(), last_run_id = excluded.last_run_id, last_error = NULL, last_error_at = NULL
             """,
