@@ -16,6 +16,12 @@ public struct ResourceCounts: Sendable, Codable, Hashable {
     /// Pages of a `-updated_at` listing that were not newest-first: the run ignored its cutoff and
     /// read to the end.
     public var unorderedPages = 0
+    /// Reconcile only (nil otherwise): rows the API lists that the table lacked (or had marked deleted).
+    public var missing: Int?
+    /// Reconcile only: stored rows whose content differed from the API's.
+    public var stale: Int?
+    /// Reconcile only: orders whose line items, refunds or transactions differed and were replaced.
+    public var childrenFixed: Int?
 
     public init() {}
 
@@ -24,6 +30,8 @@ public struct ResourceCounts: Sendable, Codable, Hashable {
         case childRows = "child_rows"
         case futureDated = "future_dated"
         case unorderedPages = "unordered_pages"
+        case missing, stale
+        case childrenFixed = "children_fixed"
     }
 
     public var records: Int { inserted + updated + unchanged }
@@ -40,6 +48,13 @@ public struct ResourceCounts: Sendable, Codable, Hashable {
         sum.childRows += rhs.childRows
         sum.futureDated += rhs.futureDated
         sum.unorderedPages += rhs.unorderedPages
+        sum.missing = Self.add(lhs.missing, rhs.missing)
+        sum.stale = Self.add(lhs.stale, rhs.stale)
+        sum.childrenFixed = Self.add(lhs.childrenFixed, rhs.childrenFixed)
         return sum
+    }
+
+    private static func add(_ lhs: Int?, _ rhs: Int?) -> Int? {
+        lhs == nil && rhs == nil ? nil : (lhs ?? 0) + (rhs ?? 0)
     }
 }
