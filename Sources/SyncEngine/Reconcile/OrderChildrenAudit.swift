@@ -1,4 +1,5 @@
 import PostgresClient
+import ServiceLifecycle
 import UnderstoryAPI
 
 /// Reconcile's check of order children: whether a refund (or a changed line item or transaction)
@@ -32,6 +33,13 @@ struct OrderChildrenAudit {
         var outcome = Outcome()
         var start = 0
         while start < orderIDs.count {
+            // SIGTERM/SIGINT: the chunks done so far are committed; stop here like a sync does.
+            if Task.isShuttingDownGracefully {
+                throw SyncError(
+                    .interrupted, "stopped by a signal after checking the children of \(start) orders; the next reconcile checks them again",
+                    resource: .orders
+                )
+            }
             let chunk = Array(orderIDs[start..<min(start + chunkSize, orderIDs.count)])
             start += chunk.count
             let fetched = try await fetch(chunk)
