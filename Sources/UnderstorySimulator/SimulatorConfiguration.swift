@@ -71,6 +71,9 @@ public struct SimulatorFaults: Sendable, Hashable {
     /// Bookings and orders asked for `sort=-updated_at` are served newest-*created* first instead (a
     /// server that ignores the sort), so a client can be shown to notice pages out of order.
     public var ignoreUpdatedAtSort: Bool = false
+    /// Ids that every list page leaves out while their single GET still answers 200: a list that
+    /// skipped live items (as an unstable traversal can), to show nothing is marked deleted on that alone.
+    public var listsSkip: Set<String> = []
     /// Runs `mutate(batch: mutationBatch)` before serving every Nth `/v1` request.
     public var mutateEveryNRequests: Int? = nil
     public var mutationBatch: MutationBatch = .init()

@@ -385,10 +385,11 @@ struct SimulatorResponder: HTTPResponder {
         let (items, next): ([[UInt8]], CursorPosition?) = company.store.withLock { store in
             let table = store.table(resource)
             let page = table.page(pageRequest)
+            let served = faults.listsSkip.isEmpty ? page.indices : page.indices.filter { !faults.listsSkip.contains(table[$0].id) }
             let items =
                 resource == .experiences
-                ? page.indices.map { store.experienceLocalized[$0][language] }
-                : page.indices.map { table[$0].json }
+                ? served.map { store.experienceLocalized[$0][language] }
+                : served.map { table[$0].json }
             return (items, page.next)
         }
         let nextToken = next.map {

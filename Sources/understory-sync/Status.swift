@@ -53,6 +53,19 @@ struct Status: AsyncParsableCommand {
             lines.append("accounts:")
             lines += AccountsList.table(report.accounts).map { "  " + $0 }
         }
+        for reconcile in report.lastReconciles {
+            let run = reconcile.run
+            let company = reconcile.companyID.map { " for company \($0)" } ?? ""
+            lines.append("last reconcile: run \(run.id) \(run.status)\(company), started \(Self.time(run.startedAt))\(run.error.map { " — \($0)" } ?? "")")
+            var drift = [["resource", "missing", "stale", "deleted", "children fixed"]]
+            for (resource, counts) in reconcile.drift.sorted(by: { $0.key < $1.key }) {
+                drift.append([
+                    resource, "\(counts.missing ?? 0)", "\(counts.stale ?? 0)", "\(counts.deleted ?? 0)",
+                    counts.childrenFixed.map(String.init) ?? "-",
+                ])
+            }
+            if drift.count > 1 { lines += TextTable.render(drift, rightAligned: [1, 2, 3, 4]).map { "  " + $0 } }
+        }
         if let run = report.lastRun {
             lines.append("last run: \(run.id) \(run.command) \(run.status), started \(Self.time(run.startedAt))\(run.error.map { " — \($0)" } ?? "")")
         }

@@ -22,6 +22,12 @@ public struct ResourceCounts: Sendable, Codable, Hashable {
     public var rejected = 0
     /// Earlier rejected items that stored this run (or were found gone), and are marked resolved.
     public var resolved = 0
+    /// Reconcile only (nil otherwise): rows the API lists that the table lacked (or had marked deleted).
+    public var missing: Int?
+    /// Reconcile only: stored rows whose content differed from the API's.
+    public var stale: Int?
+    /// Reconcile only: orders whose line items, refunds or transactions differed and were replaced.
+    public var childrenFixed: Int?
 
     public init() {}
 
@@ -31,6 +37,8 @@ public struct ResourceCounts: Sendable, Codable, Hashable {
         case futureDated = "future_dated"
         case unorderedPages = "unordered_pages"
         case sanitized, rejected, resolved
+        case missing, stale
+        case childrenFixed = "children_fixed"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -49,6 +57,9 @@ public struct ResourceCounts: Sendable, Codable, Hashable {
         resolved = try count(.resolved)
         futureDated = try count(.futureDated)
         unorderedPages = try count(.unorderedPages)
+        missing = try container.decodeIfPresent(Int.self, forKey: .missing)
+        stale = try container.decodeIfPresent(Int.self, forKey: .stale)
+        childrenFixed = try container.decodeIfPresent(Int.self, forKey: .childrenFixed)
     }
 
     public var records: Int { inserted + updated + unchanged }
@@ -68,6 +79,13 @@ public struct ResourceCounts: Sendable, Codable, Hashable {
         sum.sanitized += rhs.sanitized
         sum.rejected += rhs.rejected
         sum.resolved += rhs.resolved
+        sum.missing = Self.add(lhs.missing, rhs.missing)
+        sum.stale = Self.add(lhs.stale, rhs.stale)
+        sum.childrenFixed = Self.add(lhs.childrenFixed, rhs.childrenFixed)
         return sum
+    }
+
+    private static func add(_ lhs: Int?, _ rhs: Int?) -> Int? {
+        lhs == nil && rhs == nil ? nil : (lhs ?? 0) + (rhs ?? 0)
     }
 }

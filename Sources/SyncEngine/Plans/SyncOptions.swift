@@ -31,6 +31,8 @@ public struct SyncOptions: Sendable {
     /// Reads the current time: the event window's "today" and the horizon beyond which an
     /// `updated_at` counts as future-dated. Tests inject their own.
     public var wallClock: @Sendable () -> Date = { Date() }
+    /// Reconcile: re-fetch and compare the children of orders created in the last this many days.
+    public var childrenDays = 90
 
     public init() {}
 }

@@ -53,6 +53,29 @@ public struct StatusReport: Sendable, Codable {
         }
     }
 
+    /// The last finished `reconcile` of an account and what it found per resource.
+    public struct ReconcileStatus: Sendable, Codable {
+        public var companyID: String?
+        public var run: RunStatus
+        /// Resource → what drifted (`reconcile --dry-run` is not recorded).
+        public var drift: [String: Drift]
+
+        public struct Drift: Sendable, Codable, Hashable {
+            public var missing: Int?
+            public var stale: Int?
+            public var deleted: Int?
+            public var childrenFixed: Int?
+
+            enum CodingKeys: String, CodingKey {
+                case missing, stale, deleted, childrenFixed = "children_fixed"
+            }
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case companyID = "company_id", run, drift
+        }
+    }
+
     public var schemaVersion: Int
     public var resources: [ResourceStatus]
     public var lastRun: RunStatus?
@@ -60,9 +83,12 @@ public struct StatusReport: Sendable, Codable {
     public var schedulers: [SchedulerStatus]
     /// Accounts connected by a third-party app (empty in internal-key mode).
     public var accounts: [Account]
+    /// Per account, the last finished reconcile (none until one ran).
+    public var lastReconciles: [ReconcileStatus]
 
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", resources, lastRun = "last_run", runningRuns = "running_runs", schedulers, accounts
+        case lastReconciles = "last_reconciles"
     }
 
     /// Reads the report from the database (no API call, so it works without credentials).
@@ -114,8 +140,27 @@ public struct StatusReport: Sendable, Codable {
             )
         }
         let accounts = try await AccountStore(connection: connection).list()
+        let reconciles = try await connection.execute(
+            """
+            SELECT DISTINCT ON (company_id) company_id, \(columns), counts::text AS counts
+            FROM understory.sync_runs WHERE command = 'reconcile' AND status <> 'running'
+            ORDER BY company_id, id DESC
+            """
+        ).rows.map { row in
+            let counts = try JSONDecoder().decode([String: ReconcileStatus.Drift].self, from: Data((row["counts"].string ?? "{}").utf8))
+            return ReconcileStatus(
+                companyID: try row["company_id"].decode(String?.self),
+                run: RunStatus(
+                    id: try row["id"].decode(Int64.self), command: try row["command"].decode(String.self),
+                    status: try row["status"].decode(String.self), startedAt: try row["started_at"].decode(Date.self),
+                    finishedAt: try row["finished_at"].decode(Date?.self), error: try row["error"].decode(String?.self)
+                ),
+                drift: counts.filter { Resource(rawValue: $0.key) != nil }
+            )
+        }
         return StatusReport(
-            schemaVersion: version, resources: resources, lastRun: last, runningRuns: running, schedulers: schedulers, accounts: accounts
+            schemaVersion: version, resources: resources, lastRun: last, runningRuns: running, schedulers: schedulers, accounts: accounts,
+            lastReconciles: reconciles
         )
     }
 }
