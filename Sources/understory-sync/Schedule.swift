@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import SyncEngine
+import SyncServer
 
 struct Schedule: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -27,6 +28,12 @@ struct Schedule: AsyncParsableCommand {
 
     @Flag(name: .customLong("run-now"), help: "Run once at start, then follow the schedule.")
     var runNow = false
+
+    @Option(name: .customLong("metrics-port"), help: "Also serve GET /healthz and GET /metrics on this port (127.0.0.1; 0 = any free port).")
+    var metricsPort: Int?
+
+    @Option(name: .customLong("metrics-host"), help: "Address for --metrics-port.")
+    var metricsHost = "127.0.0.1"
 
     @OptionGroup var sync: SyncArguments
 
@@ -121,7 +128,21 @@ extension Schedule {
             }
             logger.info("scheduler started", metadata: ["cron": "\(expression)", "tz": "\(zone.identifier)"])
             do {
-                try await scheduler.runUntilSignalled()
+                if let metricsPort {
+                    var configuration = WebhookServer.Configuration()
+                    configuration.host = metricsHost
+                    configuration.port = metricsPort
+                    configuration.metricsOnly = true
+                    let host = metricsHost
+                    let server = WebhookServer(
+                        configuration: configuration, database: database, accounts: { [] }, worker: nil, scheduler: scheduler, logger: logger
+                    )
+                    try await server.run { port in
+                        FileHandle.standardOutput.write(Data("metrics listening on \(host):\(port)\n".utf8))
+                    }
+                } else {
+                    try await scheduler.runUntilSignalled()
+                }
             } catch {
                 await heartbeat.stop()
                 throw error
