@@ -140,6 +140,7 @@ let package = Package(
             name: "UnderstorySimulatorTests",
             dependencies: [
                 "UnderstorySimulator",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
