@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "UnderstoryAPI", targets: ["UnderstoryAPI"]),
         .library(name: "UnderstorySimulator", targets: ["UnderstorySimulator"]),
         .library(name: "SyncEngine", targets: ["SyncEngine"]),
+        .library(name: "SyncServer", targets: ["SyncServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -21,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // libpq's C API, found through pkg-config (apt: libpq-dev).
@@ -54,6 +57,7 @@ let package = Package(
         .target(
             name: "UnderstorySimulator",
             dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -72,10 +76,25 @@ let package = Package(
             ],
             resources: [.copy("Migrations")]
         ),
+        // The long-running HTTP side: webhook receiver, inbox worker, /healthz and /metrics.
+        .target(
+            name: "SyncServer",
+            dependencies: [
+                "SyncEngine",
+                "PostgresClient",
+                "UnderstoryAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "understory-sync",
             dependencies: [
                 "SyncEngine",
+                "SyncServer",
                 "PostgresClient",
                 "UnderstoryAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -121,6 +140,7 @@ let package = Package(
             name: "UnderstorySimulatorTests",
             dependencies: [
                 "UnderstorySimulator",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
@@ -140,9 +160,17 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "SyncServerTests",
+            dependencies: [
+                "SyncServer", "SyncEngine", "PostgresClient", "UnderstoryAPI", "UnderstorySimulator", "SyncTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "PostgresClient", "UnderstorySimulator", "SyncTestSupport", "SyncEngine",
+                "PostgresClient", "UnderstorySimulator", "SyncTestSupport", "SyncEngine", "UnderstoryAPI",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),

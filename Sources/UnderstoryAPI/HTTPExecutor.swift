@@ -7,6 +7,8 @@ import NIOCore
 struct RequestSpec: Sendable {
     /// `POST` (the token request) instead of `GET`.
     var isPOST = false
+    /// `DELETE` (webhook subscriptions).
+    var isDELETE = false
     /// Absolute URL including the query string.
     var url: String
     /// The path without query (for errors and logs): never contains a secret or a token.
@@ -76,6 +78,7 @@ struct HTTPExecutor: Sendable {
             attempt += 1
             var request = HTTPClientRequest(url: spec.url)
             if spec.isPOST { request.method = .POST }
+            if spec.isDELETE { request.method = .DELETE }
             request.headers.add(name: "User-Agent", value: configuration.userAgent)
             request.headers.add(name: "Accept", value: "application/json")
             for (name, value) in spec.headers { request.headers.add(name: name, value: value) }

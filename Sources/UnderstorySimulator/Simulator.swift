@@ -21,6 +21,8 @@ public final class Simulator: Sendable {
     let runtime: Mutex<Runtime>
     let cursorSecret: UInt64
     let started: ContinuousClock.Instant
+    /// Subscriptions and deliveries; told of every table change.
+    let webhooks: SimulatorWebhooks
 
     /// Generates the data (in parallel; seconds for hundreds of thousands of records in release builds).
     public init(configuration: SimulatorConfiguration = .init(), logger: Logger? = nil) {
@@ -28,7 +30,13 @@ public final class Simulator: Sendable {
         self.logger = logger ?? Logger(label: "understory-simulator", factory: { _ in SwiftLogNoOpLogHandler() })
         let clock = ContinuousClock()
         let start = clock.now
-        self.companies = CompanyData.generate(configuration)
+        let companies = CompanyData.generate(configuration)
+        self.companies = companies
+        let webhooks = SimulatorWebhooks(companyIDs: companies.map(\.company.id))
+        self.webhooks = webhooks
+        for company in companies {
+            company.store.withLock { $0.observe(companyIndex: company.index, webhooks: webhooks) }
+        }
         self.generationTime = clock.now - start
         self.started = clock.now
         var system = SystemRandomNumberGenerator()
@@ -255,6 +263,7 @@ public final class Simulator: Sendable {
             } catch {
                 result = .failure(error)
             }
+            self.webhooks.stop()
             group.cancelAll()
             do {
                 try await group.waitForAll()

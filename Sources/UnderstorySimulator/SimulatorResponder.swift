@@ -10,7 +10,11 @@ struct SimulatorResponder: HTTPResponder {
     func respond(to request: Request, context: BasicRequestContext) async throws -> Response {
         let path = request.uri.path
         let response: Response
-        if path == "/v1" || path.hasPrefix("/v1/") {
+        if path == "/v1/webhook-subscriptions" || path.hasPrefix("/v1/webhook-subscriptions/") {
+            response = await self.webhookSubscriptions(request, path: path)
+        } else if path == "/_admin/webhooks", self.simulator.configuration.adminEnabled {
+            response = await self.adminWebhooks(request)
+        } else if path == "/v1" || path.hasPrefix("/v1/") {
             response = await self.api(request, path: path)
         } else if path == "/oauth2/token" {
             response = await self.token(request)

@@ -46,6 +46,8 @@ struct Table: Sendable {
     private(set) var byUpdated: [Int32] = []
     private(set) var byStart: [Int32] = []
     let fields: [SortField]
+    /// Told about every change (webhooks); nil while generating.
+    var observer: TableObserver?
 
     init(records: [Record], fields: [SortField]) {
         self.records = records
@@ -155,6 +157,7 @@ struct Table: Sendable {
                 order.insert(Int32(index), at: p)
             }
         }
+        self.announce(before: nil, after: record)
     }
 
     /// Applies `change` to one record, keeping every sorted order correct.
@@ -180,6 +183,7 @@ struct Table: Sendable {
                 order.insert(Int32(index), at: p)
             }
         }
+        self.announce(before: before, after: after)
     }
 
     // MARK: paging

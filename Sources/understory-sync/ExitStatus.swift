@@ -40,6 +40,8 @@ enum ExitStatus {
             case .retryBudgetExhausted, .rateLimited, .cursorRejected, .cursorLoop: return temporary
             default: return failure
             }
+        case is WebhookSignatureError:
+            return configuration
         case let error as PostgresError:
             switch error.code {
             case .connectionFailed, .connectionLost:

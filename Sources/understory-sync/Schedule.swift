@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import PostgresClient
 import SyncEngine
+import SyncServer
 import UnderstoryAPI
 
 struct Schedule: AsyncParsableCommand {
@@ -37,6 +38,12 @@ struct Schedule: AsyncParsableCommand {
 
     @Option(name: .customLong("children-days"), help: "Reconcile: re-fetch and compare the children of orders created in the last N days (default 90).")
     var childrenDays: Int = 90
+
+    @Option(name: .customLong("metrics-port"), help: "Also serve GET /healthz and GET /metrics on this port (127.0.0.1; 0 = any free port).")
+    var metricsPort: Int?
+
+    @Option(name: .customLong("metrics-host"), help: "Address for --metrics-port.")
+    var metricsHost = "127.0.0.1"
 
     @OptionGroup var sync: SyncArguments
 
@@ -110,7 +117,21 @@ extension Schedule {
             }
             logger.info("scheduler started", metadata: ["cron": "\(expression)", "tz": "\(zone.identifier)"])
             do {
-                try await Scheduler.runUntilSignalled(schedulers, logger: logger)
+                if let metricsPort {
+                    var configuration = WebhookServer.Configuration()
+                    configuration.host = metricsHost
+                    configuration.port = metricsPort
+                    configuration.metricsOnly = true
+                    let host = metricsHost
+                    let server = WebhookServer(
+                        configuration: configuration, database: database, accounts: { [] }, worker: nil, schedulers: schedulers, logger: logger
+                    )
+                    try await server.run { port in
+                        FileHandle.standardOutput.write(Data("metrics listening on \(host):\(port)\n".utf8))
+                    }
+                } else {
+                    try await Scheduler.runUntilSignalled(schedulers, logger: logger)
+                }
             } catch {
                 await heartbeat.stop()
                 throw error

@@ -16,17 +16,24 @@ struct Status: AsyncParsableCommand {
     func run() async throws {
         let logger = global.makeLogger()
         do {
-            let report = try await PostgresConnection.withConnection(global.database, logger: logger) { connection in
-                try await StatusReport.load(from: connection)
+            let (report, inbox) = try await PostgresConnection.withConnection(global.database, logger: logger) { connection in
+                (try await StatusReport.load(from: connection), try await WebhookInbox(connection: connection).summary())
             }
             if json {
                 try JSONOutput.print(report)
             } else {
                 print(render(report))
+                print(Self.render(inbox, now: Date()))
             }
         } catch {
             throw ExitStatus.fail(error)
         }
+    }
+
+    /// One line on the webhook inbox of `serve`.
+    static func render(_ inbox: WebhookInbox.Summary, now: Date) -> String {
+        let oldest = inbox.oldestPendingReceivedAt.map { " (oldest \(Int(now.timeIntervalSince($0))) s)" } ?? ""
+        return "webhook inbox: \(inbox.pending) pending\(oldest), \(inbox.parked) parked, \(inbox.processed) processed (kept 7 days)"
     }
 
     func render(_ report: StatusReport) -> String {

@@ -1,0 +1,68 @@
+import Foundation
+import Logging
+import NIOCore
+
+extension UnderstoryClient {
+    /// `POST /v1/webhook-subscriptions` (scope `webhook.write`). The answer carries the signing
+    /// secret, which the API never shows again.
+    public func createWebhookSubscription(
+        url: String,
+        eventTypes: [String] = WebhookSubscription.allEventTypes,
+        enabled: Bool = true,
+        description: String? = nil,
+        logger: Logger? = nil
+    ) async throws -> Fetched<WebhookSubscription> {
+        struct Body: Encodable {
+            var url: String
+            var event_types: [String]
+            var state: String
+            var description: String?
+        }
+        let body = try JSONEncoder().encode(Body(url: url, event_types: eventTypes, state: enabled ? "ENABLED" : "DISABLED", description: description))
+        let path = "/v1/webhook-subscriptions"
+        var spec = makeSpec(path: path, query: [], resource: WebhookSubscription.resourceName, scope: "webhook.write")
+        spec.isPOST = true
+        spec.body = ByteBuffer(bytes: body)
+        spec.headers.append(("Content-Type", "application/json"))
+        let response = try await executor.send(spec, tokens: tokens, logger: logger ?? self.logger)
+        return try PageDecoding.decodeSingle(
+            WebhookSubscription.self, from: response.body, context: .init(resource: WebhookSubscription.resourceName, path: path)
+        )
+    }
+
+    /// `GET /v1/webhook-subscriptions` (scope `webhook.read`), every page.
+    public func webhookSubscriptions(logger: Logger? = nil) async throws -> [Fetched<WebhookSubscription>] {
+        let sequence = PageSequence<WebhookSubscription>(
+            client: self,
+            request: ListRequest(path: "/v1/webhook-subscriptions", query: [], resource: WebhookSubscription.resourceName, scope: "webhook.read"),
+            startCursor: nil,
+            logger: logger
+        )
+        return try await sequence.collectItems()
+    }
+
+    /// `DELETE /v1/webhook-subscriptions/{id}` (scope `webhook.write`). An unknown id is `.notFound`.
+    public func deleteWebhookSubscription(id: String, logger: Logger? = nil) async throws {
+        let path = "/v1/webhook-subscriptions/" + PercentEncoding.encode(id)
+        var spec = makeSpec(path: path, query: [], resource: WebhookSubscription.resourceName, scope: "webhook.write")
+        spec.isDELETE = true
+        _ = try await executor.send(spec, tokens: tokens, logger: logger ?? self.logger)
+    }
+
+    /// `GET /v1/bookings/{id}` (scope `booking.read`). A missing booking is `.notFound`.
+    public func booking(id: String, logger: Logger? = nil) async throws -> Fetched<Booking> {
+        try await fetchSingle(
+            Booking.self, path: "/v1/bookings/" + PercentEncoding.encode(id), resource: Booking.resourceName,
+            scope: "booking.read", logger: logger
+        )
+    }
+
+    /// `GET /v1/experiences/{id}` (scope `experience.read`), with `Accept-Language` (default: the
+    /// configuration's). A missing or deleted experience is `.notFound`.
+    public func experience(id: String, acceptLanguage: String? = nil, logger: Logger? = nil) async throws -> Fetched<Experience> {
+        try await fetchSingle(
+            Experience.self, path: "/v1/experiences/" + PercentEncoding.encode(id), resource: Experience.resourceName,
+            scope: "experience.read", acceptLanguage: acceptLanguage ?? configuration.acceptLanguage, logger: logger
+        )
+    }
+}

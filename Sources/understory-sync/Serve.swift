@@ -1,0 +1,127 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PostgresClient
+import SyncEngine
+import SyncServer
+import UnderstoryAPI
+
+/// `serve`: the webhook receiver, its inbox worker, `/healthz`, `/metrics`, and optionally the
+/// polling schedule (`--cron`), in one process.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Receive Understory webhooks (POST /webhooks/understory) and keep bookings, events and experiences current.",
+        discussion: """
+            Each delivery is verified (Standard Webhooks signature with the secrets of `webhooks subscribe`, stored sealed,
+            or UNDERSTORY_WEBHOOK_SECRET), stored in understory.webhook_inbox and acknowledged with 204 once committed;
+            a worker fetches the item it names and upserts it. GET /healthz answers 200 while PostgreSQL answers;
+            GET /metrics is Prometheus text. With --cron the polling schedule (orders have no webhooks) runs in the same
+            process. SIGTERM or SIGINT stops accepting, finishes the work in hand, and exits 0.
+            Put the endpoint behind a TLS reverse proxy; it listens on 127.0.0.1 by default.
+            """
+    )
+
+    static let secretVariable = "UNDERSTORY_WEBHOOK_SECRET"
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: "Address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port to listen on.")
+    var port = 8080
+
+    @Option(help: "Also run `sync` on this cron schedule, e.g. \"*/15 * * * *\" (UTC).")
+    var cron: String?
+
+    @Flag(name: .customLong("hold-processing"), help: .hidden)
+    var holdProcessing = false
+
+    @OptionGroup var sync: SyncArguments
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
+        if let cron {
+            do {
+                _ = try CronExpression(cron)
+            } catch {
+                throw ValidationError(error.description)
+            }
+        }
+    }
+}
+
+extension Serve {
+    func run() async throws {
+        let logger = global.makeLogger()
+        do {
+            let api = try global.apiConfiguration()
+            let database = global.database
+            let environment = global.environment
+            let extraSecret = environment[Self.secretVariable].flatMap { $0.isEmpty ? nil : Secret($0) }
+            if let extraSecret { _ = try WebhookSignature(secrets: [extraSecret]) }
+            // The key opens the secrets `webhooks subscribe` stored; without one only UNDERSTORY_WEBHOOK_SECRET is used.
+            let key = try environment[TokenKey.variable].flatMap { $0.isEmpty ? nil : $0 }.map { try TokenKey(text: $0) }
+            let options = sync.options
+            let arguments = sync.arguments
+            let cron = self.cron
+            var configuration = WebhookServer.Configuration()
+            configuration.host = host
+            configuration.port = port
+            configuration.holdProcessing = holdProcessing
+            try await PostgresConnection.withConnection(database, logger: logger) { connection in
+                _ = try await Schema.requireCurrent(on: connection)
+            }
+            try await withAPIClient(api, logger: logger) { client in
+                guard let companyID = try await client.me(logger: logger).model.companyID else {
+                    throw SyncError(.invalidArguments, "/v1/me named no company_id")
+                }
+                let accounts: @Sendable () async throws -> [WebhookServer.Account] = {
+                    var secrets: [String: [Secret]] = [:]
+                    if let key {
+                        secrets = try await PostgresConnection.withConnection(database, logger: logger) { connection in
+                            try await WebhookSubscriptionStore(connection: connection).secrets(key: key)
+                        }
+                    }
+                    if let extraSecret { secrets[companyID, default: []].append(extraSecret) }
+                    return try secrets.map { WebhookServer.Account(companyID: $0.key, signature: try WebhookSignature(secrets: $0.value)) }
+                }
+                if try await accounts().isEmpty {
+                    logger.warning(
+                        "no webhook secret yet: run `understory-sync webhooks subscribe` (needs \(TokenKey.variable)) or set \(Self.secretVariable); deliveries get 401 until then"
+                    )
+                }
+                let worker = InboxWorker(database: database, logger: logger) { _ in client }
+                var scheduler: Scheduler?
+                if let cron {
+                    let expression = try CronExpression(cron)
+                    let zone = TimeZone(identifier: "UTC")!
+                    scheduler = Scheduler(expression: expression, timeZone: zone, logger: logger) { _ in
+                            do {
+                                let summary = try await SyncRunner(database: database, client: client, logger: logger).sync(options, arguments: arguments)
+                                if let error = summary.firstError {
+                                    logger.error("scheduled run failed", metadata: ["error": "\(ExitStatus.oneLine(error))"])
+                                }
+                            } catch {
+                                logger.error("scheduled run failed", metadata: ["error": "\(ExitStatus.oneLine(error))"])
+                            }
+                    }
+                }
+                let server = WebhookServer(
+                    configuration: configuration, database: database, accounts: accounts, worker: worker,
+                    apiStatistics: { [client.statistics] }, schedulers: scheduler.map { [$0] } ?? [], logger: logger
+                )
+                let host = configuration.host
+                try await server.run { port in
+                    logger.info("serving", metadata: ["address": "http://\(host):\(port)", "endpoint": "/webhooks/understory"])
+                    // Unbuffered, so a supervisor (or a test) reading a pipe sees it at once.
+                    FileHandle.standardOutput.write(Data("listening on \(host):\(port)\n".utf8))
+                }
+            }
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            throw ExitStatus.fail(error)
+        }
+    }
+}

@@ -1,0 +1,157 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PostgresClient
+import SyncEngine
+import UnderstoryAPI
+
+/// `webhooks subscribe|list|unsubscribe`: manage Understory webhook subscriptions; secrets are sealed
+/// with `UNDERSTORY_TOKEN_KEY` in `understory.webhook_subscriptions` and never printed.
+struct Webhooks: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create, list and delete webhook subscriptions (for `serve`).",
+        discussion: """
+            These commands request the scopes webhook.read and webhook.write besides UNDERSTORY_SCOPES. The signing
+            secret of a new subscription is stored sealed with UNDERSTORY_TOKEN_KEY and never printed; `serve` reads it
+            from the database. A subscription made elsewhere (Backoffice) is used by giving its secret to `serve` in
+            UNDERSTORY_WEBHOOK_SECRET.
+            """,
+        subcommands: [Subscribe.self, List.self, Unsubscribe.self]
+    )
+
+    static let scopes = ["webhook.read", "webhook.write"]
+
+    /// Runs `body` once per selected account (or once with the integration key), with a client that
+    /// asks for the webhook scopes too.
+    static func forEachAccount(
+        global: GlobalOptions, accounts: AccountSelection, logger: Logger,
+        _ body: @escaping @Sendable (String, UnderstoryClient) async throws -> Void
+    ) async throws {
+        var api = try global.apiConfiguration()
+        for scope in scopes where !api.scopes.contains(scope) { api.scopes.append(scope) }
+        if let selection = accounts.selection {
+            let key = try TokenKey(environment: global.environment)
+            let database = global.database
+            let configuration = api
+            try await withHTTPClient(configuration) { http in
+                let sync = AccountSync(database: database, key: key, logger: logger, progress: nil) { grant in
+                    UnderstoryClient(configuration: configuration, httpClient: http, logger: logger, grant: grant)
+                }
+                for account in try await sync.accounts(selection) {
+                    try await body(account.companyID, try await sync.activeClient(for: account.companyID))
+                }
+            }
+        } else {
+            try await withAPIClient(api, logger: logger) { client in
+                guard let companyID = try await client.me(logger: logger).model.companyID else {
+                    throw SyncError(.invalidArguments, "/v1/me named no company_id")
+                }
+                try await body(companyID, client)
+            }
+        }
+    }
+
+    struct Subscribe: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Subscribe a public URL (where `serve` is reachable) to webhooks.")
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var accounts: AccountSelection
+
+        @Option(help: "The public https URL of `serve`'s POST /webhooks/understory.")
+        var url: String
+
+        @Option(name: .customLong("event-type"), help: "An event type (repeat); default: all eleven v1.booking.*, v1.event.*, v1.experience.*.")
+        var eventTypes: [String] = []
+
+        func validate() throws {
+            guard let parsed = URL(string: url), let scheme = parsed.scheme, ["http", "https"].contains(scheme), parsed.host != nil else {
+                throw ValidationError("--url must be an http(s) URL, e.g. https://sync.example.com/webhooks/understory")
+            }
+            for type in eventTypes where !WebhookSubscription.allEventTypes.contains(type) {
+                throw ValidationError("unknown event type \(type); known: \(WebhookSubscription.allEventTypes.joined(separator: " "))")
+            }
+        }
+
+        func run() async throws {
+            let logger = global.makeLogger()
+            do {
+                let key = try TokenKey(environment: global.environment)
+                let database = global.database
+                let url = self.url
+                let types = eventTypes.isEmpty ? WebhookSubscription.allEventTypes : eventTypes
+                try await Webhooks.forEachAccount(global: global, accounts: accounts, logger: logger) { companyID, client in
+                    let created = try await client.createWebhookSubscription(url: url, eventTypes: types, logger: logger)
+                    guard let secret = created.model.secret else {
+                        throw SyncError(.invalidData, "the API created subscription \(created.model.id) but sent no secret; delete it and try again")
+                    }
+                    try await PostgresConnection.withConnection(database, logger: logger) { connection in
+                        try await WebhookSubscriptionStore(connection: connection).save(
+                            companyID: companyID, subscription: created.model, secret: secret, key: key
+                        )
+                    }
+                    print("subscribed \(companyID): \(created.model.id) \(url) (\(types.count) event types; secret stored sealed)")
+                }
+            } catch {
+                throw ExitStatus.fail(error)
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the webhook subscriptions the API has (marking those stored here).")
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var accounts: AccountSelection
+
+        func run() async throws {
+            let logger = global.makeLogger()
+            do {
+                let database = global.database
+                try await Webhooks.forEachAccount(global: global, accounts: accounts, logger: logger) { companyID, client in
+                    let remote = try await client.webhookSubscriptions(logger: logger)
+                    let stored = Set(
+                        try await PostgresConnection.withConnection(database, logger: logger) { connection in
+                            try await WebhookSubscriptionStore(connection: connection).list(companyID: companyID)
+                        }.map(\.id)
+                    )
+                    print("account \(companyID): \(remote.count) subscription(s)")
+                    for item in remote {
+                        let subscription = item.model
+                        let types = subscription.eventTypes?.count ?? 0
+                        let mark = stored.contains(subscription.id) ? "secret stored" : "secret not stored here"
+                        print("  \(subscription.id)  \(subscription.state ?? "?")  \(subscription.url ?? "?")  \(types) types  (\(mark))")
+                    }
+                }
+            } catch {
+                throw ExitStatus.fail(error)
+            }
+        }
+    }
+
+    struct Unsubscribe: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete a webhook subscription (in the API and here).")
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var accounts: AccountSelection
+
+        @Argument(help: "The subscription id (see `webhooks list`).")
+        var id: String
+
+        func run() async throws {
+            let logger = global.makeLogger()
+            do {
+                let database = global.database
+                let id = self.id
+                try await Webhooks.forEachAccount(global: global, accounts: accounts, logger: logger) { companyID, client in
+                    try await client.deleteWebhookSubscription(id: id, logger: logger)
+                    try await PostgresConnection.withConnection(database, logger: logger) { connection in
+                        try await WebhookSubscriptionStore(connection: connection).delete(companyID: companyID, id: id)
+                    }
+                    print("unsubscribed \(companyID): \(id)")
+                }
+            } catch {
+                throw ExitStatus.fail(error)
+            }
+        }
+    }
+}

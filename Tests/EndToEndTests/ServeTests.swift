@@ -1,0 +1,220 @@
+import AsyncHTTPClient
+import Foundation
+import PostgresClient
+import Synchronization
+import SyncTestSupport
+import Testing
+import UnderstorySimulator
+
+/// Collects what a running process prints, for polling.
+final class OutputCollector: Sendable {
+    private let text = Mutex("")
+
+    init(_ pipe: Pipe) {
+        pipe.fileHandleForReading.readabilityHandler = { [self] handle in
+            let data = handle.availableData
+            if data.isEmpty {
+                handle.readabilityHandler = nil
+                return
+            }
+            text.withLock { $0 += String(decoding: data, as: UTF8.self) }
+        }
+    }
+
+    var value: String { text.withLock { $0 } }
+}
+
+/// `serve` as a child process.
+struct ServeProcess {
+    let process: Process
+    let stdout: OutputCollector
+    let stderr: OutputCollector
+    let port: Int
+
+    static func start(
+        _ world: CommandLineWorld, port: Int = 0, extra: [String] = [], environment: [String: String], arguments: [String]? = nil,
+        prefix: String = "listening on "
+    ) async throws -> ServeProcess {
+        let (process, out, err) = try UnderstorySyncBinary.start(
+            arguments ?? (["serve", "--port", String(port)] + extra), environment: world.environment.merging(environment) { $1 }
+        )
+        let stdout = OutputCollector(out)
+        let stderr = OutputCollector(err)
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(60)
+        while clock.now < deadline {
+            if let line = stdout.value.split(separator: "\n").first(where: { $0.hasPrefix(prefix) }),
+                let bound = line.split(separator: ":").last.flatMap({ Int($0) })
+            {
+                return ServeProcess(process: process, stdout: stdout, stderr: stderr, port: bound)
+            }
+            if !process.isRunning { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        process.terminate()
+        throw ServeFailure("serve did not start: \(stderr.value)")
+    }
+
+    func stop(signal: Int32 = SIGTERM) async -> Int32 {
+        kill(process.processIdentifier, signal)
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async {
+                process.waitUntilExit()
+                continuation.resume()
+            }
+        }
+        return process.terminationStatus
+    }
+}
+
+struct ServeFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+@Suite("serve end to end (the binary)")
+struct ServeTests {
+    static func account() -> SimulatorConfiguration {
+        var configuration = CommandLineWorld.account()
+        configuration.clients = [
+            SimulatorClient(
+                id: "sim-client", secret: "sim-secret-~Zq7-Xk~9", scopes: SimulatorClient.allReadScopes.union(["webhook.read", "webhook.write"])
+            )
+        ]
+        return configuration
+    }
+
+    static let tokenKey = Data(repeating: 5, count: 32).base64EncodedString()
+
+    func eventually(within limit: Duration = .seconds(30), _ condition: () async throws -> Bool) async throws -> Bool {
+        let clock = ContinuousClock()
+        let deadline = clock.now + limit
+        while clock.now < deadline {
+            if try await condition() { return true }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return try await condition()
+    }
+
+    func differences(_ world: CommandLineWorld) async throws -> [String] {
+        var all: [String] = []
+        for resource in [SimulatorResource.bookings, .events, .experiences] {
+            all += try await TruthCheck.differences(simulator: world.simulator, database: world.database, resource: resource, table: resource.rawValue)
+        }
+        return all
+    }
+
+    func count(_ world: CommandLineWorld, _ sql: String) async throws -> Int {
+        try await world.query(sql).rows[0]["n"].decode(Int.self)
+    }
+
+    @Test("sync once, serve, subscribe: 500+ changes land by webhooks alone; a forgery changes nothing; kill -9 before processing loses nothing")
+    func endToEnd() async throws {
+        try await CommandLineWorld.with(Self.account()) { world in
+            let env = ["UNDERSTORY_TOKEN_KEY": Self.tokenKey]
+            let sync = try await world.run("sync", "--events-past-days", "3650")
+            #expect(sync.status == 0, "\(sync.output)")
+            let runs = try await count(world, "SELECT count(*) AS n FROM understory.sync_runs")
+
+            var serve = try await ServeProcess.start(world, environment: env)
+            let port = serve.port
+            let url = "http://127.0.0.1:\(port)/webhooks/understory"
+            let subscribe = try await world.run("webhooks", "subscribe", "--url", url, environment: env)
+            #expect(subscribe.status == 0, "\(subscribe.output)")
+            #expect(!subscribe.output.contains("whsec_"))
+            let stored = try await count(world, "SELECT count(*) AS n FROM understory.webhook_subscriptions")
+            #expect(stored == 1)
+
+            // 40 batches × (bookings 5 + events 5 + experiences 3) = 520 changes, delivered twice and reordered.
+            world.simulator.updateWebhookFaults {
+                $0.duplicate = true
+                $0.outOfOrder = true
+            }
+            for _ in 0..<40 { world.simulator.mutate(updates: 3, creates: 1, cancels: 1, resources: [.bookings, .events, .experiences]) }
+            let converged = try await eventually { try await differences(world).isEmpty }
+            let remaining = try await differences(world)
+            #expect(converged, "tables differ: \(remaining.prefix(5)); serve said: \(serve.stderr.value.suffix(2000))")
+            #expect(try await count(world, "SELECT count(*) AS n FROM understory.sync_runs") == runs, "a sync ran")
+            let processedOnce = try await eventually {
+                try await count(world, "SELECT count(*) AS n FROM understory.webhook_inbox WHERE status <> 'processed'") == 0
+            }
+            #expect(processedOnce)
+            #expect(try await count(world, "SELECT count(*) AS n FROM understory.webhook_inbox") == world.simulator.webhookStatistics.messages)
+
+            // A forged delivery is refused and stores nothing.
+            world.simulator.updateWebhookFaults {
+                $0.duplicate = false
+                $0.outOfOrder = false
+                $0.forgeSignature = true
+                $0.maxAttempts = 1
+            }
+            let inboxBefore = try await count(world, "SELECT count(*) AS n FROM understory.webhook_inbox")
+            let failedBefore = world.simulator.webhookStatistics.failedMessages
+            let messagesBefore = world.simulator.webhookStatistics.messages
+            let forgedChanges = world.simulator.mutate(updates: 2, creates: 0, cancels: 0, resources: [.bookings])
+            let forged = world.simulator.webhookStatistics.messages - messagesBefore
+            let refused = try await eventually { world.simulator.webhookStatistics.failedMessages - failedBefore == forged }
+            #expect(refused)
+            #expect(try await count(world, "SELECT count(*) AS n FROM understory.webhook_inbox") == inboxBefore)
+            world.simulator.updateWebhookFaults {
+                $0.forgeSignature = false
+                $0.maxAttempts = 8
+            }
+
+            // SIGTERM: exit 0.
+            #expect(await serve.stop() == 0, "\(serve.stderr.value.suffix(1000))")
+
+            // Deliveries committed to the inbox, then kill -9 before processing; a restart processes them.
+            serve = try await ServeProcess.start(world, port: port, extra: ["--hold-processing"], environment: env)
+            let held = world.simulator.webhookStatistics.messages
+            for _ in 0..<5 { world.simulator.mutate(updates: 3, creates: 1, cancels: 1, resources: [.bookings, .events, .experiences]) }
+            // The bookings whose (forged) webhooks were refused change again, genuinely signed this time.
+            for id in forgedChanges.updated[.bookings] ?? [] { world.simulator.touch(.bookings, id: id) }
+            let fresh = world.simulator.webhookStatistics.messages - held
+            let inboxed = try await eventually {
+                try await count(world, "SELECT count(*) AS n FROM understory.webhook_inbox WHERE status = 'pending'") == fresh
+            }
+            #expect(inboxed)
+            _ = await serve.stop(signal: SIGKILL)
+            serve = try await ServeProcess.start(world, port: port, environment: env)
+            let recovered = try await eventually { try await differences(world).isEmpty }
+            let remainingAfterRestart = try await differences(world)
+            #expect(recovered, "tables differ after restart: \(remainingAfterRestart.prefix(5))")
+            #expect(await serve.stop() == 0)
+            #expect(try await count(world, "SELECT count(*) AS n FROM understory.sync_runs") == runs)
+
+            let status = try await world.run("status", environment: env)
+            #expect(status.stdout.contains("webhook inbox: 0 pending"), "\(status.output)")
+        }
+    }
+
+    @Test("schedule --metrics-port serves /healthz and /metrics beside the schedule, and SIGTERM exits 0")
+    func scheduleMetricsPort() async throws {
+        try await CommandLineWorld.with { world in
+            let schedule = try await ServeProcess.start(
+                world, environment: [:], arguments: ["schedule", "--cron", "0 0 1 1 *", "--metrics-port", "0"], prefix: "metrics listening on "
+            )
+            let health = try await httpGet("http://127.0.0.1:\(schedule.port)/healthz")
+            #expect(health.status == 200)
+            let metrics = try await httpGet("http://127.0.0.1:\(schedule.port)/metrics")
+            #expect(metrics.status == 200)
+            #expect(metrics.body.contains("understory_webhook_inbox_pending"), "\(metrics.body)")
+            let webhook = try await httpGet("http://127.0.0.1:\(schedule.port)/webhooks/understory")
+            #expect(webhook.status == 404)
+            #expect(await schedule.stop() == 0, "\(schedule.stderr.value.suffix(1000))")
+        }
+    }
+
+    func httpGet(_ url: String) async throws -> (status: Int, body: String) {
+        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        do {
+            let response = try await http.execute(HTTPClientRequest(url: url), timeout: .seconds(10))
+            let body = String(buffer: try await response.body.collect(upTo: 1 << 20))
+            try await http.shutdown()
+            return (Int(response.status.code), body)
+        } catch {
+            try? await http.shutdown()
+            throw error
+        }
+    }
+}

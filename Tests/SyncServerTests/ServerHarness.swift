@@ -1,0 +1,171 @@
+import AsyncHTTPClient
+import Foundation
+import Synchronization
+import Logging
+import NIOCore
+import PostgresClient
+import SyncEngine
+import SyncServer
+import SyncTestSupport
+import Testing
+import UnderstoryAPI
+import UnderstorySimulator
+
+/// One test's world: a migrated database, a simulator, an API client, and `serve` on a free port
+/// verifying with `secret`. Everything stops afterwards.
+struct ServerHarness: Sendable {
+    let simulator: Simulator
+    let database: PostgresConfiguration
+    let client: UnderstoryClient
+    let http: HTTPClient
+    let port: Int
+    let secret: String
+    let companyID: String
+    let logger: Logger
+    /// The secrets `serve` verifies with (it rereads them when a delivery matches none).
+    let secrets: SecretList
+
+    static let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+
+    var url: String { "http://127.0.0.1:\(port)/webhooks/understory" }
+
+    static func smallAccount() -> SimulatorConfiguration {
+        var configuration = SimulatorConfiguration(seed: 11, bookings: 200, orders: 40, events: 50, experiences: 6)
+        configuration.historyDays = 20
+        configuration.futureDays = 120
+        return configuration
+    }
+
+    static func syncOptions() -> SyncOptions {
+        var options = SyncOptions()
+        options.eventsPastDays = 3650
+        return options
+    }
+
+    static func with(
+        holdProcessing: Bool = false,
+        workerOptions: InboxWorker.Options = InboxWorker.Options(),
+        secret: String = "whsec_" + Data((0..<24).map { _ in UInt8.random(in: 0...255) }).base64EncodedString(),
+        _ body: (ServerHarness) async throws -> Void
+    ) async throws {
+        try await TestDatabase.withFreshDatabase { database in
+            try await PostgresConnection.withConnection(database, logger: logger) { connection in
+                _ = try await Schema.migrate(on: connection, logger: logger)
+            }
+            try await withSimulator(smallAccount()) { simulator in
+                let api = UnderstoryConfiguration(
+                    clientID: simulator.clientID, clientSecret: Secret(simulator.clientSecret),
+                    apiURL: simulator.baseURL, authURL: simulator.baseURL, rateLimitWait: .seconds(1),
+                    retry: RetryPolicy(maxAttempts: 2, totalBudget: .seconds(10), baseDelay: .milliseconds(5), maxDelay: .milliseconds(20))
+                )
+                let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: api.httpClientConfiguration())
+                let client = UnderstoryClient(configuration: api, httpClient: http, logger: logger)
+                let companyID = simulator.configuration.companyID
+                let worker = InboxWorker(database: database, options: workerOptions, logger: logger) { _ in client }
+                var configuration = WebhookServer.Configuration()
+                configuration.port = 0
+                configuration.holdProcessing = holdProcessing
+                let secrets = SecretList([secret])
+                let server = WebhookServer(
+                    configuration: configuration, database: database,
+                    accounts: { [.init(companyID: companyID, signature: try WebhookSignature(secrets: secrets.values.map(Secret.init)))] },
+                    worker: worker, logger: logger
+                )
+                let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+                let task = Task { try await server.run(handleSignals: false) { continuation.yield($0) } }
+                var iterator = ports.makeAsyncIterator()
+                guard let port = await iterator.next() else { throw TestFailure("the server did not start") }
+                let harness = ServerHarness(
+                    simulator: simulator, database: database, client: client, http: http, port: port, secret: secret, companyID: companyID,
+                    logger: logger, secrets: secrets
+                )
+                do {
+                    try await body(harness)
+                } catch {
+                    task.cancel()
+                    _ = try? await task.value
+                    try? await http.shutdown()
+                    throw error
+                }
+                task.cancel()
+                _ = try? await task.value
+                try await http.shutdown()
+            }
+        }
+    }
+
+    /// Subscribes the server to the simulator's webhooks (all types) and lets it verify them.
+    @discardableResult
+    func subscribe() -> Simulator.WebhookSubscriptionInfo {
+        let subscription = simulator.subscribeWebhooks(url: url)
+        secrets.append(subscription.secret)
+        return subscription
+    }
+
+    /// POSTs `body` with the given headers; returns the status.
+    func post(_ body: [UInt8], headers: [(String, String)]) async throws -> Int {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        request.body = .bytes(ByteBuffer(bytes: body))
+        let response = try await http.execute(request, timeout: .seconds(30))
+        _ = try await response.body.collect(upTo: 1 << 20)
+        return Int(response.status.code)
+    }
+
+    /// Headers of a correctly signed delivery (with `secret`, at `timestamp`).
+    func signedHeaders(id: String, body: [UInt8], secret: String? = nil, timestamp: Int64 = Int64(Date().timeIntervalSince1970)) throws -> [(String, String)] {
+        let signer = try WebhookSignature(secrets: [Secret(secret ?? self.secret)])
+        return [
+            ("webhook-id", id), ("webhook-timestamp", String(timestamp)),
+            ("webhook-signature", signer.sign(id: id, timestamp: timestamp, body: body)), ("content-type", "application/json"),
+        ]
+    }
+
+    static func message(type: String, key: String, id: String) -> [UInt8] {
+        Array(#"{"id":"\#(UUID().uuidString.lowercased())","type":"\#(type)","timestamp":"2026-11-30T05:00:00.123456789Z","payload":{"\#(key)":"\#(id)","host_id":"h"}}"#.utf8)
+    }
+
+    @discardableResult
+    func query(_ sql: String, _ parameters: [(any PostgresEncodable)?] = []) async throws -> PostgresResult {
+        try await PostgresConnection.withConnection(database, logger: logger) { try await $0.execute(sql, parameters) }
+    }
+
+    func count(_ table: String, where condition: String = "true") async throws -> Int {
+        try await query("SELECT count(*) AS n FROM understory.\(table) WHERE \(condition)").rows[0]["n"].decode(Int.self)
+    }
+
+    /// Differences from the simulator for bookings, events and experiences (empty = equal).
+    func differences() async throws -> [String] {
+        var all: [String] = []
+        for resource in [SimulatorResource.bookings, .events, .experiences] {
+            all += try await TruthCheck.differences(simulator: simulator, database: database, resource: resource, table: resource.rawValue)
+                .map { "\(resource): \($0)" }
+        }
+        return all
+    }
+
+    /// Polls `condition` until it holds or `limit` passes (no fixed sleeps: a bounded wait).
+    func eventually(within limit: Duration = .seconds(30), _ condition: () async throws -> Bool) async throws -> Bool {
+        let clock = ContinuousClock()
+        let deadline = clock.now + limit
+        while clock.now < deadline {
+            if try await condition() { return true }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return try await condition()
+    }
+}
+
+/// Secrets shared between a test and its server.
+final class SecretList: Sendable {
+    private let list: Mutex<[String]>
+    init(_ values: [String]) { self.list = Mutex(values) }
+    var values: [String] { list.withLock { $0 } }
+    func append(_ value: String) { list.withLock { $0.append(value) } }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
