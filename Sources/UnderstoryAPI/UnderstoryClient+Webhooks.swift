@@ -48,21 +48,4 @@ extension UnderstoryClient {
         spec.isDELETE = true
         _ = try await executor.send(spec, tokens: tokens, logger: logger ?? self.logger)
     }
-
-    /// `GET /v1/bookings/{id}` (scope `booking.read`). A missing booking is `.notFound`.
-    public func booking(id: String, logger: Logger? = nil) async throws -> Fetched<Booking> {
-        try await fetchSingle(
-            Booking.self, path: "/v1/bookings/" + PercentEncoding.encode(id), resource: Booking.resourceName,
-            scope: "booking.read", logger: logger
-        )
-    }
-
-    /// `GET /v1/experiences/{id}` (scope `experience.read`), with `Accept-Language` (default: the
-    /// configuration's). A missing or deleted experience is `.notFound`.
-    public func experience(id: String, acceptLanguage: String? = nil, logger: Logger? = nil) async throws -> Fetched<Experience> {
-        try await fetchSingle(
-            Experience.self, path: "/v1/experiences/" + PercentEncoding.encode(id), resource: Experience.resourceName,
-            scope: "experience.read", acceptLanguage: acceptLanguage ?? configuration.acceptLanguage, logger: logger
-        )
-    }
 }

@@ -103,7 +103,7 @@ struct WebhookDeliveryTests {
                 let payload = object["payload"] as! [String: String]
                 #expect(payload["booking_id"] == id)
                 #expect(payload["host_id"] == sim.configuration.companyID)
-                #expect(sim.webhookStatistics.acknowledged == 1)
+                #expect(try await eventually { sim.webhookStatistics.acknowledged == 1 })
             }
         }
     }
@@ -126,6 +126,29 @@ struct WebhookDeliveryTests {
                 #expect(deliveries[0].signature != Self.expected(secret: subscription.secret, deliveries[0]))
                 let object = try JSONSerialization.jsonObject(with: Data(deliveries[0].body)) as! [String: Any]
                 #expect(object["type"] as? String == "v1.event.updated")
+            }
+        }
+    }
+
+    @Test("a deleted event is delivered as v1.event.deleted, once; a deleted booking as v1.booking.updated (no booking deletion type exists)")
+    func deletions() async throws {
+        try await withSimulator(smallConfiguration()) { sim in
+            let received = Received()
+            try await withReceiver(received) { url in
+                _ = sim.subscribeWebhooks(url: url)
+                let event = sim.ids(.events)[3]
+                let booking = sim.ids(.bookings)[5]
+                sim.delete(.events, id: event)
+                sim.delete(.bookings, id: booking)
+                #expect(try await eventually { received.deliveries.count == 2 })
+                let types = try received.deliveries.map { delivery -> String in
+                    let object = try JSONSerialization.jsonObject(with: Data(delivery.body)) as! [String: Any]
+                    return object["type"] as? String ?? ""
+                }
+                #expect(Set(types) == ["v1.event.deleted", "v1.booking.updated"])
+                // Deleting again changes nothing and announces nothing.
+                #expect(!sim.delete(.events, id: event))
+                #expect(received.deliveries.count == 2)
             }
         }
     }

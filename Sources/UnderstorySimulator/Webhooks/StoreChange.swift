@@ -53,6 +53,10 @@ final class TableObserver: Sendable {
         let kind: StoreChange.Kind
         if before == nil {
             kind = .created
+        } else if after?.deleted == true {
+            // `Simulator.delete` flags the record; an update of a deleted record announces nothing.
+            guard before?.deleted != true else { return }
+            kind = .deleted
         } else if let after, let before {
             kind = Self.kind(resource, before: before, after: after)
         } else {
