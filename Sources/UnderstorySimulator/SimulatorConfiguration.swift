@@ -68,6 +68,9 @@ public struct SimulatorFaults: Sendable, Hashable {
     /// Offset cursors into the *current* sort order (a record updated mid-traversal shifts the
     /// others, so pages can skip or repeat items). Off: keyset cursors (no skips, no repeats).
     public var unstablePaging: Bool = false
+    /// Answer a `/v1` request whose token lacks the endpoint's scope with 401 `UNAUTHORIZED` (as
+    /// Understory's error docs allow: that code covers failed authorization too) instead of 403.
+    public var missingScopeUnauthorized: Bool = false
     /// Runs `mutate(batch: mutationBatch)` before serving every Nth `/v1` request.
     public var mutateEveryNRequests: Int? = nil
     public var mutationBatch: MutationBatch = .init()
