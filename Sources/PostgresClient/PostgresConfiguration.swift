@@ -9,11 +9,19 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
     public var applicationName: String
     /// Seconds libpq waits to connect (`connect_timeout`), unless the connection string sets it.
     public var connectTimeout: Int
+    /// Run-time parameters set on every new session (`set_config`, e.g. `lock_timeout` = `30s`),
+    /// except those the user already sets through the connection's `options` (the connection
+    /// string's `options=` or `PGOPTIONS`, as `-c name=value` or `--name=value`): theirs win.
+    public var sessionDefaults: [(name: String, value: String)]
 
-    public init(connectionString: String? = nil, applicationName: String = "understory-sync", connectTimeout: Int = 10) {
+    public init(
+        connectionString: String? = nil, applicationName: String = "understory-sync", connectTimeout: Int = 10,
+        sessionDefaults: [(name: String, value: String)] = []
+    ) {
         self.connectionString = connectionString
         self.applicationName = applicationName
         self.connectTimeout = connectTimeout
+        self.sessionDefaults = sessionDefaults
     }
 
     public var description: String {

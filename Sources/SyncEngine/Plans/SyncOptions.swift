@@ -26,6 +26,10 @@ public struct SyncOptions: Sendable {
     public var maxRestarts = 3
     /// `Accept-Language` for experience names.
     public var acceptLanguage: String?
+    /// After SIGTERM/SIGINT (graceful shutdown) fetching stops at once; a resource still busy
+    /// this long afterwards (a statement waiting on a lock, a child fetch in a 429 wait) is
+    /// cancelled: its running statement too (`PQcancel`), and its open batch rolls back.
+    public var shutdownGrace: Duration = .seconds(5)
 
     public init() {}
 }
