@@ -28,3 +28,11 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
         "PostgresConfiguration(connectionString: \(connectionString == nil ? "nil (libpq defaults)" : "<redacted>"), applicationName: \(applicationName))"
     }
 }
+
+extension PostgresConfiguration {
+    /// The run-time parameters an `options` value sets (`-c name=value`, `--name=value`), named as
+    /// the server reads them (lower case, `-` as `_`).
+    public static func parameterNames(inOptions options: String) -> Set<String> {
+        ConnectionString.parameterNames(inOptions: options)
+    }
+}
