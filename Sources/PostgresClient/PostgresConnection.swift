@@ -302,8 +302,9 @@ public final class PostgresConnection: @unchecked Sendable {
 /// the task was cancelled while the statement still waited for the connection's queue (it is
 /// then cancelled shortly after it starts, unless it has finished by then).
 final class StatementCanceller: Sendable {
-    private struct State {
-        // Invariant: the PGcancel object is used and freed only while the mutex is held.
+    private struct State: @unchecked Sendable {
+        // Invariant for @unchecked Sendable: the PGcancel object is used and freed only while
+        // the mutex that holds this state is held.
         var cancel: OpaquePointer?
         var running: UInt64?
         var counter: UInt64 = 0

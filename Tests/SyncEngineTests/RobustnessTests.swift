@@ -100,8 +100,9 @@ struct RobustnessTests {
             let runner = SyncRunner(database: harness.database, client: client, logger: harness.logger)
             var options = SyncHarness.options()
             options.resources = [.bookings]
+            let fixedOptions = options
             let outcome: Result<SyncRunner.Summary, any Error>? = await testGracefulShutdown { trigger in
-                let run = Task { try await runner.sync(options) }
+                let run = Task { try await runner.sync(fixedOptions) }
                 try? await pollUntil { stalled.sleeps.contains(.seconds(60)) }
                 trigger.triggerGracefulShutdown()
                 return await bounded(run)
@@ -125,8 +126,9 @@ struct RobustnessTests {
             options.resources = [.bookings]
             options.shutdownGrace = .zero
             let runner = harness.runner  // no lock_timeout: without a cancel, the statement waits forever
+            let fixedOptions = options
             let outcome: Result<SyncRunner.Summary, any Error>? = await testGracefulShutdown { trigger in
-                let run = Task { try await runner.sync(options) }
+                let run = Task { try await runner.sync(fixedOptions) }
                 try? await pollUntil {
                     try await harness.query(
                         "SELECT count(*) AS n FROM pg_locks WHERE NOT granted AND relation = 'understory.bookings'::regclass"

@@ -86,7 +86,8 @@ struct AuthHTTPTests {
             configuration.scopes = ["openid", "booking.read"]
             try await withTestHTTPClient(configuration) { http in
                 let client = UnderstoryClient(configuration: configuration, httpClient: http, logger: quietLogger)
-                #expect(try await client.bookings().collectItems().count == 5)
+                let bookings = try await client.bookings().collectItems()
+                #expect(bookings.count == 5)
                 let error = await expectAPIError { _ = try await client.orders().collectItems() }
                 #expect(error?.code == .authenticationFailed)
                 #expect(error?.status == 401)
