@@ -68,8 +68,8 @@ struct RobustnessTests {
         }
     }
 
-    /// A clock whose sleeps never end by themselves: only cancellation ends them (a 60 s 429 wait
-    /// that the test can see begin, without waiting for it).
+    /// A clock whose sleeps last 90 s of real time unless cancelled: a 60 s 429 wait that the test
+    /// can see begin, that graceful shutdown must cut short.
     final class StalledClock: Sendable {
         private let started = Mutex<[Duration]>([])
         var sleeps: [Duration] { started.withLock { $0 } }
@@ -79,7 +79,8 @@ struct RobustnessTests {
                 now: { ContinuousClock.now }, wallClock: { Date() },
                 sleep: { [self] duration in
                     started.withLock { $0.append(duration) }
-                    try await Task.sleep(for: .seconds(86_400 * 365))
+                    // Long enough to see, bounded so that a run that ignores shutdown still ends (and fails the test).
+                    try await Task.sleep(for: .seconds(90))
                 }
             )
         }
@@ -145,7 +146,7 @@ struct RobustnessTests {
             #expect((summary.firstError as? SyncError)?.code == .interrupted, "\(summary.failures)")
             #expect(summary.failures[.bookings]?.contains("stopped by a signal") == true, "\(summary.failures)")
             #expect(try await harness.query("SELECT status FROM understory.sync_runs").rows[0]["status"].string == "interrupted")
-            let waiting = try await harness.query("SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+            let waiting = try await harness.query("SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()")
             #expect(try waiting.rows[0]["n"].decode(Int.self) == 0, "no statement is left waiting")
         }
     }
