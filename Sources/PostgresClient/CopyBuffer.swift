@@ -71,3 +71,12 @@ public struct CopyBuffer: Sendable {
         if count > runStart { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<count])) }
     }
 }
+
+extension CopyBuffer {
+    /// Appends the complete rows of `other` (e.g. rows staged apart until they were known good).
+    public mutating func append(contentsOf other: CopyBuffer) {
+        precondition(fieldsInRow == 0, "append(contentsOf:) in the middle of a row")
+        bytes.append(contentsOf: other.bytes)
+        rowCount += other.rowCount
+    }
+}

@@ -27,6 +27,8 @@ public struct SQLState: RawRepresentable, Hashable, Sendable, CustomStringConver
 
     /// Class 08: connection exceptions.
     public var isConnectionException: Bool { rawValue.hasPrefix("08") }
+    /// Class 22: a value the column type cannot hold (out of range, invalid text, NUL in text).
+    public var isDataException: Bool { rawValue.hasPrefix("22") }
 
     public var description: String { rawValue }
 }

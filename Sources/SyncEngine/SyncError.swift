@@ -25,6 +25,9 @@ public struct SyncError: Error, Sendable, CustomStringConvertible {
         public static let unknownAccount = Code("unknownAccount")
         /// The account must be connected again (consent revoked) or was disconnected.
         public static let accountNotActive = Code("accountNotActive")
+        /// The run stored everything else, but set aside items that cannot be stored in
+        /// `understory.rejected_items` (they are fetched again by every later run).
+        public static let itemsRejected = Code("itemsRejected")
         /// `/v1/me` named a different company than the account being synced.
         public static let accountMismatch = Code("accountMismatch")
 

@@ -35,6 +35,18 @@ public struct Money: Sendable, Hashable, Codable, CustomStringConvertible {
         return sign + padded[..<split] + "." + padded[split...]
     }
 
+    /// How many digits ``majorUnitsText`` has before and after its decimal point, computed
+    /// without building it (an exponent of a million would make a million-digit text).
+    public var majorUnitsDigits: (integer: Int, fraction: Int) {
+        let digits = String(value.magnitude).count
+        if exponent <= 0 {
+            guard exponent > Int.min else { return (Int.max, 0) }
+            let (sum, overflow) = digits.addingReportingOverflow(-exponent)
+            return (overflow ? Int.max : sum, 0)
+        }
+        return (max(1, digits - exponent), exponent)
+    }
+
     public var description: String { "\(majorUnitsText) \(currency)" }
 
     enum CodingKeys: String, CodingKey {
@@ -45,14 +57,8 @@ public struct Money: Sendable, Hashable, Codable, CustomStringConvertible {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.currency = try container.decode(String.self, forKey: .currency)
         self.value = try container.decode(Int64.self, forKey: .value)
-        let exponent = try container.decode(Int.self, forKey: .exponent)
-        guard (0...18).contains(exponent) else {
-            throw DecodingError.dataCorruptedError(
-                forKey: .exponent,
-                in: container,
-                debugDescription: "exponent \(exponent) is outside 0...18"
-            )
-        }
-        self.exponent = exponent
+        // Any exponent the API sends is kept (negative ones too); whether the amount fits where
+        // it is stored is for the storage to decide (see ``majorUnitsDigits``).
+        self.exponent = try container.decode(Int.self, forKey: .exponent)
     }
 }

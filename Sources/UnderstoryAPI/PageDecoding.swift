@@ -11,12 +11,21 @@ enum PageDecoding {
         var page: Int?
     }
 
-    /// Decodes a list envelope (`{"next", "items"}`).
+    /// A decoded list page: the items that decode, those that do not (with their raw text), and the cursor.
+    struct DecodedList<Item: Sendable> {
+        var items: [Fetched<Item>]
+        var undecodable: [UndecodableItem]
+        var next: String?
+    }
+
+    /// Decodes a list envelope (`{"next", "items"}`). A malformed envelope fails the page; an item
+    /// that does not decode is returned in ``DecodedList/undecodable`` and the others still decode.
+    /// `\u0000` escapes are replaced by `\ufffd` first (see ``NULEscapes``).
     static func decodeList<Item: APIModel>(
         _ type: Item.Type,
         from body: ByteBuffer,
         context: Context
-    ) throws -> (items: [Fetched<Item>], next: String?) {
+    ) throws -> DecodedList<Item> {
         try body.withUnsafeReadableBytes { bytes in
             let envelope: JSONItemScanner.ListEnvelope
             do {
@@ -27,43 +36,80 @@ enum PageDecoding {
                     detail: "malformed list body: \(error)", underlying: error
                 )
             }
-            // One decode of the whole page (the decoder's fixed cost is paid once, not per item);
-            // the scanner's ranges give each item's raw bytes. Should the page fail to decode, the
-            // failing item is decoded alone to name its id and field.
-            let decoder = JSONDecoder()
-            let models: [Item]
-            do {
-                models = try decoder.decode(ItemsEnvelope<Item>.self, from: Data(bytes)).items
-            } catch {
-                for (position, range) in envelope.items.enumerated() {
-                    _ = try decodeItem(type, bytes: bytes, range: range, position: position, decoder: decoder, context: context)
-                }
-                throw UnderstoryAPIError(
-                    code: .invalidResponse, path: context.path, resource: context.resource, page: context.page,
-                    detail: "the page does not decode", underlying: error
-                )
+            let next = envelope.next.flatMap { $0.isEmpty ? nil : $0 }
+            // NUL escapes inside items (the cursor is left as sent), and which items had one
+            // (both lists ascend: one merge).
+            var sanitized = [Bool](repeating: false, count: envelope.items.count)
+            var nuls: [Int] = []
+            var position = 0
+            for offset in NULEscapes.find(in: bytes) {
+                while position < envelope.items.count && envelope.items[position].upperBound <= offset { position += 1 }
+                guard position < envelope.items.count && envelope.items[position].contains(offset) else { continue }
+                sanitized[position] = true
+                nuls.append(offset)
             }
-            guard models.count == envelope.items.count else {
-                throw UnderstoryAPIError(
-                    code: .invalidResponse, path: context.path, resource: context.resource, page: context.page,
-                    detail: "items counted \(envelope.items.count) by the scanner but \(models.count) by the decoder"
-                )
+            guard !nuls.isEmpty else {
+                return decodeItems(type, bytes: bytes, envelope: envelope, sanitized: sanitized, next: next, context: context)
             }
-            var items: [Fetched<Item>] = []
-            items.reserveCapacity(models.count)
-            for (model, range) in zip(models, envelope.items) {
+            // `\u0000` and `\ufffd` have the same length: the scanner's ranges hold in the copy.
+            let copy = NULEscapes.replacing(nuls, in: bytes)
+            return copy.withUnsafeBytes {
+                decodeItems(type, bytes: $0, envelope: envelope, sanitized: sanitized, next: next, context: context)
+            }
+        }
+    }
+
+    private static func decodeItems<Item: APIModel>(
+        _ type: Item.Type,
+        bytes: UnsafeRawBufferPointer,
+        envelope: JSONItemScanner.ListEnvelope,
+        sanitized: [Bool],
+        next: String?,
+        context: Context
+    ) -> DecodedList<Item> {
+        // One decode of the whole page (the decoder's fixed cost is paid once, not per item);
+        // the scanner's ranges give each item's raw bytes. Should the page fail to decode, each
+        // item is decoded alone: those that fail are set aside, naming their id and field.
+        let decoder = JSONDecoder()
+        var items: [Fetched<Item>] = []
+        items.reserveCapacity(envelope.items.count)
+        if let models = try? decoder.decode(ItemsEnvelope<Item>.self, from: Data(bytes)).items, models.count == envelope.items.count {
+            for (index, (model, range)) in zip(models, envelope.items).enumerated() {
                 let raw = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self)
                 guard raw.utf8.count == range.count else {
-                    throw UnderstoryAPIError(
-                        code: .invalidResponse, path: context.path, resource: context.resource, page: context.page,
-                        detail: "item is not valid UTF-8"
-                    )
+                    // Not valid UTF-8: decode the items one by one, which sets this one aside.
+                    return decodeEach(type, bytes: bytes, envelope: envelope, sanitized: sanitized, next: next, decoder: decoder, context: context)
                 }
-                items.append(Fetched(model: model, raw: raw))
+                items.append(Fetched(model: model, raw: raw, sanitized: sanitized[index]))
             }
-            let next = envelope.next.flatMap { $0.isEmpty ? nil : $0 }
-            return (items, next)
+            return DecodedList(items: items, undecodable: [], next: next)
         }
+        return decodeEach(type, bytes: bytes, envelope: envelope, sanitized: sanitized, next: next, decoder: decoder, context: context)
+    }
+
+    private static func decodeEach<Item: APIModel>(
+        _ type: Item.Type,
+        bytes: UnsafeRawBufferPointer,
+        envelope: JSONItemScanner.ListEnvelope,
+        sanitized: [Bool],
+        next: String?,
+        decoder: JSONDecoder,
+        context: Context
+    ) -> DecodedList<Item> {
+        var result = DecodedList<Item>(items: [], undecodable: [], next: next)
+        for (position, range) in envelope.items.enumerated() {
+            do {
+                let item = try decodeItem(type, bytes: bytes, range: range, position: nil, decoder: decoder, context: context)
+                result.items.append(Fetched(model: item.model, raw: item.raw, sanitized: sanitized[position]))
+            } catch {
+                let raw = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+                let failure = error as? UnderstoryAPIError ?? UnderstoryAPIError(
+                    code: .invalidResponse, path: context.path, resource: context.resource, page: context.page, underlying: error
+                )
+                result.undecodable.append(UndecodableItem(error: failure, raw: raw))
+            }
+        }
+        return result
     }
 
     /// Decodes a body that is one object (`/v1/me`, `/v1/events/{id}`).
@@ -73,17 +119,29 @@ enum PageDecoding {
         context: Context
     ) throws -> Fetched<Item> {
         try body.withUnsafeReadableBytes { bytes in
-            let range: Range<Int>
-            do {
-                range = try JSONItemScanner.scanSingleValue(bytes)
-            } catch {
-                throw UnderstoryAPIError(
-                    code: .invalidResponse, path: context.path, resource: context.resource,
-                    detail: "malformed body: \(error)", underlying: error
-                )
-            }
-            return try decodeItem(type, bytes: bytes, range: range, position: nil, decoder: JSONDecoder(), context: context)
+            let nuls = NULEscapes.find(in: bytes)
+            guard !nuls.isEmpty else { return try decodeSingle(type, bytes: bytes, context: context) }
+            let copy = NULEscapes.replacing(nuls, in: bytes)
+            let item = try copy.withUnsafeBytes { try decodeSingle(type, bytes: $0, context: context) }
+            return Fetched(model: item.model, raw: item.raw, sanitized: true)
         }
+    }
+
+    private static func decodeSingle<Item: APIModel>(
+        _ type: Item.Type,
+        bytes: UnsafeRawBufferPointer,
+        context: Context
+    ) throws -> Fetched<Item> {
+        let range: Range<Int>
+        do {
+            range = try JSONItemScanner.scanSingleValue(bytes)
+        } catch {
+            throw UnderstoryAPIError(
+                code: .invalidResponse, path: context.path, resource: context.resource,
+                detail: "malformed body: \(error)", underlying: error
+            )
+        }
+        return try decodeItem(type, bytes: bytes, range: range, position: nil, decoder: JSONDecoder(), context: context)
     }
 
     private static func decodeItem<Item: APIModel>(
@@ -119,7 +177,7 @@ enum PageDecoding {
         guard raw.utf8.count == range.count else {
             throw UnderstoryAPIError(
                 code: .invalidResponse, path: context.path, resource: context.resource, page: context.page,
-                detail: "item is not valid UTF-8"
+                itemID: (try? decoder.decode(IDProbe.self, from: data))?.id, detail: "item is not valid UTF-8"
             )
         }
         return Fetched(model: model, raw: raw)

@@ -58,10 +58,12 @@ public struct PageSequence<Item: APIModel>: AsyncSequence, Sendable {
         }
     }
 
-    /// All items of a full traversal (for small lists: sub-resources, experiences).
+    /// All items of a full traversal (for small lists: sub-resources, experiences). An item that
+    /// does not decode fails the whole list with its error (a partial list would look complete).
     public func collectItems() async throws -> [Fetched<Item>] {
         var all: [Fetched<Item>] = []
         for try await page in self {
+            if let bad = page.undecodable.first { throw bad.error }
             all.append(contentsOf: page.items)
         }
         return all

@@ -92,6 +92,31 @@ extension UnderstoryClient {
         )
     }
 
+    /// `GET /v1/bookings/{id}` (scope `booking.read`). A missing booking is `.notFound`.
+    public func booking(id: String, logger: Logger? = nil) async throws -> Fetched<Booking> {
+        try await fetchSingle(
+            Booking.self, path: "/v1/bookings/" + PercentEncoding.encode(id), resource: Booking.resourceName,
+            scope: "booking.read", logger: logger
+        )
+    }
+
+    /// `GET /v1/orders/{id}` (scope `order.read`). A missing order is `.notFound`.
+    public func order(id: String, logger: Logger? = nil) async throws -> Fetched<Order> {
+        try await fetchSingle(
+            Order.self, path: "/v1/orders/" + PercentEncoding.encode(id), resource: Order.resourceName,
+            scope: "order.read", logger: logger
+        )
+    }
+
+    /// `GET /v1/experiences/{id}` (scope `experience.read`, needs `Accept-Language`). A missing
+    /// (or deleted) experience is `.notFound`.
+    public func experience(id: String, acceptLanguage: String? = nil, logger: Logger? = nil) async throws -> Fetched<Experience> {
+        try await fetchSingle(
+            Experience.self, path: "/v1/experiences/" + PercentEncoding.encode(id), resource: Experience.resourceName,
+            scope: "experience.read", acceptLanguage: acceptLanguage ?? configuration.acceptLanguage, logger: logger
+        )
+    }
+
     /// `GET /v1/orders/{id}/line-items` (scope `order.read`), all of them, in API order.
     public func lineItems(orderID: String, logger: Logger? = nil) async throws -> [Fetched<LineItem>] {
         try await subResource(orderID: orderID, name: "line-items", logger: logger)

@@ -108,16 +108,22 @@ public struct UnderstoryClient: Sendable {
             page: number, cursor: cursor, acceptLanguage: request.acceptLanguage
         )
         let response = try await executor.send(spec, tokens: tokens, logger: logger)
-        let (items, next) = try PageDecoding.decodeList(
+        let decoded = try PageDecoding.decodeList(
             Item.self, from: response.body,
             context: .init(resource: request.resource, path: request.path, page: number)
         )
         executor.statistics.update {
             $0.pages += 1
-            $0.items += items.count
+            $0.items += decoded.items.count
         }
-        logger.debug("page", metadata: ["items": "\(items.count)", "last": "\(next == nil)"])
-        return Page(items: items, next: next, number: number, cursor: cursor, byteCount: response.body.readableBytes)
+        logger.debug("page", metadata: ["items": "\(decoded.items.count)", "last": "\(decoded.next == nil)"])
+        if !decoded.undecodable.isEmpty {
+            logger.warning("items that do not decode", metadata: ["count": "\(decoded.undecodable.count)"])
+        }
+        return Page(
+            items: decoded.items, undecodable: decoded.undecodable, next: decoded.next, number: number, cursor: cursor,
+            byteCount: response.body.readableBytes
+        )
     }
 
     func fetchSingle<Item: APIModel>(

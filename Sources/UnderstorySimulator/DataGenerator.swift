@@ -348,7 +348,7 @@ struct DataGenerator: Sendable {
         self.writeMetadata(&w, &r, index)
         self.writeUnknownFields(&w, &r, index)
         w.endObject()
-        return JSONSurgery.removingTopLevelKeys(record.omit, from: w.bytes)
+        return JSONSurgery.shaped(w.bytes, by: record)
     }
 
     // MARK: orders
@@ -582,7 +582,7 @@ struct DataGenerator: Sendable {
         self.writeUnknownFields(&w, &r, index)
         w.endObject()
         return RenderedOrder(
-            json: JSONSurgery.removingTopLevelKeys(record.omit, from: w.bytes),
+            json: JSONSurgery.shaped(w.bytes, by: record),
             lineItems: lines,
             currency: currency,
             total: gross - discount
@@ -705,7 +705,7 @@ struct DataGenerator: Sendable {
         self.writeMetadata(&w, &r, index)
         self.writeUnknownFields(&w, &r, index)
         w.endObject()
-        return JSONSurgery.removingTopLevelKeys(record.omit, from: w.bytes)
+        return JSONSurgery.shaped(w.bytes, by: record)
     }
 
     // MARK: experiences
@@ -780,6 +780,6 @@ struct DataGenerator: Sendable {
         self.writeMetadata(&w, &r, index)
         self.writeUnknownFields(&w, &r, index)
         w.endObject()
-        return JSONSurgery.removingTopLevelKeys(record.omit, from: w.bytes)
+        return JSONSurgery.shaped(w.bytes, by: record)
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Writes compact JSON straight into bytes. Keys are written in the order given (the order the
 /// simulator serves). Commas are handled by one flag: every value writes a comma first when one is
 /// due; `key` resets it so the value after a key does not.
@@ -225,6 +227,56 @@ struct JSONWriter {
 /// Removes top-level keys from a JSON object this simulator wrote (well-formed, compact). Used to
 /// corrupt a record on purpose (a missing required field).
 enum JSONSurgery {
+    /// What a record serves: `json` without its omitted fields, with its overrides applied.
+    static func shaped(_ json: [UInt8], by record: Record) -> [UInt8] {
+        var result = removingTopLevelKeys(record.omit, from: json)
+        for override in record.overrides {
+            result = settingTopLevelKey(override.key, to: override.json, in: result)
+        }
+        return result
+    }
+
+    /// The members of a JSON object as (key, raw value text), or nil when `json` is not an object.
+    static func topLevelMembers(_ json: [UInt8]) -> [(key: String, json: String)]? {
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(json), options: [.fragmentsAllowed])) as? [String: Any] else { return nil }
+        var members: [(key: String, json: String)] = []
+        var i = 0
+        // Keys come from JSONSerialization (it validates); values are cut from the bytes as sent.
+        while i < json.count, json[i] != UInt8(ascii: "{") { i += 1 }
+        i += 1
+        while i < json.count {
+            while i < json.count, json[i] != UInt8(ascii: "\"") {
+                if json[i] == UInt8(ascii: "}") { return members.count == object.count ? members : nil }
+                i += 1
+            }
+            let keyStart = i
+            let keyEnd = endOfValue(json, from: keyStart)
+            guard let key = (try? JSONSerialization.jsonObject(with: Data(json[keyStart..<keyEnd]), options: [.fragmentsAllowed])) as? String else { return nil }
+            i = keyEnd
+            while i < json.count, json[i] != UInt8(ascii: ":") { i += 1 }
+            i += 1
+            while i < json.count, json[i] == UInt8(ascii: " ") || json[i] == UInt8(ascii: "\n") || json[i] == UInt8(ascii: "\t") || json[i] == UInt8(ascii: "\r") { i += 1 }
+            let valueEnd = endOfValue(json, from: i)
+            members.append((key, String(decoding: json[i..<valueEnd], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
+            i = valueEnd
+        }
+        return members.count == object.count ? members : nil
+    }
+
+    /// Replaces the value of a top-level key (or appends the member when the key is absent).
+    static func settingTopLevelKey(_ key: String, to value: [UInt8], in json: [UInt8]) -> [UInt8] {
+        let without = removingTopLevelKey(key, from: json)
+        guard let close = without.lastIndex(of: UInt8(ascii: "}")) else { return json }
+        var out = Array(without[..<close])
+        let isEmptyObject = out.last(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\n") }) == UInt8(ascii: "{")
+        if !isEmptyObject { out.append(UInt8(ascii: ",")) }
+        out += JSONWriter.encoded(key)
+        out.append(UInt8(ascii: ":"))
+        out += value
+        out += without[close...]
+        return out
+    }
+
     static func removingTopLevelKeys(_ keys: [String], from json: [UInt8]) -> [UInt8] {
         guard !keys.isEmpty else { return json }
         var result = json
@@ -234,7 +286,7 @@ enum JSONSurgery {
         return result
     }
 
-    private static func removingTopLevelKey(_ key: String, from json: [UInt8]) -> [UInt8] {
+    static func removingTopLevelKey(_ key: String, from json: [UInt8]) -> [UInt8] {
         let quotedKey = JSONWriter.encoded(key)
         var depth = 0
         var i = 0

@@ -15,8 +15,19 @@ struct Record: Sendable {
     var version: UInt32 = 0
     /// Top-level fields removed on purpose (`Simulator.corrupt`).
     var omit: [String] = []
+    /// Top-level fields served with exactly these JSON bytes, whatever the generator renders
+    /// (`Simulator.setFields`): a NUL in a string, a malformed value. Kept through later mutations.
+    var overrides: [FieldOverride] = []
+    /// Deleted (`Simulator.delete`): lists omit it and its single GET answers 404.
+    var deleted = false
     /// Exactly what is served for this item.
     var json: [UInt8] = []
+}
+
+/// One top-level field of a record and the raw JSON value served for it.
+struct FieldOverride: Sendable {
+    var key: String
+    var json: [UInt8]
 }
 
 /// The children of one order, each item's exact bytes.

@@ -119,6 +119,36 @@ public final class Simulator: Sendable {
         self.requireCompany(company).store.withLock { $0.corrupt(resource, id: id, removingField: field) }
     }
 
+    /// Sets top-level fields of one record to raw JSON values (`"updated_at": "\"2036-01-01T00:00:00Z\""`,
+    /// a string with `\u0000`, `null`, …) without a fresh `updated_at`. RFC 3339 `updated_at`/`created_at`
+    /// move the record in sorted lists. False if the id is unknown or deleted.
+    @discardableResult
+    public func setFields(_ resource: SimulatorResource, id: String, _ fields: [(key: String, json: String)], company: String? = nil) -> Bool {
+        let overrides = fields.map { FieldOverride(key: $0.key, json: Array($0.json.utf8)) }
+        return self.requireCompany(company).store.withLock { $0.setFields(resource, id: id, overrides) }
+    }
+
+    /// Sets top-level fields of an order's `line`-th line item (from 1) to raw JSON values, as
+    /// ``setFields(_:id:_:company:)`` does for records; the order's `updated_at` stays. False if
+    /// the order or line is unknown.
+    @discardableResult
+    public func setLineItemFields(orderID: String, line: Int, _ fields: [(key: String, json: String)], company: String? = nil) -> Bool {
+        let overrides = fields.map { FieldOverride(key: $0.key, json: Array($0.json.utf8)) }
+        return self.requireCompany(company).store.withLock { $0.setLineItemFields(orderID: orderID, line: line, overrides) }
+    }
+
+    /// Deletes one record: lists omit it and its single GET answers 404. False if unknown or already deleted.
+    @discardableResult
+    public func delete(_ resource: SimulatorResource, id: String, company: String? = nil) -> Bool {
+        self.requireCompany(company).store.withLock { $0.delete(resource, id: id) }
+    }
+
+    /// Changes an order's line items or refunds without touching the order's `updated_at`.
+    @discardableResult
+    public func changeOrderChildren(orderID: String, _ change: OrderChildrenChange, company: String? = nil) -> Bool {
+        self.requireCompany(company).store.withLock { $0.changeOrderChildren(orderID: orderID, change) }
+    }
+
     /// Everything served right now.
     public func truth(company: String? = nil) -> SimulatorTruth {
         self.requireCompany(company).store.withLock { $0.truth() }

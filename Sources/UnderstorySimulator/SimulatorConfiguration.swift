@@ -68,6 +68,12 @@ public struct SimulatorFaults: Sendable, Hashable {
     /// Offset cursors into the *current* sort order (a record updated mid-traversal shifts the
     /// others, so pages can skip or repeat items). Off: keyset cursors (no skips, no repeats).
     public var unstablePaging: Bool = false
+    /// Bookings and orders asked for `sort=-updated_at` are served newest-*created* first instead (a
+    /// server that ignores the sort), so a client can be shown to notice pages out of order.
+    public var ignoreUpdatedAtSort: Bool = false
+    /// Ids that every list page leaves out while their single GET still answers 200: a list that
+    /// skipped live items (as an unstable traversal can), to show nothing is marked deleted on that alone.
+    public var listsSkip: Set<String> = []
     /// Answer a `/v1` request whose token lacks the endpoint's scope with 401 `UNAUTHORIZED` (as
     /// Understory's error docs allow: that code covers failed authorization too) instead of 403.
     public var missingScopeUnauthorized: Bool = false

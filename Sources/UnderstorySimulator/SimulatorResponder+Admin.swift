@@ -6,10 +6,16 @@ import Hummingbird
 /// - `POST /_admin/mutate?updates=3&creates=1&cancels=1&resources=bookings,orders,events`
 /// - `POST /_admin/touch?resource=bookings&id=…`, `POST /_admin/cancel?resource=…&id=…`
 /// - `POST /_admin/corrupt?resource=…&id=…&field=status`
+/// - `POST /_admin/set?resource=…&id=…` with a JSON object body: each top-level member replaces that field
+///   (raw JSON value kept as sent: a future `updated_at`, a `\u0000` in a string, `null`); no fresh `updated_at`
+/// - `POST /_admin/delete?resource=…&id=…` (lists omit it, its GET and an order's children answer 404)
+/// - `POST /_admin/order-children?id=ORDER&change=add-refund|remove-line-item` (the order's `updated_at` stays)
+/// - `POST /_admin/set-line-item?id=ORDER&line=N` with a JSON object body: as `set`, for the order's
+///   N-th line item (from 1); the order's `updated_at` stays
 /// - `GET /_admin/truth` (counts) or `GET /_admin/truth?resource=bookings` (every item with its raw JSON)
 /// - `GET /_admin/stats` (requests per path and status, in flight)
 /// - `GET /_admin/faults`, `POST /_admin/faults?latency_ms=&error_rate=&rate_limit_every=&max_concurrent=
-///   &retry_after=&token_ttl=&cursor_ttl=&unstable_paging=&missing_scope_401=&mutate_every=&refresh_reuse_grace=` (omitted = unchanged; `none` clears)
+///   &retry_after=&token_ttl=&cursor_ttl=&unstable_paging=&ignore_updated_at_sort=&missing_scope_401=&mutate_every=&refresh_reuse_grace=` (omitted = unchanged; `none` clears)
 /// - `POST /_admin/expire-tokens`
 /// - `POST /_admin/consent?decision=approve|deny&company=ID` (what `/oauth2/auth` answers from now on)
 /// - `POST /_admin/revoke-consent?company=ID[&app=ID]` (revokes that company's refresh and access tokens)
@@ -76,6 +82,49 @@ extension SimulatorResponder {
                 return Reply.error(.notFound, "NOT_FOUND", "unknown resource or id, or no field given")
             }
             return Reply.json(.ok, Array(#"{"corrupted":true}"#.utf8))
+
+        case "/_admin/set" where isPost:
+            guard let resource = resource(), let id = query["id"] else {
+                return Reply.error(.badRequest, "BAD_REQUEST", "resource and id are required")
+            }
+            var body = (try? await request.body.collect(upTo: 1 << 20)) ?? ByteBuffer()
+            let bytes = body.readBytes(length: body.readableBytes) ?? []
+            guard let members = JSONSurgery.topLevelMembers(bytes), !members.isEmpty else {
+                return Reply.error(.badRequest, "BAD_REQUEST", "the body must be a JSON object of the fields to set")
+            }
+            guard simulator.setFields(resource, id: id, members, company: companyID) else {
+                return Reply.error(.notFound, "NOT_FOUND", "unknown resource or id")
+            }
+            return Reply.json(.ok, Array(#"{"set":true}"#.utf8))
+
+        case "/_admin/set-line-item" where isPost:
+            guard let id = query["id"], let line = int("line") else {
+                return Reply.error(.badRequest, "BAD_REQUEST", "id and line are required")
+            }
+            var body = (try? await request.body.collect(upTo: 1 << 20)) ?? ByteBuffer()
+            let bytes = body.readBytes(length: body.readableBytes) ?? []
+            guard let members = JSONSurgery.topLevelMembers(bytes), !members.isEmpty else {
+                return Reply.error(.badRequest, "BAD_REQUEST", "the body must be a JSON object of the fields to set")
+            }
+            guard simulator.setLineItemFields(orderID: id, line: line, members, company: companyID) else {
+                return Reply.error(.notFound, "NOT_FOUND", "unknown order or line")
+            }
+            return Reply.json(.ok, Array(#"{"set":true}"#.utf8))
+
+        case "/_admin/delete" where isPost:
+            guard let resource = resource(), let id = query["id"], simulator.delete(resource, id: id, company: companyID) else {
+                return Reply.error(.notFound, "NOT_FOUND", "unknown resource or id")
+            }
+            return Reply.json(.ok, Array(#"{"deleted":true}"#.utf8))
+
+        case "/_admin/order-children" where isPost:
+            guard let id = query["id"], let change = query["change"].flatMap(OrderChildrenChange.init(rawValue:)) else {
+                return Reply.error(.badRequest, "BAD_REQUEST", "id and change=add-refund|remove-line-item are required")
+            }
+            guard simulator.changeOrderChildren(orderID: id, change, company: companyID) else {
+                return Reply.error(.notFound, "NOT_FOUND", "unknown order, or nothing to remove")
+            }
+            return Reply.json(.ok, Array(#"{"changed":true}"#.utf8))
 
         case "/_admin/expire-tokens" where isPost:
             simulator.expireAllTokens()
@@ -194,6 +243,7 @@ extension SimulatorResponder {
                         faults.cursorTTL = Double(text).map { .milliseconds(Int64($0 * 1000)) }
                     }
                     if let text = query["unstable_paging"] { faults.unstablePaging = text == "true" || text == "1" }
+                    if let text = query["ignore_updated_at_sort"] { faults.ignoreUpdatedAtSort = text == "true" || text == "1" }
                     if let text = query["missing_scope_401"] { faults.missingScopeUnauthorized = text == "true" || text == "1" }
                     if let value = optionalInt("mutate_every") { faults.mutateEveryNRequests = value }
                     if let seconds = query["refresh_reuse_grace"].flatMap(Double.init) {
@@ -246,6 +296,8 @@ extension SimulatorResponder {
         optional(faults.cursorTTL.map { Int(milliseconds($0)) })
         w.key("unstable_paging")
         w.bool(faults.unstablePaging)
+        w.key("ignore_updated_at_sort")
+        w.bool(faults.ignoreUpdatedAtSort)
         w.key("missing_scope_401")
         w.bool(faults.missingScopeUnauthorized)
         w.key("mutate_every")

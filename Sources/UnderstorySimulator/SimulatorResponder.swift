@@ -214,7 +214,7 @@ struct SimulatorResponder: HTTPResponder {
         case .get(let resource, let id):
             let bytes: [UInt8]? = company.store.withLock { store in
                 let table = store.table(resource)
-                guard let index = table.index(of: id) else { return nil }
+                guard let index = table.index(of: id), !table[index].deleted else { return nil }
                 return resource == .experiences ? store.experienceLocalized[index][language] : table[index].json
             }
             guard let bytes else { return Reply.error(.notFound, "NOT_FOUND", "no \(resource.rawValue.dropLast()) with id \(id)") }
@@ -223,7 +223,7 @@ struct SimulatorResponder: HTTPResponder {
             return response
         case .orderChildren(let id, let kind):
             let items: [[UInt8]]? = company.store.withLock { store in
-                guard let index = store.orders.index(of: id) else { return nil }
+                guard let index = store.orders.index(of: id), !store.orders[index].deleted else { return nil }
                 let children = store.orderChildren[index]
                 switch kind {
                 case .lineItems: return children.lineItems
@@ -379,6 +379,8 @@ struct SimulatorResponder: HTTPResponder {
             position = cursor.position
         }
 
+        // A server that ignores the sort serves bookings and orders by creation time, whatever was asked.
+        if faults.ignoreUpdatedAtSort, field == .updated { field = .created }
         let pageRequest = PageRequest(
             field: field, descending: descending, filterField: filterField, from: from, to: to, limit: limit,
             position: position, unstable: faults.unstablePaging
@@ -386,10 +388,11 @@ struct SimulatorResponder: HTTPResponder {
         let (items, next): ([[UInt8]], CursorPosition?) = company.store.withLock { store in
             let table = store.table(resource)
             let page = table.page(pageRequest)
+            let served = faults.listsSkip.isEmpty ? page.indices : page.indices.filter { !faults.listsSkip.contains(table[$0].id) }
             let items =
                 resource == .experiences
-                ? page.indices.map { store.experienceLocalized[$0][language] }
-                : page.indices.map { table[$0].json }
+                ? served.map { store.experienceLocalized[$0][language] }
+                : served.map { table[$0].json }
             return (items, page.next)
         }
         let nextToken = next.map {

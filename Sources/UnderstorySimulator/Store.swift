@@ -86,11 +86,13 @@ struct Store: Sendable {
             if count > 0 {
                 for _ in 0..<max(0, batch.updates) {
                     let index = r.below(count)
+                    guard !self.table(resource)[index].deleted else { continue }
                     self.update(resource, index, at: now, &r)
                     summary.updated[resource, default: []].append(self.table(resource)[index].id)
                 }
                 for _ in 0..<max(0, batch.cancels) where resource != .experiences {
                     let index = r.below(count)
+                    guard !self.table(resource)[index].deleted else { continue }
                     self.cancel(resource, index, at: now, &r)
                     summary.cancelled[resource, default: []].append(self.table(resource)[index].id)
                 }
@@ -221,7 +223,7 @@ struct Store: Sendable {
 
     /// Bumps `updated_at` of one record to a fresh instant. Returns the new instant, or nil if unknown.
     mutating func touch(_ resource: SimulatorResource, id: String) -> Int64? {
-        guard let index = self.table(resource).index(of: id) else { return nil }
+        guard let index = self.table(resource).index(of: id), !self.table(resource)[index].deleted else { return nil }
         var r = self.generator.random(.mutation, -self.mutationCount - 1)
         self.mutationCount += 1
         let now = self.tick(&r)
@@ -230,7 +232,7 @@ struct Store: Sendable {
     }
 
     mutating func cancel(_ resource: SimulatorResource, id: String) -> Bool {
-        guard resource != .experiences, let index = self.table(resource).index(of: id) else { return false }
+        guard resource != .experiences, let index = self.table(resource).index(of: id), !self.table(resource)[index].deleted else { return false }
         var r = self.generator.random(.mutation, -self.mutationCount - 1)
         self.mutationCount += 1
         let now = self.tick(&r)
@@ -241,33 +243,108 @@ struct Store: Sendable {
     /// Removes a top-level field from one record (it stays removed through later mutations).
     mutating func corrupt(_ resource: SimulatorResource, id: String, removingField field: String) -> Bool {
         guard let index = self.table(resource).index(of: id) else { return false }
+        self.rerender(resource, index) { $0.omit.append(field) }
+        return true
+    }
+
+    /// Sets top-level fields of one record to raw JSON values, without a fresh `updated_at`.
+    /// `updated_at`/`created_at` given as RFC 3339 strings move the record's timestamps (and its
+    /// place in sorted lists); any other value of theirs, and every other field, is served as given.
+    mutating func setFields(_ resource: SimulatorResource, id: String, _ fields: [FieldOverride]) -> Bool {
+        guard let index = self.table(resource).index(of: id), !self.table(resource)[index].deleted else { return false }
+        self.rerender(resource, index) { record in
+            for field in fields {
+                record.overrides.removeAll { $0.key == field.key }
+                if field.key == "updated_at" || field.key == "created_at", let micros = Self.timestamp(field.json) {
+                    if field.key == "updated_at" { record.updatedAt = micros } else { record.createdAt = micros }
+                } else {
+                    record.overrides.append(field)
+                }
+            }
+        }
+        return true
+    }
+
+    /// Deletes one record: lists omit it, its GET (and an order's children) answer 404.
+    mutating func delete(_ resource: SimulatorResource, id: String) -> Bool {
+        guard let index = self.table(resource).index(of: id), !self.table(resource)[index].deleted else { return false }
+        self.modifyTable(resource) { table in table.update(index) { $0.deleted = true } }
+        return true
+    }
+
+    /// Sets top-level fields of one line item of an order (the order's `updated_at` stays).
+    mutating func setLineItemFields(orderID: String, line: Int, _ fields: [FieldOverride]) -> Bool {
+        guard let index = self.orders.index(of: orderID), !self.orders[index].deleted,
+            self.orderChildren[index].lineItems.indices.contains(line - 1)
+        else { return false }
+        var json = self.orderChildren[index].lineItems[line - 1]
+        for field in fields { json = JSONSurgery.settingTopLevelKey(field.key, to: field.json, in: json) }
+        self.orderChildren[index].lineItems[line - 1] = json
+        return true
+    }
+
+    /// Changes an order's children without touching the order (its `updated_at` stays).
+    mutating func changeOrderChildren(orderID: String, _ change: OrderChildrenChange) -> Bool {
+        guard let index = self.orders.index(of: orderID), !self.orders[index].deleted else { return false }
+        let record = self.orders[index]
+        switch change {
+        case .addRefund:
+            var r = self.generator.random(.mutation, -self.mutationCount - 1)
+            self.mutationCount += 1
+            let rendered = self.generator.renderOrder(index, record)
+            self.generator.addRefund(&self.orderChildren[index], order: index, record: record, currency: rendered.currency, amount: max(1, rendered.total / 4), &r)
+        case .removeLineItem:
+            guard !self.orderChildren[index].lineItems.isEmpty else { return false }
+            self.orderChildren[index].lineItems.removeLast()
+        }
+        return true
+    }
+
+    /// Applies `change` to one record and renders it again.
+    private mutating func rerender(_ resource: SimulatorResource, _ index: Int, _ change: (inout Record) -> Void) {
         let generator = self.generator
         switch resource {
         case .bookings:
             self.bookings.update(index) { record in
-                record.omit.append(field)
+                change(&record)
                 record.json = generator.renderBooking(index, record)
             }
         case .orders:
             self.orders.update(index) { record in
-                record.omit.append(field)
+                change(&record)
                 record.json = generator.renderOrder(index, record).json
             }
         case .events:
             self.events.update(index) { record in
-                record.omit.append(field)
+                change(&record)
                 record.json = generator.renderEvent(index, record)
             }
         case .experiences:
             var localized: [[UInt8]] = []
             self.experiences.update(index) { record in
-                record.omit.append(field)
+                change(&record)
                 localized = generator.languages.indices.map { generator.renderExperience(index, record, language: $0) }
                 record.json = localized[0]
             }
             self.experienceLocalized[index] = localized
         }
-        return true
+    }
+
+    /// Microseconds of a JSON string holding an RFC 3339 UTC time (`…Z`, optional fraction).
+    private static func timestamp(_ json: [UInt8]) -> Int64? {
+        guard json.count > 2, json.first == UInt8(ascii: "\""), json.last == UInt8(ascii: "\"") else { return nil }
+        let text = String(decoding: json[1..<(json.count - 1)], as: UTF8.self)
+        guard text.hasSuffix("Z"), text.count >= 20 else { return nil }
+        let whole = text.prefix(19)
+        guard let seconds = Timestamp.parseSeconds(Substring(whole), suffix: "") else { return nil }
+        var micros = seconds * Timestamp.microsPerSecond
+        let rest = text.dropFirst(19).dropLast()
+        if !rest.isEmpty {
+            guard rest.first == ".", rest.count > 1, rest.count <= 10, rest.dropFirst().allSatisfy(\.isNumber) else { return nil }
+            let digits = String(rest.dropFirst()).padding(toLength: 6, withPad: "0", startingAt: 0).prefix(6)
+            micros += Int64(digits) ?? 0
+        }
+        return micros
     }
 
     // MARK: truth
@@ -276,7 +353,7 @@ struct Store: Sendable {
         func items(_ table: Table) -> [String: SimulatorTruth.Item] {
             var result: [String: SimulatorTruth.Item] = [:]
             result.reserveCapacity(table.count)
-            for record in table.records {
+            for record in table.records where !record.deleted {
                 result[record.id] = SimulatorTruth.Item(
                     id: record.id, createdAtMicroseconds: record.createdAt, updatedAtMicroseconds: record.updatedAt, raw: record.json
                 )
@@ -289,7 +366,7 @@ struct Store: Sendable {
         lineItems.reserveCapacity(self.orders.count)
         refunds.reserveCapacity(self.orders.count)
         transactions.reserveCapacity(self.orders.count)
-        for (i, record) in self.orders.records.enumerated() {
+        for (i, record) in self.orders.records.enumerated() where !record.deleted {
             lineItems[record.id] = self.orderChildren[i].lineItems
             refunds[record.id] = self.orderChildren[i].refunds
             transactions[record.id] = self.orderChildren[i].transactions
@@ -322,4 +399,10 @@ func parallelMap<T: Sendable>(count: Int, _ transform: @Sendable (Int) -> T) -> 
         for part in chunksResult { all.append(contentsOf: part) }
         return all
     }
+}
+
+/// A change to an order's children that leaves the order itself (and its `updated_at`) alone.
+public enum OrderChildrenChange: String, Sendable {
+    case addRefund = "add-refund"
+    case removeLineItem = "remove-line-item"
 }

@@ -195,6 +195,7 @@ struct Table: Sendable {
             if let to = request.to { high = max(low, Table.lowerBound(order, records, request.field, key: to, id: nil)) }
         }
         func matches(_ p: Int) -> Bool {
+            if records[Int(order[p])].deleted { return false }
             if contiguous { return true }
             let k = Table.key(records[Int(order[p])], request.filterField)
             if let from = request.from, k < from { return false }

@@ -17,6 +17,23 @@ enum AccountRuns {
         }
     }
 
+    /// `schedule`'s sync or reconcile of the selected accounts.
+    static func run(
+        _ command: Schedule.Command, _ selection: AccountSync.Selection, concurrency: Int, global: GlobalOptions,
+        options: SyncOptions, arguments: [String: String], logger: Logger
+    ) async throws -> [AccountSync.Outcome] {
+        switch command {
+        case .sync:
+            return try await sync(selection, concurrency: concurrency, global: global, options: options, arguments: arguments, logger: logger)
+        case .reconcile:
+            return try await withAccountSync(global: global, logger: logger) { accounts in
+                try await GracefulRun.run(logger: logger) {
+                    try await accounts.reconcile(selection, concurrency: concurrency, options: options, arguments: arguments)
+                }
+            }
+        }
+    }
+
     /// Runs `body` with the connected accounts: the app's credentials (`UNDERSTORY_CLIENT_*`), the
     /// token key and one HTTP client shared by every account's API client.
     static func withAccountSync<T: Sendable>(

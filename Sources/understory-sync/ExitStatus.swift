@@ -22,6 +22,7 @@ enum ExitStatus {
             case .lockHeld, .lockTimeout: return temporary
             case .schemaNotMigrated: return configuration
             case .invalidData: return dataError
+            case .itemsRejected: return dataError
             case .invalidArguments: return usage
             case .traversalFailed: return temporary
             case .interrupted: return success

@@ -8,12 +8,12 @@ enum RunSummaryTable {
         let verdict = summary.dryRun ? "dry run (nothing committed)" : (summary.succeeded ? "succeeded" : "failed")
         let run = summary.runID.map { "run \($0)" } ?? "run"
         lines.append("\(run) \(verdict) in \(format(seconds)) s for company \(summary.companyID)")
-        let header = ["resource", "inserted", "updated", "unchanged", "deleted", "pages", "child rows", "records/s"]
+        let header = ["resource", "inserted", "updated", "unchanged", "deleted", "sanitized", "rejected", "pages", "child rows", "records/s"]
         var rows = [header]
         for resource in Resource.allCases {
             if let counts = summary.counts[resource] {
                 let rate = seconds > 0 ? Int(Double(counts.records) / seconds) : counts.records
-                rows.append([resource.rawValue, "\(counts.inserted)", "\(counts.updated)", "\(counts.unchanged)", "\(counts.deleted)", "\(counts.pages)", "\(counts.childRows)", "\(rate)"])
+                rows.append([resource.rawValue, "\(counts.inserted)", "\(counts.updated)", "\(counts.unchanged)", "\(counts.deleted)", "\(counts.sanitized)", "\(counts.rejected)", "\(counts.pages)", "\(counts.childRows)", "\(rate)"])
             } else if let failure = summary.failures[resource] {
                 rows.append([resource.rawValue, "failed: \(failure)"])
             }
@@ -31,6 +31,13 @@ enum RunSummaryTable {
         }
         let http = summary.http
         lines.append("http: \(http.requests) requests, \(http.retries) retries, \(http.rateLimited) rate-limited (429)")
+        let resolved = summary.counts.values.reduce(0) { $0 + $1.resolved }
+        if resolved > 0 {
+            lines.append("resolved: \(resolved) earlier rejected item\(resolved == 1 ? "" : "s") stored now (or gone from the API)")
+        }
+        if summary.rejectedItems > 0 {
+            lines.append("rejected: \(summary.rejectedItems) item\(summary.rejectedItems == 1 ? "" : "s") could not be stored; see understory.rejected_items (fetched again by every run)")
+        }
         if !summary.abandonedRuns.isEmpty {
             lines.append("note: earlier runs \(summary.abandonedRuns.map(String.init).joined(separator: ", ")) had died and were marked abandoned")
         }

@@ -34,20 +34,37 @@ struct Status: AsyncParsableCommand {
         if report.resources.isEmpty {
             lines.append("nothing synced yet: run `understory-sync sync`")
         }
-        let header = ["company", "resource", "rows", "watermark", "last success", "stale", "last error"]
+        let header = ["company", "resource", "rows", "rejected", "watermark", "last success", "stale", "last error"]
         var rows = [header]
         for item in report.resources {
             rows.append([
-                item.companyID, item.resource, "\(item.rows)", item.watermark.map(Self.time) ?? "-",
+                item.companyID, item.resource, "\(item.rows)", "\(item.rejectedItems)", item.watermark.map(Self.time) ?? "-",
                 item.lastSuccessAt.map(Self.time) ?? "never", item.staleSeconds.map(Self.age) ?? "-", item.lastError ?? "",
             ])
         }
         if !report.resources.isEmpty {
-            lines += TextTable.render(rows, rightAligned: [2])
+            lines += TextTable.render(rows, rightAligned: [2, 3])
+            let rejected = report.resources.reduce(0) { $0 + $1.rejectedItems }
+            if rejected > 0 {
+                lines.append("\(rejected) rejected item\(rejected == 1 ? "" : "s") unresolved: see understory.rejected_items (every sync fetches them again)")
+            }
         }
         if !report.accounts.isEmpty {
             lines.append("accounts:")
             lines += AccountsList.table(report.accounts).map { "  " + $0 }
+        }
+        for reconcile in report.lastReconciles {
+            let run = reconcile.run
+            let company = reconcile.companyID.map { " for company \($0)" } ?? ""
+            lines.append("last reconcile: run \(run.id) \(run.status)\(company), started \(Self.time(run.startedAt))\(run.error.map { " — \($0)" } ?? "")")
+            var drift = [["resource", "missing", "stale", "deleted", "children fixed"]]
+            for (resource, counts) in reconcile.drift.sorted(by: { $0.key < $1.key }) {
+                drift.append([
+                    resource, "\(counts.missing ?? 0)", "\(counts.stale ?? 0)", "\(counts.deleted ?? 0)",
+                    counts.childrenFixed.map(String.init) ?? "-",
+                ])
+            }
+            if drift.count > 1 { lines += TextTable.render(drift, rightAligned: [1, 2, 3, 4]).map { "  " + $0 } }
         }
         if let run = report.lastRun {
             lines.append("last run: \(run.id) \(run.command) \(run.status), started \(Self.time(run.startedAt))\(run.error.map { " — \($0)" } ?? "")")

@@ -12,7 +12,8 @@ struct UnderstorySync: AsyncParsableCommand {
             Exit status:
               0   success
               64  bad usage (unknown flag, bad value, unknown account)
-              65  the API sent data that cannot be stored (resource, id and field named; that page not committed)
+              65  N items rejected: see understory.rejected_items (everything else was stored; every
+                  later run fetches them again), or a response that is not the API's format
               69  API or database unreachable after retries
               75  temporary: another run holds the lock, a table stayed locked past --lock-timeout (table and holder
                   named; the other resources were synced), or the retry budget ran out — try again later
@@ -21,6 +22,6 @@ struct UnderstorySync: AsyncParsableCommand {
               1   anything else
             """,
         version: "0.1.0",
-        subcommands: [Migrate.self, Sync.self, Backfill.self, Status.self, Schedule.self, Check.self, Accounts.self]
+        subcommands: [Migrate.self, Sync.self, Backfill.self, Reconcile.self, Status.self, Schedule.self, Check.self, Accounts.self]
     )
 }

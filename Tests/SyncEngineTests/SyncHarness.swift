@@ -72,18 +72,27 @@ struct SyncHarness: Sendable {
         try await query("SELECT count(*) AS n FROM understory.\(table) WHERE \(condition)").rows[0]["n"].decode(Int.self)
     }
 
-    func differences(_ resource: SimulatorResource, table: String) async throws -> [String] {
-        try await TruthCheck.differences(simulator: simulator, database: database, resource: resource, table: table)
+    func differences(_ resource: SimulatorResource, table: String, absent: Set<String> = []) async throws -> [String] {
+        try await TruthCheck.differences(simulator: simulator, database: database, resource: resource, table: table, absent: absent)
     }
 
-    /// Checks every synced table (and the order children) against the truth.
-    func expectEqualToTruth(_ resources: [SimulatorResource] = [.bookings, .orders, .events, .experiences], sourceLocation: SourceLocation = #_sourceLocation) async throws {
+    /// Checks every synced table (and the order children) against the truth. Items in `absent`
+    /// (rejected on purpose) must not be stored, nor their children.
+    func expectEqualToTruth(
+        _ resources: [SimulatorResource] = [.bookings, .orders, .events, .experiences], absent: [SimulatorResource: Set<String>] = [:],
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
         for resource in resources {
-            let diff = try await differences(resource, table: resource.rawValue)
+            let diff = try await differences(resource, table: resource.rawValue, absent: absent[resource] ?? [])
             #expect(diff.isEmpty, "\(resource) differs from the simulator: \(diff)", sourceLocation: sourceLocation)
         }
         if resources.contains(.orders) {
-            let truth = simulator.truth()
+            var truth = simulator.truth()
+            for id in absent[.orders] ?? [] {
+                truth.orderLineItems[id] = nil
+                truth.orderRefunds[id] = nil
+                truth.orderTransactions[id] = nil
+            }
             let expectedLines = truth.orderLineItems.values.reduce(0) { $0 + $1.count }
             let expectedRefunds = truth.orderRefunds.values.reduce(0) { $0 + $1.count }
             let expectedTransactions = truth.orderTransactions.values.reduce(0) { $0 + $1.count }
@@ -96,7 +105,7 @@ struct SyncHarness: Sendable {
                 try await connection.copyIn("COPY truth_lines FROM STDIN") { writer in
                     for (orderID, lines) in truth.orderLineItems {
                         for (index, line) in lines.enumerated() {
-                            try await writer.appendRow([orderID, String(index + 1), String(decoding: line, as: UTF8.self)])
+                            try await writer.appendRow([orderID, String(index + 1), TruthCheck.storable(String(decoding: line, as: UTF8.self))])
                         }
                     }
                 }

@@ -167,7 +167,7 @@ struct SyncTests {
         }
     }
 
-    @Test("an item missing a required field fails with invalidData; earlier pages kept, that page not written")
+    @Test("an item missing a required field is rejected alone: the rest of its page and later pages are written, the watermark moves")
     func invalidItem() async throws {
         try await SyncHarness.with { harness in
             let newestFirst = harness.simulator.ids(.bookings, sort: "-updated_at")
@@ -177,17 +177,16 @@ struct SyncTests {
             options.resources = [.bookings]
             options.batchRows = 100
             let summary = try await harness.runner.sync(options)
-            #expect(!summary.succeeded)
+            #expect(summary.succeeded)
             let error = try #require(summary.firstError as? SyncError)
-            #expect(error.code == .invalidData)
-            #expect(error.description.contains(bad))
-            #expect(error.description.contains("status"))
-            #expect(try await harness.count("bookings") == 100)
+            #expect(error.code == .itemsRejected)
+            #expect(try await harness.count("bookings") == 249)
             #expect(try await harness.count("bookings", where: "id = '\(bad)'") == 0)
+            #expect(try await harness.count("rejected_items", where: "item_id = '\(bad)' AND reason LIKE '%status%'") == 1)
             let watermark = try await harness.query("SELECT watermark FROM understory.sync_state WHERE resource = 'bookings'").rows.first?["watermark"]
-            #expect(watermark?.isNull ?? true)
+            #expect(watermark?.isNull == false)
             let run = try await harness.query("SELECT status, error FROM understory.sync_runs").rows[0]
-            #expect(run["status"].string == "failed")
+            #expect(run["status"].string == "succeeded")
         }
     }
 

@@ -7,8 +7,11 @@ public enum TruthCheck {
     /// Differences between a table and the simulator's truth for a resource: ids missing, extra,
     /// or with another `updated_at` or `raw` (compared as jsonb). Empty means equal.
     /// Only `company`'s rows (default: the primary company) are compared, with that company's truth.
+    /// Items in `absent` (rejected on purpose) are expected not to be stored. Strings with U+0000
+    /// are expected stored with U+FFFD (PostgreSQL cannot store U+0000).
     public static func differences(
-        simulator: Simulator, database: PostgresConfiguration, resource: SimulatorResource, table: String, company: String? = nil
+        simulator: Simulator, database: PostgresConfiguration, resource: SimulatorResource, table: String, company: String? = nil,
+        absent: Set<String> = []
     ) async throws -> [String] {
         let truth = simulator.truth(company: company)[resource]
         let companyID = company ?? simulator.configuration.companyID
@@ -16,8 +19,8 @@ public enum TruthCheck {
         return try await PostgresConnection.withConnection(database, logger: TestDatabase.logger) { connection in
             try await connection.execute("CREATE TEMP TABLE truth (id text, updated_at timestamptz, raw jsonb)")
             try await connection.copyIn("COPY truth FROM STDIN") { writer in
-                for item in truth.values {
-                    try await writer.appendRow([item.id, item.updatedAt, item.json])
+                for item in truth.values where !absent.contains(item.id) {
+                    try await writer.appendRow([item.id, item.updatedAt, storable(item.json)])
                 }
             }
             let rows = try await connection.execute(
@@ -30,6 +33,31 @@ public enum TruthCheck {
             ).rows
             return try rows.map { try $0["d"].decode(String.self) }
         }
+    }
+
+    /// JSON text as understory-sync stores it: each `\u0000` escape (not an escaped backslash
+    /// followed by `u0000`) reads `\ufffd`.
+    public static func storable(_ json: String) -> String {
+        guard json.contains("u0000") else { return json }
+        var out = [UInt8]()
+        let bytes = Array(json.utf8)
+        out.reserveCapacity(bytes.count)
+        var i = 0
+        while i < bytes.count {
+            if bytes[i] == UInt8(ascii: "\\"), i + 1 < bytes.count {
+                if i + 5 < bytes.count, bytes[i + 1] == UInt8(ascii: "u"), bytes[(i + 2)...(i + 5)].allSatisfy({ $0 == UInt8(ascii: "0") }) {
+                    out += Array("\\ufffd".utf8)
+                    i += 6
+                    continue
+                }
+                out += bytes[i...(i + 1)]
+                i += 2
+                continue
+            }
+            out.append(bytes[i])
+            i += 1
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
 }

@@ -6,8 +6,11 @@ import Testing
 
 @Suite("Model decoding")
 struct ModelDecodingTests {
+    /// The page's items and cursor; throws the first undecodable item's error.
     func decodeList<Item: APIModel>(_ type: Item.Type, _ json: String) throws -> (items: [Fetched<Item>], next: String?) {
-        try PageDecoding.decodeList(type, from: ByteBuffer(string: json), context: .init(resource: Item.resourceName, path: "/v1/test", page: 1))
+        let list = try PageDecoding.decodeList(type, from: ByteBuffer(string: json), context: .init(resource: Item.resourceName, path: "/v1/test", page: 1))
+        if let bad = list.undecodable.first { throw bad.error }
+        return (list.items, list.next)
     }
 
     @Test("unknown fields are ignored and unknown enum values kept")
@@ -77,11 +80,40 @@ struct ModelDecodingTests {
         #expect(error.field == "id" || error.field == "updated_at")
     }
 
-    @Test("money with exponent outside 0...18 is rejected, not guessed")
-    func badExponent() throws {
-        let json = #"{"items":[{"id":"r","amount":{"currency":"X","value":1,"exponent":40}}]}"#
-        let error = try #require(throws: UnderstoryAPIError.self) { try decodeList(Refund.self, json) }
-        #expect(error.field == "amount.exponent")
+    @Test("money with any exponent decodes exactly, negative and beyond 18 included")
+    func anyExponent() throws {
+        let json = #"{"items":[{"id":"r","amount":{"currency":"X","value":12,"exponent":40}},{"id":"s","amount":{"currency":"X","value":-12,"exponent":-3}}]}"#
+        let items = try decodeList(Refund.self, json).items
+        #expect(items[0].amount?.majorUnitsText == "0." + String(repeating: "0", count: 38) + "12")
+        #expect(items[1].amount?.majorUnitsText == "-12000")
+    }
+
+    @Test("one item that does not decode is set aside with its raw text; the rest of the page decodes")
+    func oneBadItem() throws {
+        let bad = #"{"created_at":"2024-01-01T00:00:00Z","updated_at":"not a time","status":"ACTIVE"}"#
+        let json = #"{"items":[{"id":"a","created_at":"2024-01-01T00:00:00Z","updated_at":"2024-01-01T00:00:00Z"},"# + bad
+            + #",{"id":"c","created_at":"2024-01-01T00:00:00Z","updated_at":"not a time"}]}"#
+        let list = try PageDecoding.decodeList(Booking.self, from: ByteBuffer(string: json), context: .init(resource: "bookings", path: "/v1/bookings", page: 1))
+        #expect(list.items.map(\.id) == ["a"])
+        #expect(list.undecodable.count == 2)
+        #expect(list.undecodable[0].id == nil && list.undecodable[0].raw == bad)
+        #expect(list.undecodable[1].id == "c")
+        #expect(list.undecodable[1].reason.contains("updated_at"), "\(list.undecodable[1].reason)")
+    }
+
+    @Test("\\u0000 in values and keys, nested too, becomes U+FFFD in the model and raw; an escaped backslash before u0000 is left alone")
+    func nulEscapes() throws {
+        let item = #"{"id":"n","created_at":"2024-01-01T00:00:00Z","updated_at":"2024-01-01T00:00:00Z","locale":"a\u0000b","customer":{"full_name":"x\u0000","k\u0000":"v"},"source":"\\u0000"}"#
+        let list = try PageDecoding.decodeList(Booking.self, from: ByteBuffer(string: #"{"items":["# + item + "]}"), context: .init(resource: "bookings", path: "/v1/bookings", page: 1))
+        let booking = try #require(list.items.first)
+        #expect(booking.sanitized)
+        #expect(booking.locale == "a\u{FFFD}b")
+        #expect(booking.customer?.fullName == "x\u{FFFD}")
+        #expect(booking.source == "\\u0000")
+        #expect(booking.raw == item.replacingOccurrences(of: #"\u0000b"#, with: #"\ufffdb"#).replacingOccurrences(of: #"x\u0000""#, with: #"x\ufffd""#).replacingOccurrences(of: #"k\u0000"#, with: #"k\ufffd"#))
+        #expect(!booking.raw.contains(#"\u0000b"#))
+        let clean = try PageDecoding.decodeList(Booking.self, from: ByteBuffer(string: #"{"items":[{"id":"m","created_at":"2024-01-01T00:00:00Z","updated_at":"2024-01-01T00:00:00Z"}]}"#), context: .init(resource: "bookings", path: "/v1/bookings", page: 1))
+        #expect(clean.items.first?.sanitized == false)
     }
 
     @Test("a malformed envelope is an invalid response")

@@ -26,6 +26,13 @@ struct BatchLoader {
         try await connection.copyIn(spec.copySQL, buffer: rows)
     }
 
+    /// Takes rows out of `spec`'s staging table again (items rejected after staging).
+    func unstage(_ spec: TableSpec, companyID: String, ids: [String]) async throws {
+        try await connection.execute(
+            "DELETE FROM \(spec.stagingName) WHERE company_id = $1 AND id = ANY($2::text[])", [companyID, PostgresTextArray(ids)]
+        )
+    }
+
     /// Upserts what is staged for `spec` into its table.
     func upsertStaged(_ spec: TableSpec) async throws -> Outcome {
         let result = try await connection.execute(spec.upsertSQL, [runID])
@@ -38,12 +45,13 @@ struct BatchLoader {
         return outcome
     }
 
-    /// Ids of staged parent rows that are new or differ from the stored version (and are not older).
+    /// Ids of staged parent rows that are new or differ from the stored version (and are not older),
+    /// or come back after being marked deleted (their children were removed then).
     func stagedChanges(_ spec: TableSpec) async throws -> [String] {
         let sql = """
             SELECT s.id FROM (SELECT DISTINCT ON (company_id, id) * FROM \(spec.stagingName) ORDER BY company_id, id, updated_at DESC) AS s
             LEFT JOIN \(spec.qualifiedName) AS t ON t.company_id = s.company_id AND t.id = s.id
-            WHERE t.id IS NULL OR (t.updated_at <= s.updated_at AND t.raw IS DISTINCT FROM s.raw)
+            WHERE t.id IS NULL OR ((t.updated_at <= s.updated_at OR t.updated_at > \(FutureDated.horizonSQL)) AND (t.raw IS DISTINCT FROM s.raw\(spec.hasDeletedAt ? " OR t._deleted_at IS NOT NULL" : "")))
             """
         return try await connection.execute(sql).rows.map { try $0["id"].decode(String.self) }
     }

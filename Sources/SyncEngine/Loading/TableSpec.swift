@@ -10,6 +10,17 @@ struct TableSpec: Sendable {
     var computed: [(column: String, expression: String)] = []
     /// Whether the table has `_deleted_at` (cleared when a row is written again).
     var hasDeletedAt = false
+    /// Reconcile's upsert: the API's version replaces a stored row whenever any stored column
+    /// differs, even one whose `updated_at` is newer (a row edited in the table, or a future
+    /// `updated_at` the API has since corrected). Sync's upsert never lets an older version win.
+    var apiWins = false
+
+    /// The same table, written by reconcile (see ``apiWins``).
+    var reconciling: TableSpec {
+        var spec = self
+        spec.apiWins = true
+        return spec
+    }
 
     var qualifiedName: String { "understory.\(name)" }
     var stagingName: String { "pg_temp._stage_\(name)" }
@@ -27,20 +38,59 @@ struct TableSpec: Sendable {
     private var selectList: [String] { columns.map { "s.\($0)" } + computed.map(\.expression) + ["now()", "$1::bigint"] }
 
     /// Upserts staged rows: one row per key (the newest `updated_at` wins within a batch), never
-    /// letting an older version overwrite a newer one, never rewriting an unchanged row.
+    /// letting an older version overwrite a newer one, never rewriting an unchanged row. A stored
+    /// row stamped in the future (an API clock bug) is not "newer": the next version replaces it.
     /// `$1` is the run id. Returns one row per inserted or updated key: `id`, `inserted`.
     var upsertSQL: String {
         let updates = targetColumns
             .filter { !key.contains($0) }
             .map { "\($0) = excluded.\($0)" } + (hasDeletedAt ? ["_deleted_at = NULL"] : [])
         let keyList = key.joined(separator: ", ")
+        let revived = hasDeletedAt ? " OR t._deleted_at IS NOT NULL" : ""
+        let condition = apiWins
+            ? "(\(comparedColumns.map { "t.\($0)" }.joined(separator: ", "))) IS DISTINCT FROM (\(comparedColumns.map { "excluded.\($0)" }.joined(separator: ", ")))\(revived)"
+            : "(t.updated_at <= excluded.updated_at OR t.updated_at > \(FutureDated.horizonSQL)) AND (t.raw IS DISTINCT FROM excluded.raw\(revived))"
         return """
             INSERT INTO \(qualifiedName) AS t (\(targetColumns.joined(separator: ", ")))
             SELECT \(selectList.joined(separator: ", "))
             FROM (SELECT DISTINCT ON (\(keyList)) * FROM \(stagingName) ORDER BY \(keyList), updated_at DESC) AS s
             ON CONFLICT (\(keyList)) DO UPDATE SET \(updates.joined(separator: ", "))
-            WHERE t.updated_at <= excluded.updated_at AND (t.raw IS DISTINCT FROM excluded.raw\(hasDeletedAt ? " OR t._deleted_at IS NOT NULL" : ""))
+            WHERE \(condition)
             RETURNING t.id, (xmax = 0) AS inserted
+            """
+    }
+
+    /// Columns whose stored value must equal what the API sent: every staged and computed column but the key.
+    private var comparedColumns: [String] { (columns + computed.map(\.column)).filter { !key.contains($0) } }
+
+    /// Staged rows (one per key, the newest) that are absent from the table, marked deleted there,
+    /// or differ from it in any compared column: `id`, `missing` (absent or marked deleted).
+    var driftSQL: String {
+        let keyList = key.joined(separator: ", ")
+        let join = key.map { "t.\($0) = s.\($0)" }.joined(separator: " AND ")
+        let stored = comparedColumns.map { "t.\($0)" }.joined(separator: ", ")
+        let incoming = columns.filter { !key.contains($0) }.map { "s.\($0)" } + computed.map(\.expression)
+        let deleted = hasDeletedAt ? " OR t._deleted_at IS NOT NULL" : ""
+        return """
+            SELECT s.id, (t.id IS NULL\(deleted)) AS missing
+            FROM (SELECT DISTINCT ON (\(keyList)) * FROM \(stagingName) ORDER BY \(keyList), updated_at DESC) AS s
+            LEFT JOIN \(qualifiedName) AS t ON \(join)
+            WHERE t.id IS NULL\(deleted) OR (\(stored)) IS DISTINCT FROM (\(incoming.joined(separator: ", ")))
+            """
+    }
+
+    /// Parents (`$2`, a `text[]`, of account `$1`) whose staged child rows differ from the stored
+    /// ones: a row added, removed or changed in any staged column. Returns `parent_id`.
+    func childDriftSQL(parentColumn: String) -> String {
+        let list = columns.joined(separator: ", ")
+        let stored = "SELECT \(list) FROM \(qualifiedName) WHERE company_id = $1 AND \(parentColumn) = ANY($2::text[])"
+        let staged = "SELECT \(list) FROM \(stagingName) WHERE \(parentColumn) = ANY($2::text[])"
+        return """
+            SELECT DISTINCT \(parentColumn) AS parent_id FROM (
+                (\(staged) EXCEPT \(stored))
+                UNION ALL
+                (\(stored) EXCEPT \(staged))
+            ) AS d
             """
     }
 

@@ -2,8 +2,9 @@ import PostgresClient
 import UnderstoryAPI
 
 /// Experiences: a small list with no filters, so every run reads all of it. Rows that a complete
-/// pass no longer lists (the API hides DELETED experiences) get `_deleted_at`; a pass that had to
-/// restart after a rejected cursor is not trusted for that.
+/// pass no longer lists (the API hides DELETED experiences) are asked for by id and get
+/// `_deleted_at` only when that answers 404 (``DeletionCheck``); a pass that had to restart after
+/// a rejected cursor is not trusted for that at all.
 enum ExperiencesPlan {
     static func experiences(_ context: PlanContext) async throws -> ResourceCounts {
         let client = context.client
@@ -13,32 +14,32 @@ enum ExperiencesPlan {
             pages: { client.experiences(limit: 100, acceptLanguage: language) },
             stageRow: StagedRows.append
         )
-        let companyID = context.companyID
-        let runID = context.runID
-        let deleted = DeletedCount()
+        let traversal = CompletedTraversal()
         var counts = try await loader.run(
-            hooks: .init(complete: { connection, traversal in
-                if traversal.restarts == 0 {
-                    let result = try await connection.execute(
-                        """
-                        UPDATE understory.experiences SET _deleted_at = now(), _run_id = $3
-                        WHERE company_id = $1 AND _deleted_at IS NULL AND NOT (id = ANY($2::text[]))
-                        """,
-                        [companyID, PostgresTextArray(traversal.seenIDs), runID]
-                    )
-                    deleted.value = result.affectedRows
-                }
-                try await context.recordCompletion(.experiences, fullPass: true, on: connection, newestUpdatedAt: traversal.newestUpdatedAt)
+            hooks: .init(complete: { connection, finished in
+                traversal.record(restarts: finished.restarts, seenIDs: finished.seenIDs)
+                try await context.recordCompletion(.experiences, fullPass: true, on: connection, newestUpdatedAt: finished.newestUpdatedAt)
             }),
             collectIDs: true
         )
-        counts.deleted = deleted.value
+        if let seen = traversal.seenIDs {
+            let check = deletionCheck(context)
+            let checked = try await check.run(try await check.unlistedIDs(seen: seen))
+            counts.deleted += checked.counts.deleted
+            counts.inserted += checked.counts.inserted
+            counts.updated += checked.counts.updated
+        }
         return counts
     }
 
-    /// Carries a count out of the completion hook.
-    final class DeletedCount: @unchecked Sendable {
-        // Invariant: written once inside the loader's last transaction, read after `run` returns.
-        var value = 0
+    /// Confirms unlisted experiences by `GET /v1/experiences/{id}` in the sync's language.
+    static func deletionCheck(_ context: PlanContext, spec: TableSpec = .experiences) -> DeletionCheck<Experience> {
+        let client = context.client
+        let language = context.options.acceptLanguage
+        return DeletionCheck(
+            context: context, resource: .experiences, spec: spec,
+            fetch: { id in try await client.experience(id: id, acceptLanguage: language) },
+            stageRow: StagedRows.append
+        )
     }
 }

@@ -29,6 +29,8 @@ struct OrderChildren {
         var lineItems: [Fetched<LineItem>]
         var refunds: [Fetched<Refund>]
         var transactions: [Fetched<Transaction>]
+        /// Why the children cannot be stored, when the API sent one that does not decode.
+        var undecodable: String? = nil
     }
 
     typealias Prefetch = Task<[String: Children], any Error>
@@ -79,33 +81,56 @@ struct OrderChildren {
             """
             SELECT s.id FROM unnest($2::text[], $3::timestamptz[]) AS s(id, updated_at)
             LEFT JOIN understory.orders AS t ON t.company_id = $1 AND t.id = s.id
-            WHERE t.id IS NULL OR t.updated_at < s.updated_at
+            WHERE t.id IS NULL OR t.updated_at < s.updated_at OR t.updated_at > \(FutureDated.horizonSQL)
             """,
             [context.companyID, PostgresTextArray(ids), PostgresTextArray(ids.map { newest[$0]!.rfc3339 })]
         ).rows.map { try $0["id"].decode(String.self) }
     }
 
-    /// Runs inside the batch transaction after the orders are staged. Returns child rows written.
-    func stageAndReplace(_ loader: BatchLoader, orders: [Fetched<Order>]) async throws -> Int {
+    /// Runs inside the batch transaction after the orders are staged. An order whose children
+    /// cannot be stored (one does not decode, lacks a required field or has a value too large for
+    /// its column) is taken out of the batch and rejected, naming the child; the other orders and
+    /// their children load.
+    func stageAndReplace(_ loader: BatchLoader, orders: [Fetched<Order>]) async throws -> StagedChildren {
         let prefetched = try await queue.popFirst()?.value ?? [:]
         let orderIDs = context.options.full ? Array(Set(orders.map(\.model.id))) : try await loader.stagedChanges(.orders)
-        guard !orderIDs.isEmpty else { return 0 }
+        guard !orderIDs.isEmpty else { return StagedChildren() }
         let missing = orderIDs.filter { prefetched[$0] == nil }
         let fetched = orderIDs.compactMap { prefetched[$0] } + (missing.isEmpty ? [] : try await fetch(missing))
         var lineItems = CopyBuffer(), refunds = CopyBuffer(), transactions = CopyBuffer()
+        var result = StagedChildren()
+        let raws = Dictionary(orders.map { ($0.model.id, $0.raw) }, uniquingKeysWith: { _, last in last })
+        let companyID = context.companyID
         for children in fetched {
-            try StagedRows.append(lineItems: children.lineItems, orderID: children.orderID, companyID: context.companyID, to: &lineItems)
-            try StagedRows.append(refunds: children.refunds, orderID: children.orderID, companyID: context.companyID, to: &refunds)
-            try StagedRows.append(transactions: children.transactions, orderID: children.orderID, companyID: context.companyID, to: &transactions)
+            // Each order's children are staged apart first, so a rejected order leaves no rows behind.
+            var lines = CopyBuffer(reservingCapacity: 0), orderRefunds = CopyBuffer(reservingCapacity: 0), orderTransactions = CopyBuffer(reservingCapacity: 0)
+            do {
+                if let reason = children.undecodable { throw ItemRejection(reason) }
+                try StagedRows.append(lineItems: children.lineItems, orderID: children.orderID, companyID: companyID, to: &lines)
+                try StagedRows.append(refunds: children.refunds, orderID: children.orderID, companyID: companyID, to: &orderRefunds)
+                try StagedRows.append(transactions: children.transactions, orderID: children.orderID, companyID: companyID, to: &orderTransactions)
+            } catch let rejection as ItemRejection {
+                result.rejected.append(RejectedItem(resource: .orders, itemID: children.orderID, reason: rejection.reason, raw: raws[children.orderID]))
+                continue
+            }
+            lineItems.append(contentsOf: lines)
+            refunds.append(contentsOf: orderRefunds)
+            transactions.append(contentsOf: orderTransactions)
+            result.sanitized += children.lineItems.count(where: \.sanitized) + children.refunds.count(where: \.sanitized)
+                + children.transactions.count(where: \.sanitized)
         }
+        let rejectedIDs = result.rejected.compactMap(\.itemID)
+        if !rejectedIDs.isEmpty {
+            try await loader.unstage(.orders, companyID: companyID, ids: rejectedIDs)
+        }
+        let storedIDs = orderIDs.filter { !rejectedIDs.contains($0) }
         try await loader.stage(.orderLineItems, lineItems)
         try await loader.stage(.orderRefunds, refunds)
         try await loader.stage(.orderTransactions, transactions)
-        var written = 0
-        written += try await loader.replaceChildren(.orderLineItems, parentColumn: "order_id", companyID: context.companyID, parentIDs: orderIDs)
-        written += try await loader.replaceChildren(.orderRefunds, parentColumn: "order_id", companyID: context.companyID, parentIDs: orderIDs)
-        written += try await loader.replaceChildren(.orderTransactions, parentColumn: "order_id", companyID: context.companyID, parentIDs: orderIDs)
-        return written
+        result.rows += try await loader.replaceChildren(.orderLineItems, parentColumn: "order_id", companyID: companyID, parentIDs: storedIDs)
+        result.rows += try await loader.replaceChildren(.orderRefunds, parentColumn: "order_id", companyID: companyID, parentIDs: storedIDs)
+        result.rows += try await loader.replaceChildren(.orderTransactions, parentColumn: "order_id", companyID: companyID, parentIDs: storedIDs)
+        return result
     }
 
     /// Fetches the children of `orderIDs`, at most `childConcurrency` orders at a time.
@@ -115,7 +140,15 @@ struct OrderChildren {
             async let lines = client.lineItems(orderID: id)
             async let refunds = client.refunds(orderID: id)
             async let transactions = client.transactions(orderID: id)
-            return Children(orderID: id, lineItems: try await lines, refunds: try await refunds, transactions: try await transactions)
+            do {
+                return Children(orderID: id, lineItems: try await lines, refunds: try await refunds, transactions: try await transactions)
+            } catch let error as UnderstoryAPIError where error.code == .invalidResponse {
+                // A child that does not decode: the order is rejected, the rest of the batch loads.
+                let which = error.path.map { $0.split(separator: "/").last.map(String.init) ?? $0 } ?? "children"
+                let child = error.itemID.map { " \($0)" } ?? ""
+                let reason = "\(which)\(child): " + UndecodableItem(error: error, raw: "").reason
+                return Children(orderID: id, lineItems: [], refunds: [], transactions: [], undecodable: reason)
+            }
         }
     }
 }

@@ -20,6 +20,9 @@ struct PageLoader<Item: SyncedRecord> {
     var isLastNeeded: @Sendable (Page<Item>) -> Bool = { _ in false }
     /// Appends one item as a staging row.
     let stageRow: (Fetched<Item>, String, inout CopyBuffer) throws -> Void
+    /// Whether the run first fetches the resource's unresolved rejected items again (a sync does;
+    /// a backfill's concurrent slices leave that to the next sync).
+    var rechecksRejected = true
 
     /// Hooks that run inside each batch's transaction.
     struct Hooks {
@@ -30,7 +33,7 @@ struct PageLoader<Item: SyncedRecord> {
         /// The traversal failed: stop what `prefetch` started.
         var cancelPrefetches: (() -> Void)?
         /// After the batch is staged, before the upsert (e.g. fetch and stage order children).
-        var afterStage: ((BatchLoader, [Fetched<Item>]) async throws -> Int)?
+        var afterStage: ((BatchLoader, [Fetched<Item>]) async throws -> StagedChildren)?
         /// After the upsert, with the ids that changed (e.g. rebuild event sessions).
         var afterUpsert: ((BatchLoader, [String]) async throws -> Int)?
         /// In the last batch's transaction, once the traversal is complete.
@@ -39,11 +42,24 @@ struct PageLoader<Item: SyncedRecord> {
 
     /// What the traversal saw.
     struct Traversal {
+        /// The newest `updated_at` no later than `horizon`: what the watermark may become.
         var newestUpdatedAt: Timestamp?
+        /// Now plus the future tolerance; later `updated_at`s are future-dated.
+        var horizon: Timestamp
+        var futureDated = 0
         var restarts = 0
         var seenIDs: [String] = []
         var collectIDs = false
         var seenCount = 0
+
+        /// Takes note of one item's `updated_at`: a future-dated one is counted, never the newest.
+        mutating func observe(updatedAt: Timestamp) {
+            guard updatedAt <= horizon else {
+                futureDated += 1
+                return
+            }
+            if newestUpdatedAt.map({ updatedAt > $0 }) ?? true { newestUpdatedAt = updatedAt }
+        }
     }
 
     enum Delivery: Sendable {
@@ -51,6 +67,25 @@ struct PageLoader<Item: SyncedRecord> {
         case restarted
         /// Graceful shutdown (SIGTERM/SIGINT): no more pages will come.
         case interrupted
+    }
+
+    /// What a run keeps between batches: the counts, and the rejected items waiting for the next
+    /// batch's transaction. Reads and writes counts directly (`tally.pages += 1`).
+    @dynamicMemberLookup
+    struct Tally {
+        var counts = ResourceCounts()
+        /// Rejected before staging (undecodable items, failed re-fetches): recorded with the next batch.
+        var pending: [RejectedItem] = []
+        /// Ids with an unresolved row in `rejected_items` when the run started.
+        var unresolved: Set<String> = []
+        /// Of those, the ones whose re-fetch answered 404 (gone): resolved with the next batch.
+        var gone: [String] = []
+
+        subscript<Value>(dynamicMember keyPath: WritableKeyPath<ResourceCounts, Value>) -> Value {
+            get { counts[keyPath: keyPath] }
+            set { counts[keyPath: keyPath] = newValue }
+        }
+        subscript<Value>(dynamicMember keyPath: KeyPath<ResourceCounts, Value>) -> Value { counts[keyPath: keyPath] }
     }
 
     func run(hooks: Hooks, collectIDs: Bool = false) async throws -> ResourceCounts {
@@ -89,14 +124,17 @@ struct PageLoader<Item: SyncedRecord> {
             }
         }
 
-        var counts = ResourceCounts()
-        var traversal = Traversal(collectIDs: collectIDs)
+        var counts = Tally()
+        let now = Timestamp(context.options.wallClock())
+        let horizon = Timestamp(secondsSinceEpoch: now.secondsSinceEpoch + FutureDated.toleranceSeconds, nanoseconds: now.nanoseconds)
+        var traversal = Traversal(horizon: horizon, collectIDs: collectIDs)
         var batch: [Fetched<Item>] = []
         var batchPages = 0
         // With a prefetch hook: a complete batch whose prefetch runs while the one before it loads.
         var held: (items: [Fetched<Item>], pages: Int)?
         do {
             try await context.loader.prepare([spec])
+            try await recheckRejected(hooks: hooks, counts: &counts)
             while let delivery = try await buffer.receive() {
                 switch delivery {
                 case .interrupted:
@@ -118,10 +156,11 @@ struct PageLoader<Item: SyncedRecord> {
                     counts.requests += 1
                     batchPages += 1
                     traversal.seenCount += page.items.count
+                    counts.pending += page.undecodable.map { RejectedItem(resource: resource, $0) }
+                    // Listed, if unreadable: never taken for missing.
+                    if collectIDs { traversal.seenIDs += page.undecodable.compactMap(\.id) }
                     for item in page.items {
-                        if traversal.newestUpdatedAt.map({ item.model.updatedAt > $0 }) ?? true {
-                            traversal.newestUpdatedAt = item.model.updatedAt
-                        }
+                        traversal.observe(updatedAt: item.model.updatedAt)
                         if collectIDs { traversal.seenIDs.append(item.model.id) }
                     }
                     batch.append(contentsOf: page.items)
@@ -162,47 +201,124 @@ struct PageLoader<Item: SyncedRecord> {
                 }
             }
             try await load(batch, pages: batchPages, hooks: hooks, traversal: traversal, counts: &counts)
+            if traversal.futureDated > 0 {
+                logger.warning(
+                    "items stamped in the future were stored as sent but not used as the watermark",
+                    metadata: ["future_dated": "\(traversal.futureDated)", "horizon": "\(traversal.horizon)"]
+                )
+            }
+            counts.futureDated = traversal.futureDated
         } catch {
             hooks.cancelPrefetches?()
             await buffer.close()
             producer.cancel()
             throw error
         }
-        return counts
+        return counts.counts
+    }
+
+    /// Fetches the resource's unresolved rejected items again, one GET each, and loads them as a
+    /// batch of their own before the traversal: those that store now are resolved, a 404 resolves
+    /// one as gone, and those still bad are recorded again. A dry run leaves them alone.
+    private func recheckRejected(hooks: Hooks, counts: inout Tally) async throws {
+        guard rechecksRejected && !context.options.dryRun else { return }
+        let ids = try await RejectedItemStore(connection: context.connection).unresolvedIDs(companyID: context.companyID, resource: resource)
+        guard !ids.isEmpty else { return }
+        counts.unresolved = Set(ids)
+        var items: [Fetched<Item>] = []
+        for id in ids {
+            do {
+                items.append(try await Item.fetch(id: id, context))
+            } catch let error as UnderstoryAPIError where error.code == .notFound {
+                counts.gone.append(id)
+            } catch let error as UnderstoryAPIError where error.code == .invalidResponse {
+                counts.pending.append(RejectedItem(resource: resource, itemID: id, reason: UndecodableItem(error: error, raw: "").reason, raw: nil))
+            }
+        }
+        context.logger.info(
+            "re-fetched rejected items", metadata: ["resource": "\(resource)", "items": "\(ids.count)", "gone": "\(counts.gone.count)"]
+        )
+        try await load(items, pages: 0, hooks: hooks, traversal: nil, counts: &counts)
     }
 
     /// The error that ends a traversal stopped by graceful shutdown, after its last commit.
-    private func interruption(_ counts: ResourceCounts) -> SyncError {
+    private func interruption(_ counts: Tally) -> SyncError {
         SyncError(
             .interrupted, "stopped by a signal after committing \(counts.records) \(resource) records; the next run continues",
             resource: resource
         )
     }
 
+    /// Loads one batch in one transaction. Items that cannot be stored are rejected one by one
+    /// (checked in Swift while staging; the order children hook rejects orders whose children
+    /// cannot be stored) and recorded in `rejected_items` in the same transaction. Should the
+    /// database still refuse a value (a data exception), the batch is loaded again item by item,
+    /// and the item it refuses alone is rejected.
     private func load(
-        _ items: [Fetched<Item>], pages: Int, hooks: Hooks, traversal: Traversal?, counts: inout ResourceCounts
+        _ items: [Fetched<Item>], pages: Int, hooks: Hooks, traversal: Traversal?, counts: inout Tally
     ) async throws {
         var rows = CopyBuffer(reservingCapacity: items.count * 2048)
+        var rejected = counts.pending
+        let gone = counts.gone
+        var staged: [Fetched<Item>] = []
+        staged.reserveCapacity(items.count)
         do {
-            for item in items { try stageRow(item, context.companyID, &rows) }
+            for item in items {
+                do {
+                    try stageRow(item, context.companyID, &rows)
+                    staged.append(item)
+                } catch let rejection as ItemRejection {
+                    rejected.append(RejectedItem(resource: resource, itemID: item.model.id, reason: rejection.reason, raw: item.raw))
+                }
+            }
         } catch let error as SyncError {
             throw SyncError(error.code, error.message, resource: resource, underlying: error.underlying)
         }
-        let distinct = Set(items.map(\.model.id)).count
         let loader = context.loader
-        let (outcome, children) = try await context.inBatchTransaction { connection in
-            try await loader.stage(spec, rows)
-            var children = try await hooks.afterStage?(loader, items) ?? 0
-            let outcome = try await loader.upsertStaged(spec)
-            children += try await hooks.afterUpsert?(loader, outcome.changedIDs) ?? 0
-            // A dry run has no run row to point at and commits nothing: the position stays as it is.
-            if let traversal, !context.options.dryRun { try await hooks.complete?(connection, traversal) }
-            return (outcome, children)
+        let unresolved = counts.unresolved
+        let outcome: BatchLoader.Outcome, children: StagedChildren, resolved: Int
+        do {
+            (outcome, children, resolved) = try await context.inBatchTransaction { connection in
+                try await loader.stage(spec, rows)
+                var children = try await hooks.afterStage?(loader, staged) ?? StagedChildren()
+                let outcome = try await loader.upsertStaged(spec)
+                children.rows += try await hooks.afterUpsert?(loader, outcome.changedIDs) ?? 0
+                var resolved = 0
+                if !context.options.dryRun {
+                    let all = rejected + children.rejected
+                    let store = RejectedItemStore(connection: connection)
+                    try await store.record(all, companyID: context.companyID, runID: context.runID)
+                    if !unresolved.isEmpty || !gone.isEmpty {
+                        let rejectedIDs = Set(all.compactMap(\.itemID))
+                        let stored = Set(staged.map(\.model.id)).filter { unresolved.contains($0) && !rejectedIDs.contains($0) }
+                        resolved = try await store.resolve(Array(stored) + gone, companyID: context.companyID, resource: resource, runID: context.runID)
+                    }
+                }
+                // A dry run has no run row to point at and commits nothing: the position stays as it is.
+                if let traversal, !context.options.dryRun { try await hooks.complete?(connection, traversal) }
+                return (outcome, children, resolved)
+            }
+        } catch let error as PostgresError where error.sqlState?.isDataException == true {
+            try await loadOneByOne(staged, refused: error, pendingRejections: rejected, hooks: hooks, traversal: traversal, counts: &counts)
+            return
         }
+        counts.pending = []
+        counts.gone = []
+        let rejectedOrders = Set(children.rejected.compactMap(\.itemID))
+        let distinct = Set(staged.map(\.model.id)).subtracting(rejectedOrders).count
         counts.inserted += outcome.inserted
         counts.updated += outcome.updated
         counts.unchanged += distinct - outcome.inserted - outcome.updated
-        counts.childRows += children
+        counts.childRows += children.rows
+        counts.sanitized += staged.count(where: \.sanitized) + children.sanitized
+        counts.rejected += rejected.count + children.rejected.count
+        counts.resolved += resolved
+        if !rejected.isEmpty || !children.rejected.isEmpty {
+            context.logger.warning(
+                "items rejected: see understory.rejected_items",
+                metadata: ["resource": "\(resource)", "rejected": "\(rejected.count + children.rejected.count)"]
+            )
+        }
         if !items.isEmpty {
             context.logger.debug(
                 "batch loaded",
@@ -211,4 +327,41 @@ struct PageLoader<Item: SyncedRecord> {
             context.progress?.batchCommitted(resource: resource, records: items.count, pages: pages)
         }
     }
+
+    /// The last resort after the database refused a value of a batch that passed the checks in
+    /// Swift: each item loads in a transaction of its own; one the database refuses alone is
+    /// rejected with the server's one-line message (never its DETAIL). The traversal completes
+    /// in a last, empty batch.
+    private func loadOneByOne(
+        _ items: [Fetched<Item>], refused: PostgresError, pendingRejections: [RejectedItem], hooks: Hooks, traversal: Traversal?,
+        counts: inout Tally
+    ) async throws {
+        // Nothing left to single out: the refusal is not about an item.
+        guard let first = items.first else { throw refused }
+        guard items.count > 1 else {
+            counts.pending = pendingRejections + [RejectedItem(
+                resource: resource, itemID: first.model.id,
+                reason: "PostgreSQL refused a value (SQLSTATE \(refused.sqlState?.rawValue ?? "?")): \(refused.message)", raw: first.raw
+            )]
+            try await load([], pages: 0, hooks: hooks, traversal: traversal, counts: &counts)
+            return
+        }
+        context.logger.warning(
+            "the database refused a value in a batch; loading it item by item",
+            metadata: ["resource": "\(resource)", "sqlstate": "\(refused.sqlState?.rawValue ?? "?")", "records": "\(items.count)"]
+        )
+        counts.pending = pendingRejections
+        for item in items {
+            try await load([item], pages: 0, hooks: hooks, traversal: nil, counts: &counts)
+        }
+        try await load([], pages: 0, hooks: hooks, traversal: traversal, counts: &counts)
+    }
+}
+
+/// What the order-children hook staged for a batch: child rows written, children stored with
+/// U+FFFD for U+0000, and the orders rejected because a child cannot be stored (left out of the batch).
+struct StagedChildren: Sendable {
+    var rows = 0
+    var sanitized = 0
+    var rejected: [RejectedItem] = []
 }

@@ -4,7 +4,8 @@ import PostgresClient
 import UnderstoryAPI
 
 /// Bookings and orders: page `sort=-updated_at` from the newest and stop once a page reaches
-/// items older than `watermark − lookback`.
+/// items older than `watermark − lookback` — unless a page came out of order (``SortOrderCheck``),
+/// in which case the run reads to the end.
 ///
 /// Descending order is the one that cannot skip a record while the API's paging shifts: a record
 /// updated mid-traversal jumps to the top (the side already visited) and pushes the rest down, so
@@ -17,13 +18,19 @@ enum UpdatedAtPlan {
         let cutoff = try await cutoff(context, .bookings)
         let client = context.client
         let limit = context.options.pageSize
+        let order = SortOrderCheck(resource: .bookings, logger: context.logger)
         let loader = PageLoader<Booking>(
             context: context, resource: .bookings, spec: .bookings,
-            pages: { client.bookings(ListQuery(limit: limit, sort: .updatedDescending)) },
-            isLastNeeded: { page in reachedCutoff(page, cutoff) },
+            pages: {
+                order.startTraversal()
+                return client.bookings(ListQuery(limit: limit, sort: .updatedDescending))
+            },
+            isLastNeeded: { page in reachedCutoff(page, cutoff, order: order) },
             stageRow: StagedRows.append
         )
-        return try await loader.run(hooks: .init(complete: context.completion(.bookings, fullPass: cutoff == nil)))
+        var counts = try await loader.run(hooks: .init(complete: context.completion(.bookings, fullPass: cutoff == nil)))
+        counts.unorderedPages = order.unorderedPages
+        return counts
     }
 
     static func orders(_ context: PlanContext) async throws -> ResourceCounts {
@@ -31,14 +38,18 @@ enum UpdatedAtPlan {
         let client = context.client
         let limit = context.options.pageSize
         let children = OrderChildren(context: context)
+        let order = SortOrderCheck(resource: .orders, logger: context.logger)
         let loader = PageLoader<Order>(
             context: context, resource: .orders, spec: .orders,
-            pages: { client.orders(ListQuery(limit: limit, sort: .updatedDescending)) },
-            isLastNeeded: { page in reachedCutoff(page, cutoff) },
+            pages: {
+                order.startTraversal()
+                return client.orders(ListQuery(limit: limit, sort: .updatedDescending))
+            },
+            isLastNeeded: { page in reachedCutoff(page, cutoff, order: order) },
             stageRow: StagedRows.append
         )
         try await context.loader.prepare(OrderChildren.specs)
-        return try await loader.run(
+        var counts = try await loader.run(
             hooks: .init(
                 prefetch: { orders in try await children.prefetch(orders) },
                 cancelPrefetches: { children.cancelPrefetches() },
@@ -46,6 +57,8 @@ enum UpdatedAtPlan {
                 complete: context.completion(.orders, fullPass: cutoff == nil)
             )
         )
+        counts.unorderedPages = order.unorderedPages
+        return counts
     }
 
     /// `watermark − lookback`, or nil for a full traversal (first run or `--full`).
@@ -57,8 +70,11 @@ enum UpdatedAtPlan {
         return Timestamp(secondsSinceEpoch: watermark.secondsSinceEpoch - lookback.seconds, nanoseconds: watermark.nanoseconds)
     }
 
-    static func reachedCutoff<Item: SyncedRecord>(_ page: Page<Item>, _ cutoff: Timestamp?) -> Bool {
-        guard let cutoff else { return false }
+    /// Whether the traversal may stop after `page`: it reached items older than the cutoff, and
+    /// every page so far came newest-first (otherwise older-looking pages prove nothing).
+    static func reachedCutoff<Item: SyncedRecord>(_ page: Page<Item>, _ cutoff: Timestamp?, order: SortOrderCheck) -> Bool {
+        // A full traversal reads to the end anyway: nothing to check.
+        guard let cutoff, order.observe(page) else { return false }
         return page.items.contains { $0.model.updatedAt < cutoff }
     }
 }

@@ -85,6 +85,24 @@ public struct AccountSync: Sendable {
     public func sync(
         _ selection: Selection, concurrency: Int, options: SyncOptions, arguments: [String: String] = [:]
     ) async throws -> [Outcome] {
+        try await each(selection, concurrency: concurrency) { runner, account in
+            try await runner.sync(options, arguments: arguments.merging(["account": account.companyID]) { $1 })
+        }
+    }
+
+    /// Reconciles each selected account (at most `concurrency` at once).
+    public func reconcile(
+        _ selection: Selection, concurrency: Int, options: SyncOptions, arguments: [String: String] = [:]
+    ) async throws -> [Outcome] {
+        try await each(selection, concurrency: concurrency) { runner, account in
+            try await runner.reconcile(options, arguments: arguments.merging(["account": account.companyID]) { $1 })
+        }
+    }
+
+    /// Runs `work` with a runner for each selected, active account.
+    private func each(
+        _ selection: Selection, concurrency: Int, _ work: @escaping @Sendable (SyncRunner, Account) async throws -> SyncRunner.Summary
+    ) async throws -> [Outcome] {
         let accounts = try await self.accounts(selection)
         return try await boundedConcurrentMap(accounts, limit: concurrency) { account in
             guard account.status == .active else {
@@ -98,7 +116,7 @@ public struct AccountSync: Sendable {
             var runner = SyncRunner(database: database, client: client(for: account.companyID), logger: logger, progress: progress)
             runner.expectedCompanyID = account.companyID
             do {
-                let summary = try await runner.sync(options, arguments: arguments.merging(["account": account.companyID]) { $1 })
+                let summary = try await work(runner, account)
                 return Outcome(account: account, summary: summary, error: nil)
             } catch {
                 logger.error("account sync failed", metadata: ["error": "\(error)"])

@@ -14,12 +14,15 @@ public struct StatusReport: Sendable, Codable {
         public var rows: Int
         public var lastError: String?
         public var lastErrorAt: Date?
+        /// Unresolved rows of `understory.rejected_items` (items that could not be stored).
+        public var rejectedItems: Int = 0
 
         enum CodingKeys: String, CodingKey {
             case companyID = "company_id", resource, watermark
             case lastSuccessAt = "last_success_at", lastFullPassAt = "last_full_pass_at"
             case staleSeconds = "stale_seconds", rows
             case lastError = "last_error", lastErrorAt = "last_error_at"
+            case rejectedItems = "rejected_items"
         }
     }
 
@@ -50,6 +53,29 @@ public struct StatusReport: Sendable, Codable {
         }
     }
 
+    /// The last finished `reconcile` of an account and what it found per resource.
+    public struct ReconcileStatus: Sendable, Codable {
+        public var companyID: String?
+        public var run: RunStatus
+        /// Resource → what drifted (`reconcile --dry-run` is not recorded).
+        public var drift: [String: Drift]
+
+        public struct Drift: Sendable, Codable, Hashable {
+            public var missing: Int?
+            public var stale: Int?
+            public var deleted: Int?
+            public var childrenFixed: Int?
+
+            enum CodingKeys: String, CodingKey {
+                case missing, stale, deleted, childrenFixed = "children_fixed"
+            }
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case companyID = "company_id", run, drift
+        }
+    }
+
     public var schemaVersion: Int
     public var resources: [ResourceStatus]
     public var lastRun: RunStatus?
@@ -57,9 +83,12 @@ public struct StatusReport: Sendable, Codable {
     public var schedulers: [SchedulerStatus]
     /// Accounts connected by a third-party app (empty in internal-key mode).
     public var accounts: [Account]
+    /// Per account, the last finished reconcile (none until one ran).
+    public var lastReconciles: [ReconcileStatus]
 
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", resources, lastRun = "last_run", runningRuns = "running_runs", schedulers, accounts
+        case lastReconciles = "last_reconciles"
     }
 
     /// Reads the report from the database (no API call, so it works without credentials).
@@ -74,7 +103,9 @@ public struct StatusReport: Sendable, Codable {
                      WHEN 'bookings' THEN (SELECT count(*) FROM understory.bookings t WHERE t.company_id = s.company_id AND t._deleted_at IS NULL)
                      WHEN 'events' THEN (SELECT count(*) FROM understory.events t WHERE t.company_id = s.company_id AND t._deleted_at IS NULL)
                      WHEN 'experiences' THEN (SELECT count(*) FROM understory.experiences t WHERE t.company_id = s.company_id AND t._deleted_at IS NULL)
-                     ELSE 0 END AS rows
+                     ELSE 0 END AS rows,
+                   (SELECT count(*) FROM understory.rejected_items r
+                    WHERE r.company_id = s.company_id AND r.resource = s.resource AND r.resolved_at IS NULL) AS rejected
             FROM understory.sync_state s ORDER BY s.company_id, s.resource
             """
         ).rows
@@ -84,7 +115,7 @@ public struct StatusReport: Sendable, Codable {
                 watermark: try row["watermark"].decode(Date?.self), lastSuccessAt: try row["last_success_at"].decode(Date?.self),
                 lastFullPassAt: try row["last_full_pass_at"].decode(Date?.self), staleSeconds: try row["stale"].decode(Int?.self),
                 rows: try row["rows"].decode(Int.self), lastError: try row["last_error"].decode(String?.self),
-                lastErrorAt: try row["last_error_at"].decode(Date?.self)
+                lastErrorAt: try row["last_error_at"].decode(Date?.self), rejectedItems: try row["rejected"].decode(Int.self)
             )
         }
         func runs(_ sql: String) async throws -> [RunStatus] {
@@ -109,8 +140,27 @@ public struct StatusReport: Sendable, Codable {
             )
         }
         let accounts = try await AccountStore(connection: connection).list()
+        let reconciles = try await connection.execute(
+            """
+            SELECT DISTINCT ON (company_id) company_id, \(columns), counts::text AS counts
+            FROM understory.sync_runs WHERE command = 'reconcile' AND status <> 'running'
+            ORDER BY company_id, id DESC
+            """
+        ).rows.map { row in
+            let counts = try JSONDecoder().decode([String: ReconcileStatus.Drift].self, from: Data((row["counts"].string ?? "{}").utf8))
+            return ReconcileStatus(
+                companyID: try row["company_id"].decode(String?.self),
+                run: RunStatus(
+                    id: try row["id"].decode(Int64.self), command: try row["command"].decode(String.self),
+                    status: try row["status"].decode(String.self), startedAt: try row["started_at"].decode(Date.self),
+                    finishedAt: try row["finished_at"].decode(Date?.self), error: try row["error"].decode(String?.self)
+                ),
+                drift: counts.filter { Resource(rawValue: $0.key) != nil }
+            )
+        }
         return StatusReport(
-            schemaVersion: version, resources: resources, lastRun: last, runningRuns: running, schedulers: schedulers, accounts: accounts
+            schemaVersion: version, resources: resources, lastRun: last, runningRuns: running, schedulers: schedulers, accounts: accounts,
+            lastReconciles: reconciles
         )
     }
 }

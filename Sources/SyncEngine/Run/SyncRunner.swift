@@ -35,9 +35,12 @@ public struct SyncRunner: Sendable {
         public var http: RequestStatistics
         public var duration: Duration
         public var dryRun: Bool
-        /// The first failure, to decide the exit status.
+        /// The first failure, to decide the exit status; `.itemsRejected` when nothing failed but
+        /// items went to `understory.rejected_items`.
         public var firstError: (any Error)?
         public var succeeded: Bool { failures.isEmpty }
+        /// Items this run could not store (in `understory.rejected_items`).
+        public var rejectedItems: Int { counts.values.reduce(0) { $0 + $1.rejected } }
     }
 
     /// Incremental (or `--full`) sync of the chosen resources.
@@ -166,6 +169,12 @@ public struct SyncRunner: Sendable {
             }
         }
 
+        // Rejected items do not fail the run (the rest was stored), but its exit status says so.
+        let rejected = counts.values.reduce(0) { $0 + $1.rejected }
+        if rejected > 0 && firstError == nil {
+            firstError = SyncError(.itemsRejected, "\(rejected) item\(rejected == 1 ? "" : "s") rejected: see understory.rejected_items")
+        }
+
         // Record failures per resource, and close the run row.
         let http = client.statistics - httpBefore
         if !dryRun {
@@ -176,6 +185,7 @@ public struct SyncRunner: Sendable {
             let interrupted = outcomes.allSatisfy { $0.error == nil || $0.isInterruption }
             let status: RunLog.Status = failures.isEmpty ? .succeeded : (interrupted || Task.isCancelled ? .interrupted : .failed)
             let error = failures.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key): \($0.value)" }.first
+                ?? firstError.map { String(describing: $0) }
             try await runLog.finish(runID, status: status, counts: counts, http: http, error: error)
         }
         return Summary(

@@ -15,7 +15,8 @@ struct WatermarkStore {
     func state(companyID: String, resource: Resource) async throws -> State {
         let rows = try await connection.execute(
             """
-            SELECT to_char(watermark AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS watermark, last_full_pass_at, last_success_at
+            SELECT to_char(\(FutureDated.clampedSQL("watermark")) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS watermark,
+                   last_full_pass_at, last_success_at
             FROM understory.sync_state WHERE company_id = $1 AND resource = $2
             """,
             [companyID, resource.rawValue]
@@ -28,16 +29,18 @@ struct WatermarkStore {
         )
     }
 
-    /// Records a finished pass in the caller's transaction. The watermark never moves backwards.
+    /// Records a finished pass in the caller's transaction. The watermark never moves backwards,
+    /// except out of the future: it is never stored beyond the database's now + 5 minutes (a
+    /// watermark written there by an older version is pulled back, and reads clamp it too).
     func recordSuccess(
         companyID: String, resource: Resource, watermark: Timestamp?, fullPass: Bool, runID: Int64
     ) async throws {
         try await connection.execute(
             """
             INSERT INTO understory.sync_state AS s (company_id, resource, watermark, last_full_pass_at, last_success_at, last_run_id)
-            VALUES ($1, $2, $3::timestamptz, CASE WHEN $4::bool THEN now() END, now(), $5)
+            VALUES ($1, $2, \(FutureDated.clampedSQL("$3::timestamptz")), CASE WHEN $4::bool THEN now() END, now(), $5)
             ON CONFLICT (company_id, resource) DO UPDATE SET
-                watermark = GREATEST(s.watermark, excluded.watermark),
+                watermark = \(FutureDated.clampedSQL("GREATEST(s.watermark, excluded.watermark)")),
                 last_full_pass_at = coalesce(excluded.last_full_pass_at, s.last_full_pass_at),
                 last_success_at = now(), last_run_id = excluded.last_run_id, last_error = NULL, last_error_at = NULL
             """,

@@ -93,6 +93,19 @@ public struct Scheduler: Service {
         try await group.run()
     }
 
+    /// Runs several schedulers side by side (e.g. sync and reconcile) until SIGTERM or SIGINT:
+    /// every wait ends, runs in progress finish, and this returns.
+    public static func runUntilSignalled(_ schedulers: [Scheduler], logger: Logger) async throws {
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: schedulers.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) },
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        try await group.run()
+    }
+
     /// ISO 8601 with the zone's offset, e.g. `2026-03-29T03:00:00+02:00`.
     public static func format(_ date: Date, in timeZone: TimeZone) -> String {
         var style = Date.ISO8601FormatStyle(timeZone: timeZone)

@@ -1,0 +1,150 @@
+import Foundation
+import PostgresClient
+import UnderstoryAPI
+
+/// `reconcile`: audit one resource against the API and repair what drifted.
+///
+/// 1. Walk the whole list (bookings and orders newest-first by `updated_at` with no cutoff; the
+///    events window; every experience). Each batch is compared with the table before it is
+///    written: ids the table lacks are *missing*, rows whose any stored column differs are
+///    *stale*; both are then written with reconcile's upsert, where the API's version wins.
+/// 2. After a complete walk that never restarted, stored rows the list no longer holds go to
+///    ``DeletionCheck``: a 404 on the single GET marks them deleted, a 200 writes the live version.
+/// 3. Orders: the line items, refunds and transactions of orders created in the last
+///    `childrenDays` (and of every missing or stale order) are fetched again, compared with the
+///    stored ones, and replaced per order where they differ (*children fixed*), because a change
+///    to them may not move the order's `updated_at`.
+///
+/// Never moves the sync position (`sync_state`). In a dry run every write is rolled back and the
+/// same counts are reported.
+enum ReconcilePlan {
+    static func run(_ context: PlanContext, resource: Resource) async throws -> ResourceCounts {
+        let client = context.client
+        let options = context.options
+        let now = options.wallClock()
+        switch resource {
+        case .bookings:
+            let pageSize = options.pageSize
+            return try await walk(
+                context, resource: .bookings,
+                pages: { client.bookings(ListQuery(limit: pageSize, sort: .updatedDescending)) },
+                stageRow: StagedRows.append,
+                check: DeletionCheck<Booking>(
+                    context: context, resource: .bookings, spec: TableSpec.bookings.reconciling,
+                    fetch: { id in try await client.booking(id: id) }, stageRow: StagedRows.append
+                )
+            ).counts
+        case .orders:
+            let pageSize = options.pageSize
+            let walked = try await walk(
+                context, resource: .orders,
+                pages: { client.orders(ListQuery(limit: pageSize, sort: .updatedDescending)) },
+                stageRow: StagedRows.append,
+                check: DeletionCheck<Order>(
+                    context: context, resource: .orders, spec: TableSpec.orders.reconciling,
+                    fetch: { id in try await client.order(id: id) }, stageRow: StagedRows.append
+                )
+            )
+            var counts = walked.counts
+            let since = Timestamp(now.addingTimeInterval(-Double(options.childrenDays) * 86_400))
+            let audit = try await OrderChildrenAudit(context: context).run(since: since, alsoOrders: walked.changed, except: walked.gone)
+            counts.childrenFixed = audit.ordersFixed
+            counts.childRows += audit.rowsWritten
+            counts.requests += audit.requests
+            return counts
+        case .events:
+            let window = EventWindowPlan.window(options, now: now)
+            let limit = min(500, max(options.eventsPageSize, 1))
+            let companyID = context.companyID
+            return try await walk(
+                context, resource: .events,
+                pages: { client.events(from: window?.0, to: window?.1, limit: limit) },
+                stageRow: StagedRows.append,
+                check: EventWindowPlan.deletionCheck(context, spec: TableSpec.events.reconciling),
+                scope: EventWindowPlan.scope(window),
+                afterUpsert: { batchLoader, changed in try await batchLoader.replaceEventSessions(companyID: companyID, eventIDs: changed) }
+            ).counts
+        case .experiences:
+            let language = options.acceptLanguage
+            return try await walk(
+                context, resource: .experiences,
+                pages: { client.experiences(limit: 100, acceptLanguage: language) },
+                stageRow: StagedRows.append,
+                check: ExperiencesPlan.deletionCheck(context, spec: TableSpec.experiences.reconciling)
+            ).counts
+        }
+    }
+
+    /// What walking one resource found and did.
+    struct Walk {
+        var counts: ResourceCounts
+        /// Ids found missing or stale (and written, unless a dry run).
+        var changed: Set<String>
+        /// Ids confirmed gone.
+        var gone: Set<String>
+    }
+
+    static func walk<Item: SyncedRecord>(
+        _ context: PlanContext, resource: Resource,
+        pages: @escaping @Sendable () -> PageSequence<Item>,
+        stageRow: @escaping (Fetched<Item>, String, inout CopyBuffer) throws -> Void,
+        check: DeletionCheck<Item>,
+        scope: (sql: String?, parameters: [(any PostgresEncodable)?]) = (nil, []),
+        afterUpsert: ((BatchLoader, [String]) async throws -> Int)? = nil
+    ) async throws -> Walk {
+        let spec = TableSpec.parent(resource).reconciling
+        let tally = DriftTally()
+        let loader = PageLoader<Item>(context: context, resource: resource, spec: spec, pages: pages, stageRow: stageRow)
+        var counts = try await loader.run(hooks: .init(
+            afterStage: { batchLoader, items in
+                // Compared before the upsert, in the batch's transaction (a dry run sees the
+                // table as it is, since every batch before was rolled back).
+                let drift = try await batchLoader.connection.execute(spec.driftSQL).rows
+                try tally.add(
+                    seen: items.map(\.model.id),
+                    missing: drift.filter { try $0["missing"].decode(Bool.self) }.map { try $0["id"].decode(String.self) },
+                    stale: drift.filter { try !$0["missing"].decode(Bool.self) }.map { try $0["id"].decode(String.self) }
+                )
+                return 0
+            },
+            afterUpsert: afterUpsert
+        ))
+        var missing = tally.missing, stale = tally.stale.subtracting(tally.missing), gone = Set<String>()
+        if counts.restarts == 0 {
+            let unlisted = try await check.unlistedIDs(seen: Array(tally.seen), scope: scope.sql, parameters: scope.parameters)
+            let checked = try await check.run(unlisted)
+            gone = Set(checked.gone)
+            // Unlisted but live: written now if it differed (API wins), like any stale row.
+            stale.formUnion(checked.changed)
+            counts.inserted += checked.counts.inserted
+            counts.updated += checked.counts.updated
+            counts.unchanged += checked.counts.unchanged
+            counts.childRows += checked.counts.childRows
+            counts.requests += checked.counts.requests
+        } else {
+            context.logger.warning(
+                "the list restarted after a rejected cursor; rows it did not list are not checked for deletion this time",
+                metadata: ["resource": "\(resource)"]
+            )
+        }
+        missing.subtract(gone)
+        counts.missing = missing.count
+        counts.stale = stale.count
+        counts.deleted = gone.count
+        return Walk(counts: counts, changed: missing.union(stale), gone: gone)
+    }
+
+    /// Collects, across batches, the ids a walk saw and found drifted.
+    final class DriftTally: @unchecked Sendable {
+        // Invariant: written only by the page loader's task (one batch at a time), read after `run` returns.
+        private(set) var seen = Set<String>()
+        private(set) var missing = Set<String>()
+        private(set) var stale = Set<String>()
+
+        func add(seen ids: [String], missing: [String], stale: [String]) {
+            seen.formUnion(ids)
+            self.missing.formUnion(missing)
+            self.stale.formUnion(stale)
+        }
+    }
+}

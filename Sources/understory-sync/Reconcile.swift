@@ -1,0 +1,140 @@
+import ArgumentParser
+import Foundation
+import SyncEngine
+
+struct Reconcile: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Audit the tables against the API and repair what drifted (default: all resources).",
+        discussion: """
+            Walks every booking and order (no watermark cutoff), the events window and every experience, and compares
+            them with the tables: rows the table lacks (missing) or holds with other content (stale) are written, the
+            API's version winning. Rows the API no longer lists are asked for by id; only a 404 marks them with
+            _deleted_at (their child rows are removed). The line items, refunds and transactions of orders created in
+            the last --children-days are fetched again and replaced where they differ. What it found is recorded in
+            sync_runs (command reconcile) and shown by `status`. It takes the same locks as `sync`, so it never runs
+            at the same time as a sync of the same resource. Run it nightly or weekly (see `schedule --reconcile-cron`).
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @OptionGroup var reconcile: ReconcileArguments
+
+    @OptionGroup var accounts: AccountSelection
+
+    func run() async throws {
+        let logger = global.makeLogger()
+        SecondSignal.install()
+        ProgressLine.shared.start(enabled: !global.quiet)
+        do {
+            let options = reconcile.options, arguments = reconcile.arguments, concurrency = accounts.concurrency
+            if let selection = accounts.selection {
+                let outcomes = try await AccountRuns.withAccountSync(global: global, logger: logger) { accounts in
+                    try await GracefulRun.run(logger: logger) {
+                        try await accounts.reconcile(selection, concurrency: concurrency, options: options, arguments: arguments)
+                    }
+                }
+                ProgressLine.shared.clear()
+                if !global.quiet { print(Self.render(outcomes)) }
+                if let error = outcomes.lazy.compactMap(\.failure).first { throw ExitStatus.fail(error) }
+                return
+            }
+            let api = try global.apiConfiguration()
+            let database = global.database
+            let summary = try await withAPIClient(api, logger: logger) { client in
+                try await GracefulRun.run(logger: logger) {
+                    try await SyncRunner(database: database, client: client, logger: logger, progress: ProgressLine.shared)
+                        .reconcile(options, arguments: arguments)
+                }
+            }
+            ProgressLine.shared.clear()
+            if !global.quiet { print(Self.render(summary)) }
+            if let error = summary.firstError { throw ExitStatus.fail(error) }
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            throw ExitStatus.fail(error)
+        }
+    }
+
+    /// What a reconcile found per resource, and how it ended.
+    static func render(_ summary: SyncRunner.Summary) -> String {
+        let seconds = Double(summary.duration.components.seconds) + Double(summary.duration.components.attoseconds) / 1e18
+        let verdict = summary.dryRun ? "dry run (nothing changed)" : (summary.succeeded ? "succeeded" : "failed")
+        let run = summary.runID.map { "reconcile run \($0)" } ?? "reconcile"
+        var lines = ["\(run) \(verdict) in \(RunSummaryTable.format(seconds)) s for company \(summary.companyID)"]
+        var rows = [["resource", "missing", "stale", "deleted", "children fixed", "pages"]]
+        for resource in Resource.allCases {
+            if let counts = summary.counts[resource] {
+                rows.append([
+                    resource.rawValue, "\(counts.missing ?? 0)", "\(counts.stale ?? 0)", "\(counts.deleted)",
+                    counts.childrenFixed.map(String.init) ?? "-", "\(counts.pages)",
+                ])
+            } else if let failure = summary.failures[resource] {
+                rows.append([resource.rawValue, "failed: \(failure)"])
+            }
+        }
+        for row in rows where row.count == 2 { lines.append(row.joined(separator: "  ")) }
+        lines += TextTable.render(rows.filter { $0.count > 2 }, rightAligned: [1, 2, 3, 4, 5])
+        let http = summary.http
+        lines.append("http: \(http.requests) requests, \(http.retries) retries, \(http.rateLimited) rate-limited (429)")
+        return lines.joined(separator: "\n")
+    }
+
+    static func render(_ outcomes: [AccountSync.Outcome]) -> String {
+        var blocks = outcomes.compactMap { $0.summary.map(render) }
+        let failed = outcomes.filter { !$0.succeeded }
+        var lines = ["accounts: \(outcomes.count - failed.count) of \(outcomes.count) reconciled"]
+        for outcome in outcomes {
+            let name = outcome.account.companyName.map { " (\($0))" } ?? ""
+            if let error = outcome.failure {
+                lines.append("  FAIL \(outcome.account.companyID)\(name): \(ExitStatus.oneLine(error))")
+            } else {
+                lines.append("  ok   \(outcome.account.companyID)\(name)")
+            }
+        }
+        blocks.append(lines.joined(separator: "\n"))
+        return blocks.joined(separator: "\n\n")
+    }
+}
+
+/// What to reconcile and how: shared by `reconcile` and `schedule --reconcile-cron`.
+struct ReconcileArguments: ParsableArguments {
+    @Option(name: .customLong("resource"), help: "orders, bookings, events or experiences; repeat for several (default all).")
+    var resources: [Resource] = []
+
+    @Option(name: .customLong("children-days"), help: "Re-fetch and compare the children of orders created in the last N days (default 90).")
+    var childrenDays: Int = 90
+
+    @Flag(name: .customLong("dry-run"), help: "Report what drifted and change nothing.")
+    var dryRun = false
+
+    @Option(name: .customLong("events-past-days"), help: "Event window: days before today (default 30).")
+    var eventsPastDays: Int = 30
+
+    @Option(name: .customLong("events-future-days"), help: "Event window: days after today (default 365).")
+    var eventsFutureDays: Int = 365
+
+    func validate() throws {
+        guard childrenDays >= 0 else { throw ValidationError("--children-days must be zero or more") }
+        guard eventsPastDays >= 0, eventsFutureDays >= 0 else { throw ValidationError("event window days must be zero or more") }
+    }
+
+    var options: SyncOptions {
+        var options = SyncOptions()
+        options.resources = resources.isEmpty ? Resource.allCases : resources
+        options.dryRun = dryRun
+        options.childrenDays = childrenDays
+        options.eventsPastDays = eventsPastDays
+        options.eventsFutureDays = eventsFutureDays
+        return options
+    }
+
+    /// Recorded in `sync_runs.arguments`.
+    var arguments: [String: String] {
+        [
+            "resources": options.resources.map(\.rawValue).joined(separator: ","), "children_days": "\(childrenDays)",
+            "events_past_days": "\(eventsPastDays)", "events_future_days": "\(eventsFutureDays)",
+        ]
+    }
+}

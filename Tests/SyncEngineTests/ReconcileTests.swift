@@ -1,0 +1,127 @@
+import Foundation
+import PostgresClient
+import SyncEngine
+import Testing
+import UnderstoryAPI
+import UnderstorySimulator
+
+@Suite("reconcile: audit the tables against the API and repair the drift")
+struct ReconcileTests {
+    /// The drift counts of one resource, for comparison.
+    struct Drift: Equatable, CustomStringConvertible {
+        var missing = 0, stale = 0, deleted = 0, childrenFixed: Int?
+        init(missing: Int = 0, stale: Int = 0, deleted: Int = 0, childrenFixed: Int? = nil) {
+            (self.missing, self.stale, self.deleted, self.childrenFixed) = (missing, stale, deleted, childrenFixed)
+        }
+        init(_ counts: ResourceCounts?) {
+            self.init(missing: counts?.missing ?? -1, stale: counts?.stale ?? -1, deleted: counts?.deleted ?? -1, childrenFixed: counts?.childrenFixed)
+        }
+        var description: String { "missing \(missing), stale \(stale), deleted \(deleted), children fixed \(childrenFixed.map(String.init) ?? "-")" }
+    }
+
+    @Test("booking and order deleted, a refund added silently, rows edited and deleted in the table: a dry run reports it all and changes nothing; reconcile makes the tables equal the truth and records the drift")
+    func reconcileRepairsDrift() async throws {
+        try await SyncHarness.with { harness in
+            let first = try await harness.runner.sync(SyncHarness.options())
+            #expect(first.succeeded, "\(first.failures)")
+            let simulator = harness.simulator
+            let bookings = simulator.ids(.bookings), orders = simulator.ids(.orders), experiences = simulator.ids(.experiences)
+            // At the API: a booking and an order deleted, a refund added without touching its order.
+            #expect(simulator.delete(.bookings, id: bookings[10]))
+            #expect(simulator.delete(.orders, id: orders[4]))
+            #expect(simulator.changeOrderChildren(orderID: orders[7], .addRefund))
+            // In the tables: a typed column edited, a raw edited, a row deleted.
+            try await harness.query("UPDATE understory.bookings SET status = 'TAMPERED' WHERE id = $1", [bookings[20]])
+            try await harness.query("UPDATE understory.experiences SET raw = raw || '{\"edited\": true}' WHERE id = $1", [experiences[2]])
+            try await harness.query("DELETE FROM understory.bookings WHERE id = $1", [bookings[30]])
+            let expected: [Resource: Drift] = [
+                .bookings: Drift(missing: 1, stale: 1, deleted: 1),
+                .orders: Drift(deleted: 1, childrenFixed: 1),
+                .events: Drift(),
+                .experiences: Drift(stale: 1),
+            ]
+
+            var dryRun = SyncHarness.options()
+            dryRun.dryRun = true
+            let report = try await harness.runner.reconcile(dryRun)
+            #expect(report.succeeded, "\(report.failures)")
+            for resource in Resource.allCases {
+                #expect(Drift(report.counts[resource]) == expected[resource], "dry run, \(resource)")
+            }
+            #expect(try await harness.count("sync_runs", where: "command = 'reconcile'") == 0)
+            #expect(try await harness.count("bookings", where: "_deleted_at IS NOT NULL OR status = 'TAMPERED'") == 1)
+            #expect(try await harness.count("bookings", where: "id = '\(bookings[30])'") == 0)
+            #expect(try await harness.count("orders", where: "_deleted_at IS NOT NULL") == 0)
+
+            let repair = try await harness.runner.reconcile(SyncHarness.options())
+            #expect(repair.succeeded, "\(repair.failures)")
+            for resource in Resource.allCases {
+                #expect(Drift(repair.counts[resource]) == expected[resource], "reconcile, \(resource)")
+            }
+            try await harness.expectEqualToTruth()
+            #expect(try await harness.count("bookings", where: "_deleted_at IS NOT NULL") == 1)
+            #expect(try await harness.count("bookings", where: "id = '\(bookings[10])' AND _deleted_at IS NOT NULL") == 1)
+            #expect(try await harness.count("orders", where: "id = '\(orders[4])' AND _deleted_at IS NOT NULL") == 1)
+            #expect(try await harness.count("order_line_items", where: "order_id = '\(orders[4])'") == 0)
+
+            // Recorded in sync_runs, and shown by status.
+            let run = try await harness.query(
+                "SELECT status, counts -> 'bookings' ->> 'missing' AS m, counts -> 'orders' ->> 'children_fixed' AS c FROM understory.sync_runs WHERE command = 'reconcile'"
+            ).rows
+            #expect(run.count == 1)
+            #expect(run.first?["status"].string == "succeeded")
+            #expect(run.first?["m"].string == "1")
+            #expect(run.first?["c"].string == "1")
+            let status = try await PostgresConnection.withConnection(harness.database, logger: harness.logger) { try await StatusReport.load(from: $0) }
+            let last = try #require(status.lastReconciles.first)
+            let bookingDrift = last.drift["bookings"]
+            #expect(bookingDrift?.missing == 1 && bookingDrift?.stale == 1 && bookingDrift?.deleted == 1, "\(String(describing: bookingDrift))")
+            #expect(last.drift["orders"]?.childrenFixed == 1)
+            #expect(last.drift["http"] == nil)
+            // A sync does not see a reconcile's counts as drift.
+            let syncHasDrift = try await harness.query(
+                "SELECT bool_or(e.value ? 'missing') AS m FROM understory.sync_runs s, jsonb_each(s.counts) AS e WHERE s.command = 'sync'"
+            ).rows[0]["m"].decode(Bool.self)
+            #expect(!syncHasDrift)
+
+            // Nothing left to find.
+            let again = try await harness.runner.reconcile(SyncHarness.options())
+            for resource in Resource.allCases {
+                let counts = again.counts[resource]
+                #expect(counts?.missing == 0 && counts?.stale == 0 && counts?.deleted == 0, "\(resource): \(Drift(counts))")
+            }
+            #expect(again.counts[.orders]?.childrenFixed == 0)
+        }
+    }
+
+    @Test("reconcile overwrites a stored row whose updated_at is ahead of the API's (the API wins), which sync never does")
+    func apiWinsOverNewerRow() async throws {
+        try await SyncHarness.with { harness in
+            var options = SyncHarness.options()
+            options.resources = [.bookings]
+            _ = try await harness.runner.sync(options)
+            let id = harness.simulator.ids(.bookings)[3]
+            try await harness.query("UPDATE understory.bookings SET updated_at = updated_at + interval '1 second', raw = raw || '{\"x\": 1}' WHERE id = $1", [id])
+            options.full = true
+            _ = try await harness.runner.sync(options)
+            #expect(try await harness.count("bookings", where: "id = '\(id)' AND raw ? 'x'") == 1)
+            let repair = try await harness.runner.reconcile(options)
+            #expect(repair.counts[.bookings]?.stale == 1)
+            try await harness.expectEqualToTruth([.bookings])
+        }
+    }
+
+    @Test("reconcile never runs alongside a sync of the same resource: lockHeld, naming the resource")
+    func reconcileRespectsSyncLock() async throws {
+        try await SyncHarness.with { harness in
+            _ = try await harness.runner.sync(SyncHarness.options())
+            let companyID = harness.simulator.configuration.companyID
+            try await PostgresConnection.withConnection(harness.database, logger: harness.logger) { holder throws in
+                #expect(try await holder.tryAdvisoryLock("understory-sync:\(companyID):orders"))
+                let error = await #expect(throws: SyncError.self) { try await harness.runner.reconcile(SyncHarness.options()) }
+                #expect(error?.code == .lockHeld)
+                #expect(error?.description.contains("orders") == true)
+            }
+        }
+    }
+}
