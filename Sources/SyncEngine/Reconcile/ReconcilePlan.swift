@@ -105,7 +105,7 @@ enum ReconcilePlan {
                     missing: drift.filter { try $0["missing"].decode(Bool.self) }.map { try $0["id"].decode(String.self) },
                     stale: drift.filter { try !$0["missing"].decode(Bool.self) }.map { try $0["id"].decode(String.self) }
                 )
-                return 0
+                return StagedChildren()
             },
             afterUpsert: afterUpsert
         ))
