@@ -2,6 +2,7 @@ import CLibPQ
 import Dispatch
 import Foundation
 import Logging
+import Synchronization
 
 /// One connection to PostgreSQL over libpq.
 ///
@@ -10,23 +11,29 @@ import Logging
 /// program can fetch over HTTP while a connection loads. A connection runs one statement at a
 /// time; statements from concurrent tasks queue up in order. Use one connection per task that
 /// needs its own transaction.
+///
+/// Cancelling the task that awaits a statement cancels the statement on the server (`PQcancel`,
+/// sent from another thread while the connection's thread waits): it fails with SQLSTATE 57014.
 public final class PostgresConnection: @unchecked Sendable {
     // Invariant for @unchecked Sendable: `handle` and `copyInProgress` are read and written only on
     // `queue`, which is serial, so libpq never sees two threads at once for this connection.
     private var handle: OpaquePointer?
     private let queue: DispatchQueue
     private let noticeSink: NoticeSink
+    private let canceller: StatementCanceller
     public let logger: Logger
 
     private init(handle: OpaquePointer, queue: DispatchQueue, noticeSink: NoticeSink, logger: Logger) {
         self.handle = handle
         self.queue = queue
         self.noticeSink = noticeSink
+        self.canceller = StatementCanceller(handle: handle)
         self.logger = logger
     }
 
     deinit {
         // No other reference exists, so no work can be queued: finishing here is safe.
+        canceller.free()
         if let handle { PQfinish(handle) }
     }
 
@@ -42,7 +49,23 @@ public final class PostgresConnection: @unchecked Sendable {
         let connection = PostgresConnection(handle: handle, queue: queue, noticeSink: sink, logger: logger)
         // Fixed session settings so that timestamps are read and written unambiguously.
         try await connection.simpleQuery("SET DateStyle = 'ISO, MDY'; SET TimeZone = 'UTC'; SET client_encoding = 'UTF8'")
+        try await connection.applySessionDefaults(configuration.sessionDefaults)
         return connection
+    }
+
+    /// Sets each default the connection's own `options` (connection string or `PGOPTIONS`) does not set.
+    private func applySessionDefaults(_ defaults: [(name: String, value: String)]) async throws {
+        guard !defaults.isEmpty else { return }
+        let userSet = try await onQueue { handle in ConnectionString.parameterNames(inOptions: ConnectionString.options(of: handle)) }
+        let applied = defaults.filter { !userSet.contains($0.name.lowercased()) }
+        guard !applied.isEmpty else { return }
+        var calls = [String]()
+        var parameters = [(any PostgresEncodable)?]()
+        for (index, setting) in applied.enumerated() {
+            calls.append("set_config($\(2 * index + 1), $\(2 * index + 2), false)")
+            parameters += [setting.name, setting.value]
+        }
+        try await execute("SELECT " + calls.joined(separator: ", "), parameters)
     }
 
     /// Runs `body` with a new connection and always closes it afterwards.
@@ -66,6 +89,7 @@ public final class PostgresConnection: @unchecked Sendable {
     public func close() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             queue.async {
+                self.canceller.free()
                 if let handle = self.handle { PQfinish(handle) }
                 self.handle = nil
                 continuation.resume()
@@ -109,17 +133,33 @@ public final class PostgresConnection: @unchecked Sendable {
 
     // MARK: - Running on the connection's queue
 
-    /// Runs `work` with the libpq handle on this connection's queue.
+    /// Runs `work` with the libpq handle on this connection's queue. Cancelling the awaiting task
+    /// asks the server to cancel the statement `work` is running.
     func onQueue<T: Sendable>(_ work: @escaping @Sendable (OpaquePointer) throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            queue.async {
-                guard let handle = self.handle else {
-                    continuation.resume(throwing: PostgresError(code: .connectionClosed, message: "the PostgreSQL connection is closed"))
-                    return
+        let canceller = self.canceller
+        let ticket = StatementCanceller.Ticket()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                queue.async {
+                    guard let handle = self.handle else {
+                        continuation.resume(throwing: PostgresError(code: .connectionClosed, message: "the PostgreSQL connection is closed"))
+                        return
+                    }
+                    canceller.begin(ticket)
+                    let result = Result { try work(handle) }
+                    canceller.end()
+                    continuation.resume(with: result)
                 }
-                continuation.resume(with: Result { try work(handle) })
             }
+        } onCancel: {
+            canceller.cancel(ticket)
         }
+    }
+
+    /// Asks the server to cancel the statement this connection is running, if any (from any
+    /// thread; the statement then fails with SQLSTATE 57014 `query_canceled`).
+    public func cancelRunningStatement() {
+        canceller.cancelRunningStatement()
     }
 
     /// Turns a `PGresult` into a ``PostgresResult`` or a ``PostgresError``, and always clears it.
@@ -184,7 +224,7 @@ public final class PostgresConnection: @unchecked Sendable {
             message: message.isEmpty ? String(cString: PQerrorMessage(handle)).replacingNewlines() : message,
             sqlState: field("C").map(SQLState.init(rawValue:)),
             detail: field("D"), hint: field("H"), constraint: field("n"),
-            table: field("t"), column: field("c"), query: query
+            schema: field("s"), table: field("t"), column: field("c"), query: query
         )
     }
 
@@ -195,6 +235,10 @@ public final class PostgresConnection: @unchecked Sendable {
     // MARK: - Connecting
 
     private static func openHandle(_ configuration: PostgresConfiguration, noticeSink: NoticeSink) throws -> OpaquePointer {
+        // libpq quotes a string it cannot parse, password and all: check it first and redact.
+        if let connectionString = configuration.connectionString, !connectionString.isEmpty {
+            try ConnectionString.validate(connectionString)
+        }
         // Later keywords override earlier ones, so a connect_timeout in the connection string wins.
         var keywords = ["fallback_application_name", "connect_timeout"]
         var values: [String?] = [configuration.applicationName, String(configuration.connectTimeout)]
@@ -214,7 +258,9 @@ public final class PostgresConnection: @unchecked Sendable {
         }
         guard PQstatus(handle) == CONNECTION_OK else {
             let where_ = describeTarget(handle)
-            let reason = String(cString: PQerrorMessage(handle)).replacingNewlines()
+            let reason = ConnectionString.redacting(
+                String(cString: PQerrorMessage(handle)).replacingNewlines(), in: configuration.connectionString
+            )
             PQfinish(handle)
             throw PostgresError(
                 code: .connectionFailed,
@@ -246,6 +292,77 @@ public final class PostgresConnection: @unchecked Sendable {
         defer { for pointer in owned { free(pointer) } }
         for string in strings { owned.append(string.map { strdup($0) }) }
         return try body(owned.map { UnsafePointer($0) })
+    }
+}
+
+/// Sends cancel requests for one connection (`PQgetCancel`/`PQcancel`, which libpq documents as
+/// safe to call from another thread than the one running the statement).
+///
+/// Each statement has a ``Ticket``: a cancel reaches only the statement of its ticket, also when
+/// the task was cancelled while the statement still waited for the connection's queue (it is
+/// then cancelled shortly after it starts, unless it has finished by then).
+final class StatementCanceller: Sendable {
+    private struct State: @unchecked Sendable {
+        // Invariant for @unchecked Sendable: the PGcancel object is used and freed only while
+        // the mutex that holds this state is held.
+        var cancel: OpaquePointer?
+        var running: UInt64?
+        var counter: UInt64 = 0
+    }
+    private let state: Mutex<State>
+
+    /// One statement's claim to be cancelled.
+    final class Ticket: Sendable {
+        private struct Claim { var statement: UInt64?; var cancelled = false }
+        private let claim = Mutex(Claim())
+        /// Records the statement that runs for this ticket; `true` if the ticket was cancelled already.
+        fileprivate func started(_ statement: UInt64) -> Bool { claim.withLock { $0.statement = statement; return $0.cancelled } }
+        /// Marks the ticket cancelled; the running statement, if it started.
+        fileprivate func cancelled() -> UInt64? { claim.withLock { $0.cancelled = true; return $0.statement } }
+    }
+
+    init(handle: OpaquePointer) {
+        state = Mutex(State(cancel: PQgetCancel(handle)))
+    }
+
+    /// On the connection's queue, before the statement of `ticket` runs.
+    func begin(_ ticket: Ticket) {
+        let statement = state.withLock { state in
+            state.counter &+= 1
+            state.running = state.counter
+            return state.counter
+        }
+        if ticket.started(statement) { send(statement, after: .milliseconds(50)) }
+    }
+
+    func end() { state.withLock { $0.running = nil } }
+
+    func cancel(_ ticket: Ticket) {
+        if let statement = ticket.cancelled() { send(statement, after: .seconds(0)) }
+    }
+
+    /// Cancels whatever statement is running now.
+    func cancelRunningStatement() {
+        if let statement = state.withLock({ $0.running }) { send(statement, after: .seconds(0)) }
+    }
+
+    /// Sends the cancel request on a global queue (it opens a connection to the server), if
+    /// `statement` is still the one running.
+    private func send(_ statement: UInt64, after delay: DispatchTimeInterval) {
+        DispatchQueue.global().asyncAfter(deadline: .now() + delay) { [self] in
+            state.withLock { state in
+                guard state.running == statement, let cancel = state.cancel else { return }
+                var buffer = [CChar](repeating: 0, count: 256)
+                _ = PQcancel(cancel, &buffer, Int32(buffer.count))
+            }
+        }
+    }
+
+    func free() {
+        state.withLock { state in
+            if let cancel = state.cancel { PQfreeCancel(cancel) }
+            state.cancel = nil
+        }
     }
 }
 

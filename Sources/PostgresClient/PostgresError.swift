@@ -2,7 +2,9 @@
 ///
 /// Shaped like postgres-nio's `PSQLError`: one struct with an extensible ``Code`` and the context
 /// the server gave (SQLSTATE, detail, hint, constraint). `description` is one line suitable for a
-/// command line; it never contains a password or the values of query parameters.
+/// command line, a log or a status table: it never contains a password, the values of query
+/// parameters or the server's `DETAIL` (which can quote row values, e.g. "Failing row contains
+/// (…)"); it names the SQLSTATE, table and constraint instead. `String(reflecting:)` adds the detail.
 public struct PostgresError: Error, Sendable, CustomStringConvertible {
     /// What kind of failure this is.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
@@ -21,6 +23,8 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         public static let decodingFailed = Code("decodingFailed")
         /// The connection was used after ``PostgresConnection/close()``.
         public static let connectionClosed = Code("connectionClosed")
+        /// libpq cannot parse the connection string (the message never shows its password).
+        public static let invalidConnectionString = Code("invalidConnectionString")
 
         public var description: String { name }
     }
@@ -33,6 +37,8 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     public var detail: String?
     public var hint: String?
     public var constraint: String?
+    /// The schema of ``table``, when the server named one.
+    public var schema: String?
     public var table: String?
     public var column: String?
     /// The statement that failed (its text only, never its parameter values).
@@ -40,7 +46,7 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
 
     public init(
         code: Code, message: String, sqlState: SQLState? = nil, detail: String? = nil, hint: String? = nil,
-        constraint: String? = nil, table: String? = nil, column: String? = nil, query: String? = nil
+        constraint: String? = nil, schema: String? = nil, table: String? = nil, column: String? = nil, query: String? = nil
     ) {
         self.code = code
         self.message = message
@@ -48,6 +54,7 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         self.detail = detail
         self.hint = hint
         self.constraint = constraint
+        self.schema = schema
         self.table = table
         self.column = column
         self.query = query
@@ -55,10 +62,20 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
 
     public var description: String {
         var text = message
-        if let sqlState { text += " (SQLSTATE \(sqlState.rawValue))" }
-        if let detail { text += " — \(detail)" }
+        var context = [String]()
+        if let sqlState { context.append("SQLSTATE \(sqlState.rawValue)") }
+        if let table { context.append("table \(schema.map { "\($0)." } ?? "")\(table)") }
+        if let constraint { context.append("constraint \(constraint)") }
+        if !context.isEmpty { text += " (\(context.joined(separator: ", ")))" }
         if let hint { text += " Hint: \(hint)" }
         return text.replacingNewlines()
+    }
+}
+
+extension PostgresError: CustomDebugStringConvertible {
+    /// The description plus the server's `DETAIL`: for a developer's eyes, never for tables or logs.
+    public var debugDescription: String {
+        description + (detail.map { " Detail: \($0)".replacingNewlines() } ?? "")
     }
 }
 

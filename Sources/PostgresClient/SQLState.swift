@@ -19,6 +19,8 @@ public struct SQLState: RawRepresentable, Hashable, Sendable, CustomStringConver
     public static let serializationFailure = SQLState(rawValue: "40001")
     public static let deadlockDetected = SQLState(rawValue: "40P01")
     public static let queryCanceled = SQLState(rawValue: "57014")
+    /// `lock_not_available`: `lock_timeout` expired (or `NOWAIT` found the lock taken).
+    public static let lockNotAvailable = SQLState(rawValue: "55P03")
     public static let adminShutdown = SQLState(rawValue: "57P01")
     public static let cannotConnectNow = SQLState(rawValue: "57P03")
     public static let insufficientPrivilege = SQLState(rawValue: "42501")

@@ -7,6 +7,8 @@ public struct SyncError: Error, Sendable, CustomStringConvertible {
 
         /// Another run holds the lock of a resource.
         public static let lockHeld = Code("lockHeld")
+        /// A statement waited longer than `lock_timeout` for a table or row lock another session holds.
+        public static let lockTimeout = Code("lockTimeout")
         /// The database schema is missing or older than this binary: run `migrate`.
         public static let schemaNotMigrated = Code("schemaNotMigrated")
         /// The API sent an item that cannot be stored (missing required field, bad value).

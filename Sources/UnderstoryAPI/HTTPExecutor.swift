@@ -206,6 +206,9 @@ struct HTTPExecutor: Sendable {
             case 401:
                 error.code = .authenticationFailed
                 error.detail = "the API answered 401 to a freshly issued token"
+                // Understory answers UNAUTHORIZED for a missing scope as well as for a bad token:
+                // name the scope the endpoint needs, so the message can point at it.
+                if spec.authorized { error.requiredScope = spec.requiredScope }
             case 403:
                 error.code = .forbidden
                 error.requiredScope = spec.requiredScope

@@ -94,7 +94,7 @@ public struct UnderstoryAPIError: Error, Sendable {
     public var itemID: String?
     /// The coding path of the missing or bad field (`customer.address.city`, `sessions[0].start_time`).
     public var field: String?
-    /// For 403: the scope the endpoint needs.
+    /// For 403 (and a 401 after a fresh token, which Understory also answers for a missing scope): the scope the endpoint needs.
     public var requiredScope: String?
     /// For configuration errors: the environment variable concerned.
     public var variable: String?
@@ -175,6 +175,11 @@ extension UnderstoryAPIError: CustomStringConvertible, CustomDebugStringConverti
         case .invalidConfiguration:
             return "\(variable ?? "a setting") is invalid: \(detail ?? "malformed value")"
         case .authenticationFailed:
+            if let scope = requiredScope, status == 401 {
+                return "unauthorized\(on) with a freshly issued token: the key may lack scope \(scope) (Understory answers "
+                    + "UNAUTHORIZED for a missing scope as well as for bad credentials); run `understory-sync check` to compare "
+                    + "the granted scopes with the needed ones\(api)"
+            }
             let what = detail.map { ": \($0)" } ?? ""
             return "authentication failed: check UNDERSTORY_CLIENT_ID/UNDERSTORY_CLIENT_SECRET\(what)\(api)"
         case .forbidden:

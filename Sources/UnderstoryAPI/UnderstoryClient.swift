@@ -47,6 +47,9 @@ public struct UnderstoryClient: Sendable {
     /// Totals since this client was made (requests, retries, 429s, pages, …).
     public var statistics: RequestStatistics { executor.statistics.snapshot }
 
+    /// The injected time source (its sleeps wait out retries; they end early when the task is cancelled).
+    public var clock: UnderstoryClock { executor.clock }
+
     // MARK: - Scopes (for `check`)
 
     /// What a `check` command reports: scopes requested, granted (as the token response says) and missing.

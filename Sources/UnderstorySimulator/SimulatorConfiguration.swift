@@ -74,6 +74,9 @@ public struct SimulatorFaults: Sendable, Hashable {
     /// Ids that every list page leaves out while their single GET still answers 200: a list that
     /// skipped live items (as an unstable traversal can), to show nothing is marked deleted on that alone.
     public var listsSkip: Set<String> = []
+    /// Answer a `/v1` request whose token lacks the endpoint's scope with 401 `UNAUTHORIZED` (as
+    /// Understory's error docs allow: that code covers failed authorization too) instead of 403.
+    public var missingScopeUnauthorized: Bool = false
     /// Runs `mutate(batch: mutationBatch)` before serving every Nth `/v1` request.
     public var mutateEveryNRequests: Int? = nil
     public var mutationBatch: MutationBatch = .init()

@@ -15,7 +15,7 @@ import Hummingbird
 /// - `GET /_admin/truth` (counts) or `GET /_admin/truth?resource=bookings` (every item with its raw JSON)
 /// - `GET /_admin/stats` (requests per path and status, in flight)
 /// - `GET /_admin/faults`, `POST /_admin/faults?latency_ms=&error_rate=&rate_limit_every=&max_concurrent=
-///   &retry_after=&token_ttl=&cursor_ttl=&unstable_paging=&ignore_updated_at_sort=&mutate_every=&refresh_reuse_grace=` (omitted = unchanged; `none` clears)
+///   &retry_after=&token_ttl=&cursor_ttl=&unstable_paging=&ignore_updated_at_sort=&missing_scope_401=&mutate_every=&refresh_reuse_grace=` (omitted = unchanged; `none` clears)
 /// - `POST /_admin/expire-tokens`
 /// - `POST /_admin/consent?decision=approve|deny&company=ID` (what `/oauth2/auth` answers from now on)
 /// - `POST /_admin/revoke-consent?company=ID[&app=ID]` (revokes that company's refresh and access tokens)
@@ -244,6 +244,7 @@ extension SimulatorResponder {
                     }
                     if let text = query["unstable_paging"] { faults.unstablePaging = text == "true" || text == "1" }
                     if let text = query["ignore_updated_at_sort"] { faults.ignoreUpdatedAtSort = text == "true" || text == "1" }
+                    if let text = query["missing_scope_401"] { faults.missingScopeUnauthorized = text == "true" || text == "1" }
                     if let value = optionalInt("mutate_every") { faults.mutateEveryNRequests = value }
                     if let seconds = query["refresh_reuse_grace"].flatMap(Double.init) {
                         faults.refreshTokenReuseGrace = .milliseconds(Int64(seconds * 1000))
@@ -297,6 +298,8 @@ extension SimulatorResponder {
         w.bool(faults.unstablePaging)
         w.key("ignore_updated_at_sort")
         w.bool(faults.ignoreUpdatedAtSort)
+        w.key("missing_scope_401")
+        w.bool(faults.missingScopeUnauthorized)
         w.key("mutate_every")
         optional(faults.mutateEveryNRequests)
         w.key("refresh_reuse_grace_ms")

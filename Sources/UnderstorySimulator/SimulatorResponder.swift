@@ -198,6 +198,9 @@ struct SimulatorResponder: HTTPResponder {
         }
         let scope = Self.scope(for: resource)
         guard token.scopes.contains(scope) else {
+            if simulator.faults.missingScopeUnauthorized {
+                return Reply.error(.unauthorized, "UNAUTHORIZED", "not authorized")
+            }
             return Reply.error(.forbidden, "FORBIDDEN", "the token lacks the scope \(scope)")
         }
         var language = 0

@@ -75,11 +75,13 @@ struct UnderstorySimCommand: AsyncParsableCommand {
     @Flag(help: "Serve /_admin/{mutate,touch,cancel,corrupt,truth,stats,faults,expire-tokens} (no authentication).")
     var admin = false
 
-    @Option(help: "Client id the token endpoint accepts (all read scopes).")
-    var clientId: String = "sim-client"
+    @Option(help: "Client id the token endpoint accepts, all read scopes (env UNDERSTORY_CLIENT_ID, default sim-client).")
+    var clientId: String?
 
-    @Option(help: "Client secret for --client-id.")
-    var clientSecret: String = "sim-secret-~Zq7-Xk~9"
+    @Option(
+        help: "Client secret for --client-id (env UNDERSTORY_CLIENT_SECRET, default sim-secret-~Zq7-Xk~9; prefer the variable: flags show in ps)."
+    )
+    var clientSecret: String?
 
     @Option(
         name: .customLong("company"),
@@ -132,7 +134,9 @@ struct UnderstorySimCommand: AsyncParsableCommand {
         if let anchor = self.anchor, Self.parseAnchor(anchor) == nil {
             throw ValidationError("--anchor must look like 2026-01-01T00:00:00Z")
         }
-        guard !self.clientId.isEmpty, !self.clientSecret.isEmpty else { throw ValidationError("--client-id and --client-secret must not be empty") }
+        guard !self.client.id.isEmpty, !self.client.secret.isEmpty else {
+            throw ValidationError("--client-id and --client-secret (or UNDERSTORY_CLIENT_ID and UNDERSTORY_CLIENT_SECRET) must not be empty")
+        }
         guard !self.appId.isEmpty, !self.appSecret.isEmpty else { throw ValidationError("--app-id and --app-secret must not be empty") }
         guard self.refreshReuseGrace >= 0 else { throw ValidationError("--refresh-reuse-grace must not be negative") }
         var ids: Set<String> = [SimulatorConfiguration().companyID]
@@ -147,6 +151,18 @@ struct UnderstorySimCommand: AsyncParsableCommand {
 }
 
 extension UnderstorySimCommand {
+    /// The client the token endpoint accepts: flags, else `UNDERSTORY_CLIENT_ID`/`UNDERSTORY_CLIENT_SECRET`
+    /// (so a deployment passes the secret by environment, not in `ps`-visible arguments), else the defaults.
+    var client: (id: String, secret: String, secretFromEnvironment: Bool) {
+        let environment = ProcessInfo.processInfo.environment
+        let environmentSecret = self.clientSecret == nil ? environment["UNDERSTORY_CLIENT_SECRET"].flatMap { $0.isEmpty ? nil : $0 } : nil
+        return (
+            self.clientId ?? environment["UNDERSTORY_CLIENT_ID"].flatMap { $0.isEmpty ? nil : $0 } ?? "sim-client",
+            self.clientSecret ?? environmentSecret ?? "sim-secret-~Zq7-Xk~9",
+            environmentSecret != nil
+        )
+    }
+
     static func parseAnchor(_ text: String) -> Date? {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime]
@@ -172,7 +188,7 @@ extension UnderstorySimCommand {
         config.historyDays = self.historyDays
         config.futureDays = self.futureDays
         config.adminEnabled = self.admin
-        config.clients = [SimulatorClient(id: self.clientId, secret: self.clientSecret)]
+        config.clients = [SimulatorClient(id: self.client.id, secret: self.client.secret)]
         config.apps = [SimulatorApp(id: self.appId, secret: self.appSecret, redirectURIs: self.appRedirectURIs)]
         config.additionalCompanies = self.companies.enumerated().compactMap { n, text in
             Self.parseCompany(text).map { company in
@@ -215,7 +231,8 @@ extension UnderstorySimCommand {
                 "  UNDERSTORY_API_URL=\(baseURL)",
                 "  UNDERSTORY_AUTH_URL=\(baseURL)",
                 "  UNDERSTORY_CLIENT_ID=\(configuration.clients[0].id)",
-                "  UNDERSTORY_CLIENT_SECRET=\(configuration.clients[0].secret)",
+                // A secret given by the environment may be a real one (one .env for both): never echo it.
+                "  UNDERSTORY_CLIENT_SECRET=\(self.client.secretFromEnvironment ? "(as set in UNDERSTORY_CLIENT_SECRET)" : configuration.clients[0].secret)",
                 "  audience:       \(configuration.audience)",
                 "  companies:      \(companies)\(self.sharedIds && simulator.companyIDs.count > 1 ? " (shared record ids)" : "")",
                 "  third-party app (authorization_code + PKCE S256, refresh_token with rotation):",

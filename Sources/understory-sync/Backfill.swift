@@ -9,7 +9,9 @@ struct Backfill: AsyncParsableCommand {
         discussion: """
             Bookings and orders: --from/--to filter creation time. Events: local start time. The window is cut into
             day-long slices fetched --concurrency at a time; finished slices are recorded, so running the same
-            backfill again resumes where it stopped. The nightly watermark is never moved.
+            backfill again resumes where it stopped (--force reloads them all). Adjacent bookings/orders slices
+            overlap by one second, because the API does not document whether from/to include their instant.
+            The nightly watermark is never moved.
             Times: 2025-01-31, 2025-01-31T12:00:00Z or any RFC 3339 instant.
             """
     )
@@ -27,6 +29,9 @@ struct Backfill: AsyncParsableCommand {
 
     @Option(help: "Slices fetched at once (default 4).")
     var concurrency: Int = 4
+
+    @Flag(help: "Reload every slice of the window, also those an earlier backfill already finished.")
+    var force = false
 
     @Option(help: "Company id of a connected account to backfill (third-party mode; default: the integration key's company).")
     var account: String?
@@ -54,11 +59,13 @@ struct Backfill: AsyncParsableCommand {
         do {
             let api = try global.apiConfiguration()
             let window = try BackfillWindow(from: from, to: to)
-            let arguments = ["resource": resource.rawValue, "from": from.rfc3339, "to": to.rfc3339, "concurrency": "\(concurrency)"]
-            let database = global.database, resource = self.resource, concurrency = self.concurrency
+            let arguments = [
+                "resource": resource.rawValue, "from": from.rfc3339, "to": to.rfc3339, "concurrency": "\(concurrency)", "force": "\(force)",
+            ]
+            let database = global.database, resource = self.resource, concurrency = self.concurrency, force = self.force
             let backfill: @Sendable (SyncRunner) async throws -> SyncRunner.BackfillSummary = { runner in
                 try await GracefulRun.run(logger: logger) {
-                    try await runner.backfill(resource: resource, window: window, concurrency: concurrency, arguments: arguments)
+                    try await runner.backfill(resource: resource, window: window, concurrency: concurrency, force: force, arguments: arguments)
                 }
             }
             let summary: SyncRunner.BackfillSummary

@@ -19,7 +19,7 @@ enum ExitStatus {
         switch error {
         case let error as SyncError:
             switch error.code {
-            case .lockHeld: return temporary
+            case .lockHeld, .lockTimeout: return temporary
             case .schemaNotMigrated: return configuration
             case .invalidData: return dataError
             case .itemsRejected: return dataError
@@ -43,7 +43,9 @@ enum ExitStatus {
         case is WebhookSignatureError:
             return configuration
         case let error as PostgresError:
+            if error.sqlState == .lockNotAvailable { return temporary }
             switch error.code {
+            case .invalidConnectionString: return configuration
             case .connectionFailed, .connectionLost:
                 if error.sqlState == .invalidPassword || error.message.contains("password authentication failed") { return configuration }
                 return unavailable

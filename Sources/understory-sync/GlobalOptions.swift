@@ -6,8 +6,23 @@ import UnderstoryAPI
 
 /// Settings shared by every subcommand. Each has an environment variable; a flag beats it.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .customLong("database-url"), help: "PostgreSQL URI or conninfo (env DATABASE_URL; else libpq's PG* variables).")
+    @Option(
+        name: .customLong("database-url"),
+        help: "PostgreSQL URI or conninfo (env DATABASE_URL; else libpq's PG* variables). Prefer the variable when it holds a password: flags show in process lists (ps)."
+    )
     var databaseURL: String?
+
+    @Option(
+        name: .customLong("lock-timeout"),
+        help: "Seconds a statement waits for a table or row lock before that resource fails with exit 75 (env UNDERSTORY_LOCK_TIMEOUT, default 30; 0 = wait forever). A lock_timeout in PGOPTIONS or the URL's options= wins."
+    )
+    var lockTimeout: Double?
+
+    @Option(
+        name: .customLong("statement-timeout"),
+        help: "Seconds one statement may run (env UNDERSTORY_STATEMENT_TIMEOUT, default 1800; 0 = no limit). A statement_timeout in PGOPTIONS or the URL's options= wins."
+    )
+    var statementTimeout: Double?
 
     @Option(name: .customLong("api-url"), help: "Understory API base URL (env UNDERSTORY_API_URL, default https://api.understory.io).")
     var apiURL: String?
@@ -54,14 +69,49 @@ struct GlobalOptions: ParsableArguments {
             (UnderstoryConfiguration.Variable.clientID, clientID),
             (UnderstoryConfiguration.Variable.clientSecret, clientSecret),
             (UnderstoryConfiguration.Variable.rateLimitWait, rateLimitWait.map { String($0) }),
+            (Self.lockTimeoutVariable, lockTimeout.map { String($0) }),
+            (Self.statementTimeoutVariable, statementTimeout.map { String($0) }),
         ]
         for (name, value) in overrides { if let value { env[name] = value } }
         return env
     }
 
+    static let lockTimeoutVariable = "UNDERSTORY_LOCK_TIMEOUT"
+    static let statementTimeoutVariable = "UNDERSTORY_STATEMENT_TIMEOUT"
+
+    func validate() throws {
+        for (flag, value) in [("--lock-timeout", lockTimeout), ("--statement-timeout", statementTimeout)] {
+            if let value, !(value >= 0 && value.isFinite) { throw ValidationError("\(flag) must be zero or more seconds") }
+        }
+        // An invalid variable is a configuration error (78), like the API's variables.
+        let env = environment
+        for name in [Self.lockTimeoutVariable, Self.statementTimeoutVariable] {
+            if let text = env[name], !text.isEmpty, Self.seconds(text) == nil {
+                FileHandle.standardError.write(Data("understory-sync: \(name) is invalid: \"\(text)\" is not a number of seconds (e.g. 30; 0 = no limit)\n".utf8))
+                throw ExitCode(ExitStatus.configuration)
+            }
+        }
+    }
+
+    private static func seconds(_ text: String) -> Double? {
+        guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value >= 0, value.isFinite else { return nil }
+        return value
+    }
+
+    /// `lock_timeout` (default 30 s) and `statement_timeout` (default 30 min) for every session,
+    /// unless the user sets them in the connection's `options` (URL `options=` or `PGOPTIONS`).
     var database: PostgresConfiguration {
-        let url = environment["DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
-        return PostgresConfiguration(connectionString: url)
+        let env = environment
+        let url = env["DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        let lock = env[Self.lockTimeoutVariable].flatMap(Self.seconds) ?? 30
+        let statement = env[Self.statementTimeoutVariable].flatMap(Self.seconds) ?? 1800
+        return PostgresConfiguration(
+            connectionString: url,
+            sessionDefaults: [
+                ("lock_timeout", "\(Int64((lock * 1000).rounded()))ms"),
+                ("statement_timeout", "\(Int64((statement * 1000).rounded()))ms"),
+            ]
+        )
     }
 
     func apiConfiguration() throws -> UnderstoryConfiguration {

@@ -15,7 +15,8 @@ struct UnderstorySync: AsyncParsableCommand {
               65  N items rejected: see understory.rejected_items (everything else was stored; every
                   later run fetches them again), or a response that is not the API's format
               69  API or database unreachable after retries
-              75  temporary: another run holds the lock, or the retry budget ran out — try again later
+              75  temporary: another run holds the lock, a table stayed locked past --lock-timeout (table and holder
+                  named; the other resources were synced), or the retry budget ran out — try again later
               77  authentication failed, a scope is missing, or an account must be connected again
               78  configuration: a variable is missing or invalid, or the schema is not migrated (run `migrate`)
               1   anything else

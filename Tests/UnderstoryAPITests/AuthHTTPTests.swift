@@ -75,6 +75,31 @@ struct AuthHTTPTests {
         }
     }
 
+    @Test("401 UNAUTHORIZED on a list right after a fresh token names the scope it may lack and points to check")
+    func unauthorizedMissingScope() async throws {
+        var simulator = SimulatorConfiguration(seed: 1, bookings: 5, orders: 5, events: 5)
+        simulator.faults.missingScopeUnauthorized = true
+        try await withSimulator(simulator) { sim in
+            var configuration = try UnderstoryConfiguration.forSimulator(sim)
+            configuration.clientID = "sim-bookings-only"
+            configuration.clientSecret = Secret("bookings-only-~secret")
+            configuration.scopes = ["openid", "booking.read"]
+            try await withTestHTTPClient(configuration) { http in
+                let client = UnderstoryClient(configuration: configuration, httpClient: http, logger: quietLogger)
+                let bookings = try await client.bookings().collectItems()
+                #expect(bookings.count == 5)
+                let error = await expectAPIError { _ = try await client.orders().collectItems() }
+                #expect(error?.code == .authenticationFailed)
+                #expect(error?.status == 401)
+                #expect(error?.requiredScope == "order.read")
+                let text = "\(error.map { "\($0)" } ?? "")"
+                #expect(text.contains("may lack scope order.read"), "\(text)")
+                #expect(text.contains("understory-sync check"), "\(text)")
+                #expect(sim.requestCount(pathPrefix: "/oauth2/token") == 2, "one fresh token after the first 401, then the error")
+            }
+        }
+    }
+
     @Test("expired token mid-paging is refreshed transparently (short TTL)")
     func shortTTL() async throws {
         var config = SimulatorConfiguration(seed: 3, bookings: 40, orders: 5, events: 5)

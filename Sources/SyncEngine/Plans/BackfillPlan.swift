@@ -44,6 +44,16 @@ public struct BackfillWindow: Sendable, Hashable {
         return result
     }
 
+    /// What a bookings or orders slice asks the API for. The API does not document whether its
+    /// `from`/`to` include their instant, so each slice's `to` reaches one second into the next
+    /// slice: adjacent slices overlap by a second (upserts are idempotent) and a record created
+    /// exactly on a boundary is read whichever way the API counts. The window's own end stays.
+    public func request(for slice: Slice) -> Slice {
+        guard slice.to < to else { return slice }
+        let overlapping = Timestamp(secondsSinceEpoch: slice.to.secondsSinceEpoch + 1, nanoseconds: slice.to.nanoseconds)
+        return Slice(from: slice.from, to: min(overlapping, to))
+    }
+
     public struct Slice: Sendable, Hashable, CustomStringConvertible {
         public var from: Timestamp
         public var to: Timestamp
@@ -61,14 +71,15 @@ enum BackfillPlan {
         var slicesSkipped = 0
     }
 
+    /// - Parameter force: load every slice again, also those an earlier backfill finished.
     static func run(
-        _ context: PlanContext, resource: Resource, window: BackfillWindow, concurrency: Int,
+        _ context: PlanContext, resource: Resource, window: BackfillWindow, concurrency: Int, force: Bool = false,
         connect: @escaping @Sendable () async throws -> PostgresConnection
     ) async throws -> Result {
         guard resource != .experiences else {
             throw SyncError(.invalidArguments, "experiences have no time filter; use `sync --resource experiences` (it always reads them all)")
         }
-        let done = try await finishedSlices(context, resource: resource, window: window)
+        let done = force ? [] : try await finishedSlices(context, resource: resource, window: window)
         let pending = window.slices.filter { !done.contains($0) }
         var result = Result()
         result.slicesSkipped = window.slices.count - pending.count
@@ -90,7 +101,7 @@ enum BackfillPlan {
                         client: context.client, connection: connection, companyID: context.companyID, runID: context.runID,
                         options: context.options, logger: logger, progress: context.progress
                     )
-                    let counts = try await load(sliceContext, resource: resource, slice: slice)
+                    let counts = try await load(sliceContext, resource: resource, slice: slice, request: window.request(for: slice))
                     idle.put(connection)
                     return counts
                 } catch {
@@ -110,7 +121,10 @@ enum BackfillPlan {
         return result
     }
 
-    static func load(_ context: PlanContext, resource: Resource, slice: BackfillWindow.Slice) async throws -> ResourceCounts {
+    /// Loads `slice`, asking the API for `request` (bookings, orders: the slice plus the overlap).
+    static func load(
+        _ context: PlanContext, resource: Resource, slice: BackfillWindow.Slice, request: BackfillWindow.Slice
+    ) async throws -> ResourceCounts {
         let client = context.client
         let limit = context.options.pageSize
         let companyID = context.companyID
@@ -129,7 +143,7 @@ enum BackfillPlan {
         case .bookings:
             let loader = PageLoader<Booking>(
                 context: context, resource: .bookings, spec: .bookings,
-                pages: { client.bookings(ListQuery(limit: limit, from: slice.from, to: slice.to, sort: .createdAscending)) },
+                pages: { client.bookings(ListQuery(limit: limit, from: request.from, to: request.to, sort: .createdAscending)) },
                 stageRow: StagedRows.append, rechecksRejected: false
             )
             return try await loader.run(hooks: .init(complete: { try await record($0, $1.seenCount) }))
@@ -138,7 +152,7 @@ enum BackfillPlan {
             try await context.loader.prepare(OrderChildren.specs)
             let loader = PageLoader<Order>(
                 context: context, resource: .orders, spec: .orders,
-                pages: { client.orders(ListQuery(limit: limit, from: slice.from, to: slice.to, sort: .createdAscending)) },
+                pages: { client.orders(ListQuery(limit: limit, from: request.from, to: request.to, sort: .createdAscending)) },
                 stageRow: StagedRows.append, rechecksRejected: false
             )
             return try await loader.run(hooks: .init(

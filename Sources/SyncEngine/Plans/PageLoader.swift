@@ -99,15 +99,19 @@ struct PageLoader<Item: SyncedRecord> {
             var restarts = 0
             while true {
                 do {
-                    for try await page in pages() {
+                    var reachedLastNeeded = false
+                    // Graceful shutdown ends the sequence at once, abandoning a request in flight
+                    // or a retry wait (a 429 can mean a minute).
+                    for try await page in pages().cancelOnGracefulShutdown() {
                         guard await buffer.send(.page(page)) else { return }
-                        if isLastNeeded(page) { break }
-                        // Stop fetching on graceful shutdown; the loader commits what it has.
-                        if Task.isShuttingDownGracefully {
-                            _ = await buffer.send(.interrupted)
+                        if isLastNeeded(page) {
+                            reachedLastNeeded = true
                             break
                         }
+                        if Task.isShuttingDownGracefully { break }
                     }
+                    // Stop fetching on graceful shutdown; the loader commits what it has.
+                    if Task.isShuttingDownGracefully && !reachedLastNeeded { _ = await buffer.send(.interrupted) }
                     await buffer.finish()
                     return
                 } catch let error as UnderstoryAPIError where error.code == .cursorRejected && restarts < maxRestarts {

@@ -33,6 +33,10 @@ public struct SyncOptions: Sendable {
     public var wallClock: @Sendable () -> Date = { Date() }
     /// Reconcile: re-fetch and compare the children of orders created in the last this many days.
     public var childrenDays = 90
+    /// After SIGTERM/SIGINT (graceful shutdown) fetching stops at once; a resource still busy
+    /// this long afterwards (a statement waiting on a lock, a child fetch in a 429 wait) is
+    /// cancelled: its running statement too (`PQcancel`), and its open batch rolls back.
+    public var shutdownGrace: Duration = .seconds(5)
 
     public init() {}
 }

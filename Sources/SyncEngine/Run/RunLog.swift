@@ -15,18 +15,27 @@ struct RunLog {
     static func lockName(_ runID: Int64) -> String { "understory-sync:run:\(runID)" }
 
     /// Inserts the run row and takes its liveness lock. Returns the run id.
+    ///
+    /// Both happen in one transaction: the (session-level) lock is held before the row commits,
+    /// so ``markAbandonedRuns()`` elsewhere never sees this run's row without its lock and can
+    /// never mark a live run abandoned.
     func start(command: String, arguments: [String: String], companyID: String?) async throws -> Int64 {
         let json = String(decoding: try JSONEncoder.sorted.encode(arguments), as: UTF8.self)
-        let row = try await connection.execute(
-            """
-            INSERT INTO understory.sync_runs (company_id, command, arguments, host, pid, version)
-            VALUES ($1, $2, $3::jsonb, $4, $5, $6) RETURNING id
-            """,
-            [companyID, command, PostgresJSON(json), ProcessInfo.processInfo.hostName, Int(ProcessInfo.processInfo.processIdentifier), SyncEngineVersion.current]
-        ).rows[0]
-        let runID = try row["id"].decode(Int64.self)
-        _ = try await connection.tryAdvisoryLock(Self.lockName(runID))
-        return runID
+        return try await connection.withTransaction { connection in
+            let row = try await connection.execute(
+                """
+                INSERT INTO understory.sync_runs (company_id, command, arguments, host, pid, version)
+                VALUES ($1, $2, $3::jsonb, $4, $5, $6) RETURNING id
+                """,
+                [companyID, command, PostgresJSON(json), ProcessInfo.processInfo.hostName, Int(ProcessInfo.processInfo.processIdentifier), SyncEngineVersion.current]
+            ).rows[0]
+            let runID = try row["id"].decode(Int64.self)
+            // Nobody else can hold the lock of an id that is not yet visible.
+            guard try await connection.tryAdvisoryLock(Self.lockName(runID)) else {
+                throw SyncError(.lockHeld, "another session holds the liveness lock of new run \(runID); not starting")
+            }
+            return runID
+        }
     }
 
     /// Closes the run row and releases its liveness lock.

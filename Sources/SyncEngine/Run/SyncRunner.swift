@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresClient
+import ServiceLifecycle
 import UnderstoryAPI
 
 /// Runs `sync` and `backfill`: joins the API client and PostgreSQL.
@@ -66,7 +67,7 @@ public struct SyncRunner: Sendable {
         let httpBefore = client.statistics
         return try await PostgresConnection.withConnection(database, logger: logger) { control in
             try await Schema.requireCurrent(on: control)
-            let me = try await client.me(logger: logger)
+            let me = try await Self.interruptible { [client, logger] in try await client.me(logger: logger) }
             guard let companyID = me.model.companyID, !companyID.isEmpty else {
                 throw UnderstoryAPIError(code: .invalidResponse, path: "/v1/me", resource: "me", field: "company_id", detail: "/v1/me did not name a company_id")
             }
@@ -133,9 +134,17 @@ public struct SyncRunner: Sendable {
                     client: client, connection: connection, companyID: companyID, runID: runID,
                     options: options, logger: resourceLogger, progress: progress
                 )
+                let grace = options.shutdownGrace, sleep = client.clock.sleep
                 group.addTask {
                     do {
-                        return ResourceOutcome(resource: resource, counts: try await work(resource, context), error: nil)
+                        let counts = try await ShutdownDeadline.run(resource: resource, grace: grace, sleep: sleep) {
+                            try await work(resource, context)
+                        }
+                        return ResourceOutcome(resource: resource, counts: counts, error: nil)
+                    } catch let error as PostgresError where error.sqlState == .lockNotAvailable {
+                        // Only this resource fails; name the table and who holds the lock.
+                        let described = await LockTimeout.error(error, resource: resource, on: control)
+                        return ResourceOutcome(resource: resource, counts: nil, error: described)
                     } catch {
                         return ResourceOutcome(resource: resource, counts: nil, error: error)
                     }
@@ -185,6 +194,15 @@ public struct SyncRunner: Sendable {
         )
     }
 
+    /// Runs an API call that graceful shutdown cancels (e.g. in a 429 wait before the run starts).
+    static func interruptible<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+        do {
+            return try await cancelWhenGracefulShutdown(operation)
+        } catch where Task.isShuttingDownGracefully && !Task.isCancelled {
+            throw SyncError(.interrupted, "stopped by a signal before the run started; nothing was written", underlying: error)
+        }
+    }
+
     /// Opens one connection per resource and takes its advisory lock; on any conflict releases
     /// everything and throws `.lockHeld` naming the resource.
     private func lockResources(_ resources: [Resource], companyID: String) async throws -> [(Resource, PostgresConnection)] {
@@ -218,9 +236,10 @@ extension SyncRunner {
     }
 
     /// Reloads a window of one resource, `concurrency` slices at a time. Resumes a backfill of the
-    /// same window that was interrupted. Never moves the nightly watermark.
+    /// same window that was interrupted (with `force`, reloads the finished slices too). Never
+    /// moves the nightly watermark.
     public func backfill(
-        resource: Resource, window: BackfillWindow, concurrency: Int, options: SyncOptions = SyncOptions(),
+        resource: Resource, window: BackfillWindow, concurrency: Int, force: Bool = false, options: SyncOptions = SyncOptions(),
         arguments: [String: String] = [:]
     ) async throws -> BackfillSummary {
         let slices = SliceTally()
@@ -230,7 +249,7 @@ extension SyncRunner {
         options.resources = [resource]
         let summary = try await withRun(command: "backfill", arguments: arguments, resources: [resource], options: options) { resource, context in
             let result = try await BackfillPlan.run(
-                context, resource: resource, window: window, concurrency: concurrency,
+                context, resource: resource, window: window, concurrency: concurrency, force: force,
                 connect: {
                     let connection = try await PostgresConnection.connect(database, logger: logger)
                     return connection

@@ -1,0 +1,159 @@
+import CLibPQ
+import Foundation
+
+/// What the wrapper reads from a connection string before and after libpq uses it: whether libpq
+/// can parse it (`PQconninfoParse`), the passwords it holds (so no message built from libpq's
+/// text can show them: libpq quotes the part it cannot parse, password included), and which
+/// run-time parameters a connection's `options` sets.
+enum ConnectionString {
+    /// Checks that libpq can parse `text`; the error names what is wrong, with every password redacted.
+    static func validate(_ text: String) throws {
+        var errorMessage: UnsafeMutablePointer<CChar>?
+        if let options = PQconninfoParse(text, &errorMessage) {
+            PQconninfoFree(options)
+            return
+        }
+        let reason = errorMessage.map { String(cString: $0) } ?? "out of memory"
+        if let errorMessage { PQfreemem(errorMessage) }
+        throw PostgresError(
+            code: .invalidConnectionString,
+            message: "the PostgreSQL connection string is malformed: \(redacting(reason.replacingNewlines(), in: text))",
+            hint: "fix DATABASE_URL: a postgresql://user@host:port/database URI or key=value pairs (percent-encode special characters of a URI)"
+        )
+    }
+
+    /// `message` with every password of `connectionString` replaced by `<redacted>`.
+    static func redacting(_ message: String, in connectionString: String?) -> String {
+        guard let connectionString else { return message }
+        var result = message
+        // Longest first, so a password that contains another one is replaced whole.
+        for secret in passwords(in: connectionString).sorted(by: { $0.count > $1.count }) where !secret.isEmpty {
+            result = result.replacingOccurrences(of: secret, with: "<redacted>")
+        }
+        return result
+    }
+
+    /// Every password `text` holds, found textually, so that a string libpq cannot parse is covered
+    /// too: a URI's userinfo password and `password=` query parameter, and a conninfo
+    /// `password=` value (quoted or not). Percent-decoded forms are included.
+    static func passwords(in text: String) -> [String] {
+        var found = [String]()
+        let lowered = text.lowercased()
+        if lowered.hasPrefix("postgresql://") || lowered.hasPrefix("postgres://") {
+            let rest = text[text.range(of: "://")!.upperBound...]
+            // Userinfo ends at the last "@" before the path: over-redacting is better than a leak.
+            let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? rest.endIndex
+            let authority = rest[..<authorityEnd]
+            let userinfoEnd = authority.lastIndex(of: "@") ?? (rest.lastIndex(of: "@"))
+            if let userinfoEnd {
+                let userinfo = rest[..<userinfoEnd]
+                if let colon = userinfo.firstIndex(of: ":") { found.append(String(userinfo[userinfo.index(after: colon)...])) }
+            }
+            if let query = text.firstIndex(of: "?") {
+                for pair in text[text.index(after: query)...].split(separator: "&") {
+                    let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                    if parts.count == 2, parts[0].lowercased() == "password" { found.append(String(parts[1])) }
+                }
+            }
+        } else {
+            found += conninfoPasswords(text)
+        }
+        return found + found.compactMap { $0.removingPercentEncoding }.filter { !found.contains($0) }
+    }
+
+    /// `password=value` and `password = 'quoted \' value'` in a key=value string.
+    private static func conninfoPasswords(_ text: String) -> [String] {
+        var found = [String]()
+        var index = text.startIndex
+        while let range = text.range(of: "password", options: .caseInsensitive, range: index..<text.endIndex) {
+            index = range.upperBound
+            var cursor = range.upperBound
+            while cursor < text.endIndex, text[cursor].isWhitespace { cursor = text.index(after: cursor) }
+            guard cursor < text.endIndex, text[cursor] == "=" else { continue }
+            cursor = text.index(after: cursor)
+            while cursor < text.endIndex, text[cursor].isWhitespace { cursor = text.index(after: cursor) }
+            var value = ""
+            if cursor < text.endIndex, text[cursor] == "'" {
+                cursor = text.index(after: cursor)
+                var raw = ""
+                while cursor < text.endIndex, text[cursor] != "'" {
+                    if text[cursor] == "\\", text.index(after: cursor) < text.endIndex {
+                        raw.append(text[cursor])
+                        cursor = text.index(after: cursor)
+                        value.append(text[cursor])
+                    } else {
+                        value.append(text[cursor])
+                    }
+                    raw.append(text[cursor])
+                    cursor = text.index(after: cursor)
+                }
+                if raw != value { found.append(raw) }
+            } else {
+                while cursor < text.endIndex, !text[cursor].isWhitespace {
+                    value.append(text[cursor])
+                    cursor = text.index(after: cursor)
+                }
+            }
+            found.append(value)
+            index = cursor
+        }
+        return found
+    }
+
+    /// The names of the run-time parameters that an `options` value sets (`-c name=value`,
+    /// `-cname=value`, `--name=value`), lower-cased with `-` read as `_`, as the server reads them.
+    static func parameterNames(inOptions options: String) -> Set<String> {
+        // Split on unescaped whitespace; a backslash escapes the next character (libpq's rule).
+        var words = [String]()
+        var word = ""
+        var escaped = false
+        for character in options {
+            if escaped {
+                word.append(character)
+                escaped = false
+            } else if character == "\\" {
+                escaped = true
+            } else if character.isWhitespace {
+                if !word.isEmpty { words.append(word) }
+                word = ""
+            } else {
+                word.append(character)
+            }
+        }
+        if !word.isEmpty { words.append(word) }
+
+        var names = Set<String>()
+        var index = 0
+        while index < words.count {
+            var setting: String?
+            let current = words[index]
+            if current == "-c", index + 1 < words.count {
+                setting = words[index + 1]
+                index += 1
+            } else if current.hasPrefix("--") {
+                setting = String(current.dropFirst(2))
+            } else if current.hasPrefix("-c") {
+                setting = String(current.dropFirst(2))
+            }
+            if let setting, let equals = setting.firstIndex(of: "=") {
+                names.insert(setting[..<equals].lowercased().replacingOccurrences(of: "-", with: "_"))
+            }
+            index += 1
+        }
+        return names
+    }
+
+    /// The `options` value a live connection uses (from its connection string or `PGOPTIONS`).
+    static func options(of handle: OpaquePointer) -> String {
+        guard let list = PQconninfo(handle) else { return "" }
+        defer { PQconninfoFree(list) }
+        var pointer = list
+        while let keyword = pointer.pointee.keyword {
+            if String(cString: keyword) == "options" {
+                return pointer.pointee.val.map { String(cString: $0) } ?? ""
+            }
+            pointer += 1
+        }
+        return ""
+    }
+}
