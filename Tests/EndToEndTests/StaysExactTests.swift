@@ -49,25 +49,26 @@ struct StaysExactTests {
         try await CommandLineWorld.with { world in
             let sim = world.simulator
             let window = ["--events-past-days", "3650"]
-            var sync = try await world.run(["sync"] + window)
+            var sync = try await UnderstorySyncBinary.run(["sync"] + window, environment: world.environment)
             #expect(sync.status == 0, "\(sync.output)")
 
             // 1. A booking stamped in 2036, then 200 changes: the next incremental run still sees them all.
             let future = sim.ids(.bookings)[4]
             #expect(sim.setFields(.bookings, id: future, [("updated_at", #""2036-01-01T00:00:00Z""#)]))
-            sync = try await world.run(["sync"] + window)
+            sync = try await UnderstorySyncBinary.run(["sync"] + window, environment: world.environment)
             #expect(sync.status == 0, "\(sync.output)")
             for _ in 0..<10 { sim.mutate(updates: 20, creates: 1, cancels: 1, resources: [.bookings, .orders, .events]) }
-            sync = try await world.run(["sync"] + window)
+            sync = try await UnderstorySyncBinary.run(["sync"] + window, environment: world.environment)
             #expect(sync.status == 0, "\(sync.output)")
-            #expect(try await Self.differences(world) == [])
+            let drift1 = try await Self.differences(world)
+            #expect(drift1.isEmpty, "\(drift1)")
             let watermark = try await world.query("SELECT max(watermark) < now() + interval '6 minutes' AS ok FROM understory.sync_state").rows[0]["ok"].bool
             #expect(watermark == true)
 
             // 2. An event deleted upstream: the next sync confirms the 404 and sets _deleted_at.
             let event = sim.ids(.events)[2]
             #expect(sim.delete(.events, id: event))
-            sync = try await world.run(["sync"] + window)
+            sync = try await UnderstorySyncBinary.run(["sync"] + window, environment: world.environment)
             #expect(sync.status == 0, "\(sync.output)")
             let eventDeleted = try await world.query("SELECT _deleted_at IS NOT NULL AS d FROM understory.events WHERE id = '\(event)'").rows[0]["d"].bool
             #expect(eventDeleted == true)
@@ -78,12 +79,13 @@ struct StaysExactTests {
             let order = sim.ids(.orders)[6]
             #expect(sim.delete(.bookings, id: booking))
             #expect(sim.changeOrderChildren(orderID: order, .addRefund))
-            sync = try await world.run(["sync"] + window)
+            sync = try await UnderstorySyncBinary.run(["sync"] + window, environment: world.environment)
             #expect(sync.status == 0, "\(sync.output)")
             #expect(try await Self.differences(world) != [], "an incremental sync cannot see a deletion or a silent refund")
-            let reconcile = try await world.run(["reconcile"] + window)
+            let reconcile = try await UnderstorySyncBinary.run(["reconcile"] + window, environment: world.environment)
             #expect(reconcile.status == 0, "\(reconcile.output)")
-            #expect(try await Self.differences(world) == [])
+            let drift2 = try await Self.differences(world)
+            #expect(drift2.isEmpty, "\(drift2)")
             let status = try await world.run("status")
             print("status after a reconcile that found drift:\n\(status.stdout)")
             #expect(status.stdout.contains("last reconcile"), "\(status.stdout)")
@@ -92,14 +94,19 @@ struct StaysExactTests {
             let poison = sim.ids(.bookings)[12]
             #expect(sim.setFields(.bookings, id: poison, [("updated_at", #""not a time""#)]))
             sim.mutate(updates: 5, creates: 1, cancels: 0, resources: [.bookings, .orders])
-            sync = try await world.run(["sync"] + window)
+            sync = try await UnderstorySyncBinary.run(["sync"] + window, environment: world.environment)
             #expect(sync.status == 65, "\(sync.output)")
             #expect(sync.stderr.contains("1 item rejected: see understory.rejected_items"), "\(sync.stderr)")
-            #expect(try await Self.differences(world, except: [poison]) == [])
-            #expect(sim.setFields(.bookings, id: poison, [("updated_at", #""2026-01-02T03:04:05Z""#)]))
-            sync = try await world.run(["sync"] + window)
+            let drift3 = try await Self.differences(world, except: [poison])
+            #expect(drift3.isEmpty, "\(drift3)")
+            // Fixed at the API: a valid updated_at, newer than anything stored.
+            let newest = sim.truth().bookings.values.map(\.updatedAtMicroseconds).filter { $0 < 2_000_000_000_000_000 }.max() ?? 0
+            let fixedAt = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(newest / 1_000_000 + 1)))
+            #expect(sim.setFields(.bookings, id: poison, [("updated_at", "\"\(fixedAt)\"")]))
+            sync = try await UnderstorySyncBinary.run(["sync"] + window, environment: world.environment)
             #expect(sync.status == 0, "\(sync.output)")
-            #expect(try await Self.differences(world) == [])
+            let drift4 = try await Self.differences(world)
+            #expect(drift4.isEmpty, "\(drift4)")
             let unresolved = try await world.query("SELECT count(*) AS n FROM understory.rejected_items WHERE resolved_at IS NULL").rows[0]["n"].int
             #expect(unresolved == 0)
 
@@ -119,9 +126,10 @@ struct StaysExactTests {
             #expect(run.stderr.contains("understory.bookings"), "\(run.stderr)")
             let others = try await Self.differences(world).filter { !$0.hasPrefix("bookings") }
             #expect(others == [])
-            sync = try await world.run(["sync"] + window)
+            sync = try await UnderstorySyncBinary.run(["sync"] + window, environment: world.environment)
             #expect(sync.status == 0, "\(sync.output)")
-            #expect(try await Self.differences(world) == [])
+            let drift5 = try await Self.differences(world)
+            #expect(drift5.isEmpty, "\(drift5)")
         }
     }
 }
