@@ -49,6 +49,9 @@ struct Status: AsyncParsableCommand {
             lines.append("accounts:")
             lines += AccountsList.table(report.accounts).map { "  " + $0 }
         }
+        if let fleet = report.fleet {
+            lines += FleetTable.render(fleet)
+        }
         if let run = report.lastRun {
             lines.append("last run: \(run.id) \(run.command) \(run.status), started \(Self.time(run.startedAt))\(run.error.map { " — \($0)" } ?? "")")
         }

@@ -20,6 +20,6 @@ struct UnderstorySync: AsyncParsableCommand {
               1   anything else
             """,
         version: "0.1.0",
-        subcommands: [Migrate.self, Sync.self, Backfill.self, Status.self, Schedule.self, Check.self, Accounts.self]
+        subcommands: [Migrate.self, Sync.self, Backfill.self, Status.self, Schedule.self, Check.self, Accounts.self, Worker.self]
     )
 }

@@ -57,9 +57,12 @@ public struct StatusReport: Sendable, Codable {
     public var schedulers: [SchedulerStatus]
     /// Accounts connected by a third-party app (empty in internal-key mode).
     public var accounts: [Account]
+    /// Third-party mode: each account's schedule and lease, and the fleet summary (nil without accounts).
+    public var fleet: FleetStatus?
 
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", resources, lastRun = "last_run", runningRuns = "running_runs", schedulers, accounts
+        case fleet
     }
 
     /// Reads the report from the database (no API call, so it works without credentials).
@@ -109,8 +112,10 @@ public struct StatusReport: Sendable, Codable {
             )
         }
         let accounts = try await AccountStore(connection: connection).list()
+        let fleet = accounts.isEmpty ? nil : try await FleetStatus.load(from: connection)
         return StatusReport(
-            schemaVersion: version, resources: resources, lastRun: last, runningRuns: running, schedulers: schedulers, accounts: accounts
+            schemaVersion: version, resources: resources, lastRun: last, runningRuns: running, schedulers: schedulers, accounts: accounts,
+            fleet: fleet
         )
     }
 }
