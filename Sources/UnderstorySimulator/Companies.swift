@@ -77,6 +77,9 @@ final class CompanyStore: Sendable {
         withLock { _ in }
     }
 
+    /// Whether the store exists yet.
+    var isGenerated: Bool { state.withLock { $0 != nil } }
+
     /// Runs `body` on the store (generating it first if needed) under the company's lock.
     func withLock<Result: Sendable>(_ body: (inout Store) -> Result) -> Result {
         state.withLock { stored in
@@ -103,6 +106,9 @@ extension Simulator {
         }
         return data
     }
+
+    /// How many companies' data has been generated so far (the primary at start, the others on first use).
+    public var generatedCompanies: Int { self.companies.filter { $0.store.isGenerated }.count }
 
     /// Every company served: the primary first, then `configuration.additionalCompanies`.
     public var companyIDs: [String] { self.companies.map(\.company.id) }
