@@ -28,15 +28,16 @@ public struct SimulatorCompany: Sendable, Hashable {
 final class CompanyData: Sendable {
     let index: Int
     let company: SimulatorCompany
-    let store: Mutex<Store>
+    let store: CompanyStore
 
-    init(index: Int, company: SimulatorCompany, store: Store) {
+    init(index: Int, company: SimulatorCompany, store: CompanyStore) {
         self.index = index
         self.company = company
-        self.store = Mutex(store)
+        self.store = store
     }
 
-    /// Generates every company's store (companies in parallel, each one parallel inside).
+    /// The primary company's store is generated at once; further companies' stores are generated
+    /// on first use, so a simulator can serve thousands of companies and pay only for those asked.
     static func generate(_ configuration: SimulatorConfiguration) -> [CompanyData] {
         let primary = SimulatorCompany(
             id: configuration.companyID, name: configuration.companyName, seed: configuration.seed, idSeed: configuration.seed,
@@ -47,7 +48,7 @@ final class CompanyData: Sendable {
         for company in companies {
             precondition(seen.insert(company.id).inserted, "company ids must be unique; \(company.id) appears twice")
         }
-        let stores = parallelMap(count: companies.count) { i in
+        return companies.indices.map { i in
             let company = companies[i]
             var config = configuration
             config.seed = company.seed
@@ -55,9 +56,39 @@ final class CompanyData: Sendable {
             config.companyName = company.name
             config.userID = company.userID
             config.email = company.email
-            return Store(configuration: config, idSeed: company.idSeed ?? company.seed)
+            let settings = config
+            let store = CompanyStore { Store(configuration: settings, idSeed: company.idSeed ?? company.seed) }
+            if i == 0 { store.generateNow() }
+            return CompanyData(index: i, company: company, store: store)
         }
-        return companies.indices.map { CompanyData(index: $0, company: companies[$0], store: stores[$0]) }
+    }
+}
+
+/// A company's ``Store``, generated the first time it is used, behind its own lock.
+final class CompanyStore: Sendable {
+    private let make: @Sendable () -> Store
+    private let state = Mutex<Store?>(nil)
+
+    init(_ make: @escaping @Sendable () -> Store) {
+        self.make = make
+    }
+
+    func generateNow() {
+        withLock { _ in }
+    }
+
+    /// Whether the store exists yet.
+    var isGenerated: Bool { state.withLock { $0 != nil } }
+
+    /// Runs `body` on the store (generating it first if needed) under the company's lock.
+    func withLock<Result: Sendable>(_ body: (inout Store) -> Result) -> Result {
+        state.withLock { stored in
+            var store = stored ?? make()
+            stored = nil
+            let result = body(&store)
+            stored = store
+            return result
+        }
     }
 }
 
@@ -76,6 +107,21 @@ extension Simulator {
         return data
     }
 
+    /// How many companies' data has been generated so far (the primary at start, the others on first use).
+    public var generatedCompanies: Int { self.companies.filter { $0.store.isGenerated }.count }
+
     /// Every company served: the primary first, then `configuration.additionalCompanies`.
     public var companyIDs: [String] { self.companies.map(\.company.id) }
+}
+
+extension SimulatorCompany {
+    /// `count` further companies with ids `c0mp4ny-f1ee-4000-8000-000000000001` …, names "Fleet Company 1" …,
+    /// and seeds from `seed` on; for a simulator serving many accounts (their data is generated on first use).
+    public static func numbered(_ count: Int, seed: UInt64 = 1000) -> [SimulatorCompany] {
+        (1...max(count, 1)).prefix(count).map { n in
+            let digits = String(n)
+            let id = "c0mp4ny-f1ee-4000-8000-" + String(repeating: "0", count: max(0, 12 - digits.count)) + digits
+            return SimulatorCompany(id: id, name: "Fleet Company \(n)", seed: seed + UInt64(n))
+        }
+    }
 }

@@ -19,6 +19,8 @@ import Hummingbird
 /// - `POST /_admin/expire-tokens`
 /// - `POST /_admin/consent?decision=approve|deny&company=ID` (what `/oauth2/auth` answers from now on)
 /// - `POST /_admin/revoke-consent?company=ID[&app=ID]` (revokes that company's refresh and access tokens)
+/// - `POST /_admin/bulk-connect[?companies=N][&app=ID]` (consents for the first N companies, default all, as if each had
+///   approved the app: `{"grants":[{"company_id":…,"refresh_token":…,"scopes":"…"}]}`)
 ///
 /// The data routes (mutate, touch, cancel, corrupt, truth) take `company=ID` (default: the primary
 /// company); an unknown company is 404.
@@ -141,6 +143,34 @@ extension SimulatorResponder {
         case "/_admin/revoke-consent" where isPost:
             simulator.revokeConsent(company: companyID, appID: query["app"])
             return Reply.json(.ok, Array(#"{"revoked":true}"#.utf8))
+
+        case "/_admin/bulk-connect" where isPost:
+            let ids = simulator.companyIDs
+            let count = int("companies") ?? ids.count
+            guard count >= 0, count <= ids.count else {
+                return Reply.error(.badRequest, "BAD_REQUEST", "companies must be 0…\(ids.count) (the companies this simulator serves)")
+            }
+            if let app = query["app"], !simulator.configuration.apps.contains(where: { $0.id == app }) {
+                return Reply.error(.badRequest, "BAD_REQUEST", "no app \(app)")
+            }
+            let grants = simulator.bulkConnect(companies: Array(ids.prefix(count)), appID: query["app"])
+            var w = JSONWriter(capacity: 128 * grants.count + 16)
+            w.beginObject()
+            w.key("grants")
+            w.beginArray()
+            for grant in grants {
+                w.beginObject()
+                w.key("company_id")
+                w.string(grant.companyID)
+                w.key("refresh_token")
+                w.string(grant.refreshToken)
+                w.key("scopes")
+                w.string(grant.scopes.joined(separator: " "))
+                w.endObject()
+            }
+            w.endArray()
+            w.endObject()
+            return Reply.json(.ok, w.bytes)
 
         case "/_admin/truth":
             let truth = simulator.truth(company: companyID)

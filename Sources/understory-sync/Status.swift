@@ -73,6 +73,9 @@ struct Status: AsyncParsableCommand {
             }
             if drift.count > 1 { lines += TextTable.render(drift, rightAligned: [1, 2, 3, 4]).map { "  " + $0 } }
         }
+        if let fleet = report.fleet {
+            lines += FleetTable.render(fleet)
+        }
         if let run = report.lastRun {
             lines.append("last run: \(run.id) \(run.command) \(run.status), started \(Self.time(run.startedAt))\(run.error.map { " — \($0)" } ?? "")")
         }

@@ -23,11 +23,30 @@ struct Sync: AsyncParsableCommand {
 
     @OptionGroup var accounts: AccountSelection
 
+    @Flag(help: "With --all-accounts: one pass over the accounts that are due, each claimed with a lease, so that several processes started at once split them (CronJob, Indexed Job); see `worker`.")
+    var claim = false
+
+    @OptionGroup var fleet: FleetArguments
+
+    func validate() throws {
+        guard !claim || accounts.allAccounts else { throw ValidationError("--claim needs --all-accounts") }
+    }
+
     func run() async throws {
         let logger = global.makeLogger()
         SecondSignal.install()
         ProgressLine.shared.start(enabled: !global.quiet)
         do {
+            if claim {
+                let pass = try await AccountRuns.claimPass(
+                    concurrency: accounts.concurrency, policy: fleet.policy, global: global, options: sync.options,
+                    arguments: sync.arguments.merging(["claim": "true", "every": fleet.every]) { $1 }, logger: logger
+                )
+                ProgressLine.shared.clear()
+                if !global.quiet { print(AccountRuns.render(pass)) }
+                if let error = AccountRuns.failure(pass) { throw ExitStatus.fail(error) }
+                return
+            }
             if let selection = accounts.selection {
                 let outcomes = try await AccountRuns.sync(
                     selection, concurrency: accounts.concurrency, global: global, options: sync.options,

@@ -22,6 +22,6 @@ struct UnderstorySync: AsyncParsableCommand {
               1   anything else
             """,
         version: "0.1.0",
-        subcommands: [Migrate.self, Sync.self, Backfill.self, Reconcile.self, Status.self, Schedule.self, Check.self, Accounts.self, Webhooks.self, Serve.self]
+        subcommands: [Migrate.self, Sync.self, Backfill.self, Reconcile.self, Status.self, Schedule.self, Check.self, Accounts.self, Worker.self, Webhooks.self, Serve.self]
     )
 }

@@ -118,3 +118,83 @@ struct DeploymentFilesTests {
         #expect(text.contains("understory-sync_SyncEngine.resources"))
     }
 }
+
+/// deploy/kubernetes: the fleet of workers, the internal-key CronJob and schedule, migrate, Secret and ConfigMap.
+extension DeploymentFilesTests {
+    static let kubernetesFiles = [
+        "configmap.yaml", "migrate-job.yaml", "schedule-deployment.yaml", "secret.example.yaml", "sync-cronjob.yaml", "worker-deployment.yaml",
+    ]
+    /// Variables that are secrets: only ever read from the Secret.
+    static let secretNames: Set<String> = ["UNDERSTORY_CLIENT_ID", "UNDERSTORY_CLIENT_SECRET", "UNDERSTORY_TOKEN_KEY", "DATABASE_URL"]
+
+    static func manifest(_ name: String) throws -> [String: Any] {
+        try #require(try Yams.load(yaml: text("deploy/kubernetes/\(name)")) as? [String: Any], "\(name)")
+    }
+
+    /// The pod spec of a Deployment, Job or CronJob.
+    static func podSpec(_ document: [String: Any]) -> [String: Any]? {
+        let spec = document["spec"] as? [String: Any]
+        let template = (spec?["jobTemplate"] as? [String: Any]).flatMap { ($0["spec"] as? [String: Any])?["template"] } ?? spec?["template"]
+        return (template as? [String: Any])?["spec"] as? [String: Any]
+    }
+
+    @Test("deploy/kubernetes: kinds, the image, env only from the Secret and ConfigMap, no secret value inline")
+    func kubernetes() throws {
+        var kinds = [String: String]()
+        for file in Self.kubernetesFiles {
+            let document = try Self.manifest(file)
+            kinds[file] = document["kind"] as? String
+            guard let pod = Self.podSpec(document) else { continue }
+            let containers = try #require(pod["containers"] as? [[String: Any]], "\(file)")
+            for container in containers {
+                #expect((container["image"] as? String)?.hasPrefix("understory-sync:") == true, "\(file)")
+                let from = (container["envFrom"] as? [[String: Any]]) ?? []
+                let secretRefs = from.compactMap { ($0["secretRef"] as? [String: Any])?["name"] as? String }
+                #expect(secretRefs == ["understory-sync"], "\(file) reads the Secret")
+                for variable in (container["env"] as? [[String: Any]]) ?? [] {
+                    let name = variable["name"] as? String ?? ""
+                    #expect(!(Self.secretNames.contains(name) && variable["value"] != nil), "\(file) sets \(name) inline")
+                }
+            }
+        }
+        #expect(kinds == [
+            "configmap.yaml": "ConfigMap", "migrate-job.yaml": "Job", "schedule-deployment.yaml": "Deployment",
+            "secret.example.yaml": "Secret", "sync-cronjob.yaml": "CronJob", "worker-deployment.yaml": "Deployment",
+        ])
+
+        // The example Secret holds placeholders only, and no workload repeats one of its values.
+        let secret = try #require(try Self.manifest("secret.example.yaml")["stringData"] as? [String: String])
+        #expect(Set(secret.keys) == Self.secretNames)
+        #expect(secret.values.allSatisfy { $0.hasPrefix("<") && $0.hasSuffix(">") })
+        let config = try #require(try Self.manifest("configmap.yaml")["data"] as? [String: String])
+        #expect(Set(config.keys).isDisjoint(with: Self.secretNames), "no secret in the ConfigMap")
+
+        func arguments(_ file: String) throws -> [String] {
+            try #require((Self.podSpec(try Self.manifest(file))?["containers"] as? [[String: Any]])?.first?["args"] as? [String], "\(file)")
+        }
+        #expect(try arguments("migrate-job.yaml").first == "migrate")
+        #expect(try arguments("sync-cronjob.yaml").first == "sync")
+        #expect(try Self.manifest("sync-cronjob.yaml")["spec"].flatMap { ($0 as? [String: Any])?["concurrencyPolicy"] as? String } == "Forbid")
+
+        let worker = try Self.manifest("worker-deployment.yaml")
+        let workerArguments = try arguments("worker-deployment.yaml")
+        #expect(workerArguments.first == "worker")
+        #expect(((worker["spec"] as? [String: Any])?["replicas"] as? Int ?? 0) >= 2)
+        let lease = workerArguments.firstIndex(of: "--lease").map { Int(workerArguments[$0 + 1]) ?? 0 } ?? 120
+        let grace = Self.podSpec(worker)?["terminationGracePeriodSeconds"] as? Int ?? 30
+        #expect(grace >= lease, "SIGTERM grace covers a batch in hand")
+
+        let schedule = try Self.manifest("schedule-deployment.yaml")
+        let scheduleArguments = try arguments("schedule-deployment.yaml")
+        let port = scheduleArguments.firstIndex(of: "--metrics-port").map { scheduleArguments[$0 + 1] }
+        let container = try #require((Self.podSpec(schedule)?["containers"] as? [[String: Any]])?.first)
+        for probe in ["livenessProbe", "readinessProbe"] {
+            #expect(((container[probe] as? [String: Any])?["httpGet"] as? [String: Any])?["path"] as? String == "/healthz", "\(probe)")
+        }
+        let annotations = ((((schedule["spec"] as? [String: Any])?["template"] as? [String: Any])?["metadata"] as? [String: Any])?["annotations"]
+            as? [String: String]) ?? [:]
+        #expect(annotations["prometheus.io/scrape"] == "true")
+        #expect(annotations["prometheus.io/port"] == port && port != nil, "scraped where --metrics-port serves")
+        #expect(annotations["prometheus.io/path"] == "/metrics")
+    }
+}

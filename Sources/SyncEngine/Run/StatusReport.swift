@@ -85,10 +85,13 @@ public struct StatusReport: Sendable, Codable {
     public var accounts: [Account]
     /// Per account, the last finished reconcile (none until one ran).
     public var lastReconciles: [ReconcileStatus]
+    /// Third-party mode: each account's schedule and lease, and the fleet summary (nil without accounts).
+    public var fleet: FleetStatus?
 
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", resources, lastRun = "last_run", runningRuns = "running_runs", schedulers, accounts
         case lastReconciles = "last_reconciles"
+        case fleet
     }
 
     /// Reads the report from the database (no API call, so it works without credentials).
@@ -158,9 +161,10 @@ public struct StatusReport: Sendable, Codable {
                 drift: counts.filter { Resource(rawValue: $0.key) != nil }
             )
         }
+        let fleet = accounts.isEmpty ? nil : try await FleetStatus.load(from: connection)
         return StatusReport(
             schemaVersion: version, resources: resources, lastRun: last, runningRuns: running, schedulers: schedulers, accounts: accounts,
-            lastReconciles: reconciles
+            lastReconciles: reconciles, fleet: fleet
         )
     }
 }

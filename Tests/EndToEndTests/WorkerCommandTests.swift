@@ -1,0 +1,131 @@
+import Foundation
+import PostgresClient
+import SyncEngine
+import SyncTestSupport
+import Testing
+import UnderstoryAPI
+import UnderstorySimulator
+
+@Suite("A fleet as operators run it: worker processes and sync --all-accounts --claim")
+struct WorkerCommandTests {
+    /// The primary company plus seven numbered ones, each a few records.
+    static func configuration() -> SimulatorConfiguration {
+        var configuration = SimulatorConfiguration(seed: 31, bookings: 15, orders: 5, events: 4, experiences: 3)
+        configuration.historyDays = 20
+        configuration.futureDays = 100
+        configuration.additionalCompanies = SimulatorCompany.numbered(7)
+        return configuration
+    }
+
+    /// Stores every simulated company as a connected account (bulk consents, sealed with the CLI's key).
+    static func connectAll(_ world: CommandLineWorld) async throws -> [String] {
+        let key = try TokenKey(text: AccountsCommandTests.tokenKey)
+        let grants = world.simulator.bulkConnect()
+        try await PostgresConnection.withConnection(world.database, logger: TestDatabase.logger) { connection in
+            for grant in grants {
+                try await AccountStore(connection: connection).saveGranted(
+                    companyID: grant.companyID, companyName: nil, clientID: world.simulator.appID, scopes: grant.scopes,
+                    refreshToken: Secret(grant.refreshToken), key: key
+                )
+            }
+        }
+        return grants.map(\.companyID)
+    }
+
+    static func count(_ world: CommandLineWorld, _ sql: String) async -> Int {
+        (try? await world.query(sql).rows[0]["n"].int) ?? -1
+    }
+
+    @Test("two `sync --all-accounts --claim` processes started together split the accounts, each synced once, none twice at once")
+    func claimPassesSplit() async throws {
+        try await CommandLineWorld.with(Self.configuration()) { world in
+            let ids = try await Self.connectAll(world)
+            let env = world.environment.merging(AccountsCommandTests.appEnvironment(world)) { $1 }
+            let arguments = ["sync", "--all-accounts", "--claim", "--concurrency", "2", "--every", "1h", "--events-past-days", "3650"]
+            async let first = UnderstorySyncBinary.run(arguments, environment: env)
+            async let second = UnderstorySyncBinary.run(arguments, environment: env)
+            let (a, b) = try await (first, second)
+            #expect(a.status == 0, "\(a.output)")
+            #expect(b.status == 0, "\(b.output)")
+            let runs = try await world.query(
+                "SELECT company_id, count(*) AS n, count(DISTINCT arguments->>'worker') AS workers FROM understory.sync_runs WHERE status = 'succeeded' GROUP BY company_id"
+            ).rows
+            #expect(runs.count == ids.count)
+            #expect(runs.allSatisfy { $0["n"].int == 1 })
+            #expect(await Self.count(world, "SELECT count(DISTINCT arguments->>'worker') AS n FROM understory.sync_runs") >= 1)
+            for id in ids {
+                let diff = try await TruthCheck.differences(simulator: world.simulator, database: world.database, resource: .orders, table: "orders", company: id)
+                #expect(diff.isEmpty, "\(id): \(diff)")
+            }
+            // Nothing is due now: a third pass does nothing and says so.
+            let third = try await UnderstorySyncBinary.run(arguments, environment: env)
+            #expect(third.status == 0 && third.stdout.contains("accounts: none due"), "\(third.output)")
+
+            let status = try await world.run("status", environment: env)
+            #expect(status.status == 0, "\(status.output)")
+            #expect(status.stdout.contains("fleet: 0 due, 0 overdue (> 2× interval), 0 leased, 0 failing, \(ids.count) accounts"), "\(status.stdout)")
+        }
+    }
+
+    @Test("a worker killed with -9 loses its accounts when its leases expire; `sync --claim` then finishes them; SIGTERM stops a worker cleanly")
+    func killedWorkerIsTakenOver() async throws {
+        try await CommandLineWorld.with(Self.configuration()) { world in
+            let ids = try await Self.connectAll(world)
+            let env = world.environment.merging(AccountsCommandTests.appEnvironment(world)) { $1 }
+            // Slow API: the worker is caught mid-sync.
+            world.simulator.updateFaults { $0.latency = .milliseconds(400) }
+            let (process, out, err) = try UnderstorySyncBinary.start(
+                ["worker", "--concurrency", "3", "--lease", "30", "--every", "1h", "--events-past-days", "3650", "-q"], environment: env
+            )
+            let leased = await AccountsCommandTests.poll(timeout: 30) {
+                await Self.count(world, "SELECT count(*) AS n FROM understory.sync_runs WHERE status = 'running'") > 0
+            }
+            #expect(leased, "the worker should have claimed accounts and started syncing")
+            kill(process.processIdentifier, SIGKILL)
+            _ = await UnderstorySyncBinary.finish(process, out, err)
+            let orphaned = await Self.count(world, "SELECT count(*) AS n FROM understory.accounts WHERE lease_owner IS NOT NULL")
+            #expect(orphaned > 0, "a killed worker releases nothing")
+            world.simulator.updateFaults { $0.latency = .zero }
+
+            let arguments = ["sync", "--all-accounts", "--claim", "--every", "1h", "--events-past-days", "3650"]
+            let before = try await UnderstorySyncBinary.run(arguments, environment: env)
+            #expect(before.status == 0, "\(before.output)")
+            #expect(await Self.count(world, "SELECT count(*) AS n FROM understory.accounts WHERE last_success_at IS NULL") == orphaned, "leased accounts wait")
+
+            // The leases' expiry passes (set here rather than waited for).
+            try await world.query("UPDATE understory.accounts SET lease_expires_at = now() - interval '1 second' WHERE lease_owner IS NOT NULL")
+            let after = try await UnderstorySyncBinary.run(arguments, environment: env)
+            #expect(after.status == 0, "\(after.output)")
+            #expect(await Self.count(world, "SELECT count(*) AS n FROM understory.accounts WHERE last_success_at IS NULL OR lease_owner IS NOT NULL") == 0)
+            #expect(await Self.count(world, "SELECT count(*) AS n FROM understory.sync_runs WHERE status = 'abandoned'") >= 1, "the killed runs are marked abandoned")
+            for id in ids {
+                let diff = try await TruthCheck.differences(simulator: world.simulator, database: world.database, resource: .bookings, table: "bookings", company: id)
+                #expect(diff.isEmpty, "\(id): \(diff)")
+            }
+
+            // A worker with every account due again stops on SIGTERM with exit 0 and holds no lease afterwards.
+            try await world.query("UPDATE understory.accounts SET next_sync_at = now()")
+            let (worker, workerOut, workerErr) = try UnderstorySyncBinary.start(
+                ["worker", "--every", "1h", "--events-past-days", "3650", "-q"], environment: env
+            )
+            let synced = await AccountsCommandTests.poll(timeout: 60) {
+                await Self.count(world, "SELECT count(*) AS n FROM understory.accounts WHERE next_sync_at > now() + interval '30 minutes'") == ids.count
+            }
+            #expect(synced)
+            kill(worker.processIdentifier, SIGTERM)
+            let stopped = await UnderstorySyncBinary.finish(worker, workerOut, workerErr)
+            #expect(stopped.status == 0, "\(stopped.output)")
+            #expect(await Self.count(world, "SELECT count(*) AS n FROM understory.accounts WHERE lease_owner IS NOT NULL") == 0)
+        }
+    }
+
+    @Test("--claim needs --all-accounts; a malformed --every is a usage error")
+    func usage() async throws {
+        try await CommandLineWorld.with(Self.configuration(), migrated: false) { world in
+            let claim = try await world.run("sync", "--claim")
+            #expect(claim.status == 64 && claim.stderr.contains("--claim needs --all-accounts"), "\(claim.output)")
+            let every = try await world.run("worker", "--every", "soon")
+            #expect(every.status == 64 && every.stderr.contains("--every \"soon\" is not a duration"), "\(every.output)")
+        }
+    }
+}

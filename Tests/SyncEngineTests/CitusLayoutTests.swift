@@ -1,0 +1,154 @@
+import Foundation
+import PostgresClient
+import SyncEngine
+import SyncTestSupport
+import Testing
+
+/// sql/citus/distribute.sql checked on plain PostgreSQL (no Citus here): the catalog of a migrated
+/// database must fit the layout, and the engine's SQL must route every statement on a data table
+/// to one shard (one company).
+@Suite("Citus layout: data tables distributed by company_id")
+struct CitusLayoutTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// (distributed, reference) tables as sql/citus/distribute.sql names them.
+    static func layout() throws -> (distributed: [String], reference: [String]) {
+        let script = try String(contentsOf: root.appendingPathComponent("sql/citus/distribute.sql"), encoding: .utf8)
+            .split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("--") }.joined(separator: "\n")
+        func tables(_ function: String) -> [String] {
+            let pattern = try! Regex("\(function)\\('understory\\.([a-z_]+)'(, 'company_id')?")
+            return script.matches(of: pattern).map { String($0.output[1].substring ?? "") }
+        }
+        return (tables("create_distributed_table"), tables("create_reference_table"))
+    }
+
+    @Test("every table is laid out exactly once; every key and unique constraint of a distributed table includes company_id")
+    func catalogFitsTheLayout() async throws {
+        let layout = try Self.layout()
+        #expect(layout.distributed.contains("orders") && layout.distributed.count >= 8)
+        try await TestDatabase.withFreshDatabase { database in
+            try await PostgresConnection.withConnection(database, logger: TestDatabase.logger) { connection in
+                _ = try await Schema.migrate(on: connection, logger: TestDatabase.logger)
+                let tables = try await connection.execute(
+                    "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'understory' AND c.relkind IN ('r', 'p') ORDER BY 1"
+                ).rows.map { try $0["relname"].decode(String.self) }
+                let named = layout.distributed + layout.reference
+                #expect(named.count == Set(named).count, "a table is named twice in distribute.sql")
+                #expect(Set(tables) == Set(named), "not in distribute.sql: \(Set(tables).subtracting(named).sorted()); no such table: \(Set(named).subtracting(tables).sorted())")
+
+                let distributed = layout.distributed.joined(separator: ",")
+                // Primary keys, unique constraints and unique indexes without company_id.
+                let keys = try await connection.execute(
+                    """
+                    SELECT c.relname || ': ' || i.indexrelid::regclass::text AS key
+                    FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+                    WHERE n.nspname = 'understory' AND c.relname = ANY(string_to_array($1, ',')) AND i.indisunique
+                      AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'company_id' AND a.attnum = ANY(i.indkey))
+                    """,
+                    [distributed]
+                ).rows.map { try $0["key"].decode(String.self) }
+                #expect(keys.isEmpty, "unique keys without company_id: \(keys)")
+                let nullable = try await connection.execute(
+                    """
+                    SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                    LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'company_id'
+                    WHERE n.nspname = 'understory' AND c.relname = ANY(string_to_array($1, ',')) AND (a.attnum IS NULL OR NOT a.attnotnull)
+                    """,
+                    [distributed]
+                ).rows.map { try $0["relname"].decode(String.self) }
+                #expect(nullable.isEmpty, "distribution column missing or nullable: \(nullable)")
+                // Foreign keys: between distributed tables they must include company_id; a reference table never points at a distributed one.
+                let foreignKeys = try await connection.execute(
+                    """
+                    SELECT f.conname, src.relname AS source, dst.relname AS target,
+                           EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = f.conrelid AND a.attname = 'company_id' AND a.attnum = ANY(f.conkey)) AS with_company
+                    FROM pg_constraint f JOIN pg_class src ON src.oid = f.conrelid JOIN pg_class dst ON dst.oid = f.confrelid
+                    JOIN pg_namespace n ON n.oid = src.relnamespace
+                    WHERE f.contype = 'f' AND n.nspname = 'understory'
+                    """
+                ).rows
+                for key in foreignKeys {
+                    let source = try key["source"].decode(String.self), target = try key["target"].decode(String.self)
+                    let name = try key["conname"].decode(String.self)
+                    if layout.distributed.contains(target) {
+                        #expect(layout.distributed.contains(source), "\(name): reference table \(source) points at distributed \(target)")
+                        #expect(try key["with_company"].decode(Bool.self), "\(name): \(source) → \(target) without company_id")
+                    }
+                }
+            }
+        }
+    }
+
+    /// Statements on data tables that are knowingly not pinned to one company, with the reason.
+    static let multiCompanyReads: [(file: String, marker: String, reason: String)] = [
+        ("Run/StatusReport.swift", "t.company_id = s.company_id",
+         "`status` counts every account's rows: a read-only multi-shard query, never on the sync path"),
+        ("Loading/BatchLoader.swift", "t.company_id = s.company_id",
+         "changed-id detection joins the session's staging table, whose rows all carry the run's company_id"),
+    ]
+
+    @Test("every statement the engine sends to a data table names a company (company_id = $n), or only inserts rows that carry one")
+    func engineStatementsArePinnedToOneCompany() throws {
+        let layout = try Self.layout()
+        let tableNames = layout.distributed.joined(separator: "|")
+        // A data table after the keyword that reads or changes it; an interpolated TableSpec name counts as one.
+        let mention = try Regex("(FROM|JOIN|UPDATE|DELETE FROM|INSERT INTO)\\s+(understory\\.(\(tableNames))\\b|\\\\\\((spec\\.)?qualifiedName\\))")
+        let pinned = try Regex("company_id\\s*=\\s*(\\$[0-9]|ANY)")
+        let sources = Self.root.appendingPathComponent("Sources/SyncEngine")
+        let files = FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil)!.compactMap { $0 as? URL }
+            .filter { $0.pathExtension == "swift" }
+        var checked = 0
+        var unpinned = [String]()
+        for file in files {
+            let relative = file.path.replacingOccurrences(of: sources.path + "/", with: "")
+            for literal in Self.stringLiterals(try String(contentsOf: file, encoding: .utf8)) {
+                let mentions = literal.matches(of: mention)
+                guard !mentions.isEmpty else { continue }
+                checked += 1
+                let readsOrChanges = mentions.contains { String($0.output[1].substring ?? "") != "INSERT INTO" }
+                if !readsOrChanges || literal.contains("WITH NO DATA") || literal.contains(pinned) { continue }
+                if Self.multiCompanyReads.contains(where: { $0.file == relative && literal.contains($0.marker) }) { continue }
+                unpinned.append("\(relative): \(literal.split(separator: "\n").first ?? "")…")
+            }
+        }
+        #expect(checked >= 10, "the scan should find the engine's statements (found \(checked))")
+        #expect(unpinned.isEmpty, "statements on data tables without company_id = $n (they would not route to one shard): \(unpinned)")
+    }
+
+    @Test("the scan finds a statement that reads a data table without naming a company")
+    func scanCatchesUnpinnedStatement() throws {
+        let literals = Self.stringLiterals(#"let a = "SELECT count(*) FROM understory.orders WHERE status = $1"; let b = """\#n  DELETE FROM understory.bookings WHERE company_id = $1\#n  """"#)
+        #expect(literals.count == 2)
+        #expect(!literals[0].contains(try Regex("company_id\\s*=\\s*(\\$[0-9]|ANY)")))
+        #expect(literals[1].contains(try Regex("company_id\\s*=\\s*(\\$[0-9]|ANY)")))
+    }
+
+    /// The contents of Swift string literals ("…" and """…"""), comment lines skipped.
+    static func stringLiterals(_ source: String) -> [String] {
+        let text = source.split(separator: "\n", omittingEmptySubsequences: false)
+            .filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("//") }.joined(separator: "\n")
+        var literals = [String]()
+        var index = text.startIndex
+        while let quote = text[index...].firstIndex(of: "\"") {
+            if text[quote...].hasPrefix("\"\"\"") {
+                let start = text.index(quote, offsetBy: 3)
+                guard let end = text[start...].range(of: "\"\"\"") else { break }
+                literals.append(String(text[start..<end.lowerBound]))
+                index = end.upperBound
+            } else {
+                var cursor = text.index(after: quote)
+                var escaped = false
+                while cursor < text.endIndex {
+                    let character = text[cursor]
+                    if character == "\n" { break }
+                    if character == "\"" && !escaped { break }
+                    escaped = character == "\\" && !escaped
+                    cursor = text.index(after: cursor)
+                }
+                literals.append(String(text[text.index(after: quote)..<cursor]))
+                index = cursor < text.endIndex ? text.index(after: cursor) : cursor
+            }
+        }
+        return literals
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import Logging
+import PostgresClient
+import SyncEngine
+import SyncTestSupport
+import Synchronization
+import Testing
+import UnderstoryAPI
+import UnderstorySimulator
+
+/// A fleet's world: `AccountHarness` with many tiny companies, all connected through the
+/// simulator's bulk consents (no browser), and workers on a clock the test moves.
+extension AccountHarness {
+    /// The primary company plus `count − 1` numbered ones, each a few records.
+    static func fleet(_ count: Int) -> SimulatorConfiguration {
+        var configuration = SimulatorConfiguration(seed: 21, bookings: 12, orders: 5, events: 4, experiences: 3)
+        configuration.historyDays = 20
+        configuration.futureDays = 120
+        configuration.additionalCompanies = SimulatorCompany.numbered(count - 1)
+        return configuration
+    }
+
+    /// Stores every company served as an active connected account. Returns their ids.
+    @discardableResult
+    func connectAll() async throws -> [String] {
+        let grants = simulator.bulkConnect()
+        try await PostgresConnection.withConnection(database, logger: logger) { connection in
+            let store = AccountStore(connection: connection)
+            for grant in grants {
+                try await store.saveGranted(
+                    companyID: grant.companyID, companyName: nil, clientID: simulator.appID, scopes: grant.scopes,
+                    refreshToken: Secret(grant.refreshToken), key: key
+                )
+            }
+        }
+        return grants.map(\.companyID)
+    }
+
+    func worker(_ name: String, clock: TestFleetClock, concurrency: Int = 3, random: Double = 0.5) -> FleetWorker {
+        FleetWorker(
+            accounts: accountSync, owner: LeaseOwner(name),
+            policy: FleetPolicy(every: .seconds(3600), lease: .seconds(60), jitter: 0.1, firstBackoff: .seconds(60), random: { random }),
+            concurrency: concurrency, clock: clock.fleetClock
+        )
+    }
+
+    func claims<T>(_ body: (AccountClaims) async throws -> T) async throws -> T {
+        try await PostgresConnection.withConnection(database, logger: logger) { try await body(AccountClaims(connection: $0)) }
+    }
+
+    func fleetStatus() async throws -> FleetStatus {
+        try await PostgresConnection.withConnection(database, logger: logger) { try await FleetStatus.load(from: $0) }
+    }
+
+    /// `sync_runs` per company: how many runs, and by which workers.
+    func runsByCompany() async throws -> [String: (runs: Int, workers: Set<String>)] {
+        let rows = try await query(
+            "SELECT company_id, count(*) AS n, string_agg(arguments->>'worker', ' ') AS workers FROM understory.sync_runs GROUP BY company_id"
+        ).rows
+        var result = [String: (runs: Int, workers: Set<String>)]()
+        for row in rows {
+            let workers = (try row["workers"].decode(String?.self) ?? "").split(separator: " ").map(String.init)
+            result[try row["company_id"].decode(String.self)] = (try row["n"].decode(Int.self), Set(workers))
+        }
+        return result
+    }
+
+    /// Pairs of runs of one company whose time spans overlap (two syncs of one account at once).
+    func overlappingRuns() async throws -> Int {
+        try await query(
+            """
+            SELECT count(*) AS n FROM understory.sync_runs a JOIN understory.sync_runs b
+              ON a.company_id = b.company_id AND a.id < b.id
+             AND tstzrange(a.started_at, coalesce(a.finished_at, 'infinity')) && tstzrange(b.started_at, coalesce(b.finished_at, 'infinity'))
+            """
+        ).rows[0]["n"].int ?? -1
+    }
+
+    func account(_ id: String) async throws -> PostgresRow {
+        try await query(
+            "SELECT status, lease_owner, next_sync_at, consecutive_failures, last_success_at, last_failure FROM understory.accounts WHERE company_id = $1",
+            [id]
+        ).rows[0]
+    }
+}
+
+/// Wall-clock time the test sets; sleeping really sleeps (only the heartbeat and idle waits do).
+final class TestFleetClock: Sendable {
+    private let current: Mutex<Date>
+
+    init(_ start: Date = Date().addingTimeInterval(1)) {
+        current = Mutex(start)
+    }
+
+    var now: Date { current.withLock { $0 } }
+
+    func advance(_ seconds: TimeInterval) {
+        current.withLock { $0 = $0.addingTimeInterval(seconds) }
+    }
+
+    var fleetClock: FleetClock {
+        FleetClock(now: { self.now }, sleep: { try await Task.sleep(for: $0) })
+    }
+}
