@@ -68,6 +68,9 @@ final class CompanyData: Sendable {
 final class CompanyStore: Sendable {
     private let make: @Sendable () -> Store
     private let state = Mutex<Store?>(nil)
+    /// Applied to the store once it exists (at once if it does already), e.g. to attach webhooks,
+    /// so setting up a company never generates its data.
+    private let setUp = Mutex<(@Sendable (inout Store) -> Void)?>(nil)
 
     init(_ make: @escaping @Sendable () -> Store) {
         self.make = make
@@ -77,13 +80,31 @@ final class CompanyStore: Sendable {
         withLock { _ in }
     }
 
+    /// Runs `body` on the store when it is generated (now, if it exists).
+    func whenGenerated(_ body: @escaping @Sendable (inout Store) -> Void) {
+        let applyNow = state.withLock { stored -> Bool in
+            guard stored != nil else {
+                setUp.withLock { $0 = body }
+                return false
+            }
+            return true
+        }
+        if applyNow { withLock { body(&$0) } }
+    }
+
     /// Whether the store exists yet.
     var isGenerated: Bool { state.withLock { $0 != nil } }
 
     /// Runs `body` on the store (generating it first if needed) under the company's lock.
     func withLock<Result: Sendable>(_ body: (inout Store) -> Result) -> Result {
         state.withLock { stored in
-            var store = stored ?? make()
+            var store: Store
+            if let existing = stored {
+                store = existing
+            } else {
+                store = make()
+                setUp.withLock { $0 }?(&store)
+            }
             stored = nil
             let result = body(&store)
             stored = store

@@ -35,7 +35,8 @@ public final class Simulator: Sendable {
         let webhooks = SimulatorWebhooks(companyIDs: companies.map(\.company.id))
         self.webhooks = webhooks
         for company in companies {
-            company.store.withLock { $0.observe(companyIndex: company.index, webhooks: webhooks) }
+            let index = company.index
+            company.store.whenGenerated { $0.observe(companyIndex: index, webhooks: webhooks) }
         }
         self.generationTime = clock.now - start
         self.started = clock.now
