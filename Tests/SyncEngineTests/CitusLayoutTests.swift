@@ -85,6 +85,12 @@ struct CitusLayoutTests {
          "`status` counts every account's rows: a read-only multi-shard query, never on the sync path"),
         ("Loading/BatchLoader.swift", "t.company_id = s.company_id",
          "changed-id detection joins the session's staging table, whose rows all carry the run's company_id"),
+        ("Loading/TableSpec.swift", "AS missing",
+         "reconcile's drift detection joins the session's staging table, whose rows all carry the run's company_id"),
+        ("Loading/RejectedItemStore.swift", "WHERE resolved_at IS NULL GROUP BY 1, 2",
+         "`status` counts every account's unresolved rejected items: a read-only multi-shard query, never on the sync path"),
+        ("Webhooks/WebhookSubscriptionStore.swift", "FROM understory.webhook_subscriptions ORDER BY company_id",
+         "`serve` loads every account's signing secrets at start and on an unknown signature: a small read, never on the sync path"),
     ]
 
     @Test("every statement the engine sends to a data table names a company (company_id = $n), or only inserts rows that carry one")

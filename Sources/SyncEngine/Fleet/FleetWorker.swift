@@ -129,6 +129,9 @@ public struct FleetWorker: Sendable {
         let now = clock.now()
         guard let failure else { return .succeeded(next: policy.nextSync(after: now), interval: policy.every) }
         if (failure as? SyncError)?.code == .interrupted { return .interrupted }
+        // Items set aside in rejected_items: everything else was stored and later runs fetch them
+        // again, so the account keeps its schedule instead of backing off.
+        if (failure as? SyncError)?.code == .itemsRejected { return .succeeded(next: policy.nextSync(after: now), interval: policy.every) }
         let line = String(describing: failure).split(separator: "\n").first.map(String.init) ?? "failed"
         return .failed(next: policy.retry(after: now, failures: claim.consecutiveFailures + 1), reason: String(line.prefix(500)))
     }
