@@ -82,19 +82,7 @@ struct Reconcile: AsyncParsableCommand {
     }
 
     static func render(_ outcomes: [AccountSync.Outcome]) -> String {
-        var blocks = outcomes.compactMap { $0.summary.map(render) }
-        let failed = outcomes.filter { !$0.succeeded }
-        var lines = ["accounts: \(outcomes.count - failed.count) of \(outcomes.count) reconciled"]
-        for outcome in outcomes {
-            let name = outcome.account.companyName.map { " (\($0))" } ?? ""
-            if let error = outcome.failure {
-                lines.append("  FAIL \(outcome.account.companyID)\(name): \(ExitStatus.oneLine(error))")
-            } else {
-                lines.append("  ok   \(outcome.account.companyID)\(name)")
-            }
-        }
-        blocks.append(lines.joined(separator: "\n"))
-        return blocks.joined(separator: "\n\n")
+        AccountRuns.render(outcomes, done: "reconciled", summary: render)
     }
 }
 
