@@ -35,6 +35,8 @@ struct CommandLineTests {
             let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
             let resources = object?["resources"] as? [[String: Any]]
             #expect(resources?.count == 4)
+            let inbox = object?["webhook_inbox"] as? [String: Any]
+            #expect(inbox?["pending"] as? Int == 0 && inbox?["parked"] as? Int == 0, "\(json.stdout)")
             let diff = try await TruthCheck.differences(simulator: world.simulator, database: world.database, resource: .bookings, table: "bookings")
             #expect(diff.isEmpty, "\(diff)")
         }

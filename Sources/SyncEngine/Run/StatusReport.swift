@@ -87,11 +87,14 @@ public struct StatusReport: Sendable, Codable {
     public var lastReconciles: [ReconcileStatus]
     /// Third-party mode: each account's schedule and lease, and the fleet summary (nil without accounts).
     public var fleet: FleetStatus?
+    /// `serve`'s webhook inbox: pending, parked and processed deliveries.
+    public var webhookInbox: WebhookInbox.Summary
 
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", resources, lastRun = "last_run", runningRuns = "running_runs", schedulers, accounts
         case lastReconciles = "last_reconciles"
         case fleet
+        case webhookInbox = "webhook_inbox"
     }
 
     /// Reads the report from the database (no API call, so it works without credentials).
@@ -164,7 +167,7 @@ public struct StatusReport: Sendable, Codable {
         let fleet = accounts.isEmpty ? nil : try await FleetStatus.load(from: connection)
         return StatusReport(
             schemaVersion: version, resources: resources, lastRun: last, runningRuns: running, schedulers: schedulers, accounts: accounts,
-            lastReconciles: reconciles, fleet: fleet
+            lastReconciles: reconciles, fleet: fleet, webhookInbox: try await WebhookInbox(connection: connection).summary()
         )
     }
 }

@@ -111,12 +111,17 @@ public struct WebhookInbox: Sendable {
     }
 
     /// Pending and parked counts and the age of the oldest pending row, for `status` and metrics.
-    public struct Summary: Sendable, Hashable {
+    public struct Summary: Sendable, Hashable, Codable {
         public var pending = 0
         public var parked = 0
         public var processed = 0
         /// When the oldest pending row was received.
         public var oldestPendingReceivedAt: Date?
+
+        enum CodingKeys: String, CodingKey {
+            case pending, parked, processed
+            case oldestPendingReceivedAt = "oldest_pending_received_at"
+        }
     }
 
     public func summary() async throws -> Summary {
