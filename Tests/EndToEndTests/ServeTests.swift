@@ -86,16 +86,6 @@ struct ServeTests {
 
     static let tokenKey = Data(repeating: 5, count: 32).base64EncodedString()
 
-    func eventually(within limit: Duration = .seconds(30), _ condition: () async throws -> Bool) async throws -> Bool {
-        let clock = ContinuousClock()
-        let deadline = clock.now + limit
-        while clock.now < deadline {
-            if try await condition() { return true }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        return try await condition()
-    }
-
     func differences(_ world: CommandLineWorld) async throws -> [String] {
         var all: [String] = []
         for resource in [SimulatorResource.bookings, .events, .experiences] {

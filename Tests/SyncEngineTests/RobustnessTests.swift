@@ -267,12 +267,7 @@ func bounded<T: Sendable>(
     }
 }
 
-/// Polls `condition` every 20 ms for up to 60 s.
+/// Waits up to 60 s for `condition`, recording an issue if it never holds.
 func pollUntil(_ condition: () async throws -> Bool) async throws {
-    let deadline = ContinuousClock.now + .seconds(60)
-    while ContinuousClock.now < deadline {
-        if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(20))
-    }
-    Issue.record("condition not met within 60 s")
+    if try await !eventually(within: .seconds(60), condition) { Issue.record("condition not met within 60 s") }
 }

@@ -145,16 +145,6 @@ struct ServerHarness: Sendable {
         return all
     }
 
-    /// Polls `condition` until it holds or `limit` passes (no fixed sleeps: a bounded wait).
-    func eventually(within limit: Duration = .seconds(30), _ condition: () async throws -> Bool) async throws -> Bool {
-        let clock = ContinuousClock()
-        let deadline = clock.now + limit
-        while clock.now < deadline {
-            if try await condition() { return true }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        return try await condition()
-    }
 }
 
 /// Secrets shared between a test and its server.

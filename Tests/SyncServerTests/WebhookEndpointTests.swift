@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import SyncEngine
 import SyncServer
+import SyncTestSupport
 import Testing
 import UnderstoryAPI
 import UnderstorySimulator
@@ -66,12 +67,12 @@ struct WebhookEndpointTests {
             for _ in 0..<20 {
                 harness.simulator.mutate(updates: 3, creates: 1, cancels: 1, resources: [.bookings, .events, .experiences])
             }
-            let equal = try await harness.eventually { try await harness.differences().isEmpty }
+            let equal = try await eventually { try await harness.differences().isEmpty }
             let remaining = try await harness.differences()
             #expect(equal, "tables differ from the simulator: \(remaining.prefix(5))")
             #expect(try await harness.count("sync_runs") == runs, "a sync ran")
             // Every stored message was processed exactly once (duplicates were stored once).
-            let ok = try await harness.eventually { try await harness.count("webhook_inbox", where: "status <> 'processed'") == 0 }
+            let ok = try await eventually { try await harness.count("webhook_inbox", where: "status <> 'processed'") == 0 }
             #expect(ok)
             let messages = harness.simulator.webhookStatistics.messages
             #expect(try await harness.count("webhook_inbox") == messages)
@@ -90,7 +91,7 @@ struct WebhookEndpointTests {
             harness.simulator.mutate(updates: 5, creates: 1, cancels: 1, resources: [.bookings, .events])
             let messages = harness.simulator.webhookStatistics.messages
             #expect(messages > 0)
-            let refused = try await harness.eventually { harness.simulator.webhookStatistics.failedMessages == messages }
+            let refused = try await eventually { harness.simulator.webhookStatistics.failedMessages == messages }
             #expect(refused)
             #expect(try await harness.count("webhook_inbox") == 0)
             #expect(try await harness.count("bookings") == 0)
@@ -109,7 +110,7 @@ struct WebhookEndpointTests {
             let missing = ServerHarness.message(type: "v1.experience.updated", key: "experience_id", id: "no-such-experience")
             let missingHeaders = try harness.signedHeaders(id: "msg_404", body: missing)
             #expect(try await harness.post(missing, headers: missingHeaders) == 204)
-            let done = try await harness.eventually { try await harness.count("webhook_inbox", where: "status = 'processed'") == 2 }
+            let done = try await eventually { try await harness.count("webhook_inbox", where: "status = 'processed'") == 2 }
             #expect(done)
             #expect(try await harness.count("events", where: "_deleted_at IS NOT NULL") == 1)
             #expect(try await harness.count("events", where: "_deleted_at IS NOT NULL AND id = '\(eventID)'") == 1)
@@ -123,7 +124,7 @@ struct WebhookEndpointTests {
             harness.subscribe()
             for _ in 0..<5 { harness.simulator.mutate(updates: 3, creates: 1, cancels: 1, resources: [.bookings, .events, .experiences]) }
             let messages = harness.simulator.webhookStatistics.messages
-            let stored = try await harness.eventually { try await harness.count("webhook_inbox", where: "status = 'pending'") == messages }
+            let stored = try await eventually { try await harness.count("webhook_inbox", where: "status = 'pending'") == messages }
             #expect(stored)
             #expect(try await !harness.differences().isEmpty)
             // A new worker (as after a restart) finds the pending rows.
