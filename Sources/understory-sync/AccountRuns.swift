@@ -19,7 +19,7 @@ enum AccountRuns {
 
     /// `schedule`'s sync or reconcile of the selected accounts.
     static func run(
-        _ command: Schedule.Command, _ selection: AccountSync.Selection, concurrency: Int, global: GlobalOptions,
+        _ command: PollingSchedule.Command, _ selection: AccountSync.Selection, concurrency: Int, global: GlobalOptions,
         options: SyncOptions, arguments: [String: String], logger: Logger
     ) async throws -> [AccountSync.Outcome] {
         switch command {

@@ -37,7 +37,11 @@ struct Serve: AsyncParsableCommand {
     @Flag(name: .customLong("hold-processing"), help: .hidden)
     var holdProcessing = false
 
+    @OptionGroup var polling: PollingOptions
+
     @OptionGroup var sync: SyncArguments
+
+    @OptionGroup var accounts: AccountSelection
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
@@ -45,8 +49,10 @@ struct Serve: AsyncParsableCommand {
             do {
                 _ = try CronExpression(cron)
             } catch {
-                throw ValidationError(error.description)
+                throw ValidationError("--cron: \(error.description)")
             }
+        } else if polling.runNow || polling.reconcileCron != nil {
+            throw ValidationError("--run-now and --reconcile-cron need --cron")
         }
     }
 }
@@ -55,73 +61,102 @@ extension Serve {
     func run() async throws {
         let logger = global.makeLogger()
         do {
-            let api = try global.apiConfiguration()
             let database = global.database
             let environment = global.environment
             let extraSecret = environment[Self.secretVariable].flatMap { $0.isEmpty ? nil : Secret($0) }
             if let extraSecret { _ = try WebhookSignature(secrets: [extraSecret]) }
             // The key opens the secrets `webhooks subscribe` stored; without one only UNDERSTORY_WEBHOOK_SECRET is used.
             let key = try environment[TokenKey.variable].flatMap { $0.isEmpty ? nil : $0 }.map { try TokenKey(text: $0) }
-            let options = sync.options
-            let arguments = sync.arguments
-            let cron = self.cron
-            var configuration = WebhookServer.Configuration()
-            configuration.host = host
-            configuration.port = port
-            configuration.holdProcessing = holdProcessing
             try await PostgresConnection.withConnection(database, logger: logger) { connection in
                 _ = try await Schema.requireCurrent(on: connection)
             }
-            try await withAPIClient(api, logger: logger) { client in
-                guard let companyID = try await client.me(logger: logger).model.companyID else {
-                    throw SyncError(.invalidArguments, "/v1/me named no company_id")
+            if let selection = accounts.selection {
+                // Third-party mode: each delivery is verified with its own account's secrets and fetched with
+                // that account's refresh token; deliveries for accounts outside the selection get 401.
+                guard extraSecret == nil else {
+                    throw SyncError(.invalidArguments, "\(Self.secretVariable) names no account: with --account/--all-accounts use `webhooks subscribe --account ID`")
                 }
-                let accounts: @Sendable () async throws -> [WebhookServer.Account] = {
-                    var secrets: [String: [Secret]] = [:]
-                    if let key {
-                        secrets = try await PostgresConnection.withConnection(database, logger: logger) { connection in
-                            try await WebhookSubscriptionStore(connection: connection).secrets(key: key)
+                try await AccountRuns.withAccountSync(global: global, logger: logger) { accountSync in
+                    let selected = try await accountSync.accounts(selection).map(\.companyID)
+                    let clients = AccountClients(accountSync)
+                    let accounts: @Sendable () async throws -> [WebhookServer.Account] = {
+                        // `--all-accounts` includes accounts connected while serving.
+                        let wanted = selection == .all ? nil : Set(selected)
+                        let secrets = try await PostgresConnection.withConnection(database, logger: logger) { connection in
+                            try await WebhookSubscriptionStore(connection: connection).secrets(key: accountSync.key)
+                        }
+                        return try secrets.filter { wanted?.contains($0.key) ?? true }.map {
+                            WebhookServer.Account(companyID: $0.key, signature: try WebhookSignature(secrets: $0.value))
                         }
                     }
-                    if let extraSecret { secrets[companyID, default: []].append(extraSecret) }
-                    return try secrets.map { WebhookServer.Account(companyID: $0.key, signature: try WebhookSignature(secrets: $0.value)) }
-                }
-                if try await accounts().isEmpty {
-                    logger.warning(
-                        "no webhook secret yet: run `understory-sync webhooks subscribe` (needs \(TokenKey.variable)) or set \(Self.secretVariable); deliveries get 401 until then"
-                    )
-                }
-                let worker = InboxWorker(database: database, logger: logger) { _ in client }
-                var scheduler: Scheduler?
-                if let cron {
-                    let expression = try CronExpression(cron)
-                    let zone = TimeZone(identifier: "UTC")!
-                    scheduler = Scheduler(expression: expression, timeZone: zone, logger: logger) { _ in
-                            do {
-                                let summary = try await SyncRunner(database: database, client: client, logger: logger).sync(options, arguments: arguments)
-                                if let error = summary.firstError {
-                                    logger.error("scheduled run failed", metadata: ["error": "\(ExitStatus.oneLine(error))"])
-                                }
-                            } catch {
-                                logger.error("scheduled run failed", metadata: ["error": "\(ExitStatus.oneLine(error))"])
-                            }
+                    try await serve(accounts: accounts, apiStatistics: { clients.statistics }, logger: logger) { companyID in
+                        try await clients.client(for: companyID)
                     }
                 }
-                let server = WebhookServer(
-                    configuration: configuration, database: database, accounts: accounts, worker: worker,
-                    apiStatistics: { [client.statistics] }, schedulers: scheduler.map { [$0] } ?? [], logger: logger
-                )
-                let host = configuration.host
-                try await server.run { port in
-                    logger.info("serving", metadata: ["address": "http://\(host):\(port)", "endpoint": "/webhooks/understory"])
-                    // Unbuffered, so a supervisor (or a test) reading a pipe sees it at once.
-                    FileHandle.standardOutput.write(Data("listening on \(host):\(port)\n".utf8))
+            } else {
+                let api = try global.apiConfiguration()
+                try await withAPIClient(api, logger: logger) { client in
+                    guard let companyID = try await client.me(logger: logger).model.companyID else {
+                        throw SyncError(.invalidArguments, "/v1/me named no company_id")
+                    }
+                    let accounts: @Sendable () async throws -> [WebhookServer.Account] = {
+                        var secrets: [String: [Secret]] = [:]
+                        if let key {
+                            secrets = try await PostgresConnection.withConnection(database, logger: logger) { connection in
+                                try await WebhookSubscriptionStore(connection: connection).secrets(key: key)
+                            }
+                        }
+                        // Internal-key mode serves the key's own company only.
+                        secrets = secrets.filter { $0.key == companyID }
+                        if let extraSecret { secrets[companyID, default: []].append(extraSecret) }
+                        return try secrets.map { WebhookServer.Account(companyID: $0.key, signature: try WebhookSignature(secrets: $0.value)) }
+                    }
+                    try await serve(accounts: accounts, apiStatistics: { [client.statistics] }, logger: logger) { _ in client }
                 }
             }
         } catch let exit as ExitCode {
             throw exit
         } catch {
             throw ExitStatus.fail(error)
+        }
+    }
+
+    /// Serves until SIGTERM: the receiver, its inbox worker (fetching with `client`) and, with `--cron`, the polling schedule.
+    private func serve(
+        accounts: @escaping @Sendable () async throws -> [WebhookServer.Account],
+        apiStatistics: @escaping @Sendable () -> [RequestStatistics], logger: Logger,
+        client: @escaping @Sendable (String) async throws -> UnderstoryClient
+    ) async throws {
+        if try await accounts().isEmpty {
+            logger.warning(
+                "no webhook secret yet: run `understory-sync webhooks subscribe` (needs \(TokenKey.variable)) or set \(Self.secretVariable); deliveries get 401 until then"
+            )
+        }
+        var configuration = WebhookServer.Configuration()
+        configuration.host = host
+        configuration.port = port
+        configuration.holdProcessing = holdProcessing
+        let worker = InboxWorker(database: global.database, logger: logger, client: client)
+        var schedule: PollingSchedule?
+        if let cron {
+            schedule = try await PollingSchedule.start(cron: cron, polling: polling, global: global, sync: sync, accounts: self.accounts, logger: logger)
+        }
+        let server = WebhookServer(
+            configuration: configuration, database: global.database, accounts: accounts, worker: worker,
+            apiStatistics: apiStatistics, schedulers: schedule?.schedulers ?? [], logger: logger
+        )
+        let host = configuration.host
+        let run = {
+            try await server.run { port in
+                logger.info("serving", metadata: ["address": "http://\(host):\(port)", "endpoint": "/webhooks/understory"])
+                // Unbuffered, so a supervisor (or a test) reading a pipe sees it at once.
+                FileHandle.standardOutput.write(Data("listening on \(host):\(port)\n".utf8))
+            }
+        }
+        if let schedule {
+            try await schedule.run { _ in try await run() }
+        } else {
+            try await run()
         }
     }
 }

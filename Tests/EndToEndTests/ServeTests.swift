@@ -2,8 +2,10 @@ import AsyncHTTPClient
 import Foundation
 import PostgresClient
 import Synchronization
+import SyncEngine
 import SyncTestSupport
 import Testing
+import UnderstoryAPI
 import UnderstorySimulator
 
 /// Collects what a running process prints, for polling.
@@ -175,6 +177,94 @@ struct ServeTests {
 
             let status = try await world.run("status", environment: env)
             #expect(status.stdout.contains("webhook inbox: 0 pending"), "\(status.output)")
+        }
+    }
+
+    @Test("serve --cron --run-now polls beside the receiver: a sync run is recorded, status shows the scheduler, SIGTERM exits 0")
+    func serveWithCron() async throws {
+        try await CommandLineWorld.with(Self.account()) { world in
+            let serve = try await ServeProcess.start(
+                world, extra: ["--cron", "0 0 1 1 *", "--run-now", "--events-past-days", "3650", "-q"], environment: [:]
+            )
+            let synced = try await eventually {
+                try await count(world, "SELECT count(*) AS n FROM understory.sync_runs WHERE status = 'succeeded' AND arguments->>'cron' = '0 0 1 1 *'") == 1
+            }
+            #expect(synced, "\(serve.stderr.value.suffix(2000))")
+            let orders = try await TruthCheck.differences(simulator: world.simulator, database: world.database, resource: .orders, table: "orders")
+            #expect(orders.isEmpty, "orders (polled only) differ: \(orders.prefix(3))")
+            let status = try await world.run("status")
+            #expect(status.stdout.contains("scheduler: ") && status.stdout.contains("cron \"0 0 1 1 *\""), "\(status.output)")
+            let health = try await httpGet("http://127.0.0.1:\(serve.port)/healthz")
+            #expect(health.status == 200)
+            #expect(await serve.stop() == 0, "\(serve.stderr.value.suffix(1000))")
+            // The heartbeat is gone once serve has stopped.
+            #expect(try await count(world, "SELECT count(*) AS n FROM understory.scheduler_heartbeats") == 0)
+        }
+    }
+
+    @Test("serve --all-accounts: each account's deliveries are verified with its own secret and fetched with its own token")
+    func serveThirdParty() async throws {
+        var configuration = SimulatorConfiguration(seed: 41, bookings: 20, orders: 4, events: 6, experiences: 3)
+        configuration.historyDays = 20
+        configuration.futureDays = 100
+        configuration.additionalCompanies = SimulatorCompany.numbered(2)
+        let webhookScopes: Set<String> = ["webhook.read", "webhook.write"]
+        configuration.apps[0].scopes.formUnion(webhookScopes)
+        try await CommandLineWorld.with(configuration) { world in
+            let key = try TokenKey(text: AccountsCommandTests.tokenKey)
+            let grants = world.simulator.bulkConnect(scopes: SimulatorClient.allReadScopes.union(webhookScopes))
+            try await PostgresConnection.withConnection(world.database, logger: TestDatabase.logger) { connection in
+                for grant in grants {
+                    try await AccountStore(connection: connection).saveGranted(
+                        companyID: grant.companyID, companyName: nil, clientID: world.simulator.appID, scopes: grant.scopes,
+                        refreshToken: Secret(grant.refreshToken), key: key
+                    )
+                }
+            }
+            let ids = grants.map(\.companyID)
+            let env = AccountsCommandTests.appEnvironment(world)
+            let sync = try await world.run("sync", "--all-accounts", "--events-past-days", "3650", environment: env)
+            #expect(sync.status == 0, "\(sync.output)")
+
+            let serve = try await ServeProcess.start(world, extra: ["--all-accounts"], environment: env)
+            let url = "http://127.0.0.1:\(serve.port)/webhooks/understory"
+            let subscribe = try await world.run("webhooks", "subscribe", "--url", url, "--all-accounts", environment: env)
+            #expect(subscribe.status == 0, "\(subscribe.output)")
+            #expect(try await count(world, "SELECT count(DISTINCT company_id) AS n FROM understory.webhook_subscriptions") == ids.count)
+            let runs = try await count(world, "SELECT count(*) AS n FROM understory.sync_runs")
+            for id in ids {
+                for _ in 0..<3 { world.simulator.mutate(updates: 3, creates: 1, cancels: 1, resources: [.bookings, .events, .experiences], company: id) }
+            }
+            func differences() async throws -> [String] {
+                var all: [String] = []
+                for id in ids {
+                    for resource in [SimulatorResource.bookings, .events, .experiences] {
+                        all += try await TruthCheck.differences(
+                            simulator: world.simulator, database: world.database, resource: resource, table: resource.rawValue, company: id
+                        ).map { "\(id): \($0)" }
+                    }
+                }
+                return all
+            }
+            let converged = try await eventually { try await differences().isEmpty }
+            let remaining = try await differences()
+            #expect(converged, "tables differ: \(remaining.prefix(5)); serve said: \(serve.stderr.value.suffix(2000))")
+            #expect(try await count(world, "SELECT count(*) AS n FROM understory.sync_runs") == runs, "a sync ran")
+            #expect(try await count(world, "SELECT count(DISTINCT company_id) AS n FROM understory.webhook_inbox WHERE status = 'processed'") == ids.count)
+            #expect(try await count(world, "SELECT count(*) AS n FROM understory.webhook_inbox WHERE status <> 'processed'") == 0)
+            #expect(await serve.stop() == 0, "\(serve.stderr.value.suffix(1000))")
+        }
+    }
+
+    @Test("serve refuses UNDERSTORY_WEBHOOK_SECRET with --all-accounts (it names no account), and --run-now without --cron")
+    func serveUsageErrors() async throws {
+        try await CommandLineWorld.with(Self.account()) { world in
+            let env = AccountsCommandTests.appEnvironment(world).merging(["UNDERSTORY_WEBHOOK_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"]) { $1 }
+            let secret = try await world.run("serve", "--all-accounts", "--port", "0", environment: env)
+            #expect(secret.status != 0 && secret.stderr.contains("names no account"), "\(secret.output)")
+            #expect(!secret.output.contains("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"))
+            let runNow = try await world.run("serve", "--run-now", "--port", "0")
+            #expect(runNow.status == 64 && runNow.stderr.contains("--run-now and --reconcile-cron need --cron"), "\(runNow.output)")
         }
     }
 
