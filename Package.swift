@@ -114,7 +114,7 @@ let package = Package(
         .executableTarget(
             name: "understory-bench",
             dependencies: [
-                "PostgresClient", "UnderstoryAPI", "UnderstorySimulator",
+                "PostgresClient", "SyncEngine", "UnderstoryAPI", "UnderstorySimulator",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

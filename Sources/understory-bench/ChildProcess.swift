@@ -10,6 +10,8 @@ struct ChildRun: Sendable {
     var seconds: Double
     var peakRSSBytes: Int
     var output: String
+    /// User + system CPU seconds the child used (`wait4`'s rusage).
+    var cpuSeconds: Double = 0
 
     var peakRSSMB: Double { Double(peakRSSBytes) / 1_048_576 }
 }
@@ -42,7 +44,7 @@ enum ChildProcess {
         let spawned = posix_spawnp(&pid, executable, &actions, nil, argv, envp)
         guard spawned == 0 else { throw BenchError("cannot start \(executable): \(String(cString: strerror(spawned)))") }
         let child = pid
-        let (status, peak) = await withCheckedContinuation { (continuation: CheckedContinuation<(Int32, Int), Never>) in
+        let (status, peak, cpu) = await withCheckedContinuation { (continuation: CheckedContinuation<(Int32, Int, Double), Never>) in
             let thread = Thread {
                 // The child's high-water RSS is sampled from /proc while it runs: wait4's
                 // ru_maxrss is not usable here, because posix_spawn's vfork makes exec record the
@@ -56,14 +58,16 @@ enum ChildProcess {
                     if done == child || (done < 0 && errno != EINTR) { break }
                     usleep(10_000)
                 }
-                continuation.resume(returning: (status, peak))
+                let cpu = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+                    + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+                continuation.resume(returning: (status, peak, cpu))
             }
             thread.start()
         }
         let elapsed = ContinuousClock.now - start
         let exitStatus: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-        return ChildRun(status: exitStatus, seconds: elapsed.seconds, peakRSSBytes: peak, output: output)
+        return ChildRun(status: exitStatus, seconds: elapsed.seconds, peakRSSBytes: peak, output: output, cpuSeconds: cpu)
     }
 }
 
