@@ -45,8 +45,9 @@ public struct WebhookServer: Sendable {
     public var metrics: ServerMetrics
     /// Request statistics of the API clients in use, for `/metrics`.
     public var apiStatistics: @Sendable () -> [RequestStatistics]
-    /// The polling schedules (`--cron`, and a reconcile schedule), run alongside.
-    public var schedulers: [Scheduler]
+    /// Work run alongside and stopped with the server: the polling schedules (`--cron`, a reconcile
+    /// schedule) or a fleet worker. When one returns, the whole group shuts down gracefully.
+    public var services: [any Service]
     public var clock: UnderstoryClock
     public var logger: Logger
 
@@ -54,7 +55,7 @@ public struct WebhookServer: Sendable {
         configuration: Configuration, database: PostgresConfiguration, accounts: @escaping @Sendable () async throws -> [Account],
         worker: InboxWorker?,
         metrics: ServerMetrics = ServerMetrics(), apiStatistics: @escaping @Sendable () -> [RequestStatistics] = { [] },
-        schedulers: [Scheduler] = [], clock: UnderstoryClock = .system, logger: Logger
+        services: [any Service] = [], clock: UnderstoryClock = .system, logger: Logger
     ) {
         self.configuration = configuration
         self.database = database
@@ -62,7 +63,7 @@ public struct WebhookServer: Sendable {
         self.worker = worker
         self.metrics = metrics
         self.apiStatistics = apiStatistics
-        self.schedulers = schedulers
+        self.services = services
         self.clock = clock
         self.logger = logger
     }
@@ -121,8 +122,8 @@ public struct WebhookServer: Sendable {
             )
             services.append(.init(service: WorkerService(worker: observed), successTerminationBehavior: .gracefullyShutdownGroup))
         }
-        for scheduler in schedulers {
-            services.append(.init(service: scheduler, successTerminationBehavior: .gracefullyShutdownGroup))
+        for service in self.services {
+            services.append(.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup))
         }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(

@@ -29,11 +29,7 @@ struct Schedule: AsyncParsableCommand {
 
     @OptionGroup var polling: PollingOptions
 
-    @Option(name: .customLong("metrics-port"), help: "Also serve GET /healthz and GET /metrics on this port (127.0.0.1; 0 = any free port).")
-    var metricsPort: Int?
-
-    @Option(name: .customLong("metrics-host"), help: "Address for --metrics-port.")
-    var metricsHost = "127.0.0.1"
+    @OptionGroup var metrics: MetricsOptions
 
     @OptionGroup var sync: SyncArguments
 
@@ -57,18 +53,8 @@ extension Schedule {
                 cron: cron, polling: polling, global: global, sync: sync, accounts: accounts, logger: logger
             )
             try await schedule.run { schedulers in
-                if let metricsPort {
-                    var configuration = WebhookServer.Configuration()
-                    configuration.host = metricsHost
-                    configuration.port = metricsPort
-                    configuration.metricsOnly = true
-                    let host = metricsHost
-                    let server = WebhookServer(
-                        configuration: configuration, database: global.database, accounts: { [] }, worker: nil, schedulers: schedulers, logger: logger
-                    )
-                    try await server.run { port in
-                        FileHandle.standardOutput.write(Data("metrics listening on \(host):\(port)\n".utf8))
-                    }
+                if metrics.metricsPort != nil {
+                    try await metrics.serve(schedulers, global: global, logger: logger)
                 } else {
                     try await Scheduler.runUntilSignalled(schedulers, logger: logger)
                 }

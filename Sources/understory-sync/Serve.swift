@@ -143,7 +143,7 @@ extension Serve {
         }
         let server = WebhookServer(
             configuration: configuration, database: global.database, accounts: accounts, worker: worker,
-            apiStatistics: apiStatistics, schedulers: schedule?.schedulers ?? [], logger: logger
+            apiStatistics: apiStatistics, services: schedule?.schedulers ?? [], logger: logger
         )
         let host = configuration.host
         let run = {

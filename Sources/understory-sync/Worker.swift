@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import ServiceLifecycle
 import SyncEngine
 
 struct Worker: AsyncParsableCommand {
@@ -22,6 +23,8 @@ struct Worker: AsyncParsableCommand {
 
     @OptionGroup var fleet: FleetArguments
 
+    @OptionGroup var metrics: MetricsOptions
+
     @Option(help: "Accounts this worker syncs at once (default 4).")
     var concurrency: Int = 4
 
@@ -37,10 +40,15 @@ struct Worker: AsyncParsableCommand {
             let arguments = sync.arguments.merging(["every": fleet.every]) { $1 }
             try await AccountRuns.withAccountSync(global: global, logger: logger) { accounts in
                 let worker = FleetWorker(accounts: accounts, policy: policy, concurrency: concurrency)
-                try await GracefulRun.run(logger: logger) {
+                let loop = WorkerLoop {
                     try await worker.run(options: options, arguments: arguments) { pass in
                         Self.log(pass, logger: logger)
                     }
+                }
+                if metrics.metricsPort != nil {
+                    try await metrics.serve([loop], global: global, logger: logger)
+                } else {
+                    try await GracefulRun.run(logger: logger) { try await loop.run() }
                 }
             }
         } catch let exit as ExitCode {
@@ -63,4 +71,11 @@ struct Worker: AsyncParsableCommand {
             "needs_reconnect": "\(pass.needsReconnect.count)", "lost_leases": "\(pass.lostLeases.count)",
         ])
     }
+}
+
+/// The worker's claim-and-sync loop as a service, so it runs beside the metrics endpoints and
+/// sees their graceful shutdown.
+private struct WorkerLoop: Service {
+    let body: @Sendable () async throws -> Void
+    func run() async throws { try await body() }
 }

@@ -184,17 +184,20 @@ extension DeploymentFilesTests {
         let grace = Self.podSpec(worker)?["terminationGracePeriodSeconds"] as? Int ?? 30
         #expect(grace >= lease, "SIGTERM grace covers a batch in hand")
 
-        let schedule = try Self.manifest("schedule-deployment.yaml")
-        let scheduleArguments = try arguments("schedule-deployment.yaml")
-        let port = scheduleArguments.firstIndex(of: "--metrics-port").map { scheduleArguments[$0 + 1] }
-        let container = try #require((Self.podSpec(schedule)?["containers"] as? [[String: Any]])?.first)
-        for probe in ["livenessProbe", "readinessProbe"] {
-            #expect(((container[probe] as? [String: Any])?["httpGet"] as? [String: Any])?["path"] as? String == "/healthz", "\(probe)")
+        // The long-running pods are probed on /healthz and scraped where --metrics-port serves.
+        for file in ["schedule-deployment.yaml", "worker-deployment.yaml"] {
+            let deployment = try Self.manifest(file)
+            let deploymentArguments = try arguments(file)
+            let port = deploymentArguments.firstIndex(of: "--metrics-port").map { deploymentArguments[$0 + 1] }
+            let container = try #require((Self.podSpec(deployment)?["containers"] as? [[String: Any]])?.first)
+            for probe in ["livenessProbe", "readinessProbe"] {
+                #expect(((container[probe] as? [String: Any])?["httpGet"] as? [String: Any])?["path"] as? String == "/healthz", "\(file) \(probe)")
+            }
+            let annotations = ((((deployment["spec"] as? [String: Any])?["template"] as? [String: Any])?["metadata"] as? [String: Any])?["annotations"]
+                as? [String: String]) ?? [:]
+            #expect(annotations["prometheus.io/scrape"] == "true", "\(file)")
+            #expect(annotations["prometheus.io/port"] == port && port != nil, "\(file): scraped where --metrics-port serves")
+            #expect(annotations["prometheus.io/path"] == "/metrics", "\(file)")
         }
-        let annotations = ((((schedule["spec"] as? [String: Any])?["template"] as? [String: Any])?["metadata"] as? [String: Any])?["annotations"]
-            as? [String: String]) ?? [:]
-        #expect(annotations["prometheus.io/scrape"] == "true")
-        #expect(annotations["prometheus.io/port"] == port && port != nil, "scraped where --metrics-port serves")
-        #expect(annotations["prometheus.io/path"] == "/metrics")
     }
 }

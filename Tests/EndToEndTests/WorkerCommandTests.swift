@@ -119,6 +119,28 @@ struct WorkerCommandTests {
         }
     }
 
+    @Test("worker --metrics-port serves /healthz and /metrics (sync runs by status) while it syncs; SIGTERM exits 0 and releases every lease")
+    func workerMetricsPort() async throws {
+        try await CommandLineWorld.with(Self.configuration()) { world in
+            let ids = try await Self.connectAll(world)
+            let env = AccountsCommandTests.appEnvironment(world)
+            let worker = try await ServeProcess.start(
+                world, environment: env, arguments: ["worker", "--every", "1h", "--events-past-days", "3650", "--metrics-port", "0", "-q"],
+                prefix: "metrics listening on "
+            )
+            let synced = await AccountsCommandTests.poll(timeout: 60) {
+                await Self.count(world, "SELECT count(*) AS n FROM understory.accounts WHERE last_success_at IS NOT NULL") == ids.count
+            }
+            #expect(synced, "\(worker.stderr.value.suffix(2000))")
+            let health = try await ServeTests().httpGet("http://127.0.0.1:\(worker.port)/healthz")
+            #expect(health.status == 200)
+            let metrics = try await ServeTests().httpGet("http://127.0.0.1:\(worker.port)/metrics")
+            #expect(metrics.body.contains("understory_sync_runs{status=\"succeeded\"} \(ids.count)"), "\(metrics.body)")
+            #expect(await worker.stop() == 0, "\(worker.stderr.value.suffix(1000))")
+            #expect(await Self.count(world, "SELECT count(*) AS n FROM understory.accounts WHERE lease_owner IS NOT NULL") == 0)
+        }
+    }
+
     @Test("--claim needs --all-accounts; a malformed --every is a usage error")
     func usage() async throws {
         try await CommandLineWorld.with(Self.configuration(), migrated: false) { world in
