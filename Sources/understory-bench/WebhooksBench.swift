@@ -37,11 +37,14 @@ struct WebhooksCommand: AsyncParsableCommand {
                 let burstSeconds = Self.seconds(clock.now - started)
                 try await Self.waitForEmptyInbox(world)
 
-                // 2. Latency at 50 deliveries/s with 50 ms API latency.
+                // 2. Latency at 50 deliveries/s with 50 ms API latency; each delivery follows a real change
+                //    of its booking, so the row it leads to is the new version.
                 world.simulator.updateFaults { $0.latency = .milliseconds(50) }
                 let steady = options.quick ? 200 : 1_000
+                let simulator = world.simulator
                 _ = try await Self.post(
-                    count: steady, concurrency: 4, prefix: "steady", ids: bookingIDs, url: url, signer: signer, http: http, pace: .milliseconds(20)
+                    count: steady, concurrency: 4, prefix: "steady", ids: bookingIDs, url: url, signer: signer, http: http, pace: .milliseconds(20),
+                    change: { simulator.touch(.bookings, id: $0) }
                 )
                 try await Self.waitForEmptyInbox(world)
                 world.simulator.updateFaults { $0.latency = .zero }
@@ -57,6 +60,9 @@ struct WebhooksCommand: AsyncParsableCommand {
                 let p99 = try row["p99"].decode(Double.self)
                 let parked = try await world.execute("SELECT count(*) AS n FROM understory.webhook_inbox WHERE status <> 'processed'").rows[0]["n"]
                     .decode(Int.self)
+                let companyID = world.simulator.configuration.companyID
+                let stored = try await TableTruth.stored(database: world.database)[companyID] ?? TableTruth()
+                let differences = TableTruth(world.simulator.truth()).differences(stored)
                 try await http.shutdown()
 
                 let rate = Double(accepted) / burstSeconds
@@ -64,10 +70,12 @@ struct WebhooksCommand: AsyncParsableCommand {
                 table.add("deliveries accepted (204), 32 senders", "\(Format.int(accepted)) in \(Format.seconds(burstSeconds)) = **\(Format.int(Int(rate)))/s**")
                 table.add("webhook → row latency at 50/s, 50 ms API latency (\(steady) deliveries)", "p50 \(Format.seconds(p50)), p99 **\(Format.seconds(p99))**")
                 table.add("rows not processed at the end", Format.int(parked))
+                table.add("tables equal the simulator's truth at the end", differences.isEmpty ? "yes" : "**no**: \(differences.joined(separator: "; "))")
                 table.print()
                 var report = Report()
                 report.target("deliveries accepted per second", Format.int(Int(rate)), "≥ 500", rate >= 500)
                 report.target("p99 webhook-to-row at 50/s", Format.seconds(p99), "≤ 2 s", p99 <= 2)
+                report.target("final tables exact", differences.isEmpty ? "yes" : "no", "yes", differences.isEmpty && parked == 0)
                 report.targets.print()
             } catch {
                 try? await http.shutdown()
@@ -82,7 +90,8 @@ struct WebhooksCommand: AsyncParsableCommand {
 
     /// Posts `count` signed `v1.booking.updated` deliveries; returns how many were answered 204.
     static func post(
-        count: Int, concurrency: Int, prefix: String, ids: [String], url: String, signer: WebhookSignature, http: HTTPClient, pace: Duration?
+        count: Int, concurrency: Int, prefix: String, ids: [String], url: String, signer: WebhookSignature, http: HTTPClient, pace: Duration?,
+        change: (@Sendable (String) -> Void)? = nil
     ) async throws -> Int {
         let next = TicketCounter()
         let clock = ContinuousClock()
@@ -96,8 +105,10 @@ struct WebhooksCommand: AsyncParsableCommand {
                         guard index < count else { return ok }
                         if let pace { try await clock.sleep(until: start + pace * index) }
                         let id = "\(prefix)_\(index)"
+                        let bookingID = ids[index % ids.count]
+                        change?(bookingID)
                         let body = Array(
-                            #"{"id":"\#(UUID().uuidString.lowercased())","type":"v1.booking.updated","timestamp":"2026-01-01T00:00:00.000000000Z","payload":{"booking_id":"\#(ids[index % ids.count])","host_id":"bench"}}"#
+                            #"{"id":"\#(UUID().uuidString.lowercased())","type":"v1.booking.updated","timestamp":"2026-01-01T00:00:00.000000000Z","payload":{"booking_id":"\#(bookingID)","host_id":"bench"}}"#
                                 .utf8
                         )
                         let timestamp = Int64(Date().timeIntervalSince1970)
