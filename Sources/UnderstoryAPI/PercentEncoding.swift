@@ -1,8 +1,8 @@
 /// RFC 3986 percent-encoding for query strings and form bodies: only the unreserved characters
 /// (`A–Z a–z 0–9 - . _ ~`) stay literal, so `~` is sent as is (the auth server wants it literal)
 /// and `+` becomes `%2B` (the API's `sort=+created_at`), space `%20`.
-enum PercentEncoding {
-    static func encode(_ text: String) -> String {
+public enum PercentEncoding {
+    public static func encode(_ text: String) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count)
         let hex = Array("0123456789ABCDEF".utf8)
@@ -22,7 +22,7 @@ enum PercentEncoding {
     }
 
     /// `a=1&b=2`, each name and value encoded.
-    static func formEncode(_ pairs: [(String, String)]) -> String {
+    public static func formEncode(_ pairs: [(String, String)]) -> String {
         pairs.map { encode($0.0) + "=" + encode($0.1) }.joined(separator: "&")
     }
 }

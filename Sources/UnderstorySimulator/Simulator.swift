@@ -210,6 +210,20 @@ public final class Simulator: Sendable {
         self.runtime.withLock { $0.requestCounts = [:] }
     }
 
+    /// Starts keeping the path and query of every `/v1/` request answered 200, in answer order (a
+    /// benchmark replays them with a bare HTTP client to measure the floor of CPU per request).
+    public func recordRequests() {
+        self.runtime.withLock { $0.recordedTargets = [] }
+    }
+
+    /// What ``recordRequests()`` kept since it was called; recording stops.
+    public func recordedRequests() -> [String] {
+        self.runtime.withLock { runtime in
+            defer { runtime.recordedTargets = nil }
+            return runtime.recordedTargets ?? []
+        }
+    }
+
     /// `/v1` requests in flight right now.
     public var requestsInFlight: Int { self.runtime.withLock { $0.inFlight } }
 
@@ -311,6 +325,8 @@ struct Runtime: Sendable {
     var tokens: [String: IssuedToken] = [:]
     var oauth: OAuthState
     var requestCounts: [String: [Int: Int]] = [:]
+    /// Path and query of each `/v1/` 200 answer while recording (nil: not recording).
+    var recordedTargets: [String]? = nil
     var apiRequests = 0
     var inFlight = 0
     var baseURL = ""

@@ -33,6 +33,9 @@ struct SimulatorResponder: HTTPResponder {
         }
         self.simulator.runtime.withLock { runtime in
             runtime.requestCounts[path, default: [:]][response.status.code, default: 0] += 1
+            if runtime.recordedTargets != nil, path.hasPrefix("/v1/"), response.status.code == 200 {
+                runtime.recordedTargets!.append(path + (request.uri.query.map { "?" + $0 } ?? ""))
+            }
         }
         return response
     }

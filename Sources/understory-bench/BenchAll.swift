@@ -26,14 +26,28 @@ struct BenchAll: AsyncParsableCommand {
         // 1–4 on one account: full sync, ceilings, incremental, backfill.
         let (full, incremental) = try await BenchWorld.with(dataset, adminURL: url) { world in
             let full = try await Sections.fullSync(world)
+            let fullFloor = try await Sections.httpFloor(world, targets: full.targets)
             let ceilings = try await Sections.ceilings(world)
             Report.fullSync(full, ceilings)
             let ratio = full.run.seconds / ceilings.ceiling
             report.target("full sync wall ≤ 1.3 × max(fetch, load)", Format.ratio(ratio), "≤ 1.30×", ratio <= 1.3)
 
             let incremental = try await Sections.incremental(world)
+            let incrementalFloor = try await Sections.httpFloor(world, targets: incremental.targets)
             emit("")
             let checks = Report.incremental(incremental)
+            emit("")
+            let fullCPU = Report.CPUComparison(
+                name: "full sync", run: full.run, requests: full.targets.count, rows: full.records + full.childRows, floor: fullFloor
+            )
+            Report.cpu([
+                fullCPU,
+                .init(
+                    name: "incremental", run: incremental.run, requests: incremental.targets.count, rows: incremental.changed.values.reduce(0, +),
+                    floor: incrementalFloor
+                ),
+            ])
+            report.target("full sync CPU per request ≤ 2 × the HTTP floor's", Format.ratio(fullCPU.ratio), "≤ 2.00×", fullCPU.ratio <= 2)
             for (name, requests, limit) in checks {
                 report.target("incremental requests, \(name)", Format.int(requests), "≤ \(Format.int(limit))", requests <= limit)
             }

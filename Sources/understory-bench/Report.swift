@@ -38,6 +38,34 @@ struct Report {
         }
     }
 
+    /// One sync's CPU next to the HTTP floor's for the same URLs.
+    struct CPUComparison {
+        var name: String
+        var run: ChildRun
+        var requests: Int
+        var rows: Int
+        var floor: ChildRun
+
+        var perRequest: Double { run.cpuSeconds / Double(max(requests, 1)) }
+        var floorPerRequest: Double { floor.cpuSeconds / Double(max(requests, 1)) }
+        var ratio: Double { floorPerRequest > 0 ? perRequest / floorPerRequest : .infinity }
+    }
+
+    static func cpu(_ comparisons: [CPUComparison]) {
+        var table = Table(
+            "CPU per request: understory-sync against the HTTP floor (a bare AsyncHTTPClient loop GETting the same URLs at the same concurrency, bodies only counted)",
+            ["run", "requests", "sync CPU (user+sys)", "CPU / request", "CPU / stored row", "floor CPU", "floor CPU / request", "sync ÷ floor"]
+        )
+        for c in comparisons {
+            table.add(
+                c.name, Format.int(c.requests), Format.seconds(c.run.cpuSeconds), Format.fixed(c.perRequest * 1000, 3) + " ms",
+                c.rows > 0 ? Format.fixed(c.run.cpuSeconds / Double(c.rows) * 1_000_000, 1) + " µs" : "",
+                Format.seconds(c.floor.cpuSeconds), Format.fixed(c.floorPerRequest * 1000, 3) + " ms", "**\(Format.ratio(c.ratio))**"
+            )
+        }
+        table.print()
+    }
+
     static func incremental(_ result: IncrementalResult) -> [(String, Int, Int)] {
         var table = Table("3. Incremental sync after 1 % changed (wall \(Format.seconds(result.run.seconds)), peak RSS \(Format.megabytes(result.run.peakRSSBytes)))", ["resource", "changed", "requests", "limit (changed/100 + 3)"])
         var checks: [(String, Int, Int)] = []

@@ -9,8 +9,11 @@ struct FullCommand: AsyncParsableCommand {
     func run() async throws {
         try await BenchWorld.with(options.dataset, adminURL: try options.adminURL()) { world in
             let result = try await Sections.fullSync(world)
+            let floor = try await Sections.httpFloor(world, targets: result.targets)
             let ceilings = try await Sections.ceilings(world)
             Report.fullSync(result, ceilings)
+            emit("")
+            Report.cpu([.init(name: "full sync", run: result.run, requests: result.targets.count, rows: result.records + result.childRows, floor: floor)])
         }
     }
 }
@@ -22,8 +25,16 @@ struct IncrementalCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await BenchWorld.with(options.dataset, adminURL: try options.adminURL()) { world in
-            _ = try await Sections.fullSync(world)
-            _ = Report.incremental(try await Sections.incremental(world))
+            let full = try await Sections.fullSync(world)
+            let fullFloor = try await Sections.httpFloor(world, targets: full.targets)
+            let incremental = try await Sections.incremental(world)
+            let floor = try await Sections.httpFloor(world, targets: incremental.targets)
+            _ = Report.incremental(incremental)
+            emit("")
+            Report.cpu([
+                .init(name: "full sync", run: full.run, requests: full.targets.count, rows: full.records + full.childRows, floor: fullFloor),
+                .init(name: "incremental", run: incremental.run, requests: incremental.targets.count, rows: incremental.changed.values.reduce(0, +), floor: floor),
+            ])
         }
     }
 }

@@ -10,6 +10,8 @@ struct FullSyncResult: Sendable {
     var records: Int
     var childRows: Int
     var requests: Int
+    /// The `/v1/` URLs the sync requested (answered 200), for the HTTP floor.
+    var targets: [String] = []
 
     var recordsPerSecond: Double { Double(records) / run.seconds }
 }
@@ -32,6 +34,8 @@ struct IncrementalResult: Sendable {
     var changedOrders: Int
     var requests: [String: Int]
     var run: ChildRun
+    /// The `/v1/` URLs the sync requested (answered 200), for the HTTP floor.
+    var targets: [String] = []
 }
 
 /// Section 4: one backfill at a given concurrency.
@@ -57,7 +61,9 @@ enum Sections {
 
     static func fullSync(_ world: BenchWorld) async throws -> FullSyncResult {
         world.simulator.resetRequestCounts()
+        world.simulator.recordRequests()
         let run = try await world.sync(["sync"])
+        let targets = world.simulator.recordedRequests()
         var records = 0
         for table in ["orders", "bookings", "events", "experiences"] { records += try await world.count(table) }
         var children = 0
@@ -65,10 +71,21 @@ enum Sections {
         let truth = world.simulator.truth()
         let served = truth[.orders].count + truth[.bookings].count + truth[.experiences].count
         guard records >= served else { throw BenchError("the sync stored \(records) records of \(served) served (orders, bookings, experiences, events in window)") }
-        return FullSyncResult(dataset: world.dataset, run: run, records: records, childRows: children, requests: world.requestCount())
+        return FullSyncResult(dataset: world.dataset, run: run, records: records, childRows: children, requests: world.requestCount(), targets: targets)
     }
 
     // MARK: 2. ceilings
+
+    /// The HTTP floor: `understory-bench http-floor` (its own process) GETs `targets` with a bare
+    /// AsyncHTTPClient loop at the sync's concurrency; its CPU per request is the least possible.
+    static func httpFloor(_ world: BenchWorld, targets: [String]) async throws -> ChildRun {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("understory-bench-\(getpid())-targets.txt")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try Data(targets.joined(separator: "\n").utf8).write(to: file)
+        let run = try await ChildProcess.run(try BinaryFolder.binary("understory-bench"), ["http-floor", "--targets", file.path], environment: world.environment)
+        guard run.status == 0 else { throw BenchError("http-floor exited \(run.status): \(run.output.suffix(2000))") }
+        return run
+    }
 
     static func fetchCeiling(_ world: BenchWorld) async throws -> ChildRun {
         let idsFile = FileManager.default.temporaryDirectory.appendingPathComponent("understory-bench-\(getpid())-orders.txt")
@@ -143,8 +160,10 @@ enum Sections {
             if resource == .orders { changedOrders = ids.count }
         }
         world.simulator.resetRequestCounts()
+        world.simulator.recordRequests()
         let run = try await world.sync(["sync"])
-        return IncrementalResult(changed: changed, changedOrders: changedOrders, requests: world.requestsByResource(), run: run)
+        let targets = world.simulator.recordedRequests()
+        return IncrementalResult(changed: changed, changedOrders: changedOrders, requests: world.requestsByResource(), run: run, targets: targets)
     }
 
     // MARK: 4. backfill under latency
