@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "understory-sync",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "understory-sync", targets: ["understory-sync"]),
         .executable(name: "understory-sim", targets: ["understory-sim"]),
@@ -123,7 +123,7 @@ let package = Package(
         .testTarget(
             name: "PostgresClientTests",
             dependencies: [
-                "PostgresClient",
+                "PostgresClient", "SyncTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
             ]
@@ -131,7 +131,7 @@ let package = Package(
         .testTarget(
             name: "UnderstoryAPITests",
             dependencies: [
-                "UnderstoryAPI", "UnderstorySimulator",
+                "UnderstoryAPI", "UnderstorySimulator", "SyncTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -139,7 +139,7 @@ let package = Package(
         .testTarget(
             name: "UnderstorySimulatorTests",
             dependencies: [
-                "UnderstorySimulator",
+                "UnderstorySimulator", "SyncTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -148,7 +148,11 @@ let package = Package(
         // Shared by the engine and end-to-end tests: per-test databases, comparison with the simulator's truth.
         .target(
             name: "SyncTestSupport",
-            dependencies: ["PostgresClient", "UnderstorySimulator", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "PostgresClient", "UnderstoryAPI", "UnderstorySimulator",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
+            ],
             path: "Tests/SyncTestSupport"
         ),
         .testTarget(

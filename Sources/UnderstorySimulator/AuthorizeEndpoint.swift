@@ -52,7 +52,7 @@ extension SimulatorResponder {
             return error("invalid_scope", "scope not allowed for this client: \(refused.sorted().joined(separator: " "))")
         }
         let scopes = requested.isEmpty ? allowed : requested
-        let now = ContinuousClock.now
+        let now = self.simulator.now
         let companies = self.simulator.companies
         let code: String? = self.simulator.runtime.withLock { runtime in
             switch runtime.oauth.decision {

@@ -144,6 +144,7 @@ struct SimulatorResponder: HTTPResponder {
             var admission = Admission(faults: runtime.faults)
             if let every = runtime.faults.rateLimitEveryN, every > 0, n % every == 0 { admission.rateLimited = true }
             if let limit = runtime.faults.maxConcurrentRequests, runtime.inFlight > limit { admission.rateLimited = true }
+            if let after = runtime.faults.outageAfterRequests, n > after { admission.serverError = .serviceUnavailable }
             let roll = runtime.faultRandom.unit()
             let statuses: [HTTPResponse.Status] = [.internalServerError, .badGateway, .serviceUnavailable, .gatewayTimeout]
             let pick = statuses[runtime.faultRandom.below(statuses.count)]
@@ -155,8 +156,9 @@ struct SimulatorResponder: HTTPResponder {
         }
         defer { simulator.runtime.withLock { $0.inFlight -= 1 } }
 
+        await simulator.waitWhileHeld()
         if admission.faults.latency > .zero {
-            try? await Task.sleep(for: admission.faults.latency)
+            try? await simulator.configuration.clock.sleep(admission.faults.latency)
         }
         if let batch = admission.mutation {
             // The company of the presented token (if any) is the one whose data moves.
@@ -183,7 +185,7 @@ struct SimulatorResponder: HTTPResponder {
         guard let presented = self.bearer(request) else {
             return Reply.unauthorized("missing bearer token")
         }
-        let now = ContinuousClock.now
+        let now = self.simulator.now
         let token = simulator.runtime.withLock { $0.tokens[presented] }
         guard let token else { return Reply.unauthorized("unknown access token") }
         guard token.expiresAt > now else { return Reply.unauthorized("access token expired") }
@@ -351,11 +353,19 @@ struct SimulatorResponder: HTTPResponder {
             }
         }
 
-        let nowMillis = milliseconds(ContinuousClock.now - self.simulator.started)
+        let nowMillis = milliseconds(self.simulator.now - self.simulator.started)
         var position = CursorPosition.start
         if let token = query["cursor"], !token.isEmpty {
             guard let cursor = Cursor.decode(token, secret: self.simulator.cursorSecret), cursor.resource == cursorResource else {
                 return Reply.error(.badRequest, "INVALID_CURSOR", "the cursor is invalid")
+            }
+            let expireNow = self.simulator.runtime.withLock { runtime in
+                guard runtime.faults.expireNextCursors > 0 else { return false }
+                runtime.faults.expireNextCursors -= 1
+                return true
+            }
+            if expireNow {
+                return Reply.error(.badRequest, "INVALID_CURSOR", "the cursor has expired; start the listing again")
             }
             if let ttl = faults.cursorTTL {
                 if nowMillis - cursor.issuedMillis > milliseconds(ttl) {

@@ -14,9 +14,9 @@ struct ScheduleTests {
                 ["schedule", "--cron", "@yearly", "--run-now", "--events-past-days", "3650", "--batch-rows", "50"],
                 environment: world.environment
             )
-            try await waitUntil {
+            #expect(try await eventually(within: .seconds(60)) {
                 try await world.query("SELECT count(*) AS n FROM understory.sync_runs WHERE status = 'running'").rows[0]["n"].int ?? 0 > 0
-            }
+            })
             let during = try await world.run("status")
             #expect(during.stdout.contains("scheduler:") && during.stdout.contains("@yearly"), "\(during.output)")
             #expect(during.stdout.contains("running:"), "\(during.output)")

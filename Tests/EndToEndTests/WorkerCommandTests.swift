@@ -72,20 +72,21 @@ struct WorkerCommandTests {
         try await CommandLineWorld.with(Self.configuration()) { world in
             let ids = try await Self.connectAll(world)
             let env = world.environment.merging(AccountsCommandTests.appEnvironment(world)) { $1 }
-            // Slow API: the worker is caught mid-sync.
-            world.simulator.updateFaults { $0.latency = .milliseconds(400) }
+            // API calls are held: the worker is caught mid-sync.
+            world.simulator.holdAPIRequests()
             let (process, out, err) = try UnderstorySyncBinary.start(
                 ["worker", "--concurrency", "3", "--lease", "30", "--every", "1h", "--events-past-days", "3650", "-q"], environment: env
             )
-            let leased = await AccountsCommandTests.poll(timeout: 30) {
-                await Self.count(world, "SELECT count(*) AS n FROM understory.sync_runs WHERE status = 'running'") > 0
+            let leased = try await eventually(within: .seconds(30)) {
+                let running = await Self.count(world, "SELECT count(*) AS n FROM understory.sync_runs WHERE status = 'running'")
+                return running > 0 && world.simulator.heldAPIRequests > 0
             }
             #expect(leased, "the worker should have claimed accounts and started syncing")
             kill(process.processIdentifier, SIGKILL)
             _ = await UnderstorySyncBinary.finish(process, out, err)
             let orphaned = await Self.count(world, "SELECT count(*) AS n FROM understory.accounts WHERE lease_owner IS NOT NULL")
             #expect(orphaned > 0, "a killed worker releases nothing")
-            world.simulator.updateFaults { $0.latency = .zero }
+            world.simulator.releaseAPIRequests()
 
             let arguments = ["sync", "--all-accounts", "--claim", "--every", "1h", "--events-past-days", "3650"]
             let before = try await UnderstorySyncBinary.run(arguments, environment: env)
@@ -108,7 +109,7 @@ struct WorkerCommandTests {
             let (worker, workerOut, workerErr) = try UnderstorySyncBinary.start(
                 ["worker", "--every", "1h", "--events-past-days", "3650", "-q"], environment: env
             )
-            let synced = await AccountsCommandTests.poll(timeout: 60) {
+            let synced = try await eventually(within: .seconds(60)) {
                 await Self.count(world, "SELECT count(*) AS n FROM understory.accounts WHERE next_sync_at > now() + interval '30 minutes'") == ids.count
             }
             #expect(synced)

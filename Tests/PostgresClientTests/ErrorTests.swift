@@ -156,21 +156,22 @@ struct ErrorTests {
         #expect(error?.code == .connectionClosed)
     }
 
-    @Test("100 000 queries keep memory flat (every PGresult is cleared)")
+    /// Skipped (not passed) where the resident set cannot be read.
+    @Test("50 000 queries keep memory flat (every PGresult is cleared)", .enabled(if: residentBytes() > 0, "needs /proc/self/statm"))
     func noResultLeaks() async throws {
         try await TestDatabase.withSchema { connection, _ throws in
             for _ in 0..<2_000 { _ = try await connection.execute("SELECT $1::text AS v, repeat('x', 200) AS w", ["warm-up"]) }
-            // Five rounds of 20 000 queries. A leaked PGresult of this shape is ~1 KB, so a leak adds
-            // ~20 MB in *every* round; other tests running in parallel add noise to some rounds only.
+            // Five rounds of 10 000 queries. A leaked PGresult of this shape is ~1 KB, so a leak adds
+            // ~10 MB in *every* round; other tests running in parallel add noise to some rounds only.
             var growth = [Int]()
             for round in 0..<5 {
                 let before = residentBytes()
-                for index in 0..<20_000 {
-                    _ = try await connection.execute("SELECT $1::text AS v, repeat('x', 200) AS w", [String(round * 20_000 + index)])
+                for index in 0..<10_000 {
+                    _ = try await connection.execute("SELECT $1::text AS v, repeat('x', 200) AS w", [String(round * 10_000 + index)])
                 }
                 growth.append(residentBytes() - before)
             }
-            #expect(growth.min()! < 4 * 1024 * 1024, "RSS growth per round of 20 000 queries: \(growth)")
+            #expect(growth.min()! < 4 * 1024 * 1024, "RSS growth per round of 10 000 queries: \(growth)")
         }
     }
 }

@@ -120,6 +120,9 @@ actor StrictIssuer {
         }
         rotations += 1
         current = "rt-\(rotations)"
+        // Justified sleep: the issuer's round trip. It widens the window in which an unserialised
+        // second refresh would present the rotated-away token (so the test fails without the lock);
+        // no assertion depends on how long it lasts.
         try await Task.sleep(for: .milliseconds(5))
         return TokenGrantResponse(
             accessToken: AccessToken(value: "at-\(rotations)", lifetime: .seconds(3600), grantedScopes: ["openid", "offline"]),

@@ -84,7 +84,8 @@ extension AccountHarness {
     }
 }
 
-/// Wall-clock time the test sets; sleeping really sleeps (only the heartbeat and idle waits do).
+/// Wall-clock time the test sets. Time moves only when the test advances it (never during a
+/// pass), so a sleep (the lease heartbeat) waits until it is cancelled at the end of the pass.
 final class TestFleetClock: Sendable {
     private let current: Mutex<Date>
 
@@ -99,6 +100,6 @@ final class TestFleetClock: Sendable {
     }
 
     var fleetClock: FleetClock {
-        FleetClock(now: { self.now }, sleep: { try await Task.sleep(for: $0) })
+        FleetClock(now: { self.now }, sleep: { _ in try await untilCancelled() })
     }
 }
