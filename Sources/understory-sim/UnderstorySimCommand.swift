@@ -256,13 +256,11 @@ extension UnderstorySimCommand {
 
     /// A ready-to-open authorize URL for `app` (state `demo`, the RFC 7636 example challenge).
     static func authorizeURL(baseURL: String, app: SimulatorApp, redirect: String) -> String {
-        let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-        func encode(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? text }
         let scope = app.scopes.union(["openid"]).sorted().joined(separator: " ")
         let query = [
             ("response_type", "code"), ("client_id", app.id), ("redirect_uri", redirect), ("scope", scope), ("state", "demo"),
             ("code_challenge", self.exampleChallenge), ("code_challenge_method", "S256"),
         ]
-        return baseURL + "/oauth2/auth?" + query.map { "\($0.0)=\(encode($0.1))" }.joined(separator: "&")
+        return baseURL + "/oauth2/auth?" + SimulatorPercentEncoding.formEncode(query)
     }
 }

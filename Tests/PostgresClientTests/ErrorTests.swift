@@ -2,6 +2,7 @@ import Foundation
 import InMemoryLogging
 import Logging
 import PostgresClient
+import SyncTestSupport
 import Testing
 
 @Suite("errors, transactions and connections")
@@ -93,7 +94,7 @@ struct ErrorTests {
 
     @Test("a wrong password is a clear authentication error without the password")
     func wrongPassword() async throws {
-        guard let url = TestDatabase.url, var components = URLComponents(string: url) else {
+        guard var components = URLComponents(string: TestDatabase.url) else {
             Issue.record("DATABASE_URL must be a postgresql:// URI for this test")
             return
         }
@@ -109,7 +110,7 @@ struct ErrorTests {
 
     @Test("a key=value conninfo string works as well as a URI")
     func conninfo() async throws {
-        guard let url = TestDatabase.url, let components = URLComponents(string: url) else { return }
+        guard let components = URLComponents(string: TestDatabase.url) else { return }
         var parts = ["host=\(components.host ?? "127.0.0.1")", "port=\(components.port ?? 5432)", "dbname=\(components.path.dropFirst())"]
         if let user = components.user { parts.append("user=\(user)") }
         if let password = components.password { parts.append("password='\(password)'") }

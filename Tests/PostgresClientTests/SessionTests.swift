@@ -9,7 +9,7 @@ import SyncTestSupport
 struct SessionTests {
     /// `TestDatabase.url` with `options` set (URI query parameter or conninfo keyword).
     static func url(withOptions options: String) throws -> String {
-        let base = try #require(TestDatabase.url)
+        let base = TestDatabase.url
         if var components = URLComponents(string: base), components.scheme?.hasPrefix("postgres") == true {
             components.queryItems = (components.queryItems ?? []) + [URLQueryItem(name: "options", value: options)]
             // URLComponents leaves "=" unescaped in a value; libpq decodes %3D either way.

@@ -7,50 +7,6 @@ import UnderstorySimulator
 
 @testable import UnderstoryAPI
 
-/// Collects every log line (message + metadata) for assertions; one per test, no bootstrap.
-///
-/// `@unchecked Sendable` invariant: `storage` is only touched while `lock` is held.
-final class LogCapture: @unchecked Sendable {
-    private let lock = NSLock()
-    private var storage: [String] = []
-
-    var lines: [String] {
-        lock.lock()
-        defer { lock.unlock() }
-        return storage
-    }
-
-    func append(_ line: String) {
-        lock.lock()
-        storage.append(line)
-        lock.unlock()
-    }
-
-    func logger(level: Logger.Level = .trace) -> Logger {
-        var logger = Logger(label: "test") { _ in CapturingHandler(capture: self) }
-        logger.logLevel = level
-        return logger
-    }
-
-    struct CapturingHandler: LogHandler {
-        let capture: LogCapture
-        var metadata: Logger.Metadata = [:]
-        var metadataProvider: Logger.MetadataProvider?
-        var logLevel: Logger.Level = .trace
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(event: LogEvent) {
-            let merged = metadata.merging(event.metadata ?? [:]) { $1 }
-            let meta = merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-            capture.append("\(event.level) \(event.message) \(meta) \(event.error.map { "\($0)" } ?? "")")
-        }
-    }
-}
-
 /// A silent logger for tests that do not look at logs.
 let quietLogger: Logger = {
     var logger = Logger(label: "understory-api-tests") { _ in SwiftLogNoOpLogHandler() }
