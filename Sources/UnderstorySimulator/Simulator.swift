@@ -319,8 +319,8 @@ struct Runtime: Sendable {
     var requestCounts: [String: [Int: Int]] = [:]
     var apiRequests = 0
     var inFlight = 0
-    /// While true, `/v1` requests wait in `heldRequests` (see Simulator+Hold.swift).
-    var holdingAPIRequests = false
+    /// While set, `/v1` requests under this path wait in `heldRequests` (see Simulator+Hold.swift).
+    var holdingPathPrefix: String? = nil
     var heldRequests: [CheckedContinuation<Void, Never>] = []
     var baseURL = ""
     var port = 0

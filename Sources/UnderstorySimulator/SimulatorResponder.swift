@@ -156,7 +156,7 @@ struct SimulatorResponder: HTTPResponder {
         }
         defer { simulator.runtime.withLock { $0.inFlight -= 1 } }
 
-        await simulator.waitWhileHeld()
+        await simulator.waitWhileHeld(path: path)
         if admission.faults.latency > .zero {
             try? await simulator.configuration.clock.sleep(admission.faults.latency)
         }

@@ -10,9 +10,7 @@ import UnderstorySimulator
 struct WorkerCommandTests {
     /// The primary company plus seven numbered ones, each a few records.
     static func configuration() -> SimulatorConfiguration {
-        var configuration = SimulatorConfiguration(seed: 31, bookings: 15, orders: 5, events: 4, experiences: 3)
-        configuration.historyDays = 20
-        configuration.futureDays = 100
+        var configuration = SimulatorConfiguration.smallAccount(seed: 31, bookings: 15, orders: 5, events: 4, experiences: 3, futureDays: 100)
         configuration.additionalCompanies = SimulatorCompany.numbered(7)
         return configuration
     }
@@ -72,8 +70,8 @@ struct WorkerCommandTests {
         try await CommandLineWorld.with(Self.configuration()) { world in
             let ids = try await Self.connectAll(world)
             let env = world.environment.merging(AccountsCommandTests.appEnvironment(world)) { $1 }
-            // API calls are held: the worker is caught mid-sync.
-            world.simulator.holdAPIRequests()
+            // Bookings pages are held: the worker is caught mid-sync, its runs started.
+            world.simulator.holdAPIRequests(pathPrefix: "/v1/bookings")
             let (process, out, err) = try UnderstorySyncBinary.start(
                 ["worker", "--concurrency", "3", "--lease", "30", "--every", "1h", "--events-past-days", "3650", "-q"], environment: env
             )

@@ -115,11 +115,11 @@ struct ErrorTests {
         if let user = components.user { parts.append("user=\(user)") }
         if let password = components.password { parts.append("password='\(password)'") }
         let value = try await PostgresConnection.withConnection(
-            PostgresConfiguration(connectionString: parts.joined(separator: " ")), logger: TestDatabase.logger
+            PostgresConfiguration(connectionString: parts.joined(separator: " "), applicationName: "conninfo-test"), logger: TestDatabase.logger
         ) { connection in
             try await connection.execute("SELECT current_setting('application_name') AS app").rows[0]["app"].string
         }
-        #expect(value == "understory-sync")
+        #expect(value == "conninfo-test", "the configuration's application name")
     }
 
     @Test("server notices go to the logger, not to stderr")

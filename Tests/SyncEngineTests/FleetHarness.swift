@@ -13,9 +13,7 @@ import UnderstorySimulator
 extension AccountHarness {
     /// The primary company plus `count − 1` numbered ones, each a few records.
     static func fleet(_ count: Int) -> SimulatorConfiguration {
-        var configuration = SimulatorConfiguration(seed: 21, bookings: 12, orders: 5, events: 4, experiences: 3)
-        configuration.historyDays = 20
-        configuration.futureDays = 120
+        var configuration = SimulatorConfiguration.smallAccount(seed: 21, bookings: 12, orders: 5, events: 4, experiences: 3)
         configuration.additionalCompanies = SimulatorCompany.numbered(count - 1)
         return configuration
     }

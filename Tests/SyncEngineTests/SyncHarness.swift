@@ -24,10 +24,7 @@ struct SyncHarness: Sendable {
 
     /// A small, fast account whose events all fall inside the default event window.
     static func smallAccount(seed: UInt64 = 7) -> SimulatorConfiguration {
-        var configuration = SimulatorConfiguration(seed: seed, bookings: 250, orders: 120, events: 60, experiences: 9)
-        configuration.historyDays = 20
-        configuration.futureDays = 120
-        return configuration
+        .smallAccount(seed: seed)
     }
 
     /// Sync options whose event window covers every generated event, so tables can equal the truth.
