@@ -181,6 +181,14 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
+        // Command lines parsed in-process (usage errors, the root's exit-status mapping): no binary spawned.
+        .testTarget(
+            name: "CommandParsingTests",
+            dependencies: [
+                "understory-sync", "SyncEngine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [

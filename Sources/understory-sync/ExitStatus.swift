@@ -61,6 +61,15 @@ enum ExitStatus {
         String(describing: error).split(whereSeparator: \.isNewline).joined(separator: " ")
     }
 
+    /// What the root command exits with for `error`: argument-parser's own errors (usage, help,
+    /// `ExitCode`, `CleanExit`) pass through; any other error prints its one-line reason on stderr
+    /// and becomes ``code(for:)``.
+    static func exit(for error: any Error) -> any Error {
+        // argument-parser's own errors map themselves (usage 64, help 0); everything else is ours.
+        if error is ExitCode || UnderstorySync.exitCode(for: error) != .failure { return error }
+        return fail(error)
+    }
+
     /// Prints the one-line reason on stderr and returns the exit code to throw.
     static func fail(_ error: any Error) -> ExitCode {
         ProgressLine.shared.clear()

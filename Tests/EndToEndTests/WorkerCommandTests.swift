@@ -118,13 +118,6 @@ struct WorkerCommandTests {
         }
     }
 
-    @Test("--claim needs --all-accounts; a malformed --every is a usage error")
-    func usage() async throws {
-        try await CommandLineWorld.with(Self.configuration(), migrated: false) { world in
-            let claim = try await world.run("sync", "--claim")
-            #expect(claim.status == 64 && claim.stderr.contains("--claim needs --all-accounts"), "\(claim.output)")
-            let every = try await world.run("worker", "--every", "soon")
-            #expect(every.status == 64 && every.stderr.contains("--every \"soon\" is not a duration"), "\(every.output)")
-        }
-    }
+    // Usage errors (--claim without --all-accounts, a malformed --every) are parsed in-process:
+    // Tests/CommandParsingTests.
 }
