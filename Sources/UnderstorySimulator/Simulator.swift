@@ -116,7 +116,7 @@ public final class Simulator: Sendable {
     /// does). Returns the new `updated_at` (RFC 3339), or nil for an unknown id.
     @discardableResult
     public func touch(_ resource: SimulatorResource, id: String, company: String? = nil) -> String? {
-        self.requireCompany(company).store.withLock { $0.touch(resource, id: id) }.map { Timestamp.rfc3339(micros: $0) }
+        self.requireCompany(company).store.withLock { $0.touch(resource, id: id) }.map { SimulatorTime.rfc3339(micros: $0) }
     }
 
     /// Cancels one booking/order/event (status CANCELLED, fresh `updated_at`). False if unknown.

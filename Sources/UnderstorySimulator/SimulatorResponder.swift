@@ -340,11 +340,11 @@ struct SimulatorResponder: HTTPResponder {
             let local = resource == .events
             for (name, isFrom) in [("from", true), ("to", false)] {
                 guard let text = query[name], !text.isEmpty else { continue }
-                guard let seconds = Timestamp.parseSeconds(Substring(text), suffix: local ? "" : "Z") else {
+                guard let seconds = SimulatorTime.parseSeconds(Substring(text), suffix: local ? "" : "Z") else {
                     let shape = local ? "a local time YYYY-MM-DDTHH:MM:SS without offset" : "a UTC time YYYY-MM-DDTHH:MM:SSZ"
                     return Reply.error(.badRequest, "BAD_REQUEST", "\(name) must be \(shape)")
                 }
-                let value = local ? seconds : seconds * Timestamp.microsPerSecond
+                let value = local ? seconds : seconds * SimulatorTime.microsPerSecond
                 if isFrom {
                     (fromText, from) = (text, value)
                 } else {
@@ -386,8 +386,8 @@ struct SimulatorResponder: HTTPResponder {
             }
             let local = resource == .events
             func value(_ text: String) -> Int64? {
-                guard !text.isEmpty, let s = Timestamp.parseSeconds(Substring(text), suffix: local ? "" : "Z") else { return nil }
-                return local ? s : s * Timestamp.microsPerSecond
+                guard !text.isEmpty, let s = SimulatorTime.parseSeconds(Substring(text), suffix: local ? "" : "Z") else { return nil }
+                return local ? s : s * SimulatorTime.microsPerSecond
             }
             (fromText, from, toText, to) = (cursor.from, value(cursor.from), cursor.to, value(cursor.to))
             position = cursor.position

@@ -24,9 +24,8 @@ enum ExitStatus {
             case .invalidData: return dataError
             case .itemsRejected: return dataError
             case .invalidArguments: return usage
-            case .traversalFailed: return temporary
             case .interrupted: return success
-            case .tokenKey: return configuration
+            case .tokenKeyInvalid: return configuration
             case .unknownAccount: return usage
             case .accountNotActive, .accountMismatch: return noPermission
             default: return failure

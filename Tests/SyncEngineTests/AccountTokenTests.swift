@@ -19,7 +19,7 @@ struct AccountTokenTests {
         #expect(try TokenKey(text: hex).id == TokenKey(bytes: bytes).id)
         #expect(try TokenKey(text: Data(bytes).base64EncodedString()).id == TokenKey(bytes: bytes).id)
         let short = #expect(throws: SyncError.self) { try TokenKey(text: Data(bytes.prefix(16)).base64EncodedString()) }
-        #expect(short?.code == .tokenKey)
+        #expect(short?.code == .tokenKeyInvalid)
         #expect(short?.message.contains("32 bytes") == true)
         let missing = #expect(throws: SyncError.self) { try TokenKey(environment: [:]) }
         #expect(missing?.message.contains("UNDERSTORY_TOKEN_KEY is not set") == true)
