@@ -72,7 +72,7 @@ struct UnderstorySimCommand: AsyncParsableCommand {
     @Option(help: "Mutate data (updates, creates, cancels) before every Nth /v1 request.")
     var mutateEvery: Int?
 
-    @Flag(help: "Serve /_admin/{mutate,touch,cancel,corrupt,truth,stats,faults,expire-tokens} (no authentication).")
+    @Flag(help: "Serve /_admin/{mutate,touch,cancel,corrupt,set,set-line-item,delete,order-children,truth,stats,faults,expire-tokens,consent,revoke-consent,bulk-connect,webhooks} (no authentication).")
     var admin = false
 
     @Option(help: "Client id the token endpoint accepts, all read scopes (env UNDERSTORY_CLIENT_ID, default sim-client).")
@@ -241,7 +241,7 @@ extension UnderstorySimCommand {
                 "    consent:      \(consent)",
                 "    authorize:    \(Self.authorizeURL(baseURL: baseURL, app: app, redirect: redirect))",
                 "    (that URL's code_challenge is S256 of code_verifier=\(Self.exampleVerifier))",
-                admin ? "  admin:          \(baseURL)/_admin/{mutate,touch,cancel,corrupt,truth,stats,faults,expire-tokens,consent,revoke-consent}" : "  admin:          off (--admin)",
+                admin ? "  admin:          \(baseURL)/_admin/{mutate,touch,cancel,corrupt,set,set-line-item,delete,order-children,truth,stats,faults,expire-tokens,consent,revoke-consent,bulk-connect,webhooks}" : "  admin:          off (--admin)",
                 "Stop with Ctrl-C (SIGINT) or SIGTERM.",
             ]
             // Unbuffered, so a script reading a pipe sees the base URL at once.
