@@ -85,7 +85,7 @@ struct CommandLineTests {
             world.simulator.updateFaults { $0.latency = .milliseconds(40) }
             let (first, out, err) = try UnderstorySyncBinary.start(["sync", "--events-past-days", "3650"], environment: world.environment)
             // Wait until the first run holds its locks (its run row exists).
-            #expect(try await eventually(within: .seconds(60)) { try await world.query("SELECT count(*) AS n FROM understory.sync_runs").rows[0]["n"].int ?? 0 > 0 })
+            #expect(try await eventually(within: .seconds(120)) { try await world.query("SELECT count(*) AS n FROM understory.sync_runs").rows[0]["n"].int ?? 0 > 0 })
             let second = try await world.run("sync")
             #expect(second.status == 75, "\(second.output)")
             #expect(second.stderr.contains("already syncing"))
@@ -108,7 +108,7 @@ struct CommandLineTests {
                 ["sync", "--events-past-days", "3650", "--batch-rows", "50"], environment: world.environment
             )
             // Orders load a page (with its children) per transaction: kill after the first commits.
-            #expect(try await eventually(within: .seconds(60)) { try await world.query("SELECT count(*) AS n FROM understory.orders").rows[0]["n"].int ?? 0 >= 1 })
+            #expect(try await eventually(within: .seconds(120)) { try await world.query("SELECT count(*) AS n FROM understory.orders").rows[0]["n"].int ?? 0 >= 1 })
             kill(process.processIdentifier, SIGKILL)
             let killed = await UnderstorySyncBinary.finish(process, out, err)
             #expect(killed.status != 0)
@@ -136,7 +136,7 @@ struct CommandLineTests {
             let (process, out, err) = try UnderstorySyncBinary.start(
                 ["sync", "--events-past-days", "3650", "--batch-rows", "50"], environment: world.environment
             )
-            #expect(try await eventually(within: .seconds(60)) { try await world.query("SELECT count(*) AS n FROM understory.orders").rows[0]["n"].int ?? 0 >= 1 })
+            #expect(try await eventually(within: .seconds(120)) { try await world.query("SELECT count(*) AS n FROM understory.orders").rows[0]["n"].int ?? 0 >= 1 })
             kill(process.processIdentifier, SIGTERM)
             let run = await UnderstorySyncBinary.finish(process, out, err)
             #expect(run.status == 0, "\(run.output)")

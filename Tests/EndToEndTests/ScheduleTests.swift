@@ -14,7 +14,7 @@ struct ScheduleTests {
                 ["schedule", "--cron", "@yearly", "--run-now", "--events-past-days", "3650", "--batch-rows", "50"],
                 environment: world.environment
             )
-            #expect(try await eventually(within: .seconds(60)) {
+            #expect(try await eventually(within: .seconds(120)) {
                 try await world.query("SELECT count(*) AS n FROM understory.sync_runs WHERE status = 'running'").rows[0]["n"].int ?? 0 > 0
             })
             let during = try await world.run("status")

@@ -43,7 +43,7 @@ struct ServeProcess {
         func boundPort() -> Int? {
             stdout.value.split(separator: "\n").first(where: { $0.hasPrefix(prefix) })?.split(separator: ":").last.flatMap { Int($0) }
         }
-        _ = try await eventually(within: .seconds(60)) { boundPort() != nil || !process.isRunning }
+        _ = try await eventually(within: .seconds(120)) { boundPort() != nil || !process.isRunning }
         if let bound = boundPort() {
             return ServeProcess(process: process, stdout: stdout, stderr: stderr, port: bound)
         }

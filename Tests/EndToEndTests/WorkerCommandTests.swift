@@ -107,7 +107,7 @@ struct WorkerCommandTests {
             let (worker, workerOut, workerErr) = try UnderstorySyncBinary.start(
                 ["worker", "--every", "1h", "--events-past-days", "3650", "-q"], environment: env
             )
-            let synced = try await eventually(within: .seconds(60)) {
+            let synced = try await eventually(within: .seconds(120)) {
                 await Self.count(world, "SELECT count(*) AS n FROM understory.accounts WHERE next_sync_at > now() + interval '30 minutes'") == ids.count
             }
             #expect(synced)

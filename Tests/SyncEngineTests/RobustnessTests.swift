@@ -253,7 +253,7 @@ func bounded<T: Sendable>(
     await withTaskGroup(of: Result<T, any Error>?.self) { group in
         group.addTask { await task.result }
         group.addTask {
-            try? await Task.sleep(for: .seconds(60))
+            try? await Task.sleep(for: .seconds(60))  // Justified: a bound against a hang, cancelled when the task ends.
             return nil
         }
         let first = await group.next() ?? nil
