@@ -3,7 +3,8 @@ import PackageDescription
 
 let package = Package(
     name: "understory-sync",
-    platforms: [.macOS(.v14)],
+    // macOS 15: Synchronization's Mutex (used by every target that holds shared state).
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "understory-sync", targets: ["understory-sync"]),
         .executable(name: "understory-sim", targets: ["understory-sim"]),
@@ -20,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
@@ -49,7 +51,6 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -85,6 +86,8 @@ let package = Package(
                 "UnderstoryAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -97,8 +100,10 @@ let package = Package(
                 "SyncServer",
                 "PostgresClient",
                 "UnderstoryAPI",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
@@ -107,7 +112,6 @@ let package = Package(
             dependencies: [
                 "UnderstorySimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -124,7 +128,7 @@ let package = Package(
         .testTarget(
             name: "PostgresClientTests",
             dependencies: [
-                "PostgresClient",
+                "PostgresClient", "SyncTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
             ]
@@ -132,31 +136,40 @@ let package = Package(
         .testTarget(
             name: "UnderstoryAPITests",
             dependencies: [
-                "UnderstoryAPI", "UnderstorySimulator",
+                "UnderstoryAPI", "UnderstorySimulator", "SyncTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         .testTarget(
             name: "UnderstorySimulatorTests",
             dependencies: [
-                "UnderstorySimulator",
+                "UnderstorySimulator", "SyncTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         // Shared by the engine and end-to-end tests: per-test databases, comparison with the simulator's truth.
         .target(
             name: "SyncTestSupport",
-            dependencies: ["PostgresClient", "UnderstorySimulator", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "PostgresClient", "UnderstoryAPI", "UnderstorySimulator",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
+            ],
             path: "Tests/SyncTestSupport"
         ),
         .testTarget(
             name: "SyncEngineTests",
             dependencies: [
                 "SyncEngine", "PostgresClient", "UnderstoryAPI", "UnderstorySimulator", "SyncTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ]
         ),
@@ -166,6 +179,15 @@ let package = Package(
                 "SyncServer", "SyncEngine", "PostgresClient", "UnderstoryAPI", "UnderstorySimulator", "SyncTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        // Command lines parsed in-process (usage errors, the root's exit-status mapping): no binary spawned.
+        .testTarget(
+            name: "CommandParsingTests",
+            dependencies: [
+                "understory-sync", "SyncEngine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(

@@ -32,7 +32,7 @@ public struct MigrationRunner: Sendable {
     }
 
     private var table: String { PostgresConnection.quoteIdentifier(schema) + ".schema_migrations" }
-    private var lockName: String { "understory-sync:migrate:\(schema)" }
+    private var lockName: String { "schema_migrations:migrate:\(schema)" }
 
     /// Applies every pending migration.
     public func migrate(on connection: PostgresConnection, logger: Logger) async throws -> Outcome {
@@ -74,7 +74,7 @@ public struct MigrationRunner: Sendable {
                 checksum   text        NOT NULL,
                 applied_at timestamptz NOT NULL DEFAULT now()
             );
-            COMMENT ON TABLE \(table) IS 'Schema migrations applied by understory-sync migrate (one row per sql/migrations file).';
+            COMMENT ON TABLE \(table) IS 'Schema migrations applied by MigrationRunner (one row per migration).';
             COMMENT ON COLUMN \(table).version IS 'Migration number (the NNNN of NNNN_name.sql).';
             COMMENT ON COLUMN \(table).name IS 'Migration name (the name of NNNN_name.sql).';
             COMMENT ON COLUMN \(table).checksum IS 'SHA-256 of the file as applied; a later edit of the file is refused.';

@@ -6,6 +6,7 @@
 public struct PostgresConfiguration: Sendable, CustomStringConvertible {
     public var connectionString: String?
     /// Sent as `fallback_application_name`, so a URI's own `application_name` or `PGAPPNAME` still wins.
+    /// The application sets it (the CLI: `understory-sync`); the library's own default names only the library.
     public var applicationName: String
     /// Seconds libpq waits to connect (`connect_timeout`), unless the connection string sets it.
     public var connectTimeout: Int
@@ -15,7 +16,7 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
     public var sessionDefaults: [(name: String, value: String)]
 
     public init(
-        connectionString: String? = nil, applicationName: String = "understory-sync", connectTimeout: Int = 10,
+        connectionString: String? = nil, applicationName: String = "PostgresClient", connectTimeout: Int = 10,
         sessionDefaults: [(name: String, value: String)] = []
     ) {
         self.connectionString = connectionString

@@ -18,7 +18,7 @@ extension PostgresConnection {
             try await produce(&writer)
             try await writer.flush()
         } catch {
-            await abortCopy(reason: "aborted by understory-sync: \(error)")
+            await abortCopy(reason: "aborted by the client: \(error)")
             throw error
         }
         return try await endCopy(sql)
@@ -31,7 +31,7 @@ extension PostgresConnection {
         do {
             try await sendCopyData(buffer.bytes)
         } catch {
-            await abortCopy(reason: "aborted by understory-sync")
+            await abortCopy(reason: "aborted by the client")
             throw error
         }
         return try await endCopy(sql)

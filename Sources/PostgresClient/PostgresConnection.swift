@@ -39,7 +39,7 @@ public final class PostgresConnection: @unchecked Sendable {
 
     /// Opens a connection. Errors name host, port and database, never the password.
     public static func connect(_ configuration: PostgresConfiguration, logger: Logger) async throws -> PostgresConnection {
-        let queue = DispatchQueue(label: "understory-sync.postgres")
+        let queue = DispatchQueue(label: "PostgresClient.connection")
         let sink = NoticeSink(logger: logger)
         let handle: OpaquePointer = try await withCheckedThrowingContinuation { continuation in
             queue.async {

@@ -13,14 +13,12 @@ public struct SyncError: Error, Sendable, CustomStringConvertible {
         public static let schemaNotMigrated = Code("schemaNotMigrated")
         /// The API sent an item that cannot be stored (missing required field, bad value).
         public static let invalidData = Code("invalidData")
-        /// A cursor kept being rejected after the allowed number of restarts.
-        public static let traversalFailed = Code("traversalFailed")
         /// Bad arguments (window, resource) that parsing could not catch.
         public static let invalidArguments = Code("invalidArguments")
         /// The run was stopped by a signal before it finished.
         public static let interrupted = Code("interrupted")
         /// `UNDERSTORY_TOKEN_KEY` is missing or malformed, or does not open a stored token.
-        public static let tokenKey = Code("tokenKey")
+        public static let tokenKeyInvalid = Code("tokenKeyInvalid")
         /// No connected account has the id given.
         public static let unknownAccount = Code("unknownAccount")
         /// The account must be connected again (consent revoked) or was disconnected.

@@ -52,7 +52,7 @@ extension SimulatorResponder {
             return error("invalid_scope", "scope not allowed for this client: \(refused.sorted().joined(separator: " "))")
         }
         let scopes = requested.isEmpty ? allowed : requested
-        let now = ContinuousClock.now
+        let now = self.simulator.now
         let companies = self.simulator.companies
         let code: String? = self.simulator.runtime.withLock { runtime in
             switch runtime.oauth.decision {
@@ -93,10 +93,7 @@ extension SimulatorResponder {
 
     /// 302 to `uri` with `parameters` appended to its query (percent-encoded).
     static func redirect(to uri: String, parameters: [(String, String)]) -> Response {
-        // RFC 3986 unreserved only (CharacterSet.alphanumerics would let non-ASCII letters through).
-        let allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-        func encode(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text }
-        let query = parameters.map { "\(encode($0.0))=\(encode($0.1))" }.joined(separator: "&")
+        let query = SimulatorPercentEncoding.formEncode(parameters)
         let separator = uri.contains("?") ? (uri.hasSuffix("?") || uri.hasSuffix("&") ? "" : "&") : "?"
         var response = Response(status: .found)
         response.headers[.location] = uri + separator + query

@@ -23,9 +23,9 @@ struct DataGenerator: Sendable {
         self.eventCount = max(0, configuration.events)
         self.experienceCount = max(1, configuration.experiences)
         // Whole seconds, so the shared "bulk" instants below render without a fraction.
-        self.anchor = configuration.anchorMicros - configuration.anchorMicros % Timestamp.microsPerSecond
-        self.history = Int64(max(1, configuration.historyDays)) * Timestamp.microsPerDay
-        self.future = Int64(max(1, configuration.futureDays)) * Timestamp.microsPerDay
+        self.anchor = configuration.anchorMicros - configuration.anchorMicros % SimulatorTime.microsPerSecond
+        self.history = Int64(max(1, configuration.historyDays)) * SimulatorTime.microsPerDay
+        self.future = Int64(max(1, configuration.futureDays)) * SimulatorTime.microsPerDay
         self.companyID = JSONWriter.encoded(configuration.companyID)
         self.languages = configuration.languages.isEmpty ? ["en"] : configuration.languages
     }
@@ -104,7 +104,7 @@ struct DataGenerator: Sendable {
     /// Truncates to whole seconds, whole milliseconds or keeps microseconds (a third each).
     private func precision(_ micros: Int64, _ r: inout SeededRandom) -> Int64 {
         switch r.below(3) {
-        case 0: return micros - micros % Timestamp.microsPerSecond
+        case 0: return micros - micros % SimulatorTime.microsPerSecond
         case 1: return micros - micros % 1000
         default: return micros
         }
@@ -116,7 +116,7 @@ struct DataGenerator: Sendable {
         let step = max(1, self.history / Int64(max(count, 1)))
         var r = SeededRandom(seed: self.seed, stream: Stream.created.rawValue &* 31 &+ stream.rawValue, index: base)
         let t = self.anchor - self.history + Int64(base) * step + r.between(0, step)
-        return min(self.precision(t, &r), self.anchor - Timestamp.microsPerSecond)
+        return min(self.precision(t, &r), self.anchor - SimulatorTime.microsPerSecond)
     }
 
     /// 30 % never updated; 6 % at one of three shared "bulk" instants; else some time later.
@@ -125,14 +125,14 @@ struct DataGenerator: Sendable {
         if roll < 30 { return createdAt }
         if roll < 36 {
             for days in [30, 7, 1] as [Int64] {
-                let instant = self.anchor - days * Timestamp.microsPerDay
+                let instant = self.anchor - days * SimulatorTime.microsPerDay
                 if instant >= createdAt { return instant }
             }
             return createdAt
         }
         let room = self.anchor - createdAt
         guard room > 1 else { return createdAt }
-        let later = createdAt + r.between(1, min(room, 60 * Timestamp.microsPerDay))
+        let later = createdAt + r.between(1, min(room, 60 * SimulatorTime.microsPerDay))
         return max(createdAt, self.precision(later, &r))
     }
 
@@ -382,7 +382,7 @@ struct DataGenerator: Sendable {
         }
     }
 
-    func makeOrder(_ index: Int, createdAt: Int64? = nil) -> (Record, OrderChildren) {
+    func makeOrder(_ index: Int, createdAt: Int64? = nil) -> (Record, StoredOrderChildren) {
         var s = self.random(.orderState, index)
         let created = createdAt ?? self.generatedCreatedAt(.order, index: index, count: self.orderCount)
         let updated = createdAt == nil ? self.generatedUpdatedAt(createdAt: created, &s) : created
@@ -394,10 +394,10 @@ struct DataGenerator: Sendable {
         case 3: status = s.percent(50) ? 2 : 1
         default: status = 1
         }
-        var record = Record(id: self.orderID(index), createdAt: created, updatedAt: updated, status: status, status2: payment)
+        var record = Record(id: self.orderID(index), createdAt: created, updatedAt: updated, status: status, secondaryStatus: payment)
         let rendered = self.renderOrder(index, record)
         record.json = rendered.json
-        var children = OrderChildren(lineItems: rendered.lineItems)
+        var children = StoredOrderChildren(lineItems: rendered.lineItems)
         var c = self.random(.orderChildren, index)
         if payment != 0 {
             if c.oneIn(8) {
@@ -419,7 +419,7 @@ struct DataGenerator: Sendable {
     }
 
     func addTransaction(
-        _ children: inout OrderChildren, order: Int, record: Record, currency: Currency, amount: Int64, failed: Bool,
+        _ children: inout StoredOrderChildren, order: Int, record: Record, currency: Currency, amount: Int64, failed: Bool,
         _ r: inout SeededRandom
     ) {
         let n = children.transactions.count
@@ -453,7 +453,7 @@ struct DataGenerator: Sendable {
     }
 
     func addRefund(
-        _ children: inout OrderChildren, order: Int, record: Record, currency: Currency, amount: Int64, _ r: inout SeededRandom
+        _ children: inout StoredOrderChildren, order: Int, record: Record, currency: Currency, amount: Int64, _ r: inout SeededRandom
     ) {
         let n = children.refunds.count
         var w = JSONWriter(capacity: 260)
@@ -540,7 +540,7 @@ struct DataGenerator: Sendable {
         w.key("status")
         w.string(Enums.orderStatus[Int(record.status)])
         w.key("payment_status")
-        w.string(Enums.paymentStatus[Int(record.status2)])
+        w.string(Enums.paymentStatus[Int(record.secondaryStatus)])
         w.key("created_at")
         w.timestamp(micros: record.createdAt)
         w.key("updated_at")
@@ -596,19 +596,19 @@ struct DataGenerator: Sendable {
     /// Sunday of October — a wall-clock time that happens twice in Europe/Copenhagen.
     func eventStart(_ index: Int) -> Int64 {
         var r = self.random(.eventStart, index)
-        let anchorSeconds = self.anchor / Timestamp.microsPerSecond
+        let anchorSeconds = self.anchor / SimulatorTime.microsPerSecond
         if index == 0 {
-            let (year, _, _) = Timestamp.civil(days: anchorSeconds / 86_400)
-            let october31 = Timestamp.days(year: year, month: 10, day: 31)
+            let (year, _, _) = SimulatorTime.civil(days: anchorSeconds / 86_400)
+            let october31 = SimulatorTime.days(year: year, month: 10, day: 31)
             let weekday = ((october31 + 4) % 7 + 7) % 7  // 0 = Sunday
             return (october31 - weekday) * 86_400 + 2 * 3600 + 30 * 60
         }
         let t: Int64
         if index >= self.eventCount {
-            t = anchorSeconds + r.between(86_400, max(86_401, self.future / Timestamp.microsPerSecond))
+            t = anchorSeconds + r.between(86_400, max(86_401, self.future / SimulatorTime.microsPerSecond))
         } else {
-            t = anchorSeconds - self.history / Timestamp.microsPerSecond
-                + r.between(0, (self.history + self.future) / Timestamp.microsPerSecond)
+            t = anchorSeconds - self.history / SimulatorTime.microsPerSecond
+                + r.between(0, (self.history + self.future) / SimulatorTime.microsPerSecond)
         }
         return t - t % 900
     }
@@ -621,15 +621,15 @@ struct DataGenerator: Sendable {
     func makeEvent(_ index: Int, createdAt: Int64? = nil) -> Record {
         var s = self.random(.eventState, index)
         let start = self.eventStart(index)
-        let startMicros = start * Timestamp.microsPerSecond
+        let startMicros = start * SimulatorTime.microsPerSecond
         let created: Int64
         let updated: Int64
         if let createdAt {
             created = createdAt
             updated = createdAt
         } else {
-            let before = startMicros - s.between(Timestamp.microsPerDay, 120 * Timestamp.microsPerDay)
-            created = self.precision(min(self.anchor - s.between(1, 3600) * Timestamp.microsPerSecond, before), &s)
+            let before = startMicros - s.between(SimulatorTime.microsPerDay, 120 * SimulatorTime.microsPerDay)
+            created = self.precision(min(self.anchor - s.between(1, 3600) * SimulatorTime.microsPerSecond, before), &s)
             updated = self.generatedUpdatedAt(createdAt: created, &s)
         }
         let past = startMicros < self.anchor
@@ -640,7 +640,7 @@ struct DataGenerator: Sendable {
         let reserved = createdAt != nil ? 0 : s.between(0, capacity)
         var record = Record(
             id: self.eventID(index), createdAt: created, updatedAt: updated, startKey: start, status: state,
-            status2: s.percent(85) ? 0 : 1, counter: Int32(reserved)
+            secondaryStatus: s.percent(85) ? 0 : 1, reservedSeats: Int32(reserved)
         )
         record.json = self.renderEvent(index, record)
         return record
@@ -657,7 +657,7 @@ struct DataGenerator: Sendable {
         w.key("state")
         w.string(Enums.eventState[Int(record.status)])
         w.key("visibility")
-        w.string(Enums.visibility[Int(record.status2)])
+        w.string(Enums.visibility[Int(record.secondaryStatus)])
         w.key("experience_id")
         w.string(self.experienceID(self.experienceIndex(forEvent: index)))
         w.key("capacity")
@@ -665,7 +665,7 @@ struct DataGenerator: Sendable {
         w.key("total")
         w.int(self.eventCapacity(index))
         w.key("reserved")
-        w.int(Int(record.counter))
+        w.int(Int(record.reservedSeats))
         w.endObject()
         w.key("sessions")
         w.beginArray()
@@ -712,7 +712,7 @@ struct DataGenerator: Sendable {
 
     func makeExperience(_ index: Int) -> (Record, [[UInt8]]) {
         var s = self.random(.experienceState, index)
-        let created = self.precision(self.anchor - self.history - s.between(0, 365 * Timestamp.microsPerDay), &s)
+        let created = self.precision(self.anchor - self.history - s.between(0, 365 * SimulatorTime.microsPerDay), &s)
         let updated = self.generatedUpdatedAt(createdAt: created, &s)
         var record = Record(id: self.experienceID(index), createdAt: created, updatedAt: updated, status: UInt8(s.weighted([80, 15, 5])))
         let localized = self.languages.indices.map { self.renderExperience(index, record, language: $0) }

@@ -106,14 +106,14 @@ struct JSONWriter {
     mutating func timestamp(micros: Int64) {
         self.valuePrefix()
         self.bytes.append(UInt8(ascii: "\""))
-        Timestamp.appendRFC3339(micros: micros, to: &self.bytes)
+        SimulatorTime.appendRFC3339(micros: micros, to: &self.bytes)
         self.bytes.append(UInt8(ascii: "\""))
     }
 
     mutating func localTime(seconds: Int64) {
         self.valuePrefix()
         self.bytes.append(UInt8(ascii: "\""))
-        Timestamp.appendDateTime(seconds: seconds, to: &self.bytes)
+        SimulatorTime.appendDateTime(seconds: seconds, to: &self.bytes)
         self.bytes.append(UInt8(ascii: "\""))
     }
 

@@ -36,7 +36,7 @@ extension SimulatorResponder {
         guard let presented = form["code"], !presented.isEmpty else {
             return Reply.oauth(.badRequest, "invalid_request", "code is required")
         }
-        let now = ContinuousClock.now
+        let now = self.simulator.now
         func fail(_ description: String) -> Response {
             self.simulator.runtime.withLock { $0.oauth.statistics.codeExchangeFailures += 1 }
             return Reply.oauth(.badRequest, "invalid_grant", description)
@@ -88,7 +88,7 @@ extension SimulatorResponder {
             return Reply.oauth(.badRequest, "invalid_request", "unknown audience; expected \(self.simulator.configuration.audience)")
         }
         let requested = Set((form["scope"] ?? "").split(separator: " ").map(String.init))
-        let now = ContinuousClock.now
+        let now = self.simulator.now
         enum Outcome {
             case issued(OAuthState.Pair)
             case failure(String, String)

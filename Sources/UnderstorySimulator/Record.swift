@@ -8,9 +8,9 @@ struct Record: Sendable {
     /// Resource-specific status index (booking status, order status, event state, experience state).
     var status: UInt8 = 0
     /// Orders: payment status index. Events: visibility.
-    var status2: UInt8 = 0
+    var secondaryStatus: UInt8 = 0
     /// Events: reserved seats.
-    var counter: Int32 = 0
+    var reservedSeats: Int32 = 0
     /// Bumped when a mutation changes content beyond timestamps/status (notes, line items).
     var version: UInt32 = 0
     /// Top-level fields removed on purpose (`Simulator.corrupt`).
@@ -31,7 +31,7 @@ struct FieldOverride: Sendable {
 }
 
 /// The children of one order, each item's exact bytes.
-struct OrderChildren: Sendable {
+struct StoredOrderChildren: Sendable {
     var lineItems: [[UInt8]] = []
     var refunds: [[UInt8]] = []
     var transactions: [[UInt8]] = []
@@ -44,6 +44,8 @@ enum Enums {
     static let orderStatus: [StaticString] = ["PENDING", "COMPLETED", "CANCELLED"]
     static let orderCancelled: UInt8 = 2
     static let paymentStatus: [StaticString] = ["UNPAID", "PAID", "PARTIALLY_PAID", "REFUNDED", "PARTIALLY_REFUNDED"]
+    /// Indices into `paymentStatus` (an order's `Record.secondaryStatus`).
+    static let unpaid: UInt8 = 0, paid: UInt8 = 1, partiallyPaid: UInt8 = 2, refunded: UInt8 = 3, partiallyRefunded: UInt8 = 4
     static let eventState: [StaticString] = ["ACTIVE", "INACTIVE", "CANCELLED", "COMPLETED", "PAUSED"]
     static let eventCancelled: UInt8 = 2
     static let visibility: [StaticString] = ["PUBLIC", "PRIVATE"]

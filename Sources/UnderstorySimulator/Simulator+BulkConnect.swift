@@ -18,7 +18,7 @@ extension Simulator {
         precondition(self.configuration.apps.contains { $0.id == app }, "bulkConnect: no app \(app) is configured")
         let indices = (companies ?? self.companyIDs).map { self.requireCompany($0).index }
         let granted = scopes.union(["offline"])
-        let now = ContinuousClock.now
+        let now = self.now
         return self.runtime.withLock { runtime in
             indices.map { index in
                 let consentID = runtime.startConsent(clientID: app, company: index, scopes: granted)

@@ -29,7 +29,7 @@ public final class Simulator: Sendable {
         self.configuration = configuration
         self.logger = logger ?? Logger(label: "understory-simulator", factory: { _ in SwiftLogNoOpLogHandler() })
         let clock = ContinuousClock()
-        let start = clock.now
+        let generationStart = clock.now
         let companies = CompanyData.generate(configuration)
         self.companies = companies
         let webhooks = SimulatorWebhooks(companyIDs: companies.map(\.company.id))
@@ -38,8 +38,8 @@ public final class Simulator: Sendable {
             let index = company.index
             company.store.whenGenerated { $0.observe(companyIndex: index, webhooks: webhooks) }
         }
-        self.generationTime = clock.now - start
-        self.started = clock.now
+        self.generationTime = clock.now - generationStart
+        self.started = configuration.clock.now()
         var system = SystemRandomNumberGenerator()
         self.cursorSecret = system.next()
         self.runtime = Mutex(
@@ -55,6 +55,9 @@ public final class Simulator: Sendable {
             }
         }
     }
+
+    /// The simulator's "now" (`configuration.clock`): what token, code and cursor lifetimes are measured against.
+    var now: ContinuousClock.Instant { self.configuration.clock.now() }
 
     // MARK: address and credentials
 
@@ -83,7 +86,8 @@ public final class Simulator: Sendable {
     /// Makes every token issued so far expired (the next API call with one gets 401).
     public func expireAllTokens() {
         self.runtime.withLock { runtime in
-            for key in runtime.tokens.keys { runtime.tokens[key]?.expiresAt = .now - .seconds(1) }
+            let now = self.now
+            for key in runtime.tokens.keys { runtime.tokens[key]?.expiresAt = now - .seconds(1) }
         }
     }
 
@@ -112,7 +116,7 @@ public final class Simulator: Sendable {
     /// does). Returns the new `updated_at` (RFC 3339), or nil for an unknown id.
     @discardableResult
     public func touch(_ resource: SimulatorResource, id: String, company: String? = nil) -> String? {
-        self.requireCompany(company).store.withLock { $0.touch(resource, id: id) }.map { Timestamp.rfc3339(micros: $0) }
+        self.requireCompany(company).store.withLock { $0.touch(resource, id: id) }.map { SimulatorTime.rfc3339(micros: $0) }
     }
 
     /// Cancels one booking/order/event (status CANCELLED, fresh `updated_at`). False if unknown.
@@ -298,7 +302,9 @@ public func withSimulator<T>(
 ) async throws -> T {
     let simulator = Simulator(configuration: configuration, logger: logger)
     return try await simulator.withServer(host: "127.0.0.1", port: 0) {
-        try await body(simulator)
+        // A test that stops with requests still held must not leave the server waiting on them.
+        defer { simulator.releaseAPIRequests() }
+        return try await body(simulator)
     }
 }
 
@@ -329,6 +335,9 @@ struct Runtime: Sendable {
     var recordedTargets: [String]? = nil
     var apiRequests = 0
     var inFlight = 0
+    /// While set, `/v1` requests under this path wait in `heldRequests` (see Simulator+Hold.swift).
+    var holdingPathPrefix: String? = nil
+    var heldRequests: [CheckedContinuation<Void, Never>] = []
     var baseURL = ""
     var port = 0
 

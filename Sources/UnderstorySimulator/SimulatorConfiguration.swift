@@ -59,12 +59,18 @@ public struct SimulatorFaults: Sendable, Hashable {
     public var rateLimitEveryN: Int? = nil
     /// A `/v1` request arriving while more than K are in flight is answered 429.
     public var maxConcurrentRequests: Int? = nil
+    /// Every `/v1` request after the first N (counting all of them, as `rateLimitEveryN` does) is
+    /// answered 503: an outage that starts at a known point of a run.
+    public var outageAfterRequests: Int? = nil
     /// `Retry-After` seconds sent with 429; nil sends none (as the docs describe).
     public var retryAfterSeconds: Int? = nil
     /// Lifetime of issued tokens (`expires_in`); an older token gets 401.
     public var tokenTTL: Duration = .seconds(3600)
     /// A cursor older than this gets 400 `INVALID_CURSOR`; nil = cursors never expire.
     public var cursorTTL: Duration? = .seconds(600)
+    /// The next N requests that present a cursor get 400 `INVALID_CURSOR` (expired) whatever its
+    /// age; each such answer counts one down. A traversal restart on demand.
+    public var expireNextCursors: Int = 0
     /// Offset cursors into the *current* sort order (a record updated mid-traversal shifts the
     /// others, so pages can skip or repeat items). Off: keyset cursors (no skips, no repeats).
     public var unstablePaging: Bool = false
@@ -128,6 +134,8 @@ public struct SimulatorConfiguration: Sendable {
     /// Serve `/_admin/...` (mutate, truth, stats, faults, corrupt). Off by default.
     public var adminEnabled: Bool = false
     public var faults: SimulatorFaults = .init()
+    /// "Now" for every lifetime the simulator checks, and the `latency` fault's wait.
+    public var clock: SimulatorClock = .system
 
     /// Token lifetime (same as `faults.tokenTTL`).
     public var tokenTTL: Duration {

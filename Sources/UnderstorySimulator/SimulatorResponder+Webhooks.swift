@@ -9,7 +9,7 @@ extension SimulatorResponder {
         guard let presented = self.bearer(request) else { return Reply.unauthorized("missing bearer token") }
         let token = simulator.runtime.withLock { $0.tokens[presented] }
         guard let token else { return Reply.unauthorized("unknown access token") }
-        guard token.expiresAt > ContinuousClock.now else { return Reply.unauthorized("access token expired") }
+        guard token.expiresAt > self.simulator.now else { return Reply.unauthorized("access token expired") }
         let isWrite = request.method == .post || request.method == .delete || request.method == .put
         let scope = isWrite ? "webhook.write" : "webhook.read"
         guard token.scopes.contains(scope) else {

@@ -147,6 +147,7 @@ struct SimulatorResponder: HTTPResponder {
             var admission = Admission(faults: runtime.faults)
             if let every = runtime.faults.rateLimitEveryN, every > 0, n % every == 0 { admission.rateLimited = true }
             if let limit = runtime.faults.maxConcurrentRequests, runtime.inFlight > limit { admission.rateLimited = true }
+            if let after = runtime.faults.outageAfterRequests, n > after { admission.serverError = .serviceUnavailable }
             let roll = runtime.faultRandom.unit()
             let statuses: [HTTPResponse.Status] = [.internalServerError, .badGateway, .serviceUnavailable, .gatewayTimeout]
             let pick = statuses[runtime.faultRandom.below(statuses.count)]
@@ -158,8 +159,9 @@ struct SimulatorResponder: HTTPResponder {
         }
         defer { simulator.runtime.withLock { $0.inFlight -= 1 } }
 
+        await simulator.waitWhileHeld(path: path)
         if admission.faults.latency > .zero {
-            try? await Task.sleep(for: admission.faults.latency)
+            try? await simulator.configuration.clock.sleep(admission.faults.latency)
         }
         if let batch = admission.mutation {
             // The company of the presented token (if any) is the one whose data moves.
@@ -186,7 +188,7 @@ struct SimulatorResponder: HTTPResponder {
         guard let presented = self.bearer(request) else {
             return Reply.unauthorized("missing bearer token")
         }
-        let now = ContinuousClock.now
+        let now = self.simulator.now
         let token = simulator.runtime.withLock { $0.tokens[presented] }
         guard let token else { return Reply.unauthorized("unknown access token") }
         guard token.expiresAt > now else { return Reply.unauthorized("access token expired") }
@@ -341,11 +343,11 @@ struct SimulatorResponder: HTTPResponder {
             let local = resource == .events
             for (name, isFrom) in [("from", true), ("to", false)] {
                 guard let text = query[name], !text.isEmpty else { continue }
-                guard let seconds = Timestamp.parseSeconds(Substring(text), suffix: local ? "" : "Z") else {
+                guard let seconds = SimulatorTime.parseSeconds(Substring(text), suffix: local ? "" : "Z") else {
                     let shape = local ? "a local time YYYY-MM-DDTHH:MM:SS without offset" : "a UTC time YYYY-MM-DDTHH:MM:SSZ"
                     return Reply.error(.badRequest, "BAD_REQUEST", "\(name) must be \(shape)")
                 }
-                let value = local ? seconds : seconds * Timestamp.microsPerSecond
+                let value = local ? seconds : seconds * SimulatorTime.microsPerSecond
                 if isFrom {
                     (fromText, from) = (text, value)
                 } else {
@@ -354,11 +356,19 @@ struct SimulatorResponder: HTTPResponder {
             }
         }
 
-        let nowMillis = milliseconds(ContinuousClock.now - self.simulator.started)
+        let nowMillis = milliseconds(self.simulator.now - self.simulator.started)
         var position = CursorPosition.start
         if let token = query["cursor"], !token.isEmpty {
             guard let cursor = Cursor.decode(token, secret: self.simulator.cursorSecret), cursor.resource == cursorResource else {
                 return Reply.error(.badRequest, "INVALID_CURSOR", "the cursor is invalid")
+            }
+            let expireNow = self.simulator.runtime.withLock { runtime in
+                guard runtime.faults.expireNextCursors > 0 else { return false }
+                runtime.faults.expireNextCursors -= 1
+                return true
+            }
+            if expireNow {
+                return Reply.error(.badRequest, "INVALID_CURSOR", "the cursor has expired; start the listing again")
             }
             if let ttl = faults.cursorTTL {
                 if nowMillis - cursor.issuedMillis > milliseconds(ttl) {
@@ -379,8 +389,8 @@ struct SimulatorResponder: HTTPResponder {
             }
             let local = resource == .events
             func value(_ text: String) -> Int64? {
-                guard !text.isEmpty, let s = Timestamp.parseSeconds(Substring(text), suffix: local ? "" : "Z") else { return nil }
-                return local ? s : s * Timestamp.microsPerSecond
+                guard !text.isEmpty, let s = SimulatorTime.parseSeconds(Substring(text), suffix: local ? "" : "Z") else { return nil }
+                return local ? s : s * SimulatorTime.microsPerSecond
             }
             (fromText, from, toText, to) = (cursor.from, value(cursor.from), cursor.to, value(cursor.to))
             position = cursor.position

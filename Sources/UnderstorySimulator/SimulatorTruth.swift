@@ -11,9 +11,9 @@ public struct SimulatorTruth: Sendable {
         public let raw: [UInt8]
 
         /// `created_at` exactly as served (RFC 3339, UTC).
-        public var createdAt: String { Timestamp.rfc3339(micros: self.createdAtMicroseconds) }
+        public var createdAt: String { SimulatorTime.rfc3339(micros: self.createdAtMicroseconds) }
         /// `updated_at` exactly as served (RFC 3339, UTC).
-        public var updatedAt: String { Timestamp.rfc3339(micros: self.updatedAtMicroseconds) }
+        public var updatedAt: String { SimulatorTime.rfc3339(micros: self.updatedAtMicroseconds) }
         public var updatedAtDate: Date { Date(timeIntervalSince1970: Double(self.updatedAtMicroseconds) / 1_000_000) }
         public var json: String { String(decoding: self.raw, as: UTF8.self) }
     }
@@ -48,7 +48,7 @@ public struct SimulatorMutationSummary: Sendable, Hashable {
     /// The `updated_at` every changed record got (one instant per mutation, shared on purpose).
     public var updatedAtMicroseconds: Int64 = 0
 
-    public var updatedAt: String { Timestamp.rfc3339(micros: self.updatedAtMicroseconds) }
+    public var updatedAt: String { SimulatorTime.rfc3339(micros: self.updatedAtMicroseconds) }
 
     public var totalChanges: Int {
         self.updated.values.reduce(0) { $0 + $1.count } + self.created.values.reduce(0) { $0 + $1.count }

@@ -6,7 +6,7 @@ struct Store: Sendable {
     let generator: DataGenerator
     var bookings: Table
     var orders: Table
-    var orderChildren: [OrderChildren]
+    var orderChildren: [StoredOrderChildren]
     var events: Table
     var experiences: Table
     /// Experience index → bytes per configured language.
@@ -66,7 +66,7 @@ struct Store: Sendable {
 
     /// The next instant: 1 s after the previous one, sometimes with a fraction.
     private mutating func tick(_ r: inout SeededRandom) -> Int64 {
-        var t = self.clock - self.clock % Timestamp.microsPerSecond + Timestamp.microsPerSecond
+        var t = self.clock - self.clock % SimulatorTime.microsPerSecond + SimulatorTime.microsPerSecond
         switch r.below(3) {
         case 0: break
         case 1: t += Int64(r.between(1, 999)) * 1000
@@ -126,25 +126,25 @@ struct Store: Sendable {
             }
             var record = self.orders[index]
             var children = self.orderChildren[index]
-            if progress, record.status2 == 0 {
-                record.status2 = 1
+            if progress, record.secondaryStatus == Enums.unpaid {
+                record.secondaryStatus = Enums.paid
                 record.status = 1
-            } else if progress, record.status2 == 1 {
-                record.status2 = 4
+            } else if progress, record.secondaryStatus == Enums.paid {
+                record.secondaryStatus = Enums.partiallyRefunded
             }
             let rendered = generator.renderOrder(index, record)
-            if progress, record.status2 == 1, children.transactions.isEmpty {
+            if progress, record.secondaryStatus == Enums.paid, children.transactions.isEmpty {
                 generator.addTransaction(&children, order: index, record: record, currency: rendered.currency, amount: rendered.total, failed: false, &r)
-            } else if progress, record.status2 == 4 {
+            } else if progress, record.secondaryStatus == Enums.partiallyRefunded {
                 generator.addRefund(&children, order: index, record: record, currency: rendered.currency, amount: rendered.total / 3, &r)
             }
             children.lineItems = rendered.lineItems
             self.orderChildren[index] = children
             let status = record.status
-            let payment = record.status2
+            let payment = record.secondaryStatus
             self.orders.update(index) { record in
                 record.status = status
-                record.status2 = payment
+                record.secondaryStatus = payment
                 record.json = rendered.json
             }
         case .events:
@@ -153,7 +153,7 @@ struct Store: Sendable {
             let flip = r.percent(10)
             self.events.update(index) { record in
                 record.updatedAt = now
-                record.counter = reserved
+                record.reservedSeats = reserved
                 if flip, record.status <= 1 { record.status = 1 - record.status }
                 record.json = generator.renderEvent(index, record)
             }
@@ -181,11 +181,11 @@ struct Store: Sendable {
             self.orders.update(index) { record in
                 record.updatedAt = now
                 record.status = Enums.orderCancelled
-                if record.status2 == 1 || record.status2 == 2 || record.status2 == 4 { record.status2 = 3 }
+                if [Enums.paid, Enums.partiallyPaid, Enums.partiallyRefunded].contains(record.secondaryStatus) { record.secondaryStatus = Enums.refunded }
             }
             let record = self.orders[index]
             let rendered = generator.renderOrder(index, record)
-            if record.status2 == 3, self.orderChildren[index].refunds.isEmpty {
+            if record.secondaryStatus == Enums.refunded, self.orderChildren[index].refunds.isEmpty {
                 generator.addRefund(&self.orderChildren[index], order: index, record: record, currency: rendered.currency, amount: rendered.total, &r)
             }
             self.orders.update(index) { $0.json = rendered.json }
@@ -336,8 +336,8 @@ struct Store: Sendable {
         let text = String(decoding: json[1..<(json.count - 1)], as: UTF8.self)
         guard text.hasSuffix("Z"), text.count >= 20 else { return nil }
         let whole = text.prefix(19)
-        guard let seconds = Timestamp.parseSeconds(Substring(whole), suffix: "") else { return nil }
-        var micros = seconds * Timestamp.microsPerSecond
+        guard let seconds = SimulatorTime.parseSeconds(Substring(whole), suffix: "") else { return nil }
+        var micros = seconds * SimulatorTime.microsPerSecond
         let rest = text.dropFirst(19).dropLast()
         if !rest.isEmpty {
             guard rest.first == ".", rest.count > 1, rest.count <= 10, rest.dropFirst().allSatisfy(\.isNumber) else { return nil }

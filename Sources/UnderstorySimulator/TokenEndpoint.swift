@@ -107,9 +107,9 @@ extension SimulatorResponder {
         }
         let token = OAuthState.newToken()
         let company = self.simulator.companyData(client.companyID)?.index ?? 0
+        let now = self.simulator.now
         let ttl = self.simulator.runtime.withLock { runtime in
             let ttl = runtime.faults.tokenTTL
-            let now = ContinuousClock.now
             runtime.pruneTokens(now: now)
             runtime.tokens[token] = Runtime.IssuedToken(clientID: client.id, scopes: granted, expiresAt: now + ttl, company: company)
             return ttl

@@ -72,7 +72,7 @@ struct UnderstorySimCommand: AsyncParsableCommand {
     @Option(help: "Mutate data (updates, creates, cancels) before every Nth /v1 request.")
     var mutateEvery: Int?
 
-    @Flag(help: "Serve /_admin/{mutate,touch,cancel,corrupt,truth,stats,faults,expire-tokens} (no authentication).")
+    @Flag(help: "Serve /_admin/{mutate,touch,cancel,corrupt,set,set-line-item,delete,order-children,truth,stats,faults,expire-tokens,consent,revoke-consent,bulk-connect,webhooks} (no authentication).")
     var admin = false
 
     @Option(help: "Client id the token endpoint accepts, all read scopes (env UNDERSTORY_CLIENT_ID, default sim-client).")
@@ -241,7 +241,7 @@ extension UnderstorySimCommand {
                 "    consent:      \(consent)",
                 "    authorize:    \(Self.authorizeURL(baseURL: baseURL, app: app, redirect: redirect))",
                 "    (that URL's code_challenge is S256 of code_verifier=\(Self.exampleVerifier))",
-                admin ? "  admin:          \(baseURL)/_admin/{mutate,touch,cancel,corrupt,truth,stats,faults,expire-tokens,consent,revoke-consent}" : "  admin:          off (--admin)",
+                admin ? "  admin:          \(baseURL)/_admin/{mutate,touch,cancel,corrupt,set,set-line-item,delete,order-children,truth,stats,faults,expire-tokens,consent,revoke-consent,bulk-connect,webhooks}" : "  admin:          off (--admin)",
                 "Stop with Ctrl-C (SIGINT) or SIGTERM.",
             ]
             // Unbuffered, so a script reading a pipe sees the base URL at once.
@@ -256,13 +256,11 @@ extension UnderstorySimCommand {
 
     /// A ready-to-open authorize URL for `app` (state `demo`, the RFC 7636 example challenge).
     static func authorizeURL(baseURL: String, app: SimulatorApp, redirect: String) -> String {
-        let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-        func encode(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? text }
         let scope = app.scopes.union(["openid"]).sorted().joined(separator: " ")
         let query = [
             ("response_type", "code"), ("client_id", app.id), ("redirect_uri", redirect), ("scope", scope), ("state", "demo"),
             ("code_challenge", self.exampleChallenge), ("code_challenge_method", "S256"),
         ]
-        return baseURL + "/oauth2/auth?" + query.map { "\($0.0)=\(encode($0.1))" }.joined(separator: "&")
+        return baseURL + "/oauth2/auth?" + SimulatorPercentEncoding.formEncode(query)
     }
 }

@@ -4,14 +4,8 @@ import UnderstoryAPI
 
 /// Runs `body` with an HTTP client configured for the API, which is always shut down afterwards.
 func withHTTPClient<T: Sendable>(_ configuration: UnderstoryConfiguration, _ body: (HTTPClient) async throws -> T) async throws -> T {
-    let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration.httpClientConfiguration())
-    do {
-        let result = try await body(http)
-        try? await http.shutdown()
-        return result
-    } catch {
-        try? await http.shutdown()
-        throw error
+    try await HTTPClient.withHTTPClient(configuration: configuration.httpClientConfiguration()) { http in
+        try await body(http)
     }
 }
 

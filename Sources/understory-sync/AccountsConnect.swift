@@ -37,34 +37,30 @@ struct AccountsConnect: AsyncParsableCommand {
 
     func run() async throws {
         let logger = global.makeLogger()
-        do {
-            let api = try global.apiConfiguration()
-            let key = try TokenKey(environment: global.environment)
-            let uri = redirectURI ?? global.environment["UNDERSTORY_REDIRECT_URI"].flatMap { $0.isEmpty ? nil : $0 }
-            let redirect = AccountConnector.Redirect(listenPort: redirectPort ?? 0, redirectURI: uri)
-            let database = global.database
-            let timeout = self.timeout
-            let account = try await withAPIClient(api, logger: logger) { client in
-                try await AccountConnector(database: database, client: client, key: key, logger: logger).connect(
-                    redirect: redirect, timeout: .seconds(timeout)
-                ) { url, redirectURI in
-                    // Unbuffered: a script (or a test) reads the URL while this command waits.
-                    let text = """
-                        Open this URL in a browser and approve access for understory-sync:
+        let api = try global.apiConfiguration()
+        let key = try TokenKey(environment: global.environment)
+        let uri = redirectURI ?? global.environment["UNDERSTORY_REDIRECT_URI"].flatMap { $0.isEmpty ? nil : $0 }
+        let redirect = AccountConnector.Redirect(listenPort: redirectPort ?? 0, redirectURI: uri)
+        let database = global.database
+        let timeout = self.timeout
+        let account = try await withAPIClient(api, logger: logger) { client in
+            try await AccountConnector(database: database, client: client, key: key, logger: logger).connect(
+                redirect: redirect, timeout: .seconds(timeout)
+            ) { url, redirectURI in
+                // Unbuffered: a script (or a test) reads the URL while this command waits.
+                let text = """
+                    Open this URL in a browser and approve access for understory-sync:
 
-                          \(url)
+                      \(url)
 
-                        Waiting up to \(timeout) s for the redirect to \(redirectURI) …
+                    Waiting up to \(timeout) s for the redirect to \(redirectURI) …
 
-                        """
-                    FileHandle.standardOutput.write(Data(text.utf8))
-                }
+                    """
+                FileHandle.standardOutput.write(Data(text.utf8))
             }
-            let name = account.companyName.map { " (\($0))" } ?? ""
-            print("connected company \(account.companyID)\(name); scopes: \(account.scopes.joined(separator: " "))")
-            print("sync it with: understory-sync sync --account \(account.companyID)")
-        } catch {
-            throw ExitStatus.fail(error)
         }
+        let name = account.companyName.map { " (\($0))" } ?? ""
+        print("connected company \(account.companyID)\(name); scopes: \(account.scopes.joined(separator: " "))")
+        print("sync it with: understory-sync sync --account \(account.companyID)")
     }
 }

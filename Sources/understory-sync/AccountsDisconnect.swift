@@ -21,26 +21,22 @@ struct AccountsDisconnect: AsyncParsableCommand {
 
     func run() async throws {
         let logger = global.makeLogger()
-        do {
-            let key = try? TokenKey(environment: global.environment)
-            let token = try await PostgresConnection.withConnection(global.database, logger: logger) { connection in
-                try await Schema.requireCurrent(on: connection)
-                return try await AccountStore(connection: connection).disconnect(companyID, key: key)
-            }
-            var note = "its refresh token was deleted here"
-            if let token {
-                do {
-                    let api = try global.apiConfiguration()
-                    let revoked = try await withAPIClient(api, logger: logger) { try await $0.tokens.revoke(refreshToken: token, logger: logger) }
-                    note = revoked ? "its refresh token was revoked at Understory and deleted here"
-                        : "its refresh token was deleted here (the issuer offers no revocation endpoint; remove the app's access in Understory Backoffice)"
-                } catch {
-                    note = "its refresh token was deleted here but could not be revoked at Understory (\(ExitStatus.oneLine(error)))"
-                }
-            }
-            print("disconnected company \(companyID): \(note); its synced rows are kept")
-        } catch {
-            throw ExitStatus.fail(error)
+        let key = try? TokenKey(environment: global.environment)
+        let token = try await PostgresConnection.withConnection(global.database, logger: logger) { connection in
+            try await Schema.requireCurrent(on: connection)
+            return try await AccountStore(connection: connection).disconnect(companyID, key: key)
         }
+        var note = "its refresh token was deleted here"
+        if let token {
+            do {
+                let api = try global.apiConfiguration()
+                let revoked = try await withAPIClient(api, logger: logger) { try await $0.tokens.revoke(refreshToken: token, logger: logger) }
+                note = revoked ? "its refresh token was revoked at Understory and deleted here"
+                    : "its refresh token was deleted here (the issuer offers no revocation endpoint; remove the app's access in Understory Backoffice)"
+            } catch {
+                note = "its refresh token was deleted here but could not be revoked at Understory (\(ExitStatus.oneLine(error)))"
+            }
+        }
+        print("disconnected company \(companyID): \(note); its synced rows are kept")
     }
 }

@@ -16,20 +16,16 @@ struct AccountsList: AsyncParsableCommand {
 
     func run() async throws {
         let logger = global.makeLogger()
-        do {
-            let accounts = try await PostgresConnection.withConnection(global.database, logger: logger) { connection in
-                try await Schema.requireCurrent(on: connection)
-                return try await AccountStore(connection: connection).list()
-            }
-            if json {
-                try JSONOutput.print(accounts)
-            } else if accounts.isEmpty {
-                print("no accounts connected: run `understory-sync accounts connect`")
-            } else {
-                print(Self.table(accounts).joined(separator: "\n"))
-            }
-        } catch {
-            throw ExitStatus.fail(error)
+        let accounts = try await PostgresConnection.withConnection(global.database, logger: logger) { connection in
+            try await Schema.requireCurrent(on: connection)
+            return try await AccountStore(connection: connection).list()
+        }
+        if json {
+            try JSONOutput.print(accounts)
+        } else if accounts.isEmpty {
+            print("no accounts connected: run `understory-sync accounts connect`")
+        } else {
+            print(Self.table(accounts).joined(separator: "\n"))
         }
     }
 

@@ -56,42 +56,36 @@ struct Backfill: AsyncParsableCommand {
         let logger = global.makeLogger()
         SecondSignal.install()
         ProgressLine.shared.start(enabled: !global.quiet)
-        do {
-            let api = try global.apiConfiguration()
-            let window = try BackfillWindow(from: from, to: to)
-            let arguments = [
-                "resource": resource.rawValue, "from": from.rfc3339, "to": to.rfc3339, "concurrency": "\(concurrency)", "force": "\(force)",
-            ]
-            let database = global.database, resource = self.resource, concurrency = self.concurrency, force = self.force
-            let backfill: @Sendable (SyncRunner) async throws -> SyncRunner.BackfillSummary = { runner in
-                try await GracefulRun.run(logger: logger) {
-                    try await runner.backfill(resource: resource, window: window, concurrency: concurrency, force: force, arguments: arguments)
-                }
+        let api = try global.apiConfiguration()
+        let window = try BackfillWindow(from: from, to: to)
+        let arguments = [
+            "resource": resource.rawValue, "from": from.rfc3339, "to": to.rfc3339, "concurrency": "\(concurrency)", "force": "\(force)",
+        ]
+        let database = global.database, resource = self.resource, concurrency = self.concurrency, force = self.force
+        let backfill: @Sendable (SyncRunner) async throws -> SyncRunner.BackfillSummary = { runner in
+            try await GracefulRun.run(logger: logger) {
+                try await runner.backfill(resource: resource, window: window, concurrency: concurrency, force: force, arguments: arguments)
             }
-            let summary: SyncRunner.BackfillSummary
-            if let account {
-                summary = try await AccountRuns.withAccountSync(global: global, logger: logger) { accounts in
-                    var runner = SyncRunner(
-                        database: database, client: try await accounts.activeClient(for: account), logger: logger, progress: ProgressLine.shared
-                    )
-                    runner.expectedCompanyID = account
-                    return try await backfill(runner)
-                }
-            } else {
-                summary = try await withAPIClient(api, logger: logger) { client in
-                    try await backfill(SyncRunner(database: database, client: client, logger: logger, progress: ProgressLine.shared))
-                }
-            }
-            ProgressLine.shared.clear()
-            if !global.quiet {
-                print(RunSummaryTable.render(summary.run))
-                print("slices: \(summary.slicesDone) loaded now, \(summary.slicesSkipped) already done earlier")
-            }
-            if let error = summary.run.firstError { throw ExitStatus.fail(error) }
-        } catch let exit as ExitCode {
-            throw exit
-        } catch {
-            throw ExitStatus.fail(error)
         }
+        let summary: SyncRunner.BackfillSummary
+        if let account {
+            summary = try await AccountRuns.withAccountSync(global: global, logger: logger) { accounts in
+                var runner = SyncRunner(
+                    database: database, client: try await accounts.activeClient(for: account), logger: logger, progress: ProgressLine.shared
+                )
+                runner.expectedCompanyID = account
+                return try await backfill(runner)
+            }
+        } else {
+            summary = try await withAPIClient(api, logger: logger) { client in
+                try await backfill(SyncRunner(database: database, client: client, logger: logger, progress: ProgressLine.shared))
+            }
+        }
+        ProgressLine.shared.clear()
+        if !global.quiet {
+            print(RunSummaryTable.render(summary.run))
+            print("slices: \(summary.slicesDone) loaded now, \(summary.slicesSkipped) already done earlier")
+        }
+        if let error = summary.run.firstError { throw error }
     }
 }

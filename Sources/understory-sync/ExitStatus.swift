@@ -24,9 +24,8 @@ enum ExitStatus {
             case .invalidData: return dataError
             case .itemsRejected: return dataError
             case .invalidArguments: return usage
-            case .traversalFailed: return temporary
             case .interrupted: return success
-            case .tokenKey: return configuration
+            case .tokenKeyInvalid: return configuration
             case .unknownAccount: return usage
             case .accountNotActive, .accountMismatch: return noPermission
             default: return failure
@@ -59,6 +58,15 @@ enum ExitStatus {
     /// The error's description on one line.
     static func oneLine(_ error: any Error) -> String {
         String(describing: error).split(whereSeparator: \.isNewline).joined(separator: " ")
+    }
+
+    /// What the root command exits with for `error`: argument-parser's own errors (usage, help,
+    /// `ExitCode`, `CleanExit`) pass through; any other error prints its one-line reason on stderr
+    /// and becomes ``code(for:)``.
+    static func exit(for error: any Error) -> any Error {
+        // argument-parser's own errors map themselves (usage 64, help 0); everything else is ours.
+        if error is ExitCode || UnderstorySync.exitCode(for: error) != .failure { return error }
+        return fail(error)
     }
 
     /// Prints the one-line reason on stderr and returns the exit code to throw.

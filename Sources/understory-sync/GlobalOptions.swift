@@ -107,6 +107,7 @@ struct GlobalOptions: ParsableArguments {
         let statement = env[Self.statementTimeoutVariable].flatMap(Self.seconds) ?? 1800
         return PostgresConfiguration(
             connectionString: url,
+            applicationName: "understory-sync",
             sessionDefaults: [
                 ("lock_timeout", "\(Int64((lock * 1000).rounded()))ms"),
                 ("statement_timeout", "\(Int64((statement * 1000).rounded()))ms"),

@@ -11,18 +11,14 @@ struct Migrate: AsyncParsableCommand {
 
     func run() async throws {
         let logger = global.makeLogger()
-        do {
-            let outcome = try await PostgresConnection.withConnection(global.database, logger: logger) { connection in
-                try await Schema.migrate(on: connection, logger: logger)
-            }
-            if outcome.applied.isEmpty {
-                if !global.quiet { print("schema is up to date (version \(outcome.currentVersion)); nothing to apply") }
-            } else {
-                for migration in outcome.applied { print("applied \(migration.fileName)") }
-                if !global.quiet { print("schema is at version \(outcome.currentVersion)") }
-            }
-        } catch {
-            throw ExitStatus.fail(error)
+        let outcome = try await PostgresConnection.withConnection(global.database, logger: logger) { connection in
+            try await Schema.migrate(on: connection, logger: logger)
+        }
+        if outcome.applied.isEmpty {
+            if !global.quiet { print("schema is up to date (version \(outcome.currentVersion)); nothing to apply") }
+        } else {
+            for migration in outcome.applied { print("applied \(migration.fileName)") }
+            if !global.quiet { print("schema is at version \(outcome.currentVersion)") }
         }
     }
 }

@@ -26,35 +26,29 @@ struct Reconcile: AsyncParsableCommand {
         let logger = global.makeLogger()
         SecondSignal.install()
         ProgressLine.shared.start(enabled: !global.quiet)
-        do {
-            let options = reconcile.options, arguments = reconcile.arguments, concurrency = accounts.concurrency
-            if let selection = accounts.selection {
-                let outcomes = try await AccountRuns.withAccountSync(global: global, logger: logger) { accounts in
-                    try await GracefulRun.run(logger: logger) {
-                        try await accounts.reconcile(selection, concurrency: concurrency, options: options, arguments: arguments)
-                    }
-                }
-                ProgressLine.shared.clear()
-                if !global.quiet { print(Self.render(outcomes)) }
-                if let error = outcomes.lazy.compactMap(\.failure).first { throw ExitStatus.fail(error) }
-                return
-            }
-            let api = try global.apiConfiguration()
-            let database = global.database
-            let summary = try await withAPIClient(api, logger: logger) { client in
+        let options = reconcile.options, arguments = reconcile.arguments, concurrency = accounts.concurrency
+        if let selection = accounts.selection {
+            let outcomes = try await AccountRuns.withAccountSync(global: global, logger: logger) { accounts in
                 try await GracefulRun.run(logger: logger) {
-                    try await SyncRunner(database: database, client: client, logger: logger, progress: ProgressLine.shared)
-                        .reconcile(options, arguments: arguments)
+                    try await accounts.reconcile(selection, concurrency: concurrency, options: options, arguments: arguments)
                 }
             }
             ProgressLine.shared.clear()
-            if !global.quiet { print(Self.render(summary)) }
-            if let error = summary.firstError { throw ExitStatus.fail(error) }
-        } catch let exit as ExitCode {
-            throw exit
-        } catch {
-            throw ExitStatus.fail(error)
+            if !global.quiet { print(Self.render(outcomes)) }
+            if let error = outcomes.lazy.compactMap(\.failure).first { throw error }
+            return
         }
+        let api = try global.apiConfiguration()
+        let database = global.database
+        let summary = try await withAPIClient(api, logger: logger) { client in
+            try await GracefulRun.run(logger: logger) {
+                try await SyncRunner(database: database, client: client, logger: logger, progress: ProgressLine.shared)
+                    .reconcile(options, arguments: arguments)
+            }
+        }
+        ProgressLine.shared.clear()
+        if !global.quiet { print(Self.render(summary)) }
+        if let error = summary.firstError { throw error }
     }
 
     /// What a reconcile found per resource, and how it ended.

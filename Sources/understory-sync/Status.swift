@@ -15,18 +15,14 @@ struct Status: AsyncParsableCommand {
 
     func run() async throws {
         let logger = global.makeLogger()
-        do {
-            let report = try await PostgresConnection.withConnection(global.database, logger: logger) { connection in
-                try await StatusReport.load(from: connection)
-            }
-            if json {
-                try JSONOutput.print(report)
-            } else {
-                print(render(report))
-                print(Self.render(report.webhookInbox, now: Date()))
-            }
-        } catch {
-            throw ExitStatus.fail(error)
+        let report = try await PostgresConnection.withConnection(global.database, logger: logger) { connection in
+            try await StatusReport.load(from: connection)
+        }
+        if json {
+            try JSONOutput.print(report)
+        } else {
+            print(render(report))
+            print(Self.render(report.webhookInbox, now: Date()))
         }
     }
 

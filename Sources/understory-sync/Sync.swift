@@ -36,42 +36,36 @@ struct Sync: AsyncParsableCommand {
         let logger = global.makeLogger()
         SecondSignal.install()
         ProgressLine.shared.start(enabled: !global.quiet)
-        do {
-            if claim {
-                let pass = try await AccountRuns.claimPass(
-                    concurrency: accounts.concurrency, policy: fleet.policy, global: global, options: sync.options,
-                    arguments: sync.arguments.merging(["claim": "true", "every": fleet.every]) { $1 }, logger: logger
-                )
-                ProgressLine.shared.clear()
-                if !global.quiet { print(AccountRuns.render(pass)) }
-                if let error = AccountRuns.failure(pass) { throw ExitStatus.fail(error) }
-                return
-            }
-            if let selection = accounts.selection {
-                let outcomes = try await AccountRuns.sync(
-                    selection, concurrency: accounts.concurrency, global: global, options: sync.options,
-                    arguments: sync.arguments, logger: logger
-                )
-                ProgressLine.shared.clear()
-                if !global.quiet { print(AccountRuns.render(outcomes)) }
-                if let error = outcomes.lazy.compactMap(\.failure).first { throw ExitStatus.fail(error) }
-                return
-            }
-            let api = try global.apiConfiguration()
-            let database = global.database, options = sync.options, arguments = sync.arguments
-            let summary = try await withAPIClient(api, logger: logger) { client in
-                try await GracefulRun.run(logger: logger) {
-                    try await SyncRunner(database: database, client: client, logger: logger, progress: ProgressLine.shared)
-                        .sync(options, arguments: arguments)
-                }
-            }
+        if claim {
+            let pass = try await AccountRuns.claimPass(
+                concurrency: accounts.concurrency, policy: fleet.policy, global: global, options: sync.options,
+                arguments: sync.arguments.merging(["claim": "true", "every": fleet.every]) { $1 }, logger: logger
+            )
             ProgressLine.shared.clear()
-            if !global.quiet { print(RunSummaryTable.render(summary)) }
-            if let error = summary.firstError { throw ExitStatus.fail(error) }
-        } catch let exit as ExitCode {
-            throw exit
-        } catch {
-            throw ExitStatus.fail(error)
+            if !global.quiet { print(AccountRuns.render(pass)) }
+            if let error = AccountRuns.failure(pass) { throw error }
+            return
         }
+        if let selection = accounts.selection {
+            let outcomes = try await AccountRuns.sync(
+                selection, concurrency: accounts.concurrency, global: global, options: sync.options,
+                arguments: sync.arguments, logger: logger
+            )
+            ProgressLine.shared.clear()
+            if !global.quiet { print(AccountRuns.render(outcomes)) }
+            if let error = outcomes.lazy.compactMap(\.failure).first { throw error }
+            return
+        }
+        let api = try global.apiConfiguration()
+        let database = global.database, options = sync.options, arguments = sync.arguments
+        let summary = try await withAPIClient(api, logger: logger) { client in
+            try await GracefulRun.run(logger: logger) {
+                try await SyncRunner(database: database, client: client, logger: logger, progress: ProgressLine.shared)
+                    .sync(options, arguments: arguments)
+            }
+        }
+        ProgressLine.shared.clear()
+        if !global.quiet { print(RunSummaryTable.render(summary)) }
+        if let error = summary.firstError { throw error }
     }
 }

@@ -24,4 +24,19 @@ struct UnderstorySync: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [Migrate.self, Sync.self, Backfill.self, Reconcile.self, Status.self, Schedule.self, Check.self, Accounts.self, Worker.self, Webhooks.self, Serve.self]
     )
+
+    /// Parses, runs, and turns whatever a command throws into its exit status in one place
+    /// (`ExitStatus.exit(for:)`): commands throw their errors as they are.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            Self.exit(withError: ExitStatus.exit(for: error))
+        }
+    }
 }

@@ -74,25 +74,21 @@ struct Webhooks: AsyncParsableCommand {
 
         func run() async throws {
             let logger = global.makeLogger()
-            do {
-                let key = try TokenKey(environment: global.environment)
-                let database = global.database
-                let url = self.url
-                let types = eventTypes.isEmpty ? WebhookSubscription.allEventTypes : eventTypes
-                try await Webhooks.forEachAccount(global: global, accounts: accounts, logger: logger) { companyID, client in
-                    let created = try await client.createWebhookSubscription(url: url, eventTypes: types, logger: logger)
-                    guard let secret = created.model.secret else {
-                        throw SyncError(.invalidData, "the API created subscription \(created.model.id) but sent no secret; delete it and try again")
-                    }
-                    try await PostgresConnection.withConnection(database, logger: logger) { connection in
-                        try await WebhookSubscriptionStore(connection: connection).save(
-                            companyID: companyID, subscription: created.model, secret: secret, key: key
-                        )
-                    }
-                    print("subscribed \(companyID): \(created.model.id) \(url) (\(types.count) event types; secret stored sealed)")
+            let key = try TokenKey(environment: global.environment)
+            let database = global.database
+            let url = self.url
+            let types = eventTypes.isEmpty ? WebhookSubscription.allEventTypes : eventTypes
+            try await Webhooks.forEachAccount(global: global, accounts: accounts, logger: logger) { companyID, client in
+                let created = try await client.createWebhookSubscription(url: url, eventTypes: types, logger: logger)
+                guard let secret = created.model.secret else {
+                    throw SyncError(.invalidData, "the API created subscription \(created.model.id) but sent no secret; delete it and try again")
                 }
-            } catch {
-                throw ExitStatus.fail(error)
+                try await PostgresConnection.withConnection(database, logger: logger) { connection in
+                    try await WebhookSubscriptionStore(connection: connection).save(
+                        companyID: companyID, subscription: created.model, secret: secret, key: key
+                    )
+                }
+                print("subscribed \(companyID): \(created.model.id) \(url) (\(types.count) event types; secret stored sealed)")
             }
         }
     }
@@ -105,25 +101,21 @@ struct Webhooks: AsyncParsableCommand {
 
         func run() async throws {
             let logger = global.makeLogger()
-            do {
-                let database = global.database
-                try await Webhooks.forEachAccount(global: global, accounts: accounts, logger: logger) { companyID, client in
-                    let remote = try await client.webhookSubscriptions(logger: logger)
-                    let stored = Set(
-                        try await PostgresConnection.withConnection(database, logger: logger) { connection in
-                            try await WebhookSubscriptionStore(connection: connection).list(companyID: companyID)
-                        }.map(\.id)
-                    )
-                    print("account \(companyID): \(remote.count) subscription(s)")
-                    for item in remote {
-                        let subscription = item.model
-                        let types = subscription.eventTypes?.count ?? 0
-                        let mark = stored.contains(subscription.id) ? "secret stored" : "secret not stored here"
-                        print("  \(subscription.id)  \(subscription.state ?? "?")  \(subscription.url ?? "?")  \(types) types  (\(mark))")
-                    }
+            let database = global.database
+            try await Webhooks.forEachAccount(global: global, accounts: accounts, logger: logger) { companyID, client in
+                let remote = try await client.webhookSubscriptions(logger: logger)
+                let stored = Set(
+                    try await PostgresConnection.withConnection(database, logger: logger) { connection in
+                        try await WebhookSubscriptionStore(connection: connection).list(companyID: companyID)
+                    }.map(\.id)
+                )
+                print("account \(companyID): \(remote.count) subscription(s)")
+                for item in remote {
+                    let subscription = item.model
+                    let types = subscription.eventTypes?.count ?? 0
+                    let mark = stored.contains(subscription.id) ? "secret stored" : "secret not stored here"
+                    print("  \(subscription.id)  \(subscription.state ?? "?")  \(subscription.url ?? "?")  \(types) types  (\(mark))")
                 }
-            } catch {
-                throw ExitStatus.fail(error)
             }
         }
     }
@@ -139,18 +131,14 @@ struct Webhooks: AsyncParsableCommand {
 
         func run() async throws {
             let logger = global.makeLogger()
-            do {
-                let database = global.database
-                let id = self.id
-                try await Webhooks.forEachAccount(global: global, accounts: accounts, logger: logger) { companyID, client in
-                    try await client.deleteWebhookSubscription(id: id, logger: logger)
-                    try await PostgresConnection.withConnection(database, logger: logger) { connection in
-                        try await WebhookSubscriptionStore(connection: connection).delete(companyID: companyID, id: id)
-                    }
-                    print("unsubscribed \(companyID): \(id)")
+            let database = global.database
+            let id = self.id
+            try await Webhooks.forEachAccount(global: global, accounts: accounts, logger: logger) { companyID, client in
+                try await client.deleteWebhookSubscription(id: id, logger: logger)
+                try await PostgresConnection.withConnection(database, logger: logger) { connection in
+                    try await WebhookSubscriptionStore(connection: connection).delete(companyID: companyID, id: id)
                 }
-            } catch {
-                throw ExitStatus.fail(error)
+                print("unsubscribed \(companyID): \(id)")
             }
         }
     }

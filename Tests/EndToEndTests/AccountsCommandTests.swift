@@ -128,18 +128,19 @@ struct AccountsCommandTests {
             #expect(connected.status == 0, "\(connected.output)")
             let company = world.simulator.configuration.companyID
 
-            // Every API call now takes 3 s, so the run sits between its refresh and its first use.
-            world.simulator.updateFaults { $0.latency = .seconds(3) }
+            // API calls are held, so the run sits between its refresh and its first use until killed.
+            world.simulator.holdAPIRequests()
             let (process, out, err) = try UnderstorySyncBinary.start(["sync", "--account", company], environment: env)
-            let rotated = await Self.poll(timeout: 20) {
-                (try? await world.query("SELECT token_generation FROM understory.accounts").rows[0]["token_generation"].int) == 1
+            let rotated = try await eventually(within: .seconds(20)) {
+                let generation = try? await world.query("SELECT token_generation FROM understory.accounts").rows[0]["token_generation"].int
+                return generation == 1 && world.simulator.heldAPIRequests > 0
             }
-            #expect(rotated, "the run should have rotated and stored the refresh token")
+            #expect(rotated, "the run should have rotated and stored the refresh token, then called the API")
             kill(process.processIdentifier, SIGKILL)
             _ = await UnderstorySyncBinary.finish(process, out, err)
             #expect(world.simulator.oauthStatistics.refreshes == 1)
 
-            world.simulator.updateFaults { $0.latency = .zero }
+            world.simulator.releaseAPIRequests()
             let next = try await world.run("sync", "--account", company, "--events-past-days", "3650", environment: env)
             #expect(next.status == 0, "\(next.output)")
             #expect(world.simulator.oauthStatistics.refreshReuseRejected == 0, "no rotated-away token was ever presented")
@@ -171,14 +172,6 @@ struct AccountsCommandTests {
         }
     }
 
-    static func poll(timeout: Double, _ condition: () async -> Bool) async -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if await condition() { return true }
-            try? await Task.sleep(for: .milliseconds(50))
-        }
-        return false
-    }
 }
 
 /// Reads a pipe on a Dispatch thread until a condition holds, keeping the pipe for the rest.

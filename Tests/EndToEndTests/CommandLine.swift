@@ -115,9 +115,6 @@ struct CommandLineWorld: Sendable {
     }
 
     static func account() -> SimulatorConfiguration {
-        var configuration = SimulatorConfiguration(seed: 3, bookings: 300, orders: 80, events: 40, experiences: 6)
-        configuration.historyDays = 20
-        configuration.futureDays = 100
-        return configuration
+        .smallAccount(seed: 3, bookings: 300, orders: 80, events: 40, experiences: 6, futureDays: 100)
     }
 }

@@ -85,7 +85,7 @@ struct CommandLineTests {
             world.simulator.updateFaults { $0.latency = .milliseconds(40) }
             let (first, out, err) = try UnderstorySyncBinary.start(["sync", "--events-past-days", "3650"], environment: world.environment)
             // Wait until the first run holds its locks (its run row exists).
-            try await waitUntil { try await world.query("SELECT count(*) AS n FROM understory.sync_runs").rows[0]["n"].int ?? 0 > 0 }
+            #expect(try await eventually(within: .seconds(120)) { try await world.query("SELECT count(*) AS n FROM understory.sync_runs").rows[0]["n"].int ?? 0 > 0 })
             let second = try await world.run("sync")
             #expect(second.status == 75, "\(second.output)")
             #expect(second.stderr.contains("already syncing"))
@@ -108,7 +108,7 @@ struct CommandLineTests {
                 ["sync", "--events-past-days", "3650", "--batch-rows", "50"], environment: world.environment
             )
             // Orders load a page (with its children) per transaction: kill after the first commits.
-            try await waitUntil { try await world.query("SELECT count(*) AS n FROM understory.orders").rows[0]["n"].int ?? 0 >= 1 }
+            #expect(try await eventually(within: .seconds(120)) { try await world.query("SELECT count(*) AS n FROM understory.orders").rows[0]["n"].int ?? 0 >= 1 })
             kill(process.processIdentifier, SIGKILL)
             let killed = await UnderstorySyncBinary.finish(process, out, err)
             #expect(killed.status != 0)
@@ -136,7 +136,7 @@ struct CommandLineTests {
             let (process, out, err) = try UnderstorySyncBinary.start(
                 ["sync", "--events-past-days", "3650", "--batch-rows", "50"], environment: world.environment
             )
-            try await waitUntil { try await world.query("SELECT count(*) AS n FROM understory.orders").rows[0]["n"].int ?? 0 >= 1 }
+            #expect(try await eventually(within: .seconds(120)) { try await world.query("SELECT count(*) AS n FROM understory.orders").rows[0]["n"].int ?? 0 >= 1 })
             kill(process.processIdentifier, SIGTERM)
             let run = await UnderstorySyncBinary.finish(process, out, err)
             #expect(run.status == 0, "\(run.output)")
@@ -160,12 +160,3 @@ struct CommandLineTests {
     }
 }
 
-/// Polls `condition` every 20 ms for up to 60 s.
-func waitUntil(_ condition: () async throws -> Bool) async throws {
-    let deadline = ContinuousClock.now + .seconds(60)
-    while ContinuousClock.now < deadline {
-        if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(20))
-    }
-    Issue.record("condition not met within 60 s")
-}

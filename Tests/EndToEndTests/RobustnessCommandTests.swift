@@ -93,7 +93,7 @@ struct RobustnessCommandTests {
             var environment = world.environment
             environment["UNDERSTORY_RATE_LIMIT_WAIT"] = "60"
             let (process, out, err) = try UnderstorySyncBinary.start(["sync", "--resource", "bookings"], environment: environment)
-            try await waitUntil { world.simulator.requestCount(pathPrefix: "/v1/bookings", status: 429) >= 1 }
+            #expect(try await eventually(within: .seconds(120)) { world.simulator.requestCount(pathPrefix: "/v1/bookings", status: 429) >= 1 })
             kill(process.processIdentifier, SIGTERM)
             let run = await UnderstorySyncBinary.finish(process, out, err)
             #expect(run.status == 0, "\(run.output)")

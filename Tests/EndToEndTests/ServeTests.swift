@@ -42,16 +42,12 @@ struct ServeProcess {
         )
         let stdout = OutputCollector(out)
         let stderr = OutputCollector(err)
-        let clock = ContinuousClock()
-        let deadline = clock.now + .seconds(60)
-        while clock.now < deadline {
-            if let line = stdout.value.split(separator: "\n").first(where: { $0.hasPrefix(prefix) }),
-                let bound = line.split(separator: ":").last.flatMap({ Int($0) })
-            {
-                return ServeProcess(process: process, stdout: stdout, stderr: stderr, port: bound)
-            }
-            if !process.isRunning { break }
-            try await Task.sleep(for: .milliseconds(50))
+        func boundPort() -> Int? {
+            stdout.value.split(separator: "\n").first(where: { $0.hasPrefix(prefix) })?.split(separator: ":").last.flatMap { Int($0) }
+        }
+        _ = try await eventually(within: .seconds(120)) { boundPort() != nil || !process.isRunning }
+        if let bound = boundPort() {
+            return ServeProcess(process: process, stdout: stdout, stderr: stderr, port: bound)
         }
         process.terminate()
         throw ServeFailure("serve did not start: \(stderr.value)")

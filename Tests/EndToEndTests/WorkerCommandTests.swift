@@ -10,9 +10,7 @@ import UnderstorySimulator
 struct WorkerCommandTests {
     /// The primary company plus seven numbered ones, each a few records.
     static func configuration() -> SimulatorConfiguration {
-        var configuration = SimulatorConfiguration(seed: 31, bookings: 15, orders: 5, events: 4, experiences: 3)
-        configuration.historyDays = 20
-        configuration.futureDays = 100
+        var configuration = SimulatorConfiguration.smallAccount(seed: 31, bookings: 15, orders: 5, events: 4, experiences: 3, futureDays: 100)
         configuration.additionalCompanies = SimulatorCompany.numbered(7)
         return configuration
     }
@@ -72,20 +70,21 @@ struct WorkerCommandTests {
         try await CommandLineWorld.with(Self.configuration()) { world in
             let ids = try await Self.connectAll(world)
             let env = world.environment.merging(AccountsCommandTests.appEnvironment(world)) { $1 }
-            // Slow API: the worker is caught mid-sync.
-            world.simulator.updateFaults { $0.latency = .milliseconds(400) }
+            // Bookings pages are held: the worker is caught mid-sync, its runs started.
+            world.simulator.holdAPIRequests(pathPrefix: "/v1/bookings")
             let (process, out, err) = try UnderstorySyncBinary.start(
                 ["worker", "--concurrency", "3", "--lease", "30", "--every", "1h", "--events-past-days", "3650", "-q"], environment: env
             )
-            let leased = await AccountsCommandTests.poll(timeout: 30) {
-                await Self.count(world, "SELECT count(*) AS n FROM understory.sync_runs WHERE status = 'running'") > 0
+            let leased = try await eventually(within: .seconds(30)) {
+                let running = await Self.count(world, "SELECT count(*) AS n FROM understory.sync_runs WHERE status = 'running'")
+                return running > 0 && world.simulator.heldAPIRequests > 0
             }
             #expect(leased, "the worker should have claimed accounts and started syncing")
             kill(process.processIdentifier, SIGKILL)
             _ = await UnderstorySyncBinary.finish(process, out, err)
             let orphaned = await Self.count(world, "SELECT count(*) AS n FROM understory.accounts WHERE lease_owner IS NOT NULL")
             #expect(orphaned > 0, "a killed worker releases nothing")
-            world.simulator.updateFaults { $0.latency = .zero }
+            world.simulator.releaseAPIRequests()
 
             let arguments = ["sync", "--all-accounts", "--claim", "--every", "1h", "--events-past-days", "3650"]
             let before = try await UnderstorySyncBinary.run(arguments, environment: env)
@@ -108,7 +107,7 @@ struct WorkerCommandTests {
             let (worker, workerOut, workerErr) = try UnderstorySyncBinary.start(
                 ["worker", "--every", "1h", "--events-past-days", "3650", "-q"], environment: env
             )
-            let synced = await AccountsCommandTests.poll(timeout: 60) {
+            let synced = try await eventually(within: .seconds(120)) {
                 await Self.count(world, "SELECT count(*) AS n FROM understory.accounts WHERE next_sync_at > now() + interval '30 minutes'") == ids.count
             }
             #expect(synced)
@@ -128,7 +127,7 @@ struct WorkerCommandTests {
                 world, environment: env, arguments: ["worker", "--every", "1h", "--events-past-days", "3650", "--metrics-port", "0", "-q"],
                 prefix: "metrics listening on "
             )
-            let synced = await AccountsCommandTests.poll(timeout: 60) {
+            let synced = try await eventually {
                 await Self.count(world, "SELECT count(*) AS n FROM understory.accounts WHERE last_success_at IS NOT NULL") == ids.count
             }
             #expect(synced, "\(worker.stderr.value.suffix(2000))")
@@ -141,13 +140,6 @@ struct WorkerCommandTests {
         }
     }
 
-    @Test("--claim needs --all-accounts; a malformed --every is a usage error")
-    func usage() async throws {
-        try await CommandLineWorld.with(Self.configuration(), migrated: false) { world in
-            let claim = try await world.run("sync", "--claim")
-            #expect(claim.status == 64 && claim.stderr.contains("--claim needs --all-accounts"), "\(claim.output)")
-            let every = try await world.run("worker", "--every", "soon")
-            #expect(every.status == 64 && every.stderr.contains("--every \"soon\" is not a duration"), "\(every.output)")
-        }
-    }
+    // Usage errors (--claim without --all-accounts, a malformed --every) are parsed in-process:
+    // Tests/CommandParsingTests.
 }

@@ -2,6 +2,7 @@ import Foundation
 import InMemoryLogging
 import Logging
 import PostgresClient
+import SyncTestSupport
 import Testing
 
 @Suite("errors, transactions and connections")
@@ -93,7 +94,7 @@ struct ErrorTests {
 
     @Test("a wrong password is a clear authentication error without the password")
     func wrongPassword() async throws {
-        guard let url = TestDatabase.url, var components = URLComponents(string: url) else {
+        guard var components = URLComponents(string: TestDatabase.url) else {
             Issue.record("DATABASE_URL must be a postgresql:// URI for this test")
             return
         }
@@ -109,16 +110,16 @@ struct ErrorTests {
 
     @Test("a key=value conninfo string works as well as a URI")
     func conninfo() async throws {
-        guard let url = TestDatabase.url, let components = URLComponents(string: url) else { return }
+        guard let components = URLComponents(string: TestDatabase.url) else { return }
         var parts = ["host=\(components.host ?? "127.0.0.1")", "port=\(components.port ?? 5432)", "dbname=\(components.path.dropFirst())"]
         if let user = components.user { parts.append("user=\(user)") }
         if let password = components.password { parts.append("password='\(password)'") }
         let value = try await PostgresConnection.withConnection(
-            PostgresConfiguration(connectionString: parts.joined(separator: " ")), logger: TestDatabase.logger
+            PostgresConfiguration(connectionString: parts.joined(separator: " "), applicationName: "conninfo-test"), logger: TestDatabase.logger
         ) { connection in
             try await connection.execute("SELECT current_setting('application_name') AS app").rows[0]["app"].string
         }
-        #expect(value == "understory-sync")
+        #expect(value == "conninfo-test", "the configuration's application name")
     }
 
     @Test("server notices go to the logger, not to stderr")
@@ -156,21 +157,22 @@ struct ErrorTests {
         #expect(error?.code == .connectionClosed)
     }
 
-    @Test("100 000 queries keep memory flat (every PGresult is cleared)")
+    /// Skipped (not passed) where the resident set cannot be read.
+    @Test("50 000 queries keep memory flat (every PGresult is cleared)", .enabled(if: residentBytes() > 0, "needs /proc/self/statm"))
     func noResultLeaks() async throws {
         try await TestDatabase.withSchema { connection, _ throws in
             for _ in 0..<2_000 { _ = try await connection.execute("SELECT $1::text AS v, repeat('x', 200) AS w", ["warm-up"]) }
-            // Five rounds of 20 000 queries. A leaked PGresult of this shape is ~1 KB, so a leak adds
-            // ~20 MB in *every* round; other tests running in parallel add noise to some rounds only.
+            // Five rounds of 10 000 queries. A leaked PGresult of this shape is ~1 KB, so a leak adds
+            // ~10 MB in *every* round; other tests running in parallel add noise to some rounds only.
             var growth = [Int]()
             for round in 0..<5 {
                 let before = residentBytes()
-                for index in 0..<20_000 {
-                    _ = try await connection.execute("SELECT $1::text AS v, repeat('x', 200) AS w", [String(round * 20_000 + index)])
+                for index in 0..<10_000 {
+                    _ = try await connection.execute("SELECT $1::text AS v, repeat('x', 200) AS w", [String(round * 10_000 + index)])
                 }
                 growth.append(residentBytes() - before)
             }
-            #expect(growth.min()! < 4 * 1024 * 1024, "RSS growth per round of 20 000 queries: \(growth)")
+            #expect(growth.min()! < 4 * 1024 * 1024, "RSS growth per round of 10 000 queries: \(growth)")
         }
     }
 }

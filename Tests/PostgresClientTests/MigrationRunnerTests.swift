@@ -1,5 +1,6 @@
 import Foundation
 import PostgresClient
+import SyncTestSupport
 import Testing
 
 @Suite("migration runner")

@@ -3,12 +3,13 @@ import InMemoryLogging
 import Logging
 import PostgresClient
 import Testing
+import SyncTestSupport
 
 @Suite("session defaults, statement cancel, redacted connection strings, DETAIL")
 struct SessionTests {
     /// `TestDatabase.url` with `options` set (URI query parameter or conninfo keyword).
     static func url(withOptions options: String) throws -> String {
-        let base = try #require(TestDatabase.url)
+        let base = TestDatabase.url
         if var components = URLComponents(string: base), components.scheme?.hasPrefix("postgres") == true {
             components.queryItems = (components.queryItems ?? []) + [URLQueryItem(name: "options", value: options)]
             // URLComponents leaves "=" unescaped in a value; libpq decodes %3D either way.
@@ -49,15 +50,17 @@ struct SessionTests {
     func cancelRunningStatement() async throws {
         try await PostgresConnection.withConnection(TestDatabase.configuration, logger: TestDatabase.logger) { connection in
             let pid = try await connection.execute("SELECT pg_backend_pid() AS pid").rows[0]["pid"].int ?? 0
+            // Justified: a server-side statement that runs until the test cancels it (never waited out).
             let sleeper = Task { try await connection.execute("SELECT pg_sleep(600)") }
             // Wait (bounded) until the server runs the statement, then cancel the task.
-            try await PostgresConnection.withConnection(TestDatabase.configuration, logger: TestDatabase.logger) { observer in
-                try await pollUntil {
+            let running = try await PostgresConnection.withConnection(TestDatabase.configuration, logger: TestDatabase.logger) { observer in
+                try await eventually(within: .seconds(60)) {
                     try await observer.execute(
                         "SELECT count(*) AS n FROM pg_stat_activity WHERE pid = $1 AND state = 'active' AND query LIKE '%pg_sleep%'", [pid]
                     ).rows[0]["n"].int == 1
                 }
             }
+            #expect(running)
             sleeper.cancel()
             let result = await sleeper.result
             guard case .failure(let error) = result, let error = error as? PostgresError else {
@@ -123,12 +126,3 @@ enum ConnectionStringProbe {
     static func names(_ options: String) -> Set<String> { PostgresConfiguration.parameterNames(inOptions: options) }
 }
 
-/// Polls `condition` every 20 ms for up to 60 s.
-func pollUntil(_ condition: () async throws -> Bool) async throws {
-    let deadline = ContinuousClock.now + .seconds(60)
-    while ContinuousClock.now < deadline {
-        if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(20))
-    }
-    Issue.record("condition not met within 60 s")
-}

@@ -19,7 +19,7 @@ struct AccountTokenTests {
         #expect(try TokenKey(text: hex).id == TokenKey(bytes: bytes).id)
         #expect(try TokenKey(text: Data(bytes).base64EncodedString()).id == TokenKey(bytes: bytes).id)
         let short = #expect(throws: SyncError.self) { try TokenKey(text: Data(bytes.prefix(16)).base64EncodedString()) }
-        #expect(short?.code == .tokenKey)
+        #expect(short?.code == .tokenKeyInvalid)
         #expect(short?.message.contains("32 bytes") == true)
         let missing = #expect(throws: SyncError.self) { try TokenKey(environment: [:]) }
         #expect(missing?.message.contains("UNDERSTORY_TOKEN_KEY is not set") == true)
@@ -120,6 +120,9 @@ actor StrictIssuer {
         }
         rotations += 1
         current = "rt-\(rotations)"
+        // Justified sleep: the issuer's round trip. It widens the window in which an unserialised
+        // second refresh would present the rotated-away token (so the test fails without the lock);
+        // no assertion depends on how long it lasts.
         try await Task.sleep(for: .milliseconds(5))
         return TokenGrantResponse(
             accessToken: AccessToken(value: "at-\(rotations)", lifetime: .seconds(3600), grantedScopes: ["openid", "offline"]),

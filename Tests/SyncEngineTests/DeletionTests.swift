@@ -83,19 +83,10 @@ struct DeletionTests {
             _ = try await harness.runner.sync(options)
             let gone = harness.simulator.ids(.events)[20]
             #expect(harness.simulator.delete(.events, id: gone))
-            // Every cursor expires until the first one has been refused, then cursors live again.
-            harness.simulator.updateFaults { $0.cursorTTL = .milliseconds(1); $0.latency = .milliseconds(20) }
-            let simulator = harness.simulator
-            let healer = Task {
-                var waited = 0
-                while simulator.requestCount(pathPrefix: "/v1/events", status: 400) == 0, waited < 10_000 {
-                    try await Task.sleep(for: .milliseconds(1))
-                    waited += 1
-                }
-                simulator.updateFaults { $0.cursorTTL = nil }
-            }
+            // The first cursor presented is refused as expired, then cursors live again.
+            harness.simulator.updateFaults { $0.expireNextCursors = 1 }
             let restarted = try await harness.runner.sync(options)
-            try await healer.value
+            #expect(harness.simulator.requestCount(pathPrefix: "/v1/events", status: 400) == 1)
             #expect(restarted.succeeded, "\(restarted.failures)")
             #expect((restarted.counts[.events]?.restarts ?? 0) >= 1)
             #expect(restarted.counts[.events]?.deleted == 0)

@@ -13,9 +13,7 @@ import UnderstorySimulator
 extension AccountHarness {
     /// The primary company plus `count − 1` numbered ones, each a few records.
     static func fleet(_ count: Int) -> SimulatorConfiguration {
-        var configuration = SimulatorConfiguration(seed: 21, bookings: 12, orders: 5, events: 4, experiences: 3)
-        configuration.historyDays = 20
-        configuration.futureDays = 120
+        var configuration = SimulatorConfiguration.smallAccount(seed: 21, bookings: 12, orders: 5, events: 4, experiences: 3)
         configuration.additionalCompanies = SimulatorCompany.numbered(count - 1)
         return configuration
     }
@@ -84,7 +82,8 @@ extension AccountHarness {
     }
 }
 
-/// Wall-clock time the test sets; sleeping really sleeps (only the heartbeat and idle waits do).
+/// Wall-clock time the test sets. Time moves only when the test advances it (never during a
+/// pass), so a sleep (the lease heartbeat) waits until it is cancelled at the end of the pass.
 final class TestFleetClock: Sendable {
     private let current: Mutex<Date>
 
@@ -99,6 +98,6 @@ final class TestFleetClock: Sendable {
     }
 
     var fleetClock: FleetClock {
-        FleetClock(now: { self.now }, sleep: { try await Task.sleep(for: $0) })
+        FleetClock(now: { self.now }, sleep: { _ in try await untilCancelled() })
     }
 }

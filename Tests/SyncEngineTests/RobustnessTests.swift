@@ -68,8 +68,8 @@ struct RobustnessTests {
         }
     }
 
-    /// A clock whose sleeps last 90 s of real time unless cancelled: a 60 s 429 wait that the test
-    /// can see begin, that graceful shutdown must cut short.
+    /// A clock whose sleeps last until cancelled: a 60 s 429 wait that the test can see begin, that
+    /// graceful shutdown must cut short (a run that ignores shutdown is cut off by `bounded`, and fails).
     final class StalledClock: Sendable {
         private let started = Mutex<[Duration]>([])
         var sleeps: [Duration] { started.withLock { $0 } }
@@ -79,8 +79,7 @@ struct RobustnessTests {
                 now: { ContinuousClock.now }, wallClock: { Date() },
                 sleep: { [self] duration in
                     started.withLock { $0.append(duration) }
-                    // Long enough to see, bounded so that a run that ignores shutdown still ends (and fails the test).
-                    try await Task.sleep(for: .seconds(90))
+                    try await untilCancelled()
                 }
             )
         }
@@ -104,7 +103,7 @@ struct RobustnessTests {
             let fixedOptions = options
             let outcome: Result<SyncRunner.Summary, any Error>? = await testGracefulShutdown { trigger in
                 let run = Task { try await runner.sync(fixedOptions) }
-                try? await pollUntil { stalled.sleeps.contains(.seconds(60)) }
+                #expect((try? await eventually(within: .seconds(60)) { stalled.sleeps.contains(.seconds(60)) }) == true)
                 trigger.triggerGracefulShutdown()
                 return await bounded(run)
             }
@@ -130,11 +129,12 @@ struct RobustnessTests {
             let fixedOptions = options
             let outcome: Result<SyncRunner.Summary, any Error>? = await testGracefulShutdown { trigger in
                 let run = Task { try await runner.sync(fixedOptions) }
-                try? await pollUntil {
+                let waiting = try? await eventually(within: .seconds(60)) {
                     try await harness.query(
                         "SELECT count(*) AS n FROM pg_locks WHERE NOT granted AND relation = 'understory.bookings'::regclass"
                     ).rows[0]["n"].decode(Int.self) >= 1
                 }
+                #expect(waiting == true)
                 trigger.triggerGracefulShutdown()
                 return await bounded(run, onTimeout: { await holder.release() })
             }
@@ -253,7 +253,7 @@ func bounded<T: Sendable>(
     await withTaskGroup(of: Result<T, any Error>?.self) { group in
         group.addTask { await task.result }
         group.addTask {
-            try? await Task.sleep(for: .seconds(60))
+            try? await Task.sleep(for: .seconds(60))  // Justified: a bound against a hang, cancelled when the task ends.
             return nil
         }
         let first = await group.next() ?? nil
@@ -267,7 +267,3 @@ func bounded<T: Sendable>(
     }
 }
 
-/// Waits up to 60 s for `condition`, recording an issue if it never holds.
-func pollUntil(_ condition: () async throws -> Bool) async throws {
-    if try await !eventually(within: .seconds(60), condition) { Issue.record("condition not met within 60 s") }
-}

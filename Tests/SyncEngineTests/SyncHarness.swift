@@ -15,6 +15,8 @@ struct SyncHarness: Sendable {
     let database: PostgresConfiguration
     let client: UnderstoryClient
     let logger: Logger
+    /// The time line of `simulator` and `client`.
+    let clock: VirtualClock
 
     var runner: SyncRunner { SyncRunner(database: database, client: client, logger: logger) }
 
@@ -22,10 +24,7 @@ struct SyncHarness: Sendable {
 
     /// A small, fast account whose events all fall inside the default event window.
     static func smallAccount(seed: UInt64 = 7) -> SimulatorConfiguration {
-        var configuration = SimulatorConfiguration(seed: seed, bookings: 250, orders: 120, events: 60, experiences: 9)
-        configuration.historyDays = 20
-        configuration.futureDays = 120
-        return configuration
+        .smallAccount(seed: seed)
     }
 
     /// Sync options whose event window covers every generated event, so tables can equal the truth.
@@ -35,11 +34,16 @@ struct SyncHarness: Sendable {
         return options
     }
 
+    /// The simulator and the API client share `clock`: back-off, `Retry-After` waits, the
+    /// `latency` fault and every token and cursor lifetime run on virtual time, never on the wall clock.
     static func with(
         _ configuration: SimulatorConfiguration = smallAccount(),
         retry: RetryPolicy = RetryPolicy(maxAttempts: 8, totalBudget: .seconds(120), baseDelay: .milliseconds(20), maxDelay: .milliseconds(200)),
+        clock: VirtualClock = VirtualClock(),
         _ body: (SyncHarness) async throws -> Void
     ) async throws {
+        var configuration = configuration
+        configuration.clock = clock.simulator
         try await TestDatabase.withFreshDatabase { database in
             try await PostgresConnection.withConnection(database, logger: logger) { connection in
                 _ = try await Schema.migrate(on: connection, logger: logger)
@@ -50,14 +54,9 @@ struct SyncHarness: Sendable {
                     apiURL: simulator.baseURL, authURL: simulator.baseURL,
                     rateLimitWait: .seconds(1), retry: retry
                 )
-                let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: api.httpClientConfiguration())
-                do {
-                    let client = UnderstoryClient(configuration: api, httpClient: http, logger: logger)
-                    try await body(SyncHarness(simulator: simulator, database: database, client: client, logger: logger))
-                    try await http.shutdown()
-                } catch {
-                    try? await http.shutdown()
-                    throw error
+                try await HTTPClient.withHTTPClient(configuration: api.httpClientConfiguration()) { http in
+                    let client = UnderstoryClient(configuration: api, httpClient: http, logger: logger, clock: clock.understory)
+                    try await body(SyncHarness(simulator: simulator, database: database, client: client, logger: logger, clock: clock))
                 }
             }
         }

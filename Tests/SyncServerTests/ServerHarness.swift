@@ -30,10 +30,7 @@ struct ServerHarness: Sendable {
     var url: String { "http://127.0.0.1:\(port)/webhooks/understory" }
 
     static func smallAccount() -> SimulatorConfiguration {
-        var configuration = SimulatorConfiguration(seed: 11, bookings: 200, orders: 40, events: 50, experiences: 6)
-        configuration.historyDays = 20
-        configuration.futureDays = 120
-        return configuration
+        .smallAccount(seed: 11, bookings: 200, orders: 40, events: 50, experiences: 6)
     }
 
     static func syncOptions() -> SyncOptions {

@@ -4,6 +4,7 @@ import Logging
 import Testing
 import UnderstorySimulator
 
+import SyncTestSupport
 @testable import UnderstoryAPI
 
 @Suite("Authentication over HTTP")
@@ -103,11 +104,10 @@ struct AuthHTTPTests {
     @Test("expired token mid-paging is refreshed transparently (short TTL)")
     func shortTTL() async throws {
         var config = SimulatorConfiguration(seed: 3, bookings: 40, orders: 5, events: 5)
-        // 20 pages at >= 150 ms outlive a 3 s token; a fresh token always outlives one request,
-        // even on a loaded machine.
+        // On one virtual time line, 20 pages at 150 ms of latency outlive a 3 s token.
         config.faults.tokenTTL = .seconds(3)
         config.faults.latency = .milliseconds(150)
-        try await withSimulatorClient(config) { sim, client in
+        try await withSimulatorClient(config, clock: VirtualClock()) { sim, client in
             let items = try await client.bookings(ListQuery(limit: 2)).collectItems()
             #expect(items.count == 40)
             #expect(Set(items.map(\.id)) == Set(sim.truth().bookings.keys))

@@ -62,22 +62,21 @@ struct AuthorizationRequestTests {
         let receiver = try await LoopbackRedirectReceiver.start(port: 0, path: "/callback")
         #expect(receiver.port > 0)
         #expect(receiver.redirectURI == "http://127.0.0.1:\(receiver.port)/callback")
-        let http = HTTPClient(eventLoopGroupProvider: .singleton)
         do {
-            let favicon = try await http.execute(HTTPClientRequest(url: "http://127.0.0.1:\(receiver.port)/favicon.ico"), timeout: .seconds(5))
-            #expect(favicon.status == .notFound)
-            let response = try await http.execute(HTTPClientRequest(url: receiver.redirectURI + "?code=c%2B1&state=s-1"), timeout: .seconds(5))
-            #expect(response.status == .ok)
-            let body = String(buffer: try await response.body.collect(upTo: 10_000))
-            #expect(body.contains("close this tab"))
-            let query = try await receiver.waitForRedirect(timeout: .seconds(5))
-            #expect(query == ["code": "c+1", "state": "s-1"])
+            try await HTTPClient.withHTTPClient { http in
+                let favicon = try await http.execute(HTTPClientRequest(url: "http://127.0.0.1:\(receiver.port)/favicon.ico"), timeout: .seconds(5))
+                #expect(favicon.status == .notFound)
+                let response = try await http.execute(HTTPClientRequest(url: receiver.redirectURI + "?code=c%2B1&state=s-1"), timeout: .seconds(5))
+                #expect(response.status == .ok)
+                let body = String(buffer: try await response.body.collect(upTo: 10_000))
+                #expect(body.contains("close this tab"))
+                let query = try await receiver.waitForRedirect(timeout: .seconds(5))
+                #expect(query == ["code": "c+1", "state": "s-1"])
+            }
         } catch {
-            try? await http.shutdown()
             await receiver.close()
             throw error
         }
-        try await http.shutdown()
         await receiver.close()
     }
 

@@ -3,6 +3,7 @@ import Foundation
 import Testing
 import UnderstorySimulator
 
+import SyncTestSupport
 @testable import UnderstoryAPI
 
 @Suite("Paging over HTTP")
@@ -123,14 +124,13 @@ struct PagingHTTPTests {
     @Test("an expired cursor mid-traversal is .cursorRejected; a fresh traversal then completes")
     func expiredCursor() async throws {
         var config = Self.config
-        config.faults.cursorTTL = .milliseconds(200)
-        try await withSimulatorClient(config) { sim, client in
+        config.faults.cursorTTL = .seconds(60)
+        let clock = VirtualClock()
+        try await withSimulatorClient(config, clock: clock) { sim, client in
             let sequence = client.bookings(ListQuery(limit: 10))
             let error = await expectAPIError {
-                var pages = 0
                 for try await _ in sequence {
-                    pages += 1
-                    try await Task.sleep(for: .milliseconds(400))
+                    clock.advance(by: .seconds(61))
                 }
             }
             #expect(error?.code == .cursorRejected)

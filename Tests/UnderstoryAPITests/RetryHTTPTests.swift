@@ -3,6 +3,7 @@ import Foundation
 import Testing
 import UnderstorySimulator
 
+import SyncTestSupport
 @testable import UnderstoryAPI
 
 @Suite("Retries over HTTP")
@@ -15,7 +16,7 @@ struct RetryHTTPTests {
         config.faults.rateLimitEveryN = 2
         config.faults.retryAfterSeconds = 1
         let clock = VirtualClock()
-        try await withSimulatorClient(config, clock: clock.clock) { sim, client in
+        try await withSimulatorClient(config, clock: clock) { sim, client in
             _ = try await client.me()  // API request 1: fine
             _ = try await client.me()  // request 2: 429 Retry-After 1, request 3: fine
             // The client waited what the server asked (on the injected clock), and no longer.
@@ -33,7 +34,7 @@ struct RetryHTTPTests {
         var config = Self.small
         config.faults.rateLimitEveryN = 2
         let clock = VirtualClock()
-        try await withSimulatorClient(config, clock: clock.clock) { sim, client in
+        try await withSimulatorClient(config, clock: clock) { sim, client in
             let items = try await client.bookings(ListQuery(limit: 10)).collectItems()
             #expect(items.count == 30)
             #expect(!clock.sleeps.isEmpty)
@@ -48,7 +49,7 @@ struct RetryHTTPTests {
         config.faults.rateLimitEveryN = 1
         config.faults.retryAfterSeconds = 3600
         let clock = VirtualClock()
-        try await withSimulatorClient(config, clock: clock.clock) { sim, client in
+        try await withSimulatorClient(config, clock: clock) { sim, client in
             let error = await expectAPIError { _ = try await client.me() }
             #expect(error?.code == .rateLimited)
             #expect(error?.retryAfter == .seconds(3600))
@@ -63,7 +64,7 @@ struct RetryHTTPTests {
         var config = Self.small
         config.faults.errorRate = 0.4
         let clock = VirtualClock()
-        try await withSimulatorClient(config, retry: RetryPolicy(maxAttempts: 30, totalBudget: .seconds(3600)), clock: clock.clock) { sim, client in
+        try await withSimulatorClient(config, retry: RetryPolicy(maxAttempts: 30, totalBudget: .seconds(3600)), clock: clock) { sim, client in
             let items = try await client.orders(ListQuery(limit: 3)).collectItems()
             #expect(Set(items.map(\.id)) == Set(sim.truth().orders.keys))
             let failures = (500...504).reduce(0) { $0 + sim.requestCount(pathPrefix: "/v1/orders", status: $1) }
@@ -79,7 +80,7 @@ struct RetryHTTPTests {
         var config = Self.small
         config.faults.errorRate = 1
         let clock = VirtualClock()
-        try await withSimulatorClient(config, retry: RetryPolicy(maxAttempts: 4), clock: clock.clock) { sim, client in
+        try await withSimulatorClient(config, retry: RetryPolicy(maxAttempts: 4), clock: clock) { sim, client in
             let error = await expectAPIError { _ = try await client.orders().collectItems() }
             #expect(error?.code == .retryBudgetExhausted)
             #expect(error?.attempts == 4)
@@ -97,7 +98,7 @@ struct RetryHTTPTests {
         config.faults.errorRate = 1
         let clock = VirtualClock()
         let policy = RetryPolicy(maxAttempts: 100, totalBudget: .seconds(20), baseDelay: .seconds(4), maxDelay: .seconds(4))
-        try await withSimulatorClient(config, retry: policy, clock: clock.clock) { _, client in
+        try await withSimulatorClient(config, retry: policy, clock: clock) { _, client in
             let error = await expectAPIError { _ = try await client.me() }
             #expect(error?.code == .retryBudgetExhausted)
             #expect((error?.attempts ?? 100) < 100)
@@ -115,7 +116,7 @@ struct RetryHTTPTests {
         configuration.timeouts = .init(connect: .seconds(2), read: .seconds(2), request: .seconds(5))
         let clock = VirtualClock()
         try await withTestHTTPClient(configuration) { http in
-            let client = UnderstoryClient(configuration: configuration, httpClient: http, logger: quietLogger, clock: clock.clock)
+            let client = UnderstoryClient(configuration: configuration, httpClient: http, logger: quietLogger, clock: clock.understory)
             let error = await expectAPIError { _ = try await client.me() }
             #expect(error?.code == .unreachable)
             #expect(error?.attempts == 3)

@@ -2,102 +2,10 @@ import Testing
 import AsyncHTTPClient
 import Foundation
 import Logging
+import SyncTestSupport
 import UnderstorySimulator
 
 @testable import UnderstoryAPI
-
-/// A clock whose sleeps return at once and advance "now" by the requested wait, recording it.
-///
-/// `@unchecked Sendable` invariant: `offset` and `sleeps` are only touched while `lock` is held.
-final class VirtualClock: @unchecked Sendable {
-    private let lock = NSLock()
-    private let base = ContinuousClock.now
-    private let wallBase = Date()
-    private var offset = Duration.zero
-    private var recorded: [Duration] = []
-
-    var sleeps: [Duration] {
-        lock.lock()
-        defer { lock.unlock() }
-        return recorded
-    }
-
-    private func record(_ duration: Duration) {
-        lock.lock()
-        recorded.append(duration)
-        offset += duration
-        lock.unlock()
-    }
-
-    func advance(by duration: Duration) {
-        lock.lock()
-        offset += duration
-        lock.unlock()
-    }
-
-    var clock: UnderstoryClock {
-        UnderstoryClock(
-            now: { [self] in
-                lock.lock()
-                defer { lock.unlock() }
-                return base + offset
-            },
-            wallClock: { [self] in
-                lock.lock()
-                defer { lock.unlock() }
-                return wallBase.addingTimeInterval(offset.seconds)
-            },
-            sleep: { [self] duration in
-                record(duration)
-                await Task.yield()
-            }
-        )
-    }
-}
-
-/// Collects every log line (message + metadata) for assertions; one per test, no bootstrap.
-///
-/// `@unchecked Sendable` invariant: `storage` is only touched while `lock` is held.
-final class LogCapture: @unchecked Sendable {
-    private let lock = NSLock()
-    private var storage: [String] = []
-
-    var lines: [String] {
-        lock.lock()
-        defer { lock.unlock() }
-        return storage
-    }
-
-    func append(_ line: String) {
-        lock.lock()
-        storage.append(line)
-        lock.unlock()
-    }
-
-    func logger(level: Logger.Level = .trace) -> Logger {
-        var logger = Logger(label: "test") { _ in CapturingHandler(capture: self) }
-        logger.logLevel = level
-        return logger
-    }
-
-    struct CapturingHandler: LogHandler {
-        let capture: LogCapture
-        var metadata: Logger.Metadata = [:]
-        var metadataProvider: Logger.MetadataProvider?
-        var logLevel: Logger.Level = .trace
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(event: LogEvent) {
-            let merged = metadata.merging(event.metadata ?? [:]) { $1 }
-            let meta = merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-            capture.append("\(event.level) \(event.message) \(meta) \(event.error.map { "\($0)" } ?? "")")
-        }
-    }
-}
 
 /// A silent logger for tests that do not look at logs.
 let quietLogger: Logger = {
@@ -126,33 +34,26 @@ func withTestHTTPClient<T: Sendable>(
     _ configuration: UnderstoryConfiguration? = nil,
     _ body: (HTTPClient) async throws -> T
 ) async throws -> T {
-    let http = HTTPClient(
-        eventLoopGroupProvider: .singleton,
-        configuration: configuration?.httpClientConfiguration() ?? HTTPClient.Configuration()
-    )
-    do {
-        let result = try await body(http)
-        try await http.shutdown()
-        return result
-    } catch {
-        try? await http.shutdown()
-        throw error
+    try await HTTPClient.withHTTPClient(configuration: configuration?.httpClientConfiguration() ?? HTTPClient.Configuration()) { http in
+        try await body(http)
     }
 }
 
-/// A simulator plus a client pointed at it.
+/// A simulator plus a client pointed at it; with `clock`, both live on that virtual time line.
 func withSimulatorClient<T: Sendable>(
     _ simConfiguration: SimulatorConfiguration = SimulatorConfiguration(seed: 7, bookings: 60, orders: 60, events: 30, experiences: 12),
     secret: String? = nil,
     retry: RetryPolicy = RetryPolicy(),
-    clock: UnderstoryClock = .system,
+    clock: VirtualClock? = nil,
     logger: Logger = quietLogger,
     _ body: (Simulator, UnderstoryClient) async throws -> T
 ) async throws -> T {
-    try await withSimulator(simConfiguration) { sim in
+    var simConfiguration = simConfiguration
+    if let clock { simConfiguration.clock = clock.simulator }
+    return try await withSimulator(simConfiguration) { sim in
         let configuration = try UnderstoryConfiguration.forSimulator(sim, secret: secret, retry: retry)
         return try await withTestHTTPClient(configuration) { http in
-            let client = UnderstoryClient(configuration: configuration, httpClient: http, logger: logger, clock: clock)
+            let client = UnderstoryClient(configuration: configuration, httpClient: http, logger: logger, clock: clock?.understory ?? .system)
             return try await body(sim, client)
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import SyncTestSupport
 import Testing
 import UnderstorySimulator
 
@@ -135,8 +136,9 @@ struct AuthTests {
     @Test("missing, unknown and expired tokens get 401 UNAUTHORIZED")
     func unauthorized() async throws {
         var config = smallConfiguration()
-        // Long enough that a loaded CI machine still uses the fresh token in time.
         config.tokenTTL = .seconds(5)
+        let clock = VirtualClock()
+        config.clock = clock.simulator
         try await withSimulator(config) { sim in
             try await SimClient.with(sim) { http in
                 let missing = try await http.get("/v1/bookings", token: nil)
@@ -145,7 +147,9 @@ struct AuthTests {
                 #expect(try await http.get("/v1/bookings", token: "made-up").status == 401)
                 let token = try await http.token()
                 #expect(try await http.get("/v1/bookings?limit=1", token: token).status == 200)
-                try await Task.sleep(for: .milliseconds(5500))
+                clock.advance(by: .milliseconds(4900))
+                #expect(try await http.get("/v1/bookings?limit=1", token: token).status == 200, "still inside its lifetime")
+                clock.advance(by: .milliseconds(200))
                 let expired = try await http.get("/v1/bookings?limit=1", token: token)
                 #expect(expired.status == 401)
                 #expect(expired.text.contains("expired"))

@@ -1,4 +1,5 @@
 import Foundation
+import SyncTestSupport
 import Testing
 import UnderstorySimulator
 
@@ -89,14 +90,15 @@ struct FaultTests {
     func latency() async throws {
         var config = smallConfiguration()
         config.faults.latency = .milliseconds(150)
+        let clock = VirtualClock()
+        config.clock = clock.simulator
         try await withSimulator(config) { sim in
             try await SimClient.with(sim) { http in
                 let token = try await http.token()
-                let clock = ContinuousClock()
-                let elapsed = try await clock.measure {
-                    _ = try await http.get("/v1/events?limit=1", token: token)
-                }
-                #expect(elapsed >= .milliseconds(150))
+                #expect(clock.sleeps.isEmpty, "the token endpoint has no latency")
+                #expect(try await http.get("/v1/events?limit=1", token: token).status == 200)
+                _ = try await http.get("/v1/events?limit=1", token: token)
+                #expect(clock.sleeps == [.milliseconds(150), .milliseconds(150)], "each /v1 response waited the latency on the simulator's clock")
             }
         }
     }
@@ -106,15 +108,14 @@ struct FaultTests {
 struct ConcurrencyTests {
     @Test("parallel traversals while data mutates all succeed, and keyset paging never repeats a record")
     func parallelTraversalsWhileMutating() async throws {
-        try await withSimulator(smallConfiguration(bookings: 300, orders: 200)) { sim in
+        var config = smallConfiguration(bookings: 300, orders: 200)
+        // Data moves before every third /v1 request: mutations land between the traversals' pages
+        // whatever the scheduling, with no mutator racing them on the wall clock.
+        config.faults.mutateEveryNRequests = 3
+        config.faults.mutationBatch = MutationBatch(updates: 3, creates: 1, cancels: 1)
+        try await withSimulator(config) { sim in
             let token = try await SimClient.with(sim) { try await $0.token() }
             try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    for _ in 0..<40 {
-                        sim.mutate(updates: 3, creates: 1, cancels: 1)
-                        try await Task.sleep(for: .milliseconds(5))
-                    }
-                }
                 for (path, sort) in [("/v1/bookings", "-created_at"), ("/v1/orders", "%2Bcreated_at"), ("/v1/bookings", "-created_at"), ("/v1/orders", "-created_at")] {
                     group.addTask {
                         try await SimClient.with(sim) { http in

@@ -1,4 +1,5 @@
 import Foundation
+import SyncTestSupport
 import Testing
 import UnderstorySimulator
 
@@ -128,11 +129,13 @@ struct OAuthTests {
     @Test("an expired code is invalid_grant")
     func expiredCode() async throws {
         var config = smallConfiguration()
-        config.faults.authorizationCodeTTL = .milliseconds(300)
+        config.faults.authorizationCodeTTL = .seconds(60)
+        let clock = VirtualClock()
+        config.clock = clock.simulator
         try await withSimulator(config) { sim in
             try await SimClient.with(sim) { http in
                 let code = try await http.authorizationCode()
-                try await Task.sleep(for: .milliseconds(600))
+                clock.advance(by: .seconds(61))
                 let late = try await http.exchange(code: code)
                 #expect(late.status == 400)
                 #expect(late.oauthError == "invalid_grant")

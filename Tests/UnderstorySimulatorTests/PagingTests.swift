@@ -1,4 +1,5 @@
 import Foundation
+import SyncTestSupport
 import Testing
 import UnderstorySimulator
 
@@ -203,6 +204,8 @@ struct PagingTests {
     func cursorRejection() async throws {
         var config = smallConfiguration()
         config.faults.cursorTTL = .seconds(60)
+        let clock = VirtualClock()
+        config.clock = clock.simulator
         try await withSimulator(config) { sim in
             try await SimClient.with(sim) { http in
                 let token = try await http.token()
@@ -219,8 +222,8 @@ struct PagingTests {
                 #expect(tampered.status == 400)
                 #expect(tampered.code == "INVALID_CURSOR")
                 // The TTL in force when a cursor comes back decides.
-                sim.updateFaults { $0.cursorTTL = .milliseconds(200) }
-                try await Task.sleep(for: .milliseconds(400))
+                sim.updateFaults { $0.cursorTTL = .seconds(30) }
+                clock.advance(by: .seconds(31))
                 let expired = try await http.get("/v1/bookings?limit=5&cursor=\(next)", token: token)
                 #expect(expired.status == 400)
                 #expect(expired.code == "INVALID_CURSOR")

@@ -65,11 +65,7 @@ struct SimClient: Sendable {
         return try await self.send(.get, uri, headers: headers)
     }
 
-    static func formEncode(_ value: String) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        return value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value
-    }
+    static func formEncode(_ value: String) -> String { SimulatorPercentEncoding.encode(value) }
 
     func tokenResponse(
         id: String? = nil, secret: String? = nil, scope: String? = "openid booking.read order.read event.read experience.read",

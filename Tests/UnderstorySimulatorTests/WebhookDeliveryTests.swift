@@ -4,6 +4,7 @@ import Hummingbird
 import Synchronization
 import Testing
 import UnderstorySimulator
+import SyncTestSupport
 
 /// What a test receiver got.
 final class Received: Sendable {
@@ -63,15 +64,6 @@ struct WebhookDeliveryTests {
         _ = try? await task.value
     }
 
-    func eventually(_ condition: () -> Bool) async throws -> Bool {
-        let clock = ContinuousClock()
-        let deadline = clock.now + .seconds(20)
-        while clock.now < deadline {
-            if condition() { return true }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        return condition()
-    }
 
     static func expected(secret: String, _ delivery: Received.Delivery) -> String {
         let key = SymmetricKey(data: Data(base64Encoded: String(secret.dropFirst("whsec_".count)))!)

@@ -19,7 +19,7 @@ public struct TokenKey: Sendable, CustomStringConvertible {
 
     public init(bytes: [UInt8]) throws {
         guard bytes.count == 32 else {
-            throw SyncError(.tokenKey, "\(Self.variable) must be 32 bytes (it has \(bytes.count)); make one with `openssl rand -base64 32`")
+            throw SyncError(.tokenKeyInvalid, "\(Self.variable) must be 32 bytes (it has \(bytes.count)); make one with `openssl rand -base64 32`")
         }
         self.key = SymmetricKey(data: bytes)
         self.id = SHA256.hash(data: bytes).prefix(8).map { String(format: "%02x", $0) }.joined()
@@ -29,7 +29,7 @@ public struct TokenKey: Sendable, CustomStringConvertible {
     public init(environment: [String: String]) throws {
         guard let text = environment[Self.variable]?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else {
             throw SyncError(
-                .tokenKey,
+                .tokenKeyInvalid,
                 "\(Self.variable) is not set: connected accounts' refresh tokens are encrypted with it; set it to 32 random bytes (`openssl rand -base64 32`) and keep it with your other secrets"
             )
         }
@@ -45,7 +45,7 @@ public struct TokenKey: Sendable, CustomStringConvertible {
         var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while base64.count % 4 != 0 { base64.append("=") }
         guard let data = Data(base64Encoded: base64) else {
-            throw SyncError(.tokenKey, "\(Self.variable) is neither base64 nor 64 hex digits; make one with `openssl rand -base64 32`")
+            throw SyncError(.tokenKeyInvalid, "\(Self.variable) is neither base64 nor 64 hex digits; make one with `openssl rand -base64 32`")
         }
         try self.init(bytes: Array(data))
     }
@@ -54,7 +54,7 @@ public struct TokenKey: Sendable, CustomStringConvertible {
     public func seal(_ token: Secret, companyID: String) throws -> [UInt8] {
         let box = try AES.GCM.seal(Array(token.revealed.utf8), using: key, authenticating: Array(companyID.utf8))
         guard let combined = box.combined else {
-            throw SyncError(.tokenKey, "AES-GCM produced no combined box")
+            throw SyncError(.tokenKeyInvalid, "AES-GCM produced no combined box")
         }
         return Array(combined)
     }
@@ -63,7 +63,7 @@ public struct TokenKey: Sendable, CustomStringConvertible {
     public func open(_ sealed: [UInt8], companyID: String, keyID: String?) throws -> Secret {
         if let keyID, keyID != id {
             throw SyncError(
-                .tokenKey,
+                .tokenKeyInvalid,
                 "the refresh token of account \(companyID) was sealed with another \(Self.variable) (key id \(keyID); this one is \(id)): restore that key, or connect the account again"
             )
         }
@@ -73,7 +73,7 @@ public struct TokenKey: Sendable, CustomStringConvertible {
             return Secret(String(decoding: plain, as: UTF8.self))
         } catch {
             throw SyncError(
-                .tokenKey,
+                .tokenKeyInvalid,
                 "the refresh token of account \(companyID) does not open with \(Self.variable) (wrong key, or the row was altered): connect the account again"
             )
         }

@@ -82,7 +82,7 @@ public struct WebhookSubscriptionStore: Sendable {
                 secrets[companyID, default: []].append(secret)
             } catch {
                 throw SyncError(
-                    .tokenKey,
+                    .tokenKeyInvalid,
                     keyID != key.id
                         ? "the secret of webhook subscription \(id) was sealed with another \(TokenKey.variable) (key id \(keyID); this one is \(key.id)): restore that key, or subscribe again"
                         : "the secret of webhook subscription \(id) does not open with \(TokenKey.variable) (the row was altered): subscribe again"

@@ -60,7 +60,7 @@ final class SimulatorWebhooks: Sendable {
         let subscription = Subscription(
             id: "whs_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""), companyIndex: companyIndex, url: url,
             eventTypes: eventTypes, enabled: enabled, description: description, secret: "whsec_" + Data(bytes).base64EncodedString(),
-            createdAt: Timestamp.rfc3339(micros: Int64(Date().timeIntervalSince1970 * 1_000_000))
+            createdAt: SimulatorTime.rfc3339(micros: Int64(Date().timeIntervalSince1970 * 1_000_000))
         )
         state.withLock { state in
             state.subscriptions.append(subscription)
@@ -140,7 +140,7 @@ final class SimulatorWebhooks: Sendable {
     /// RFC 3339 with nanoseconds, as Understory's envelope has it.
     static func nanosecondTimestamp(_ date: Date) -> String {
         let micros = Int64(date.timeIntervalSince1970 * 1_000_000)
-        let text = Timestamp.rfc3339(micros: micros - micros % 1_000_000)
+        let text = SimulatorTime.rfc3339(micros: micros - micros % 1_000_000)
         let fraction = String(format: "%06d000", Int(micros % 1_000_000))
         return text.replacingOccurrences(of: "Z", with: "." + fraction + "Z")
     }

@@ -1,7 +1,7 @@
 /// Timestamps are kept as integer microseconds since 1970-01-01T00:00:00Z (`Int64`), which sorts,
 /// compares and formats cheaply. Local wall-clock times (event sessions) are kept as seconds since
 /// 1970-01-01T00:00:00 *as if* the wall clock were UTC: comparing two of them compares wall-clock times.
-enum Timestamp {
+enum SimulatorTime {
     static let microsPerSecond: Int64 = 1_000_000
     static let microsPerDay: Int64 = 86_400 * 1_000_000
 
