@@ -144,7 +144,7 @@ enum BackfillPlan {
             let loader = PageLoader<Booking>(
                 context: context, resource: .bookings, spec: .bookings,
                 pages: { client.bookings(ListQuery(limit: limit, from: request.from, to: request.to, sort: .createdAscending)) },
-                stageRow: StagedRows.append, rechecksRejected: false
+                stageRow: Tables.bookings.append(_:companyID:to:), rechecksRejected: false
             )
             return try await loader.run(hooks: .init(complete: { try await record($0, $1.seenCount) }))
         case .orders:
@@ -153,7 +153,7 @@ enum BackfillPlan {
             let loader = PageLoader<Order>(
                 context: context, resource: .orders, spec: .orders,
                 pages: { client.orders(ListQuery(limit: limit, from: request.from, to: request.to, sort: .createdAscending)) },
-                stageRow: StagedRows.append, rechecksRejected: false
+                stageRow: Tables.orders.append(_:companyID:to:), rechecksRejected: false
             )
             return try await loader.run(hooks: .init(
                 prefetch: { try await children.prefetch($0) },
@@ -166,7 +166,7 @@ enum BackfillPlan {
             let loader = PageLoader<Event>(
                 context: context, resource: .events, spec: .events,
                 pages: { client.events(from: from, to: to, limit: min(500, max(context.options.eventsPageSize, 1))) },
-                stageRow: StagedRows.append, rechecksRejected: false
+                stageRow: Tables.events.append(_:companyID:to:), rechecksRejected: false
             )
             return try await loader.run(hooks: .init(
                 afterUpsert: { try await $0.replaceEventSessions(companyID: companyID, eventIDs: $1) },

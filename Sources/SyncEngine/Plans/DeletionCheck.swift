@@ -134,7 +134,4 @@ extension TableSpec {
         case .bookings, .experiences: []
         }
     }
-
-    /// Event sessions are rebuilt from the events' JSON (``BatchLoader/replaceEventSessions``), never staged.
-    static let eventSessions = TableSpec(name: "event_sessions", columns: [], key: ["company_id", "event_id", "id"])
 }

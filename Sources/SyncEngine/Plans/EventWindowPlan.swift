@@ -16,7 +16,7 @@ enum EventWindowPlan {
         let loader = PageLoader<Event>(
             context: context, resource: .events, spec: .events,
             pages: { client.events(from: window?.0, to: window?.1, limit: limit) },
-            stageRow: StagedRows.append
+            stageRow: Tables.events.append(_:companyID:to:)
         )
         let companyID = context.companyID
         let traversal = CompletedTraversal()
@@ -66,7 +66,7 @@ enum EventWindowPlan {
         return DeletionCheck(
             context: context, resource: .events, spec: spec,
             fetch: { id in try await client.event(id: id) },
-            stageRow: StagedRows.append,
+            stageRow: Tables.events.append(_:companyID:to:),
             afterUpsert: { batchLoader, changed in try await batchLoader.replaceEventSessions(companyID: companyID, eventIDs: changed) }
         )
     }

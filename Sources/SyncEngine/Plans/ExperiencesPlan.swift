@@ -12,7 +12,7 @@ enum ExperiencesPlan {
         let loader = PageLoader<Experience>(
             context: context, resource: .experiences, spec: .experiences,
             pages: { client.experiences(limit: 100, acceptLanguage: language) },
-            stageRow: StagedRows.append
+            stageRow: Tables.experiences.append(_:companyID:to:)
         )
         let traversal = CompletedTraversal()
         var counts = try await loader.run(
@@ -39,7 +39,7 @@ enum ExperiencesPlan {
         return DeletionCheck(
             context: context, resource: .experiences, spec: spec,
             fetch: { id in try await client.experience(id: id, acceptLanguage: language) },
-            stageRow: StagedRows.append
+            stageRow: Tables.experiences.append(_:companyID:to:)
         )
     }
 }

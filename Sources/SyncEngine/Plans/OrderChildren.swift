@@ -106,9 +106,9 @@ struct OrderChildren {
             var lines = CopyBuffer(reservingCapacity: 0), orderRefunds = CopyBuffer(reservingCapacity: 0), orderTransactions = CopyBuffer(reservingCapacity: 0)
             do {
                 if let reason = children.undecodable { throw ItemRejection(reason) }
-                try StagedRows.append(lineItems: children.lineItems, orderID: children.orderID, companyID: companyID, to: &lines)
-                try StagedRows.append(refunds: children.refunds, orderID: children.orderID, companyID: companyID, to: &orderRefunds)
-                try StagedRows.append(transactions: children.transactions, orderID: children.orderID, companyID: companyID, to: &orderTransactions)
+                try Tables.orderLineItems.append(children: children.lineItems, parentID: children.orderID, companyID: companyID, to: &lines)
+                try Tables.orderRefunds.append(children: children.refunds, parentID: children.orderID, companyID: companyID, to: &orderRefunds)
+                try Tables.orderTransactions.append(children: children.transactions, parentID: children.orderID, companyID: companyID, to: &orderTransactions)
             } catch let rejection as ItemRejection {
                 result.rejected.append(RejectedItem(resource: .orders, itemID: children.orderID, reason: rejection.reason, raw: raws[children.orderID]))
                 continue

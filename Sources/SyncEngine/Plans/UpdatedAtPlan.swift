@@ -26,7 +26,7 @@ enum UpdatedAtPlan {
                 return client.bookings(ListQuery(limit: limit, sort: .updatedDescending))
             },
             isLastNeeded: { page in reachedCutoff(page, cutoff, order: order) },
-            stageRow: StagedRows.append
+            stageRow: Tables.bookings.append(_:companyID:to:)
         )
         var counts = try await loader.run(hooks: .init(complete: context.completion(.bookings, fullPass: cutoff == nil)))
         counts.unorderedPages = order.unorderedPages
@@ -46,7 +46,7 @@ enum UpdatedAtPlan {
                 return client.orders(ListQuery(limit: limit, sort: .updatedDescending))
             },
             isLastNeeded: { page in reachedCutoff(page, cutoff, order: order) },
-            stageRow: StagedRows.append
+            stageRow: Tables.orders.append(_:companyID:to:)
         )
         try await context.loader.prepare(OrderChildren.specs)
         var counts = try await loader.run(

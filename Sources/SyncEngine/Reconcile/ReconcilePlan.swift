@@ -28,10 +28,10 @@ enum ReconcilePlan {
             return try await walk(
                 context, resource: .bookings,
                 pages: { client.bookings(ListQuery(limit: pageSize, sort: .updatedDescending)) },
-                stageRow: StagedRows.append,
+                stageRow: Tables.bookings.append(_:companyID:to:),
                 check: DeletionCheck<Booking>(
                     context: context, resource: .bookings, spec: TableSpec.bookings.reconciling,
-                    fetch: { id in try await client.booking(id: id) }, stageRow: StagedRows.append
+                    fetch: { id in try await client.booking(id: id) }, stageRow: Tables.bookings.append(_:companyID:to:)
                 )
             ).counts
         case .orders:
@@ -39,10 +39,10 @@ enum ReconcilePlan {
             let walked = try await walk(
                 context, resource: .orders,
                 pages: { client.orders(ListQuery(limit: pageSize, sort: .updatedDescending)) },
-                stageRow: StagedRows.append,
+                stageRow: Tables.orders.append(_:companyID:to:),
                 check: DeletionCheck<Order>(
                     context: context, resource: .orders, spec: TableSpec.orders.reconciling,
-                    fetch: { id in try await client.order(id: id) }, stageRow: StagedRows.append
+                    fetch: { id in try await client.order(id: id) }, stageRow: Tables.orders.append(_:companyID:to:)
                 )
             )
             var counts = walked.counts
@@ -59,7 +59,7 @@ enum ReconcilePlan {
             return try await walk(
                 context, resource: .events,
                 pages: { client.events(from: window?.0, to: window?.1, limit: limit) },
-                stageRow: StagedRows.append,
+                stageRow: Tables.events.append(_:companyID:to:),
                 check: EventWindowPlan.deletionCheck(context, spec: TableSpec.events.reconciling),
                 scope: EventWindowPlan.scope(window),
                 afterUpsert: { batchLoader, changed in try await batchLoader.replaceEventSessions(companyID: companyID, eventIDs: changed) }
@@ -69,7 +69,7 @@ enum ReconcilePlan {
             return try await walk(
                 context, resource: .experiences,
                 pages: { client.experiences(limit: 100, acceptLanguage: language) },
-                stageRow: StagedRows.append,
+                stageRow: Tables.experiences.append(_:companyID:to:),
                 check: ExperiencesPlan.deletionCheck(context, spec: TableSpec.experiences.reconciling)
             ).counts
         }

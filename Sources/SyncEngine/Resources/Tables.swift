@@ -1,0 +1,2 @@
+/// The declarations of every synced table, one file per resource (`Bookings.swift`, …).
+enum Tables {}
