@@ -30,3 +30,10 @@ extension Tables {
         ]
     )
 }
+
+extension Declarations {
+    static let bookings = SyncedResource<Booking>(
+        resource: .bookings, table: Tables.bookings,
+        traversal: .updatedAt { client, query in client.bookings(query) }
+    )
+}

@@ -79,3 +79,12 @@ extension Tables {
         ]
     )
 }
+
+extension Declarations {
+    /// Sessions are rebuilt from the JSON of the events that changed.
+    static let events = SyncedResource<Event>(
+        resource: .events, table: Tables.events,
+        traversal: .startWindow { client, from, to, limit in client.events(from: from, to: to, limit: limit) },
+        derived: { loader, companyID, changed in try await loader.replaceEventSessions(companyID: companyID, eventIDs: changed) }
+    )
+}

@@ -22,3 +22,10 @@ extension Tables {
         ]
     )
 }
+
+extension Declarations {
+    static let experiences = SyncedResource<Experience>(
+        resource: .experiences, table: Tables.experiences,
+        traversal: .fullList { client, options in client.experiences(limit: 100, acceptLanguage: options.acceptLanguage) }
+    )
+}

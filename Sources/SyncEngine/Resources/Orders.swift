@@ -124,3 +124,11 @@ extension Tables {
         childLabel: { "transaction \($0.model.id)" }
     )
 }
+
+extension Declarations {
+    static let orders = SyncedResource<Order>(
+        resource: .orders, table: Tables.orders,
+        traversal: .updatedAt { client, query in client.orders(query) },
+        children: { context in OrderChildren(context: context) }
+    )
+}
