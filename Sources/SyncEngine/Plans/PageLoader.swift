@@ -158,13 +158,9 @@ struct PageLoader<Item: SyncedRecord> {
                         if collectIDs { traversal.seenIDs.append(item.model.id) }
                     }
                     inHand.items.append(contentsOf: page.items)
-                    if inHand.items.count >= context.options.batchRows {
-                        try await batches.completeBatch(&inHand, counts: &counts)
-                        if Task.isShuttingDownGracefully {
-                            interrupted = true
-                            break reading
-                        }
-                    }
+                    // After a signal the producer stops at once; the pages it already fetched
+                    // (at most the buffer's capacity) still arrive and commit, then `.interrupted`.
+                    if inHand.items.count >= context.options.batchRows { try await batches.completeBatch(&inHand, counts: &counts) }
                 }
             }
             // The one place a traversal ends: what is in hand commits, and only a complete
