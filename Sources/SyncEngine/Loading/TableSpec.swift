@@ -119,6 +119,10 @@ extension TableSpec {
     /// Rebuilt from the events' JSON (``BatchLoader/replaceEventSessions``), never staged.
     static let eventSessions = Tables.eventSessions.spec
 
+    static let bookingTickets = Tables.bookingTickets.spec
+    /// Rebuilt from the tickets' JSON (``BookingTickets``), never staged.
+    static let bookingTicketItems = Tables.bookingTicketItems.spec
+
     /// Every synced table (the catalog check compares each with the migrated one).
-    static let all: [TableSpec] = [orders, orderLineItems, orderRefunds, orderTransactions, bookings, events, eventSessions, experiences]
+    static let all: [TableSpec] = [orders, orderLineItems, orderRefunds, orderTransactions, bookings, bookingTickets, bookingTicketItems, events, eventSessions, experiences]
 }

@@ -131,7 +131,8 @@ extension TableSpec {
         switch resource {
         case .orders: [(.orderLineItems, "order_id"), (.orderRefunds, "order_id"), (.orderTransactions, "order_id")]
         case .events: [(.eventSessions, "event_id")]
-        case .bookings, .experiences: []
+        case .bookings: [(.bookingTicketItems, "booking_id"), (.bookingTickets, "booking_id")]
+        case .experiences: []
         }
     }
 }

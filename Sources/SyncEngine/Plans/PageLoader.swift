@@ -125,7 +125,7 @@ struct PageLoader<Item: SyncedRecord> {
             }
         }
 
-        let children = withChildren ? declaration.children?(context) : nil
+        let children = withChildren ? declaration.children?(context) ?? nil : nil
         let batches = Batches(loader: self, stages: stages, children: children)
         var counts = Tally()
         let now = Timestamp(context.options.wallClock())

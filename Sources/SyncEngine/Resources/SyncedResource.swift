@@ -10,7 +10,7 @@ struct SyncedResource<Item: SyncedRecord>: Sendable {
     let table: Table<Item>
     let traversal: Traversal<Item>
     /// Children fetched for new or changed parents and replaced in the parents' transaction.
-    var children: (@Sendable (PlanContext) -> any ChildStage<Item>)? = nil
+    var children: (@Sendable (PlanContext) -> (any ChildStage<Item>)?)? = nil
     /// Rows rebuilt from the stored parents after each upsert, for the parents that changed (or
     /// were found live by a deletion check); returns the rows written.
     var derived: (@Sendable (BatchLoader, _ companyID: String, _ changedIDs: [String]) async throws -> Int)? = nil
