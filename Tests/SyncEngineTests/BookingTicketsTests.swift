@@ -68,6 +68,28 @@ struct BookingTicketsTests {
         }
     }
 
+    @Test("every analyst example in sql/examples runs on a synced database and the guest examples count the tickets' guests")
+    func examplesRun() async throws {
+        try await SyncHarness.with { harness in
+            let summary = try await harness.runner.sync(SyncHarness.options())
+            #expect(summary.succeeded, "\(summary.failures)")
+            let folder = CitusLayoutTests.root.appendingPathComponent("sql/examples")
+            let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".sql") }.sorted()
+            #expect(files.contains("guests_per_event.sql") && files.contains("guests_per_experience.sql"))
+            for file in files {
+                let sql = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
+                await #expect(throws: Never.self, "\(file)") { try await harness.query(sql) }
+            }
+            let perExperience = try String(contentsOf: folder.appendingPathComponent("guests_per_experience.sql"), encoding: .utf8)
+            let rows = try await harness.query("SELECT sum(guests)::int AS g FROM (\(perExperience.trimmingCharacters(in: .whitespacesAndNewlines).dropLast())\n) AS q").rows
+            let expected = try await harness.query(
+                "SELECT sum(g.guests)::int AS g FROM understory.booking_guests g JOIN understory.bookings b ON b.company_id = g.company_id AND b.id = g.booking_id WHERE b.status <> 'CANCELLED'"
+            ).rows
+            #expect(try rows[0]["g"].decode(Int.self) == expected[0]["g"].decode(Int.self))
+            #expect(try rows[0]["g"].decode(Int.self) > 0)
+        }
+    }
+
     /// What the simulator's tickets add up to for every live booking.
     static func truth(_ harness: SyncHarness) throws -> (tickets: Int, items: Int, checkedIn: Int, guests: [String: Int]) {
         var result = (tickets: 0, items: 0, checkedIn: 0, guests: [String: Int]())

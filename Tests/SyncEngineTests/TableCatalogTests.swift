@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import PostgresClient
 @testable import SyncEngine
@@ -15,6 +16,16 @@ struct TableCatalogTests {
                 let differences = try await Self.catalogDifferences(spec, on: connection)
                 #expect(differences.isEmpty, "\(spec.name): \(differences.joined(separator: "; "))")
             }
+        }
+    }
+
+    @Test("the README's schema table for analysts lists every declared table")
+    func readmeListsEveryTable() throws {
+        let readme = try String(contentsOf: CitusLayoutTests.root.appendingPathComponent("README.md"), encoding: .utf8)
+        let section = try #require(readme.range(of: "## Schema for analysts")).upperBound
+        let schema = readme[section...].prefix { _ in true }
+        for spec in TableSpec.all {
+            #expect(schema.contains("| `\(spec.name)` |"), "README's schema table lacks \(spec.name)")
         }
     }
 
