@@ -132,6 +132,15 @@ extension UnderstoryClient {
         try await subResource(orderID: orderID, name: "transactions", logger: logger)
     }
 
+    /// `GET /v1/bookings/{id}/tickets` (scope `booking.read` [INFERRED]), all of them, in API order.
+    public func tickets(bookingID: String, logger: Logger? = nil) async throws -> [Fetched<Ticket>] {
+        let sequence: PageSequence<Ticket> = list(
+            path: "/v1/bookings/\(PercentEncoding.encode(bookingID))/tickets", query: [], scope: "booking.read",
+            startCursor: nil, logger: logger
+        )
+        return try await sequence.collectItems()
+    }
+
     private func subResource<Item: APIModel>(orderID: String, name: String, logger: Logger?) async throws -> [Fetched<Item>] {
         let sequence: PageSequence<Item> = list(
             path: "/v1/orders/\(PercentEncoding.encode(orderID))/\(name)", query: [], scope: "order.read",

@@ -101,6 +101,7 @@ struct SimulatorResponder: HTTPResponder {
         case list(SimulatorResource)
         case get(SimulatorResource, String)
         case orderChildren(String, OrderChildKind)
+        case bookingTickets(String)
     }
 
     enum OrderChildKind { case lineItems, refunds, transactions }
@@ -117,6 +118,7 @@ struct SimulatorResponder: HTTPResponder {
             guard let resource, !parts[1].isEmpty else { return nil }
             return .get(resource, parts[1])
         case 3:
+            if resource == .bookings, !parts[1].isEmpty, parts[2] == "tickets" { return .bookingTickets(parts[1]) }
             guard resource == .orders, !parts[1].isEmpty else { return nil }
             switch parts[2] {
             case "line-items": return .orderChildren(parts[1], .lineItems)
@@ -200,6 +202,7 @@ struct SimulatorResponder: HTTPResponder {
             return Reply.json(.ok, company.store.withLock { $0.me })
         case .list(let r), .get(let r, _): resource = r
         case .orderChildren: resource = .orders
+        case .bookingTickets: resource = .bookings
         }
         let scope = Self.scope(for: resource)
         guard token.scopes.contains(scope) else {
@@ -241,6 +244,13 @@ struct SimulatorResponder: HTTPResponder {
                 }
             }
             guard let items else { return Reply.error(.notFound, "NOT_FOUND", "no order with id \(id)") }
+            return Reply.json(.ok, Reply.itemsBody(next: nil, items: items))
+        case .bookingTickets(let id):
+            let items: [[UInt8]]? = company.store.withLock { store in
+                guard let index = store.bookings.index(of: id), !store.bookings[index].deleted else { return nil }
+                return BookingTickets.items(bookingID: id, booking: store.bookings[index].json)
+            }
+            guard let items else { return Reply.error(.notFound, "NOT_FOUND", "no booking with id \(id)") }
             return Reply.json(.ok, Reply.itemsBody(next: nil, items: items))
         }
     }

@@ -109,7 +109,7 @@ struct BenchWorld: Sendable {
     }
 
     /// `/v1` requests answered since the last reset, by resource: `bookings`, `orders` (list),
-    /// `order children` (line items, refunds, transactions), `events`, `experiences`, `other`.
+    /// `order children` (line items, refunds, transactions), `booking tickets`, `events`, `experiences`, `other`.
     func requestsByResource() -> [String: Int] {
         var result: [String: Int] = [:]
         for (path, statuses) in simulator.requestCounts() where path.hasPrefix("/v1/") {
@@ -117,6 +117,7 @@ struct BenchWorld: Sendable {
             let key: String
             if path == "/v1/orders" { key = "orders" }
             else if path.hasPrefix("/v1/orders/") { key = "order children" }
+            else if path.hasPrefix("/v1/bookings/") && path.hasSuffix("/tickets") { key = "booking tickets" }
             else if path.hasPrefix("/v1/bookings") { key = "bookings" }
             else if path.hasPrefix("/v1/events") { key = "events" }
             else if path.hasPrefix("/v1/experiences") { key = "experiences" }

@@ -6,6 +6,9 @@ struct SyncArguments: ParsableArguments {
     @Option(name: .customLong("resource"), help: "orders, bookings, events or experiences; repeat for several (default all).")
     var resources: [Resource] = []
 
+    @Option(name: .customLong("skip-resource"), help: "tickets: leave booking tickets out (by default each new or changed booking costs one more request).")
+    var skipped: [SkippableResource] = []
+
     @Flag(help: "Walk everything instead of stopping at the watermark, and refetch every order's children.")
     var full = false
 
@@ -44,6 +47,7 @@ struct SyncArguments: ParsableArguments {
         options.eventsFutureDays = eventsFutureDays
         options.childConcurrency = childConcurrency
         options.batchRows = batchRows
+        options.tickets = !skipped.contains(.tickets)
         return options
     }
 
@@ -52,8 +56,14 @@ struct SyncArguments: ParsableArguments {
         [
             "resources": options.resources.map(\.rawValue).joined(separator: ","), "full": "\(full)",
             "lookback_seconds": "\(lookback)", "events_past_days": "\(eventsPastDays)", "events_future_days": "\(eventsFutureDays)",
+            "skipped": skipped.map(\.rawValue).joined(separator: ","),
         ]
     }
 }
 
 extension Resource: ExpressibleByArgument {}
+
+/// What `--skip-resource` can leave out: resources read along with another one.
+enum SkippableResource: String, CaseIterable, ExpressibleByArgument {
+    case tickets
+}

@@ -89,7 +89,7 @@ struct WatermarkHorizonTests {
             #expect((summary.counts[.bookings]?.unorderedPages ?? 0) > 0)
             #expect((summary.counts[.orders]?.unorderedPages ?? 0) > 0)
             // 250 bookings at 100 a page: the run read all three pages instead of stopping at one.
-            #expect(harness.simulator.requestCount(pathPrefix: "/v1/bookings") == 3)
+            #expect(SyncTests.bookingListRequests(harness) == 3)
             let recorded = try await harness.query(
                 "SELECT (counts -> 'bookings' ->> 'unordered_pages')::int AS n FROM understory.sync_runs ORDER BY id DESC LIMIT 1"
             ).rows[0]["n"].decode(Int.self)
@@ -101,7 +101,7 @@ struct WatermarkHorizonTests {
             harness.simulator.resetRequestCounts()
             let next = try await harness.runner.sync(SyncHarness.options())
             #expect(next.counts[.bookings]?.unorderedPages == 0)
-            #expect(harness.simulator.requestCount(pathPrefix: "/v1/bookings") <= 2)
+            #expect(SyncTests.bookingListRequests(harness) <= 2)
             try await harness.expectEqualToTruth()
         }
     }

@@ -34,6 +34,8 @@ SELECT create_distributed_table('understory.order_transactions', 'company_id', c
 SELECT create_distributed_table('understory.bookings', 'company_id', colocate_with => 'understory.orders');
 SELECT create_distributed_table('understory.events', 'company_id', colocate_with => 'understory.orders');
 SELECT create_distributed_table('understory.event_sessions', 'company_id', colocate_with => 'understory.orders');
+SELECT create_distributed_table('understory.booking_tickets', 'company_id', colocate_with => 'understory.orders');
+SELECT create_distributed_table('understory.booking_ticket_items', 'company_id', colocate_with => 'understory.orders');
 SELECT create_distributed_table('understory.experiences', 'company_id', colocate_with => 'understory.orders');
 SELECT create_distributed_table('understory.sync_state', 'company_id', colocate_with => 'understory.orders');
 SELECT create_distributed_table('understory.backfill_slices', 'company_id', colocate_with => 'understory.orders');

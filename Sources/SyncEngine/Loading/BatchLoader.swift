@@ -66,30 +66,24 @@ struct BatchLoader {
         return try await connection.execute(spec.insertChildrenSQL, [runID]).affectedRows
     }
 
-    /// Rebuilds `event_sessions` of the given events from their stored `raw` JSON.
+    /// Rebuilds `event_sessions` of the given events from their stored `raw` JSON, column by column
+    /// as ``Tables/eventSessions`` declares them.
     func replaceEventSessions(companyID: String, eventIDs: [String]) async throws -> Int {
         guard !eventIDs.isEmpty else { return 0 }
         try await connection.execute(
             "DELETE FROM understory.event_sessions WHERE company_id = $1 AND event_id = ANY($2::text[])",
             [companyID, PostgresTextArray(eventIDs)]
         )
+        let sessions = TableSpec.eventSessions
         let sql = """
-            INSERT INTO understory.event_sessions
-                (company_id, event_id, id, position, start_local, end_local, timezone, starts_at, ends_at, location_id, languages, raw, _synced_at, _run_id)
-            SELECT e.company_id, e.id, coalesce(x.s ->> 'id', e.id || '#' || x.n), x.n,
-                   (x.s ->> 'start_time')::timestamp, (x.s ->> 'end_time')::timestamp, x.s ->> 'timezone',
-                   understory.local_to_instant((x.s ->> 'start_time')::timestamp, x.s ->> 'timezone'),
-                   understory.local_to_instant((x.s ->> 'end_time')::timestamp, x.s ->> 'timezone'),
-                   x.s ->> 'location_id',
-                   CASE WHEN jsonb_typeof(x.s -> 'languages') = 'array'
-                        THEN ARRAY(SELECT jsonb_array_elements_text(x.s -> 'languages')) END,
-                   x.s, now(), $3::bigint
+            INSERT INTO understory.event_sessions (\(sessions.targetColumns.joined(separator: ", ")))
+            SELECT \(sessions.selectList(runID: "$3").joined(separator: ", "))
             FROM understory.events AS e
             CROSS JOIN LATERAL jsonb_array_elements(
                 CASE WHEN jsonb_typeof(e.raw -> 'sessions') = 'array' THEN e.raw -> 'sessions' ELSE '[]'::jsonb END
             ) WITH ORDINALITY AS x(s, n)
             WHERE e.company_id = $1 AND e.id = ANY($2::text[])
-            ON CONFLICT (company_id, event_id, id) DO NOTHING
+            ON CONFLICT (\(sessions.key.joined(separator: ", "))) DO NOTHING
             """
         return try await connection.execute(sql, [companyID, PostgresTextArray(eventIDs), runID]).affectedRows
     }

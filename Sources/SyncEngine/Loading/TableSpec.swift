@@ -1,4 +1,5 @@
-/// How one table is loaded: the columns a staging table carries and how they reach the target.
+/// How one table is loaded, derived from its declaration (``Table/spec``): the columns a staging
+/// table carries and how they reach the target.
 struct TableSpec: Sendable {
     /// Table name inside the `understory` schema.
     var name: String
@@ -14,6 +15,9 @@ struct TableSpec: Sendable {
     /// differs, even one whose `updated_at` is newer (a row edited in the table, or a future
     /// `updated_at` the API has since corrected). Sync's upsert never lets an older version win.
     var apiWins = false
+    /// The table's comment and every column as declared (``Table``): what the catalog check compares.
+    var comment = ""
+    var declared: [DeclaredColumn] = []
 
     /// The same table, written by reconcile (see ``apiWins``).
     var reconciling: TableSpec {
@@ -33,9 +37,9 @@ struct TableSpec: Sendable {
     var copySQL: String { "COPY \(stagingName) (\(columns.joined(separator: ", "))) FROM STDIN" }
 
     /// Columns written from staging: the staged ones, the computed ones, and the bookkeeping ones.
-    private var targetColumns: [String] { columns + computed.map(\.column) + ["_synced_at", "_run_id"] }
-    /// What each target column is set to, reading staging as `s`; `$1` is the run id.
-    private var selectList: [String] { columns.map { "s.\($0)" } + computed.map(\.expression) + ["now()", "$1::bigint"] }
+    var targetColumns: [String] { columns + computed.map(\.column) + ["_synced_at", "_run_id"] }
+    /// What each target column is set to, reading staging as `s`; `runID` is the run id's parameter.
+    func selectList(runID: String = "$1") -> [String] { columns.map { "s.\($0)" } + computed.map(\.expression) + ["now()", "\(runID)::bigint"] }
 
     /// Upserts staged rows: one row per key (the newest `updated_at` wins within a batch), never
     /// letting an older version overwrite a newer one, never rewriting an unchanged row. A stored
@@ -52,7 +56,7 @@ struct TableSpec: Sendable {
             : "(t.updated_at <= excluded.updated_at OR t.updated_at > \(FutureDated.horizonSQL)) AND (t.raw IS DISTINCT FROM excluded.raw\(revived))"
         return """
             INSERT INTO \(qualifiedName) AS t (\(targetColumns.joined(separator: ", ")))
-            SELECT \(selectList.joined(separator: ", "))
+            SELECT \(selectList().joined(separator: ", "))
             FROM (SELECT DISTINCT ON (\(keyList)) * FROM \(stagingName) ORDER BY \(keyList), updated_at DESC) AS s
             ON CONFLICT (\(keyList)) DO UPDATE SET \(updates.joined(separator: ", "))
             WHERE \(condition)
@@ -98,78 +102,27 @@ struct TableSpec: Sendable {
     var insertChildrenSQL: String {
         """
             INSERT INTO \(qualifiedName) (\(targetColumns.joined(separator: ", ")))
-            SELECT \(selectList.joined(separator: ", ")) FROM \(stagingName) AS s
+            SELECT \(selectList().joined(separator: ", ")) FROM \(stagingName) AS s
             ON CONFLICT (\(key.joined(separator: ", "))) DO NOTHING
             """
     }
 }
 
 extension TableSpec {
-    static let orders = TableSpec(
-        name: "orders",
-        columns: [
-            "company_id", "id", "number", "status", "payment_status", "customer_type", "customer_name",
-            "customer_company_name", "customer_email", "customer_phone", "customer_country", "origin_type", "origin_id",
-            "currency", "total_amount", "total_amount_minor", "discount_amount", "vat_amount", "created_at", "updated_at", "raw",
-        ],
-        key: ["company_id", "id"], hasDeletedAt: true
-    )
+    static let orders = Tables.orders.spec
+    static let bookings = Tables.bookings.spec
+    static let events = Tables.events.spec
+    static let experiences = Tables.experiences.spec
+    static let orderLineItems = Tables.orderLineItems.spec
+    static let orderRefunds = Tables.orderRefunds.spec
+    static let orderTransactions = Tables.orderTransactions.spec
+    /// Rebuilt from the events' JSON (``BatchLoader/replaceEventSessions``), never staged.
+    static let eventSessions = Tables.eventSessions.spec
 
-    static let bookings = TableSpec(
-        name: "bookings",
-        columns: [
-            "company_id", "id", "status", "event_id", "experience_id", "customer_type", "customer_name",
-            "customer_company_name", "customer_email", "customer_phone", "customer_country", "source", "locale",
-            "created_at", "updated_at", "raw",
-        ],
-        key: ["company_id", "id"], hasDeletedAt: true
-    )
+    static let bookingTickets = Tables.bookingTickets.spec
+    /// Rebuilt from the tickets' JSON (``BookingTickets``), never staged.
+    static let bookingTicketItems = Tables.bookingTicketItems.spec
 
-    /// `starts_at`/`ends_at` are computed from local wall-clock times and the IANA zone; an unknown zone gives NULL, not an error.
-    static let events = TableSpec(
-        name: "events",
-        columns: [
-            "company_id", "id", "state", "visibility", "experience_id", "capacity_total", "capacity_reserved",
-            "start_local", "timezone", "session_count", "created_at", "updated_at", "raw",
-        ],
-        key: ["company_id", "id"],
-        computed: [
-            ("starts_at", "understory.local_to_instant(s.start_local, s.timezone)"),
-            ("ends_at", "understory.local_to_instant((s.raw -> 'sessions' -> -1 ->> 'end_time')::timestamp, coalesce(s.raw -> 'sessions' -> -1 ->> 'timezone', s.timezone))"),
-        ],
-        hasDeletedAt: true
-    )
-
-    static let experiences = TableSpec(
-        name: "experiences",
-        columns: ["company_id", "id", "type", "state", "name", "created_at", "updated_at", "raw"],
-        key: ["company_id", "id"], hasDeletedAt: true
-    )
-
-    static let orderLineItems = TableSpec(
-        name: "order_line_items",
-        columns: [
-            "company_id", "order_id", "line_number", "product_type", "product_id", "experience_id", "quantity", "currency",
-            "unit_price", "unit_price_minor", "unit_vat_amount", "raw",
-        ],
-        key: ["company_id", "order_id", "line_number"]
-    )
-
-    static let orderRefunds = TableSpec(
-        name: "order_refunds",
-        columns: [
-            "company_id", "order_id", "id", "status", "transaction_id", "currency", "amount", "amount_minor", "created_at",
-            "updated_at", "raw",
-        ],
-        key: ["company_id", "order_id", "id"]
-    )
-
-    static let orderTransactions = TableSpec(
-        name: "order_transactions",
-        columns: [
-            "company_id", "order_id", "id", "status", "provider", "currency", "amount", "amount_minor", "details_type",
-            "gift_card_id", "created_at", "updated_at", "raw",
-        ],
-        key: ["company_id", "order_id", "id"]
-    )
+    /// Every synced table (the catalog check compares each with the migrated one).
+    static let all: [TableSpec] = [orders, orderLineItems, orderRefunds, orderTransactions, bookings, bookingTickets, bookingTicketItems, events, eventSessions, experiences]
 }

@@ -76,8 +76,8 @@ enum BackfillPlan {
         _ context: PlanContext, resource: Resource, window: BackfillWindow, concurrency: Int, force: Bool = false,
         connect: @escaping @Sendable () async throws -> PostgresConnection
     ) async throws -> Result {
-        guard resource != .experiences else {
-            throw SyncError(.invalidArguments, "experiences have no time filter; use `sync --resource experiences` (it always reads them all)")
+        guard let load = resource.plans.backfill else {
+            throw SyncError(.invalidArguments, "\(resource) have no time filter; use `sync --resource \(resource)` (it always reads them all)")
         }
         let done = force ? [] : try await finishedSlices(context, resource: resource, window: window)
         let pending = window.slices.filter { !done.contains($0) }
@@ -101,7 +101,7 @@ enum BackfillPlan {
                         client: context.client, connection: connection, companyID: context.companyID, runID: context.runID,
                         options: context.options, logger: logger, progress: context.progress
                     )
-                    let counts = try await load(sliceContext, resource: resource, slice: slice, request: window.request(for: slice))
+                    let counts = try await load(sliceContext, slice, window.request(for: slice))
                     idle.put(connection)
                     return counts
                 } catch {
@@ -122,11 +122,11 @@ enum BackfillPlan {
     }
 
     /// Loads `slice`, asking the API for `request` (bookings, orders: the slice plus the overlap).
-    static func load(
-        _ context: PlanContext, resource: Resource, slice: BackfillWindow.Slice, request: BackfillWindow.Slice
+    static func load<Item>(
+        _ declaration: SyncedResource<Item>, _ context: PlanContext, slice: BackfillWindow.Slice, request: BackfillWindow.Slice
     ) async throws -> ResourceCounts {
+        let resource = declaration.resource
         let client = context.client
-        let limit = context.options.pageSize
         let companyID = context.companyID
         let runID = context.runID
         let record: (PostgresConnection, Int) async throws -> Void = { connection, records in
@@ -139,41 +139,17 @@ enum BackfillPlan {
                 [companyID, resource.rawValue, slice.from.rfc3339, slice.to.rfc3339, records, runID]
             )
         }
-        switch resource {
-        case .bookings:
-            let loader = PageLoader<Booking>(
-                context: context, resource: .bookings, spec: .bookings,
-                pages: { client.bookings(ListQuery(limit: limit, from: request.from, to: request.to, sort: .createdAscending)) },
-                stageRow: StagedRows.append, rechecksRejected: false
-            )
-            return try await loader.run(hooks: .init(complete: { try await record($0, $1.seenCount) }))
-        case .orders:
-            let children = OrderChildren(context: context)
-            try await context.loader.prepare(OrderChildren.specs)
-            let loader = PageLoader<Order>(
-                context: context, resource: .orders, spec: .orders,
-                pages: { client.orders(ListQuery(limit: limit, from: request.from, to: request.to, sort: .createdAscending)) },
-                stageRow: StagedRows.append, rechecksRejected: false
-            )
-            return try await loader.run(hooks: .init(
-                prefetch: { try await children.prefetch($0) },
-                cancelPrefetches: { children.cancelPrefetches() },
-                afterStage: { try await children.stageAndReplace($0, orders: $1) },
-                complete: { try await record($0, $1.seenCount) }
-            ))
-        case .events:
+        let complete: PageLoader<Item>.Stages = .init(complete: { try await record($0, $1.seenCount) })
+        switch declaration.traversal {
+        case .updatedAt(let list):
+            let query = ListQuery(limit: context.options.pageSize, from: request.from, to: request.to, sort: .createdAscending)
+            return try await declaration.loader(context, pages: { list(client, query) }, rechecksRejected: false).run(complete)
+        case .startWindow(let list):
             let from = LocalDateTime(utcWallTimeOf: slice.from), to = LocalDateTime(utcWallTimeOf: slice.to)
-            let loader = PageLoader<Event>(
-                context: context, resource: .events, spec: .events,
-                pages: { client.events(from: from, to: to, limit: min(500, max(context.options.eventsPageSize, 1))) },
-                stageRow: StagedRows.append, rechecksRejected: false
-            )
-            return try await loader.run(hooks: .init(
-                afterUpsert: { try await $0.replaceEventSessions(companyID: companyID, eventIDs: $1) },
-                complete: { try await record($0, $1.seenCount) }
-            ))
-        case .experiences:
-            throw SyncError(.invalidArguments, "experiences cannot be backfilled")
+            let limit = Traversal<Item>.windowPageSize(context.options)
+            return try await declaration.loader(context, pages: { list(client, from, to, limit) }, rechecksRejected: false).run(complete)
+        case .fullList:
+            throw SyncError(.invalidArguments, "\(resource) cannot be backfilled")
         }
     }
 

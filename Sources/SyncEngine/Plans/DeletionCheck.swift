@@ -131,10 +131,8 @@ extension TableSpec {
         switch resource {
         case .orders: [(.orderLineItems, "order_id"), (.orderRefunds, "order_id"), (.orderTransactions, "order_id")]
         case .events: [(.eventSessions, "event_id")]
-        case .bookings, .experiences: []
+        case .bookings: [(.bookingTicketItems, "booking_id"), (.bookingTickets, "booking_id")]
+        case .experiences: []
         }
     }
-
-    /// Event sessions are rebuilt from the events' JSON (``BatchLoader/replaceEventSessions``), never staged.
-    static let eventSessions = TableSpec(name: "event_sessions", columns: [], key: ["company_id", "event_id", "id"])
 }

@@ -9,11 +9,11 @@ import UnderstoryAPI
 /// Fetching overlaps loading: when a batch of orders is complete, ``prefetch(_:)`` starts
 /// fetching the children of the orders that are new or newer than the stored row (one indexed
 /// lookup, outside any transaction), while the previous batch loads. Inside the batch's
-/// transaction ``stageAndReplace(_:orders:)`` still decides exactly as before which orders
+/// transaction ``stageAndReplace(_:parents:)`` still decides exactly as before which orders
 /// changed (staged against stored, `raw` compared) and replaces the children of exactly those;
 /// any the prefetch did not guess (same `updated_at`, different content) are fetched there and
 /// then, and prefetched children of orders that turn out unchanged are dropped.
-struct OrderChildren {
+struct OrderChildren: ChildStage {
     let context: PlanContext
     /// Prefetches in the order their batches will load (the page loader prepares and loads in order).
     private let queue = PrefetchQueue()
@@ -23,6 +23,7 @@ struct OrderChildren {
     }
 
     static let specs: [TableSpec] = [.orderLineItems, .orderRefunds, .orderTransactions]
+    var tables: [TableSpec] { Self.specs }
 
     struct Children: Sendable {
         var orderID: String
@@ -91,7 +92,7 @@ struct OrderChildren {
     /// cannot be stored (one does not decode, lacks a required field or has a value too large for
     /// its column) is taken out of the batch and rejected, naming the child; the other orders and
     /// their children load.
-    func stageAndReplace(_ loader: BatchLoader, orders: [Fetched<Order>]) async throws -> StagedChildren {
+    func stageAndReplace(_ loader: BatchLoader, parents orders: [Fetched<Order>]) async throws -> StagedChildren {
         let prefetched = try await queue.popFirst()?.value ?? [:]
         let orderIDs = context.options.full ? Array(Set(orders.map(\.model.id))) : try await loader.stagedChanges(.orders)
         guard !orderIDs.isEmpty else { return StagedChildren() }
@@ -106,9 +107,9 @@ struct OrderChildren {
             var lines = CopyBuffer(reservingCapacity: 0), orderRefunds = CopyBuffer(reservingCapacity: 0), orderTransactions = CopyBuffer(reservingCapacity: 0)
             do {
                 if let reason = children.undecodable { throw ItemRejection(reason) }
-                try StagedRows.append(lineItems: children.lineItems, orderID: children.orderID, companyID: companyID, to: &lines)
-                try StagedRows.append(refunds: children.refunds, orderID: children.orderID, companyID: companyID, to: &orderRefunds)
-                try StagedRows.append(transactions: children.transactions, orderID: children.orderID, companyID: companyID, to: &orderTransactions)
+                try Tables.orderLineItems.append(children: children.lineItems, parentID: children.orderID, companyID: companyID, to: &lines)
+                try Tables.orderRefunds.append(children: children.refunds, parentID: children.orderID, companyID: companyID, to: &orderRefunds)
+                try Tables.orderTransactions.append(children: children.transactions, parentID: children.orderID, companyID: companyID, to: &orderTransactions)
             } catch let rejection as ItemRejection {
                 result.rejected.append(RejectedItem(resource: .orders, itemID: children.orderID, reason: rejection.reason, raw: raws[children.orderID]))
                 continue

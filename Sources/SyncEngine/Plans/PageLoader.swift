@@ -12,32 +12,29 @@ import UnderstoryAPI
 /// `options.maxRestarts` times): rows already loaded are upserted again idempotently.
 struct PageLoader<Item: SyncedRecord> {
     let context: PlanContext
-    let resource: Resource
+    /// The resource: its table, and the stages of its batches (children, derived rows).
+    let declaration: SyncedResource<Item>
+    /// The table written: the declaration's, or reconcile's variant of it (``TableSpec/reconciling``).
     let spec: TableSpec
     /// A fresh traversal from the first page.
     let pages: @Sendable () -> PageSequence<Item>
     /// Whether the traversal can stop after this page (e.g. it reached the watermark).
     var isLastNeeded: @Sendable (Page<Item>) -> Bool = { _ in false }
-    /// Appends one item as a staging row.
-    let stageRow: (Fetched<Item>, String, inout CopyBuffer) throws -> Void
     /// Whether the run first fetches the resource's unresolved rejected items again (a sync does;
     /// a backfill's concurrent slices leave that to the next sync).
     var rechecksRejected = true
+    /// Whether the declaration's children stage runs (reconcile audits children on its own).
+    var withChildren = true
 
-    /// Hooks that run inside each batch's transaction.
-    struct Hooks {
-        /// When a batch is complete, before the previous batch loads (outside any transaction):
-        /// start work for it that overlaps that load (e.g. fetch order children). With this hook
-        /// the loader holds one complete batch back, so the next batch's work runs during a load.
-        var prefetch: (([Fetched<Item>]) async throws -> Void)?
-        /// The traversal failed: stop what `prefetch` started.
-        var cancelPrefetches: (() -> Void)?
-        /// After the batch is staged, before the upsert (e.g. fetch and stage order children).
-        var afterStage: ((BatchLoader, [Fetched<Item>]) async throws -> StagedChildren)?
-        /// After the upsert, with the ids that changed (e.g. rebuild event sessions).
-        var afterUpsert: ((BatchLoader, [String]) async throws -> Int)?
-        /// In the last batch's transaction, once the traversal is complete.
-        var complete: ((PostgresConnection, Traversal) async throws -> Void)?
+    var resource: Resource { declaration.resource }
+
+    /// What the plan adds to the declaration's stages of each batch.
+    struct Stages {
+        /// In the batch's transaction, after the rows are staged and before the upsert (reconcile's
+        /// drift check).
+        var audit: ((BatchLoader, [Fetched<Item>]) async throws -> Void)? = nil
+        /// In the last batch's transaction, once the traversal is complete (the watermark, a backfill slice).
+        var complete: ((PostgresConnection, Traversal) async throws -> Void)? = nil
     }
 
     /// What the traversal saw.
@@ -88,7 +85,11 @@ struct PageLoader<Item: SyncedRecord> {
         subscript<Value>(dynamicMember keyPath: KeyPath<ResourceCounts, Value>) -> Value { counts[keyPath: keyPath] }
     }
 
-    func run(hooks: Hooks, collectIDs: Bool = false) async throws -> ResourceCounts {
+    /// Reads the pages and loads them batch by batch. Each batch goes through the stages in order:
+    /// children prefetched (while the batch before it loads) → rows staged → children staged and
+    /// replaced → audit → upsert → derived rows rebuilt → rejected items recorded → traversal
+    /// recorded (last batch only), all in the batch's transaction but the prefetch.
+    func run(_ stages: Stages = Stages(), collectIDs: Bool = false) async throws -> ResourceCounts {
         var logger = context.logger
         logger[metadataKey: "resource"] = "\(resource)"
         let buffer = PageBuffer<Delivery>(capacity: max(1, context.options.prefetchPages))
@@ -124,29 +125,22 @@ struct PageLoader<Item: SyncedRecord> {
             }
         }
 
+        let children = withChildren ? declaration.children?(context) ?? nil : nil
+        let batches = Batches(loader: self, stages: stages, children: children)
         var counts = Tally()
         let now = Timestamp(context.options.wallClock())
         let horizon = Timestamp(secondsSinceEpoch: now.secondsSinceEpoch + FutureDated.toleranceSeconds, nanoseconds: now.nanoseconds)
         var traversal = Traversal(horizon: horizon, collectIDs: collectIDs)
-        var batch: [Fetched<Item>] = []
-        var batchPages = 0
-        // With a prefetch hook: a complete batch whose prefetch runs while the one before it loads.
-        var held: (items: [Fetched<Item>], pages: Int)?
+        var inHand = InHand()
         do {
-            try await context.loader.prepare([spec])
-            try await recheckRejected(hooks: hooks, counts: &counts)
-            while let delivery = try await buffer.receive() {
+            try await context.loader.prepare([spec] + (children?.tables ?? []))
+            try await recheckRejected(batches, counts: &counts)
+            var interrupted = false
+            reading: while let delivery = try await buffer.receive() {
                 switch delivery {
                 case .interrupted:
-                    // Commit the pages in hand (without moving the watermark: the traversal is
-                    // incomplete), then report the interruption.
-                    try await hooks.prefetch?(batch)
-                    if let previous = held {
-                        held = nil
-                        try await load(previous.items, pages: previous.pages, hooks: hooks, traversal: nil, counts: &counts)
-                    }
-                    try await load(batch, pages: batchPages, hooks: hooks, traversal: nil, counts: &counts)
-                    throw interruption(counts)
+                    interrupted = true
+                    break reading
                 case .restarted:
                     counts.restarts += 1
                     traversal.restarts += 1
@@ -154,7 +148,7 @@ struct PageLoader<Item: SyncedRecord> {
                 case .page(let page):
                     counts.pages += 1
                     counts.requests += 1
-                    batchPages += 1
+                    inHand.pages += 1
                     traversal.seenCount += page.items.count
                     counts.pending += page.undecodable.map { RejectedItem(resource: resource, $0) }
                     // Listed, if unreadable: never taken for missing.
@@ -163,44 +157,16 @@ struct PageLoader<Item: SyncedRecord> {
                         traversal.observe(updatedAt: item.model.updatedAt)
                         if collectIDs { traversal.seenIDs.append(item.model.id) }
                     }
-                    batch.append(contentsOf: page.items)
-                    if batch.count >= context.options.batchRows {
-                        if let prefetch = hooks.prefetch {
-                            try await prefetch(batch)
-                            let previous = held
-                            held = (batch, batchPages)
-                            batch = []
-                            batchPages = 0
-                            guard let previous else { continue }
-                            try await load(previous.items, pages: previous.pages, hooks: hooks, traversal: nil, counts: &counts)
-                            if Task.isShuttingDownGracefully {
-                                // The held batch is in hand too: commit it before stopping.
-                                if let current = held {
-                                    held = nil
-                                    try await load(current.items, pages: current.pages, hooks: hooks, traversal: nil, counts: &counts)
-                                }
-                                throw interruption(counts)
-                            }
-                        } else {
-                            try await load(batch, pages: batchPages, hooks: hooks, traversal: nil, counts: &counts)
-                            batch.removeAll(keepingCapacity: true)
-                            batchPages = 0
-                            if Task.isShuttingDownGracefully { throw interruption(counts) }
-                        }
-                    }
+                    inHand.items.append(contentsOf: page.items)
+                    // After a signal the producer stops at once; the pages it already fetched
+                    // (at most the buffer's capacity) still arrive and commit, then `.interrupted`.
+                    if inHand.items.count >= context.options.batchRows { try await batches.completeBatch(&inHand, counts: &counts) }
                 }
             }
-            try await hooks.prefetch?(batch)
-            if let previous = held {
-                held = nil
-                try await load(previous.items, pages: previous.pages, hooks: hooks, traversal: nil, counts: &counts)
-                if Task.isShuttingDownGracefully {
-                    // As after any full batch: commit the pages in hand without moving the watermark.
-                    try await load(batch, pages: batchPages, hooks: hooks, traversal: nil, counts: &counts)
-                    throw interruption(counts)
-                }
-            }
-            try await load(batch, pages: batchPages, hooks: hooks, traversal: traversal, counts: &counts)
+            // The one place a traversal ends: what is in hand commits, and only a complete
+            // traversal that no signal cut short records itself (moves the watermark).
+            let completed = try await batches.commitInHand(&inHand, traversal: interrupted ? nil : traversal, counts: &counts)
+            guard completed else { throw interruption(counts) }
             if traversal.futureDated > 0 {
                 logger.warning(
                     "items stamped in the future were stored as sent but not used as the watermark",
@@ -209,7 +175,7 @@ struct PageLoader<Item: SyncedRecord> {
             }
             counts.futureDated = traversal.futureDated
         } catch {
-            hooks.cancelPrefetches?()
+            children?.cancelPrefetches()
             await buffer.close()
             producer.cancel()
             throw error
@@ -217,10 +183,58 @@ struct PageLoader<Item: SyncedRecord> {
         return counts.counts
     }
 
+    /// The pages read but not yet committed: the open batch, and with a children stage the
+    /// complete batch held back while its children are fetched.
+    struct InHand {
+        var items: [Fetched<Item>] = []
+        var pages = 0
+        var held: (items: [Fetched<Item>], pages: Int)?
+    }
+
+    /// Loads batches through the stages; holds one complete batch back when children are prefetched.
+    struct Batches {
+        let loader: PageLoader
+        let stages: Stages
+        let children: (any ChildStage<Item>)?
+
+        /// A batch is full: without a children stage it loads now; with one, its children start
+        /// fetching and the batch held before it loads.
+        func completeBatch(_ inHand: inout InHand, counts: inout Tally) async throws {
+            let batch = (items: inHand.items, pages: inHand.pages)
+            inHand.items = []
+            inHand.pages = 0
+            guard let children else {
+                try await loader.load(batch.items, pages: batch.pages, batches: self, traversal: nil, counts: &counts)
+                return
+            }
+            try await children.prefetch(batch.items)
+            let previous = inHand.held
+            inHand.held = batch
+            if let previous { try await loader.load(previous.items, pages: previous.pages, batches: self, traversal: nil, counts: &counts) }
+        }
+
+        /// Commits everything in hand: the held batch, then the open one, which also records
+        /// `traversal` — unless a signal arrived while the held batch loaded. Returns whether the
+        /// traversal was recorded.
+        func commitInHand(_ inHand: inout InHand, traversal: PageLoader.Traversal?, counts: inout Tally) async throws -> Bool {
+            var traversal = traversal
+            try await children?.prefetch(inHand.items)
+            if let held = inHand.held {
+                inHand.held = nil
+                try await loader.load(held.items, pages: held.pages, batches: self, traversal: nil, counts: &counts)
+                if Task.isShuttingDownGracefully { traversal = nil }
+            }
+            try await loader.load(inHand.items, pages: inHand.pages, batches: self, traversal: traversal, counts: &counts)
+            inHand.items = []
+            inHand.pages = 0
+            return traversal != nil
+        }
+    }
+
     /// Fetches the resource's unresolved rejected items again, one GET each, and loads them as a
     /// batch of their own before the traversal: those that store now are resolved, a 404 resolves
     /// one as gone, and those still bad are recorded again. A dry run leaves them alone.
-    private func recheckRejected(hooks: Hooks, counts: inout Tally) async throws {
+    private func recheckRejected(_ batches: Batches, counts: inout Tally) async throws {
         guard rechecksRejected && !context.options.dryRun else { return }
         let ids = try await RejectedItemStore(connection: context.connection).unresolvedIDs(companyID: context.companyID, resource: resource)
         guard !ids.isEmpty else { return }
@@ -238,7 +252,7 @@ struct PageLoader<Item: SyncedRecord> {
         context.logger.info(
             "re-fetched rejected items", metadata: ["resource": "\(resource)", "items": "\(ids.count)", "gone": "\(counts.gone.count)"]
         )
-        try await load(items, pages: 0, hooks: hooks, traversal: nil, counts: &counts)
+        try await load(items, pages: 0, batches: batches, traversal: nil, counts: &counts)
     }
 
     /// The error that ends a traversal stopped by graceful shutdown, after its last commit.
@@ -254,8 +268,8 @@ struct PageLoader<Item: SyncedRecord> {
     /// cannot be stored) and recorded in `rejected_items` in the same transaction. Should the
     /// database still refuse a value (a data exception), the batch is loaded again item by item,
     /// and the item it refuses alone is rejected.
-    private func load(
-        _ items: [Fetched<Item>], pages: Int, hooks: Hooks, traversal: Traversal?, counts: inout Tally
+    fileprivate func load(
+        _ items: [Fetched<Item>], pages: Int, batches: Batches, traversal: Traversal?, counts: inout Tally
     ) async throws {
         var rows = CopyBuffer(reservingCapacity: items.count * 2048)
         var rejected = counts.pending
@@ -265,7 +279,7 @@ struct PageLoader<Item: SyncedRecord> {
         do {
             for item in items {
                 do {
-                    try stageRow(item, context.companyID, &rows)
+                    try declaration.table.append(item, companyID: context.companyID, to: &rows)
                     staged.append(item)
                 } catch let rejection as ItemRejection {
                     rejected.append(RejectedItem(resource: resource, itemID: item.model.id, reason: rejection.reason, raw: item.raw))
@@ -280,9 +294,10 @@ struct PageLoader<Item: SyncedRecord> {
         do {
             (outcome, children, resolved) = try await context.inBatchTransaction { connection in
                 try await loader.stage(spec, rows)
-                var children = try await hooks.afterStage?(loader, staged) ?? StagedChildren()
+                var children = try await batches.children?.stageAndReplace(loader, parents: staged) ?? StagedChildren()
+                try await batches.stages.audit?(loader, staged)
                 let outcome = try await loader.upsertStaged(spec)
-                children.rows += try await hooks.afterUpsert?(loader, outcome.changedIDs) ?? 0
+                children.rows += try await declaration.derived?(loader, context.companyID, outcome.changedIDs) ?? 0
                 var resolved = 0
                 if !context.options.dryRun {
                     let all = rejected + children.rejected
@@ -295,11 +310,11 @@ struct PageLoader<Item: SyncedRecord> {
                     }
                 }
                 // A dry run has no run row to point at and commits nothing: the position stays as it is.
-                if let traversal, !context.options.dryRun { try await hooks.complete?(connection, traversal) }
+                if let traversal, !context.options.dryRun { try await batches.stages.complete?(connection, traversal) }
                 return (outcome, children, resolved)
             }
         } catch let error as PostgresError where error.sqlState?.isDataException == true {
-            try await loadOneByOne(staged, refused: error, pendingRejections: rejected, hooks: hooks, traversal: traversal, counts: &counts)
+            try await loadOneByOne(staged, refused: error, pendingRejections: rejected, batches: batches, traversal: traversal, counts: &counts)
             return
         }
         counts.pending = []
@@ -333,7 +348,7 @@ struct PageLoader<Item: SyncedRecord> {
     /// rejected with the server's one-line message (never its DETAIL). The traversal completes
     /// in a last, empty batch.
     private func loadOneByOne(
-        _ items: [Fetched<Item>], refused: PostgresError, pendingRejections: [RejectedItem], hooks: Hooks, traversal: Traversal?,
+        _ items: [Fetched<Item>], refused: PostgresError, pendingRejections: [RejectedItem], batches: Batches, traversal: Traversal?,
         counts: inout Tally
     ) async throws {
         // Nothing left to single out: the refusal is not about an item.
@@ -343,7 +358,7 @@ struct PageLoader<Item: SyncedRecord> {
                 resource: resource, itemID: first.model.id,
                 reason: "PostgreSQL refused a value (SQLSTATE \(refused.sqlState?.rawValue ?? "?")): \(refused.message)", raw: first.raw
             )]
-            try await load([], pages: 0, hooks: hooks, traversal: traversal, counts: &counts)
+            try await load([], pages: 0, batches: batches, traversal: traversal, counts: &counts)
             return
         }
         context.logger.warning(
@@ -352,9 +367,9 @@ struct PageLoader<Item: SyncedRecord> {
         )
         counts.pending = pendingRejections
         for item in items {
-            try await load([item], pages: 0, hooks: hooks, traversal: nil, counts: &counts)
+            try await load([item], pages: 0, batches: batches, traversal: nil, counts: &counts)
         }
-        try await load([], pages: 0, hooks: hooks, traversal: traversal, counts: &counts)
+        try await load([], pages: 0, batches: batches, traversal: traversal, counts: &counts)
     }
 }
 

@@ -4,6 +4,8 @@ import Foundation
 public struct SyncOptions: Sendable {
     /// Resources to sync; empty means all.
     public var resources: [Resource] = Resource.allCases
+    /// Fetch the tickets of new or changed bookings (one request per booking); `--skip-resource tickets` turns it off.
+    public var tickets = true
     /// Walk everything instead of stopping at the watermark (and refetch every order's children).
     public var full = false
     /// Fetch and stage, then roll back: report what would change, move nothing.

@@ -14,49 +14,23 @@ import UnderstoryAPI
 /// transaction as the last batch; a run that dies earlier leaves the old one, and the next run
 /// reads the same window again.
 enum UpdatedAtPlan {
-    static func bookings(_ context: PlanContext) async throws -> ResourceCounts {
-        let cutoff = try await cutoff(context, .bookings)
+    static func run<Item>(
+        _ declaration: SyncedResource<Item>, list: @escaping @Sendable (UnderstoryClient, ListQuery) -> PageSequence<Item>, _ context: PlanContext
+    ) async throws -> ResourceCounts {
+        let resource = declaration.resource
+        let cutoff = try await cutoff(context, resource)
         let client = context.client
         let limit = context.options.pageSize
-        let order = SortOrderCheck(resource: .bookings, logger: context.logger)
-        let loader = PageLoader<Booking>(
-            context: context, resource: .bookings, spec: .bookings,
+        let order = SortOrderCheck(resource: resource, logger: context.logger)
+        let loader = declaration.loader(
+            context,
             pages: {
                 order.startTraversal()
-                return client.bookings(ListQuery(limit: limit, sort: .updatedDescending))
+                return list(client, ListQuery(limit: limit, sort: .updatedDescending))
             },
-            isLastNeeded: { page in reachedCutoff(page, cutoff, order: order) },
-            stageRow: StagedRows.append
+            isLastNeeded: { page in reachedCutoff(page, cutoff, order: order) }
         )
-        var counts = try await loader.run(hooks: .init(complete: context.completion(.bookings, fullPass: cutoff == nil)))
-        counts.unorderedPages = order.unorderedPages
-        return counts
-    }
-
-    static func orders(_ context: PlanContext) async throws -> ResourceCounts {
-        let cutoff = try await cutoff(context, .orders)
-        let client = context.client
-        let limit = context.options.pageSize
-        let children = OrderChildren(context: context)
-        let order = SortOrderCheck(resource: .orders, logger: context.logger)
-        let loader = PageLoader<Order>(
-            context: context, resource: .orders, spec: .orders,
-            pages: {
-                order.startTraversal()
-                return client.orders(ListQuery(limit: limit, sort: .updatedDescending))
-            },
-            isLastNeeded: { page in reachedCutoff(page, cutoff, order: order) },
-            stageRow: StagedRows.append
-        )
-        try await context.loader.prepare(OrderChildren.specs)
-        var counts = try await loader.run(
-            hooks: .init(
-                prefetch: { orders in try await children.prefetch(orders) },
-                cancelPrefetches: { children.cancelPrefetches() },
-                afterStage: { batchLoader, orders in try await children.stageAndReplace(batchLoader, orders: orders) },
-                complete: context.completion(.orders, fullPass: cutoff == nil)
-            )
-        )
+        var counts = try await loader.run(.init(complete: context.completion(resource, fullPass: cutoff == nil)))
         counts.unorderedPages = order.unorderedPages
         return counts
     }

@@ -79,9 +79,9 @@ struct OrderChildrenAudit {
         let companyID = context.companyID
         var lineItems = CopyBuffer(), refunds = CopyBuffer(), transactions = CopyBuffer()
         for children in fetched {
-            try StagedRows.append(lineItems: children.lineItems, orderID: children.orderID, companyID: companyID, to: &lineItems)
-            try StagedRows.append(refunds: children.refunds, orderID: children.orderID, companyID: companyID, to: &refunds)
-            try StagedRows.append(transactions: children.transactions, orderID: children.orderID, companyID: companyID, to: &transactions)
+            try Tables.orderLineItems.append(children: children.lineItems, parentID: children.orderID, companyID: companyID, to: &lineItems)
+            try Tables.orderRefunds.append(children: children.refunds, parentID: children.orderID, companyID: companyID, to: &refunds)
+            try Tables.orderTransactions.append(children: children.transactions, parentID: children.orderID, companyID: companyID, to: &transactions)
         }
         let orderIDs = PostgresTextArray(fetched.map(\.orderID))
         let loader = context.loader

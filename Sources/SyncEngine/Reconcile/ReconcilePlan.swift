@@ -19,60 +19,15 @@ import UnderstoryAPI
 /// same counts are reported.
 enum ReconcilePlan {
     static func run(_ context: PlanContext, resource: Resource) async throws -> ResourceCounts {
-        let client = context.client
-        let options = context.options
-        let now = options.wallClock()
-        switch resource {
-        case .bookings:
-            let pageSize = options.pageSize
-            return try await walk(
-                context, resource: .bookings,
-                pages: { client.bookings(ListQuery(limit: pageSize, sort: .updatedDescending)) },
-                stageRow: StagedRows.append,
-                check: DeletionCheck<Booking>(
-                    context: context, resource: .bookings, spec: TableSpec.bookings.reconciling,
-                    fetch: { id in try await client.booking(id: id) }, stageRow: StagedRows.append
-                )
-            ).counts
-        case .orders:
-            let pageSize = options.pageSize
-            let walked = try await walk(
-                context, resource: .orders,
-                pages: { client.orders(ListQuery(limit: pageSize, sort: .updatedDescending)) },
-                stageRow: StagedRows.append,
-                check: DeletionCheck<Order>(
-                    context: context, resource: .orders, spec: TableSpec.orders.reconciling,
-                    fetch: { id in try await client.order(id: id) }, stageRow: StagedRows.append
-                )
-            )
-            var counts = walked.counts
-            let since = Timestamp(now.addingTimeInterval(-Double(options.childrenDays) * 86_400))
-            let audit = try await OrderChildrenAudit(context: context).run(since: since, alsoOrders: walked.changed, except: walked.gone)
-            counts.childrenFixed = audit.ordersFixed
-            counts.childRows += audit.rowsWritten
-            counts.requests += audit.requests
-            return counts
-        case .events:
-            let window = EventWindowPlan.window(options, now: now)
-            let limit = min(500, max(options.eventsPageSize, 1))
-            let companyID = context.companyID
-            return try await walk(
-                context, resource: .events,
-                pages: { client.events(from: window?.0, to: window?.1, limit: limit) },
-                stageRow: StagedRows.append,
-                check: EventWindowPlan.deletionCheck(context, spec: TableSpec.events.reconciling),
-                scope: EventWindowPlan.scope(window),
-                afterUpsert: { batchLoader, changed in try await batchLoader.replaceEventSessions(companyID: companyID, eventIDs: changed) }
-            ).counts
-        case .experiences:
-            let language = options.acceptLanguage
-            return try await walk(
-                context, resource: .experiences,
-                pages: { client.experiences(limit: 100, acceptLanguage: language) },
-                stageRow: StagedRows.append,
-                check: ExperiencesPlan.deletionCheck(context, spec: TableSpec.experiences.reconciling)
-            ).counts
-        }
+        let walked = try await resource.plans.reconcile(context)
+        guard resource == .orders else { return walked.counts }
+        var counts = walked.counts
+        let since = Timestamp(context.options.wallClock().addingTimeInterval(-Double(context.options.childrenDays) * 86_400))
+        let audit = try await OrderChildrenAudit(context: context).run(since: since, alsoOrders: walked.changed, except: walked.gone)
+        counts.childrenFixed = audit.ordersFixed
+        counts.childRows += audit.rowsWritten
+        counts.requests += audit.requests
+        return counts
     }
 
     /// What walking one resource found and did.
@@ -84,19 +39,19 @@ enum ReconcilePlan {
         var gone: Set<String>
     }
 
-    static func walk<Item: SyncedRecord>(
-        _ context: PlanContext, resource: Resource,
-        pages: @escaping @Sendable () -> PageSequence<Item>,
-        stageRow: @escaping (Fetched<Item>, String, inout CopyBuffer) throws -> Void,
-        check: DeletionCheck<Item>,
-        scope: (sql: String?, parameters: [(any PostgresEncodable)?]) = (nil, []),
-        afterUpsert: ((BatchLoader, [String]) async throws -> Int)? = nil
-    ) async throws -> Walk {
-        let spec = TableSpec.parent(resource).reconciling
+    /// Walks the whole list the declaration's traversal reads (bookings and orders newest first
+    /// with no cutoff, the events window, every experience), comparing each batch before writing it.
+    static func walk<Item>(_ declaration: SyncedResource<Item>, _ context: PlanContext) async throws -> Walk {
+        let resource = declaration.resource
+        let spec = declaration.table.spec.reconciling
+        let now = context.options.wallClock()
+        let scope = declaration.traversal.scope(context.options, now: now)
+        let check = declaration.deletionCheck(context, spec: spec)
         let tally = DriftTally()
-        let loader = PageLoader<Item>(context: context, resource: resource, spec: spec, pages: pages, stageRow: stageRow)
-        var counts = try await loader.run(hooks: .init(
-            afterStage: { batchLoader, items in
+        // Children are audited apart (``OrderChildrenAudit``), not replaced with their parents.
+        let loader = declaration.loader(context, spec: spec, pages: declaration.traversal.everything(context, now: now), withChildren: false)
+        var counts = try await loader.run(.init(
+            audit: { batchLoader, items in
                 // Compared before the upsert, in the batch's transaction (a dry run sees the
                 // table as it is, since every batch before was rolled back).
                 let drift = try await batchLoader.connection.execute(spec.driftSQL).rows
@@ -105,9 +60,7 @@ enum ReconcilePlan {
                     missing: drift.filter { try $0["missing"].decode(Bool.self) }.map { try $0["id"].decode(String.self) },
                     stale: drift.filter { try !$0["missing"].decode(Bool.self) }.map { try $0["id"].decode(String.self) }
                 )
-                return StagedChildren()
-            },
-            afterUpsert: afterUpsert
+            }
         ))
         var missing = tally.missing, stale = tally.stale.subtracting(tally.missing), gone = Set<String>()
         if counts.restarts == 0 {

@@ -47,12 +47,7 @@ public struct SyncRunner: Sendable {
     public func sync(_ options: SyncOptions, arguments: [String: String] = [:]) async throws -> Summary {
         let resources = options.resources.isEmpty ? Resource.allCases : Array(Set(options.resources)).sorted { $0.rawValue < $1.rawValue }
         return try await withRun(command: "sync", arguments: arguments, resources: resources, options: options) { resource, context in
-            switch resource {
-            case .bookings: return try await UpdatedAtPlan.bookings(context)
-            case .orders: return try await UpdatedAtPlan.orders(context)
-            case .events: return try await EventWindowPlan.events(context)
-            case .experiences: return try await ExperiencesPlan.experiences(context)
-            }
+            try await resource.plans.sync(context)
         }
     }
 

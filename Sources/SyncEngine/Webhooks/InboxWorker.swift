@@ -164,9 +164,9 @@ public struct InboxWorker: Sendable {
             var buffer = staged[subject.resource] ?? CopyBuffer(reservingCapacity: 4096)
             do {
                 switch result {
-                case .booking(let item): try StagedRows.append(item, companyID: companyID, to: &buffer)
-                case .event(let item): try StagedRows.append(item, companyID: companyID, to: &buffer)
-                case .experience(let item): try StagedRows.append(item, companyID: companyID, to: &buffer)
+                case .booking(let item): try Tables.bookings.append(item, companyID: companyID, to: &buffer)
+                case .event(let item): try Tables.events.append(item, companyID: companyID, to: &buffer)
+                case .experience(let item): try Tables.experiences.append(item, companyID: companyID, to: &buffer)
                 case .gone: gone[subject.resource, default: []].append(subject.id)
                 case .failed(let message): failures[subject] = message
                 }

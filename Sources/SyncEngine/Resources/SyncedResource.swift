@@ -1,0 +1,90 @@
+import Foundation
+import PostgresClient
+import UnderstoryAPI
+
+/// A resource declared once: its table, how it is traversed, and the stages its batches go
+/// through (children fetched per changed parent, rows derived from the stored parents). `sync`,
+/// `backfill` and `reconcile` all build their plans from it (``ResourcePlans``).
+struct SyncedResource<Item: SyncedRecord>: Sendable {
+    let resource: Resource
+    let table: Table<Item>
+    let traversal: Traversal<Item>
+    /// Children fetched for new or changed parents and replaced in the parents' transaction.
+    var children: (@Sendable (PlanContext) -> (any ChildStage<Item>)?)? = nil
+    /// Rows rebuilt from the stored parents after each upsert, for the parents that changed (or
+    /// were found live by a deletion check); returns the rows written.
+    var derived: (@Sendable (BatchLoader, _ companyID: String, _ changedIDs: [String]) async throws -> Int)? = nil
+
+    /// A page loader for this resource over `pages`.
+    func loader(
+        _ context: PlanContext, spec: TableSpec? = nil, pages: @escaping @Sendable () -> PageSequence<Item>,
+        isLastNeeded: @escaping @Sendable (Page<Item>) -> Bool = { _ in false }, rechecksRejected: Bool = true, withChildren: Bool = true
+    ) -> PageLoader<Item> {
+        PageLoader(
+            context: context, declaration: self, spec: spec ?? table.spec, pages: pages, isLastNeeded: isLastNeeded,
+            rechecksRejected: rechecksRejected, withChildren: withChildren
+        )
+    }
+
+    /// Confirms unlisted rows by their single GET (``DeletionCheck``); live ones get their derived rows rebuilt.
+    func deletionCheck(_ context: PlanContext, spec: TableSpec? = nil) -> DeletionCheck<Item> {
+        DeletionCheck(
+            context: context, resource: resource, spec: spec ?? table.spec,
+            fetch: { id in try await Item.fetch(id: id, context) },
+            stageRow: table.append(_:companyID:to:),
+            afterUpsert: derived.map { derived in { loader, changed in try await derived(loader, context.companyID, changed) } }
+        )
+    }
+}
+
+/// How a resource's list is read; chosen in its declaration.
+enum Traversal<Item: SyncedRecord>: Sendable {
+    /// Sorted by `updated_at`: a sync reads newest first down to the watermark − lookback
+    /// (``UpdatedAtPlan``); a backfill reads a creation-time window; reconcile reads it all.
+    case updatedAt(@Sendable (UnderstoryClient, ListQuery) -> PageSequence<Item>)
+    /// A window on local start time (the API has no `updated_at` filter): a sync reads the
+    /// rolling window (``ListPassPlan``), a backfill a start-time window.
+    case startWindow(@Sendable (UnderstoryClient, _ from: LocalDateTime?, _ to: LocalDateTime?, _ limit: Int) -> PageSequence<Item>)
+    /// The whole (small) list every run (``ListPassPlan``); nothing to backfill.
+    case fullList(@Sendable (UnderstoryClient, SyncOptions) -> PageSequence<Item>)
+
+    /// Page size of a start-time window: the option, within what the API allows (1…500).
+    static func windowPageSize(_ options: SyncOptions) -> Int { min(500, max(options.eventsPageSize, 1)) }
+
+    /// The whole list, as a sync without a cutoff and reconcile read it: newest first by
+    /// `updated_at`, the window of `options` (all with `--full`), or everything.
+    func everything(_ context: PlanContext, now: Date) -> @Sendable () -> PageSequence<Item> {
+        let client = context.client, options = context.options
+        switch self {
+        case .updatedAt(let list):
+            return { list(client, ListQuery(limit: options.pageSize, sort: .updatedDescending)) }
+        case .startWindow(let list):
+            let window = StartWindow.window(options, now: now)
+            return { list(client, window?.0, window?.1, Self.windowPageSize(options)) }
+        case .fullList(let list):
+            return { list(client, options) }
+        }
+    }
+
+    /// Stored rows of the list `everything` reads, for deciding what it no longer holds (``DeletionCheck``).
+    func scope(_ options: SyncOptions, now: Date) -> (sql: String?, parameters: [(any PostgresEncodable)?]) {
+        guard case .startWindow = self else { return (nil, []) }
+        return StartWindow.scope(StartWindow.window(options, now: now))
+    }
+}
+
+/// Children of a parent fetched from an endpoint of their own (order line items, refunds and
+/// transactions): only for parents that are new or changed, replaced in the parents' transaction.
+protocol ChildStage<Parent>: Sendable {
+    associatedtype Parent: SyncedRecord
+    /// The child tables (their staging tables are prepared before the first batch).
+    var tables: [TableSpec] { get }
+    /// When a batch is complete, before the previous batch loads (outside any transaction): start
+    /// fetching children for it, overlapping that load.
+    func prefetch(_ parents: [Fetched<Parent>]) async throws
+    /// The traversal failed: stop what `prefetch` started.
+    func cancelPrefetches()
+    /// Inside the batch's transaction, after the parents are staged: stage and replace the
+    /// children of the parents that changed; parents whose children cannot be stored are rejected.
+    func stageAndReplace(_ loader: BatchLoader, parents: [Fetched<Parent>]) async throws -> StagedChildren
+}
