@@ -139,7 +139,32 @@ struct ServerHarness: Sendable {
             all += try await TruthCheck.differences(simulator: simulator, database: database, resource: resource, table: resource.rawValue)
                 .map { "\(resource): \($0)" }
         }
-        return all
+        return all + (try await ticketDifferences())
+    }
+
+    /// Booking tickets missing, extra or different from the simulator's for the live bookings
+    /// (a booking that changes through a webhook brings its tickets, as in a sync).
+    func ticketDifferences() async throws -> [String] {
+        var expected: [(String, String)] = []
+        for id in simulator.truth().bookings.keys {
+            for json in simulator.bookingTickets(bookingID: id) ?? [] { expected.append((id, json)) }
+        }
+        let companyID = simulator.configuration.companyID
+        return try await PostgresConnection.withConnection(database, logger: TestDatabase.logger) { connection in
+            try await connection.execute("CREATE TEMP TABLE ticket_truth (booking_id text, raw jsonb)")
+            try await connection.copyIn("COPY ticket_truth FROM STDIN") { writer in
+                for (id, json) in expected { try await writer.appendRow([id, json]) }
+            }
+            let stored = "SELECT booking_id, raw FROM understory.booking_tickets WHERE company_id = '\(companyID)'"
+            return try await connection.execute(
+                """
+                SELECT 'ticket missing for booking ' || booking_id AS d FROM (SELECT booking_id, raw FROM ticket_truth EXCEPT \(stored)) a
+                UNION ALL
+                SELECT 'ticket extra for booking ' || booking_id FROM (\(stored) EXCEPT SELECT booking_id, raw FROM ticket_truth) b
+                ORDER BY 1 LIMIT 20
+                """
+            ).rows.map { try $0["d"].decode(String.self) }
+        }
     }
 
 }

@@ -27,6 +27,8 @@ public struct InboxWorker: Sendable {
         public var idleWait: Duration = .seconds(1)
         /// Processed rows older than this are deleted.
         public var retention: Duration = .seconds(7 * 86_400)
+        /// What a sync would also store with an item (a booking's tickets unless `tickets` is off).
+        public var sync = SyncOptions()
 
         public init() {}
     }
@@ -77,7 +79,7 @@ public struct InboxWorker: Sendable {
     public func run() async throws {
         let connection = try await PostgresConnection.connect(database, logger: logger)
         defer { Task { await connection.close() } }
-        try await BatchLoader(connection: connection, runID: 0).prepare([.bookings, .events, .experiences])
+        try await BatchLoader(connection: connection, runID: 0).prepare([.bookings, .events, .experiences, .bookingTickets])
         var lastPrune: ContinuousClock.Instant?
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             if lastPrune.map({ clock.now() - $0 > .seconds(3600) }) ?? true {
@@ -105,7 +107,7 @@ public struct InboxWorker: Sendable {
     @discardableResult
     public func drain() async throws -> Int {
         try await PostgresConnection.withConnection(database, logger: logger) { connection in
-            try await BatchLoader(connection: connection, runID: 0).prepare([.bookings, .events, .experiences])
+            try await BatchLoader(connection: connection, runID: 0).prepare([.bookings, .events, .experiences, .bookingTickets])
             var total = 0
             while true {
                 let handled = try await drainRound(on: connection)
@@ -150,9 +152,10 @@ public struct InboxWorker: Sendable {
             subjects[subject] = (subjects[subject] ?? false) || row.eventType.hasSuffix(".deleted")
         }
         var fetched: [Subject: Fetch] = [:]
+        var client: UnderstoryClient?
         do {
-            let client = try await self.client(companyID)
-            fetched = await fetchAll(subjects, client: client)
+            client = try await self.client(companyID)
+            fetched = await fetchAll(subjects, client: client!)
         } catch {
             for subject in subjects.keys { fetched[subject] = .failed("no API client for account \(companyID): \(error)") }
         }
@@ -160,11 +163,14 @@ public struct InboxWorker: Sendable {
         var staged: [String: CopyBuffer] = [:]
         var gone: [String: [String]] = [:]
         var failures: [Subject: String] = [:]
+        var bookings: [Fetched<Booking>] = []
         for (subject, result) in fetched {
             var buffer = staged[subject.resource] ?? CopyBuffer(reservingCapacity: 4096)
             do {
                 switch result {
-                case .booking(let item): try Tables.bookings.append(item, companyID: companyID, to: &buffer)
+                case .booking(let item):
+                    try Tables.bookings.append(item, companyID: companyID, to: &buffer)
+                    bookings.append(item)
                 case .event(let item): try Tables.events.append(item, companyID: companyID, to: &buffer)
                 case .experience(let item): try Tables.experiences.append(item, companyID: companyID, to: &buffer)
                 case .gone: gone[subject.resource, default: []].append(subject.id)
@@ -176,16 +182,23 @@ public struct InboxWorker: Sendable {
             staged[subject.resource] = buffer
         }
 
-        let succeeded = rows.filter { row in
-            guard let resource = row.resource, let id = row.resourceID else { return true }
-            return failures[Subject(resource: resource, id: id)] == nil
-        }
         let runID = -(rows.map(\.id).min() ?? 0)
         let loader = BatchLoader(connection: connection, runID: runID)
-        try await connection.withTransaction { connection in
+        let succeeded = try await connection.withTransaction { connection in
             for (resource, spec) in [("bookings", TableSpec.bookings), ("events", TableSpec.events), ("experiences", TableSpec.experiences)] {
                 if let buffer = staged[resource], buffer.rowCount > 0 {
                     try await loader.stage(spec, buffer)
+                    if resource == "bookings", let client,
+                        let tickets = Declarations.bookings.children?(
+                            PlanContext(client: client, connection: connection, companyID: companyID, runID: runID, options: options.sync, logger: logger, progress: nil)
+                        )
+                    {
+                        // The booking's children (tickets) come with it, as in a sync: a booking whose
+                        // tickets cannot be stored is left out and its message retried (then parked).
+                        for rejected in try await tickets.stageAndReplace(loader, parents: bookings).rejected {
+                            if let id = rejected.itemID { failures[Subject(resource: "bookings", id: id)] = rejected.reason }
+                        }
+                    }
                     let outcome = try await loader.upsertStaged(spec)
                     if resource == "events" {
                         _ = try await loader.replaceEventSessions(companyID: companyID, eventIDs: outcome.changedIDs)
@@ -201,7 +214,12 @@ public struct InboxWorker: Sendable {
                     )
                 }
             }
+            let succeeded = rows.filter { row in
+                guard let resource = row.resource, let id = row.resourceID else { return true }
+                return failures[Subject(resource: resource, id: id)] == nil
+            }
             try await WebhookInbox(connection: connection).markProcessed(succeeded.map(\.id))
+            return succeeded
         }
         let now = clock.wallClock()
         for row in succeeded {
