@@ -70,10 +70,11 @@ struct WorkerCommandTests {
         try await CommandLineWorld.with(Self.configuration()) { world in
             let ids = try await Self.connectAll(world)
             let env = world.environment.merging(AccountsCommandTests.appEnvironment(world)) { $1 }
-            // Bookings pages are held: the worker is caught mid-sync, its runs started.
+            // Bookings pages are held: the worker is caught mid-sync, its runs started. Its leases last an
+            // hour, so they cannot expire on the wall clock however slowly this test runs (expiry is set below).
             world.simulator.holdAPIRequests(pathPrefix: "/v1/bookings")
             let (process, out, err) = try UnderstorySyncBinary.start(
-                ["worker", "--concurrency", "3", "--lease", "30", "--every", "1h", "--events-past-days", "3650", "-q"], environment: env
+                ["worker", "--concurrency", "3", "--lease", "3600", "--every", "1h", "--events-past-days", "3650", "-q"], environment: env
             )
             let leased = try await eventually(within: .seconds(30)) {
                 let running = await Self.count(world, "SELECT count(*) AS n FROM understory.sync_runs WHERE status = 'running'")
