@@ -141,6 +141,16 @@ extension UnderstoryClient {
         return try await sequence.collectItems()
     }
 
+    /// `GET /v1/experiences/{id}/ticket-variants` (scope `experience.read`, needs `Accept-Language`),
+    /// every page, in API order.
+    public func ticketVariants(experienceID: String, acceptLanguage: String? = nil, logger: Logger? = nil) async throws -> [Fetched<TicketVariant>] {
+        let sequence: PageSequence<TicketVariant> = list(
+            path: "/v1/experiences/\(PercentEncoding.encode(experienceID))/ticket-variants", query: [], scope: "experience.read",
+            startCursor: nil, acceptLanguage: acceptLanguage ?? configuration.acceptLanguage, logger: logger
+        )
+        return try await sequence.collectItems()
+    }
+
     private func subResource<Item: APIModel>(orderID: String, name: String, logger: Logger?) async throws -> [Fetched<Item>] {
         let sequence: PageSequence<Item> = list(
             path: "/v1/orders/\(PercentEncoding.encode(orderID))/\(name)", query: [], scope: "order.read",

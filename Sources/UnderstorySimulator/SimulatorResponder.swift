@@ -102,6 +102,7 @@ struct SimulatorResponder: HTTPResponder {
         case get(SimulatorResource, String)
         case orderChildren(String, OrderChildKind)
         case bookingTickets(String)
+        case experienceTicketVariants(String)
     }
 
     enum OrderChildKind { case lineItems, refunds, transactions }
@@ -119,6 +120,7 @@ struct SimulatorResponder: HTTPResponder {
             return .get(resource, parts[1])
         case 3:
             if resource == .bookings, !parts[1].isEmpty, parts[2] == "tickets" { return .bookingTickets(parts[1]) }
+            if resource == .experiences, !parts[1].isEmpty, parts[2] == "ticket-variants" { return .experienceTicketVariants(parts[1]) }
             guard resource == .orders, !parts[1].isEmpty else { return nil }
             switch parts[2] {
             case "line-items": return .orderChildren(parts[1], .lineItems)
@@ -203,6 +205,7 @@ struct SimulatorResponder: HTTPResponder {
         case .list(let r), .get(let r, _): resource = r
         case .orderChildren: resource = .orders
         case .bookingTickets: resource = .bookings
+        case .experienceTicketVariants: resource = .experiences
         }
         let scope = Self.scope(for: resource)
         guard token.scopes.contains(scope) else {
@@ -252,6 +255,15 @@ struct SimulatorResponder: HTTPResponder {
             }
             guard let items else { return Reply.error(.notFound, "NOT_FOUND", "no booking with id \(id)") }
             return Reply.json(.ok, Reply.itemsBody(next: nil, items: items))
+        case .experienceTicketVariants(let id):
+            let items: [[UInt8]]? = company.store.withLock { store in
+                guard let index = store.experiences.index(of: id), !store.experiences[index].deleted else { return nil }
+                return ExperienceTicketVariants.items(experienceID: id, experience: store.experiences[index].json)
+            }
+            guard let items else { return Reply.error(.notFound, "NOT_FOUND", "no experience with id \(id)") }
+            var response = Reply.json(.ok, Reply.itemsBody(next: "", items: items))
+            response.headers[.contentLanguage] = simulator.configuration.languages[language]
+            return response
         }
     }
 

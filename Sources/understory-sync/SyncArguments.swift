@@ -6,7 +6,7 @@ struct SyncArguments: ParsableArguments {
     @Option(name: .customLong("resource"), help: "orders, bookings, events or experiences; repeat for several (default all).")
     var resources: [Resource] = []
 
-    @Option(name: .customLong("skip-resource"), help: "tickets: leave booking tickets out (by default each new or changed booking costs one more request).")
+    @Option(name: .customLong("skip-resource"), help: "tickets: leave booking tickets out (by default each new or changed booking costs one more request); ticket-variants: leave experiences' ticket variants out (one request per new or changed experience).")
     var skipped: [SkippableResource] = []
 
     @Flag(help: "Walk everything instead of stopping at the watermark, and refetch every order's children.")
@@ -48,6 +48,7 @@ struct SyncArguments: ParsableArguments {
         options.childConcurrency = childConcurrency
         options.batchRows = batchRows
         options.tickets = !skipped.contains(.tickets)
+        options.ticketVariants = !skipped.contains(.ticketVariants)
         return options
     }
 
@@ -66,4 +67,5 @@ extension Resource: ExpressibleByArgument {}
 /// What `--skip-resource` can leave out: resources read along with another one.
 enum SkippableResource: String, CaseIterable, ExpressibleByArgument {
     case tickets
+    case ticketVariants = "ticket-variants"
 }

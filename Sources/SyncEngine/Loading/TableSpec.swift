@@ -123,6 +123,8 @@ extension TableSpec {
     /// Rebuilt from the tickets' JSON (``BookingTickets``), never staged.
     static let bookingTicketItems = Tables.bookingTicketItems.spec
 
+    static let experienceTicketVariants = Tables.experienceTicketVariants.spec
+
     /// Every synced table (the catalog check compares each with the migrated one).
-    static let all: [TableSpec] = [orders, orderLineItems, orderRefunds, orderTransactions, bookings, bookingTickets, bookingTicketItems, events, eventSessions, experiences]
+    static let all: [TableSpec] = [orders, orderLineItems, orderRefunds, orderTransactions, bookings, bookingTickets, bookingTicketItems, events, eventSessions, experiences, experienceTicketVariants]
 }

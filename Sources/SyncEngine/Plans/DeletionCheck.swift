@@ -132,7 +132,7 @@ extension TableSpec {
         case .orders: [(.orderLineItems, "order_id"), (.orderRefunds, "order_id"), (.orderTransactions, "order_id")]
         case .events: [(.eventSessions, "event_id")]
         case .bookings: [(.bookingTicketItems, "booking_id"), (.bookingTickets, "booking_id")]
-        case .experiences: []
+        case .experiences: [(.experienceTicketVariants, "experience_id")]
         }
     }
 }

@@ -6,6 +6,8 @@ public struct SyncOptions: Sendable {
     public var resources: [Resource] = Resource.allCases
     /// Fetch the tickets of new or changed bookings (one request per booking); `--skip-resource tickets` turns it off.
     public var tickets = true
+    /// Fetch the ticket variants of new or changed experiences (one request per experience); `--skip-resource ticket-variants` turns it off.
+    public var ticketVariants = true
     /// Walk everything instead of stopping at the watermark (and refetch every order's children).
     public var full = false
     /// Fetch and stage, then roll back: report what would change, move nothing.

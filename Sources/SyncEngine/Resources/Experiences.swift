@@ -26,6 +26,30 @@ extension Tables {
 extension Declarations {
     static let experiences = SyncedResource<Experience>(
         resource: .experiences, table: Tables.experiences,
-        traversal: .fullList { client, options in client.experiences(limit: 100, acceptLanguage: options.acceptLanguage) }
+        traversal: .fullList { client, options in client.experiences(limit: 100, acceptLanguage: options.acceptLanguage) },
+        children: { context in context.options.ticketVariants ? ExperienceTicketVariants(context: context) : nil }
+    )
+}
+
+extension Tables {
+    /// Staged per experience (``Table/append(children:parentID:companyID:to:)``) by ``ExperienceTicketVariants``.
+    static let experienceTicketVariants = Table<TicketVariant>(
+        name: "experience_ticket_variants",
+        comment: "Ticket variants of each experience with their catalog prices (GET /v1/experiences/{id}/ticket-variants): fetched for new or changed experiences only, replaced with the experience in one transaction and removed when the experience is confirmed deleted. Left out with sync --skip-resource ticket-variants.",
+        key: ["company_id", "experience_id", "id"],
+        columns: [
+            .companyID("Understory account."),
+            Column("experience_id", "text NOT NULL", "The experience (experiences.id).") { $0.parentID },
+            Column("id", "text NOT NULL", "Ticket variant id (booking_ticket_items.type_id of a VARIANT item).") { $0.model.id },
+            Column("position", "integer NOT NULL", "Position of the variant in the experience's list, from 1.") { String($0.position) },
+            Column("name", "text", "Variant name in the language the sync requested (Accept-Language); the field name is not documented.") { $0.model.name },
+            Column("currency", "text", "ISO 4217 currency of price.") { $0.model.price?.currency },
+            Column("price", "numeric", "Catalog price in major units, exact.") { try ColumnRange.numeric($0.model.price, "price") },
+            Column("price_minor", "bigint", "price.value as sent (minor units).") { $0.model.price.map { String($0.value) } },
+            .raw("The variant exactly as the API sent it, its nested add-ons (raw->'addons') included."),
+            .syncedAt,
+            .runID,
+        ],
+        childLabel: { "ticket variant \($0.model.id)" }
     )
 }
