@@ -2,7 +2,6 @@ import ArgumentParser
 import AsyncHTTPClient
 import Foundation
 import NIOCore
-import NIOFoundationCompat
 import UnderstoryAPI
 
 /// The HTTP floor, run as its own process (like the sync): a bare AsyncHTTPClient loop that GETs
@@ -73,7 +72,7 @@ struct HTTPFloorCommand: AsyncParsableCommand {
         let response = try await http.execute(request, timeout: .seconds(30))
         let body = try await response.body.collect(upTo: 1 << 20)
         guard response.status == .ok,
-            let object = try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any],
+            let object = try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any],
             let token = object["access_token"] as? String
         else { throw BenchError("the token endpoint answered \(response.status.code)") }
         return token

@@ -139,28 +139,38 @@ struct ServerHarness: Sendable {
             all += try await TruthCheck.differences(simulator: simulator, database: database, resource: resource, table: resource.rawValue)
                 .map { "\(resource): \($0)" }
         }
-        return all + (try await ticketDifferences())
+        return all + (try await childDifferences())
     }
 
-    /// Booking tickets missing, extra or different from the simulator's for the live bookings
-    /// (a booking that changes through a webhook brings its tickets, as in a sync).
-    func ticketDifferences() async throws -> [String] {
-        var expected: [(String, String)] = []
-        for id in simulator.truth().bookings.keys {
-            for json in simulator.bookingTickets(bookingID: id) ?? [] { expected.append((id, json)) }
+    /// Booking tickets and experience ticket variants missing, extra or different from the
+    /// simulator's (an item that changes through a webhook brings its children, as in a sync).
+    func childDifferences() async throws -> [String] {
+        let truth = simulator.truth()
+        var tickets: [(String, String)] = []
+        for id in truth.bookings.keys {
+            for json in simulator.bookingTickets(bookingID: id) ?? [] { tickets.append((id, json)) }
         }
+        var variants: [(String, String)] = []
+        for id in truth.experiences.keys {
+            for json in simulator.experienceTicketVariants(experienceID: id) ?? [] { variants.append((id, json)) }
+        }
+        return try await differences(tickets, table: "booking_tickets", parent: "booking_id")
+            + (try await differences(variants, table: "experience_ticket_variants", parent: "experience_id"))
+    }
+
+    private func differences(_ expected: [(String, String)], table: String, parent: String) async throws -> [String] {
         let companyID = simulator.configuration.companyID
         return try await PostgresConnection.withConnection(database, logger: TestDatabase.logger) { connection in
-            try await connection.execute("CREATE TEMP TABLE ticket_truth (booking_id text, raw jsonb)")
-            try await connection.copyIn("COPY ticket_truth FROM STDIN") { writer in
+            try await connection.execute("CREATE TEMP TABLE child_truth (parent text, raw jsonb)")
+            try await connection.copyIn("COPY child_truth FROM STDIN") { writer in
                 for (id, json) in expected { try await writer.appendRow([id, json]) }
             }
-            let stored = "SELECT booking_id, raw FROM understory.booking_tickets WHERE company_id = '\(companyID)'"
+            let stored = "SELECT \(parent), raw FROM understory.\(table) WHERE company_id = '\(companyID)'"
             return try await connection.execute(
                 """
-                SELECT 'ticket missing for booking ' || booking_id AS d FROM (SELECT booking_id, raw FROM ticket_truth EXCEPT \(stored)) a
+                SELECT '\(table) missing for ' || parent AS d FROM (SELECT parent, raw FROM child_truth EXCEPT \(stored)) a
                 UNION ALL
-                SELECT 'ticket extra for booking ' || booking_id FROM (\(stored) EXCEPT SELECT booking_id, raw FROM ticket_truth) b
+                SELECT '\(table) extra for ' || \(parent) FROM (\(stored) EXCEPT SELECT parent, raw FROM child_truth) b
                 ORDER BY 1 LIMIT 20
                 """
             ).rows.map { try $0["d"].decode(String.self) }

@@ -79,7 +79,7 @@ public struct InboxWorker: Sendable {
     public func run() async throws {
         let connection = try await PostgresConnection.connect(database, logger: logger)
         defer { Task { await connection.close() } }
-        try await BatchLoader(connection: connection, runID: 0).prepare([.bookings, .events, .experiences, .bookingTickets])
+        try await BatchLoader(connection: connection, runID: 0).prepare([.bookings, .events, .experiences, .bookingTickets, .experienceTicketVariants])
         var lastPrune: ContinuousClock.Instant?
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             if lastPrune.map({ clock.now() - $0 > .seconds(3600) }) ?? true {
@@ -107,7 +107,7 @@ public struct InboxWorker: Sendable {
     @discardableResult
     public func drain() async throws -> Int {
         try await PostgresConnection.withConnection(database, logger: logger) { connection in
-            try await BatchLoader(connection: connection, runID: 0).prepare([.bookings, .events, .experiences, .bookingTickets])
+            try await BatchLoader(connection: connection, runID: 0).prepare([.bookings, .events, .experiences, .bookingTickets, .experienceTicketVariants])
             var total = 0
             while true {
                 let handled = try await drainRound(on: connection)
@@ -164,6 +164,7 @@ public struct InboxWorker: Sendable {
         var gone: [String: [String]] = [:]
         var failures: [Subject: String] = [:]
         var bookings: [Fetched<Booking>] = []
+        var experiences: [Fetched<Experience>] = []
         for (subject, result) in fetched {
             var buffer = staged[subject.resource] ?? CopyBuffer(reservingCapacity: 4096)
             do {
@@ -172,7 +173,9 @@ public struct InboxWorker: Sendable {
                     try Tables.bookings.append(item, companyID: companyID, to: &buffer)
                     bookings.append(item)
                 case .event(let item): try Tables.events.append(item, companyID: companyID, to: &buffer)
-                case .experience(let item): try Tables.experiences.append(item, companyID: companyID, to: &buffer)
+                case .experience(let item):
+                    try Tables.experiences.append(item, companyID: companyID, to: &buffer)
+                    experiences.append(item)
                 case .gone: gone[subject.resource, default: []].append(subject.id)
                 case .failed(let message): failures[subject] = message
                 }
@@ -188,15 +191,21 @@ public struct InboxWorker: Sendable {
             for (resource, spec) in [("bookings", TableSpec.bookings), ("events", TableSpec.events), ("experiences", TableSpec.experiences)] {
                 if let buffer = staged[resource], buffer.rowCount > 0 {
                     try await loader.stage(spec, buffer)
-                    if resource == "bookings", let client,
-                        let tickets = Declarations.bookings.children?(
-                            PlanContext(client: client, connection: connection, companyID: companyID, runID: runID, options: options.sync, logger: logger, progress: nil)
+                    // An item's children (a booking's tickets, an experience's ticket variants) come with
+                    // it, as in a sync: one whose children cannot be stored is left out and its message
+                    // retried (then parked).
+                    if let client {
+                        let context = PlanContext(
+                            client: client, connection: connection, companyID: companyID, runID: runID, options: options.sync, logger: logger, progress: nil
                         )
-                    {
-                        // The booking's children (tickets) come with it, as in a sync: a booking whose
-                        // tickets cannot be stored is left out and its message retried (then parked).
-                        for rejected in try await tickets.stageAndReplace(loader, parents: bookings).rejected {
-                            if let id = rejected.itemID { failures[Subject(resource: "bookings", id: id)] = rejected.reason }
+                        var rejected: [RejectedItem] = []
+                        if resource == "bookings", let stage = Declarations.bookings.children?(context) {
+                            rejected = try await stage.stageAndReplace(loader, parents: bookings).rejected
+                        } else if resource == "experiences", let stage = Declarations.experiences.children?(context) {
+                            rejected = try await stage.stageAndReplace(loader, parents: experiences).rejected
+                        }
+                        for item in rejected {
+                            if let id = item.itemID { failures[Subject(resource: resource, id: id)] = item.reason }
                         }
                     }
                     let outcome = try await loader.upsertStaged(spec)
