@@ -25,7 +25,7 @@ struct BenchAll: AsyncParsableCommand {
 
         // 1–4 on one account: full sync, ceilings, incremental, backfill.
         let (full, incremental) = try await BenchWorld.with(dataset, adminURL: url) { world in
-            let full = try await Sections.fullSync(world)
+            let full = try await Sections.fullSync(world, recording: true)
             let fullFloor = try await Sections.httpFloor(world, targets: full.targets)
             let ceilings = try await Sections.ceilings(world)
             Report.fullSync(full, ceilings)

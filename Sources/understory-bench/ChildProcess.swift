@@ -58,9 +58,7 @@ enum ChildProcess {
                     if done == child || (done < 0 && errno != EINTR) { break }
                     usleep(10_000)
                 }
-                let cpu = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
-                    + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
-                continuation.resume(returning: (status, peak, cpu))
+                continuation.resume(returning: (status, peak, usage.cpuSeconds))
             }
             thread.start()
         }
@@ -80,6 +78,13 @@ extension ChildProcess {
             return kilobytes * 1024
         }
         return 0
+    }
+}
+
+extension rusage {
+    /// User + system CPU seconds.
+    var cpuSeconds: Double {
+        Double(ru_utime.tv_sec) + Double(ru_utime.tv_usec) / 1e6 + Double(ru_stime.tv_sec) + Double(ru_stime.tv_usec) / 1e6
     }
 }
 

@@ -8,7 +8,7 @@ struct FullCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await BenchWorld.with(options.dataset, adminURL: try options.adminURL()) { world in
-            let result = try await Sections.fullSync(world)
+            let result = try await Sections.fullSync(world, recording: true)
             let floor = try await Sections.httpFloor(world, targets: result.targets)
             let ceilings = try await Sections.ceilings(world)
             Report.fullSync(result, ceilings)
@@ -25,7 +25,7 @@ struct IncrementalCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await BenchWorld.with(options.dataset, adminURL: try options.adminURL()) { world in
-            let full = try await Sections.fullSync(world)
+            let full = try await Sections.fullSync(world, recording: true)
             let fullFloor = try await Sections.httpFloor(world, targets: full.targets)
             let incremental = try await Sections.incremental(world)
             let floor = try await Sections.httpFloor(world, targets: incremental.targets)

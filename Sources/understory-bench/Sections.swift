@@ -59,11 +59,12 @@ enum Sections {
 
     // MARK: 1. full sync
 
-    static func fullSync(_ world: BenchWorld) async throws -> FullSyncResult {
+    /// `recording`: keep the URLs the sync requested (``FullSyncResult/targets``) for the HTTP floor.
+    static func fullSync(_ world: BenchWorld, recording: Bool = false) async throws -> FullSyncResult {
         world.simulator.resetRequestCounts()
-        world.simulator.recordRequests()
+        if recording { world.simulator.recordRequests() }
         let run = try await world.sync(["sync"])
-        let targets = world.simulator.recordedRequests()
+        let targets = recording ? world.simulator.recordedRequests() : []
         var records = 0
         for table in ["orders", "bookings", "events", "experiences"] { records += try await world.count(table) }
         var children = 0

@@ -79,9 +79,9 @@ extension Serve {
                 try await AccountRuns.withAccountSync(global: global, logger: logger) { accountSync in
                     let selected = try await accountSync.accounts(selection).map(\.companyID)
                     let clients = AccountClients(accountSync)
+                    // `--all-accounts` includes accounts connected while serving.
+                    let wanted = selection == .all ? nil : Set(selected)
                     let accounts: @Sendable () async throws -> [WebhookServer.Account] = {
-                        // `--all-accounts` includes accounts connected while serving.
-                        let wanted = selection == .all ? nil : Set(selected)
                         let secrets = try await PostgresConnection.withConnection(database, logger: logger) { connection in
                             try await WebhookSubscriptionStore(connection: connection).secrets(key: accountSync.key)
                         }

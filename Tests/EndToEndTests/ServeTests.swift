@@ -207,17 +207,7 @@ struct ServeTests {
         let webhookScopes: Set<String> = ["webhook.read", "webhook.write"]
         configuration.apps[0].scopes.formUnion(webhookScopes)
         try await CommandLineWorld.with(configuration) { world in
-            let key = try TokenKey(text: AccountsCommandTests.tokenKey)
-            let grants = world.simulator.bulkConnect(scopes: SimulatorClient.allReadScopes.union(webhookScopes))
-            try await PostgresConnection.withConnection(world.database, logger: TestDatabase.logger) { connection in
-                for grant in grants {
-                    try await AccountStore(connection: connection).saveGranted(
-                        companyID: grant.companyID, companyName: nil, clientID: world.simulator.appID, scopes: grant.scopes,
-                        refreshToken: Secret(grant.refreshToken), key: key
-                    )
-                }
-            }
-            let ids = grants.map(\.companyID)
+            let ids = try await WorkerCommandTests.connectAll(world, scopes: SimulatorClient.allReadScopes.union(webhookScopes))
             let env = AccountsCommandTests.appEnvironment(world)
             let sync = try await world.run("sync", "--all-accounts", "--events-past-days", "3650", environment: env)
             #expect(sync.status == 0, "\(sync.output)")

@@ -16,9 +16,9 @@ struct WorkerCommandTests {
     }
 
     /// Stores every simulated company as a connected account (bulk consents, sealed with the CLI's key).
-    static func connectAll(_ world: CommandLineWorld) async throws -> [String] {
+    static func connectAll(_ world: CommandLineWorld, scopes: Set<String> = SimulatorClient.allReadScopes) async throws -> [String] {
         let key = try TokenKey(text: AccountsCommandTests.tokenKey)
-        let grants = world.simulator.bulkConnect()
+        let grants = world.simulator.bulkConnect(scopes: scopes)
         try await PostgresConnection.withConnection(world.database, logger: TestDatabase.logger) { connection in
             for grant in grants {
                 try await AccountStore(connection: connection).saveGranted(

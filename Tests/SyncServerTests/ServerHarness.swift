@@ -146,35 +146,15 @@ struct ServerHarness: Sendable {
     /// simulator's (an item that changes through a webhook brings its children, as in a sync).
     func childDifferences() async throws -> [String] {
         let truth = simulator.truth()
-        var tickets: [(String, String)] = []
-        for id in truth.bookings.keys {
-            for json in simulator.bookingTickets(bookingID: id) ?? [] { tickets.append((id, json)) }
+        let tickets = truth.bookings.keys.flatMap { id in (simulator.bookingTickets(bookingID: id) ?? []).map { (parent: id, json: $0) } }
+        let variants = truth.experiences.keys.flatMap { id in
+            (simulator.experienceTicketVariants(experienceID: id) ?? []).map { (parent: id, json: $0) }
         }
-        var variants: [(String, String)] = []
-        for id in truth.experiences.keys {
-            for json in simulator.experienceTicketVariants(experienceID: id) ?? [] { variants.append((id, json)) }
-        }
-        return try await differences(tickets, table: "booking_tickets", parent: "booking_id")
-            + (try await differences(variants, table: "experience_ticket_variants", parent: "experience_id"))
-    }
-
-    private func differences(_ expected: [(String, String)], table: String, parent: String) async throws -> [String] {
         let companyID = simulator.configuration.companyID
-        return try await PostgresConnection.withConnection(database, logger: TestDatabase.logger) { connection in
-            try await connection.execute("CREATE TEMP TABLE child_truth (parent text, raw jsonb)")
-            try await connection.copyIn("COPY child_truth FROM STDIN") { writer in
-                for (id, json) in expected { try await writer.appendRow([id, json]) }
-            }
-            let stored = "SELECT \(parent), raw FROM understory.\(table) WHERE company_id = '\(companyID)'"
-            return try await connection.execute(
-                """
-                SELECT '\(table) missing for ' || parent AS d FROM (SELECT parent, raw FROM child_truth EXCEPT \(stored)) a
-                UNION ALL
-                SELECT '\(table) extra for ' || \(parent) FROM (\(stored) EXCEPT SELECT parent, raw FROM child_truth) b
-                ORDER BY 1 LIMIT 20
-                """
-            ).rows.map { try $0["d"].decode(String.self) }
-        }
+        return try await TruthCheck.childDifferences(database: database, companyID: companyID, expected: tickets, table: "booking_tickets", parentColumn: "booking_id")
+            + (try await TruthCheck.childDifferences(
+                database: database, companyID: companyID, expected: variants, table: "experience_ticket_variants", parentColumn: "experience_id"
+            ))
     }
 
 }

@@ -35,6 +35,29 @@ public enum TruthCheck {
         }
     }
 
+    /// Differences between a child table and the simulator's children of `companyID`: `expected`
+    /// holds (parent id, exact JSON) pairs; rows missing, extra or different (compared as jsonb)
+    /// are named by table and parent. Empty means equal.
+    public static func childDifferences(
+        database: PostgresConfiguration, companyID: String, expected: [(parent: String, json: String)], table: String, parentColumn: String
+    ) async throws -> [String] {
+        try await PostgresConnection.withConnection(database, logger: TestDatabase.logger) { connection in
+            try await connection.execute("CREATE TEMP TABLE child_truth (parent text, raw jsonb)")
+            try await connection.copyIn("COPY child_truth FROM STDIN") { writer in
+                for (parent, json) in expected { try await writer.appendRow([parent, json]) }
+            }
+            let stored = "SELECT \(parentColumn), raw FROM understory.\(table) WHERE company_id = '\(companyID)'"
+            return try await connection.execute(
+                """
+                SELECT '\(table) missing for ' || parent AS d FROM (SELECT parent, raw FROM child_truth EXCEPT \(stored)) a
+                UNION ALL
+                SELECT '\(table) extra for ' || \(parentColumn) FROM (\(stored) EXCEPT SELECT parent, raw FROM child_truth) b
+                ORDER BY 1 LIMIT 20
+                """
+            ).rows.map { try $0["d"].decode(String.self) }
+        }
+    }
+
     /// JSON text as understory-sync stores it: each `\u0000` escape (not an escaped backslash
     /// followed by `u0000`) reads `\ufffd`.
     public static func storable(_ json: String) -> String {
