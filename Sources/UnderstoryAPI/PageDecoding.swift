@@ -67,42 +67,26 @@ enum PageDecoding {
         next: String?,
         context: Context
     ) -> DecodedList<Item> {
-        // One decode of the whole page (the decoder's fixed cost is paid once, not per item);
-        // the scanner's ranges give each item's raw bytes. Should the page fail to decode, each
-        // item is decoded alone: those that fail are set aside, naming their id and field.
-        let decoder = JSONDecoder()
-        var items: [Fetched<Item>] = []
-        items.reserveCapacity(envelope.items.count)
-        if let models = try? decoder.decode(ItemsEnvelope<Item>.self, from: Data(bytes)).items, models.count == envelope.items.count {
-            for (index, (model, range)) in zip(models, envelope.items).enumerated() {
-                let raw = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self)
-                guard raw.utf8.count == range.count else {
-                    // Not valid UTF-8: decode the items one by one, which sets this one aside.
-                    return decodeEach(type, bytes: bytes, envelope: envelope, sanitized: sanitized, next: next, decoder: decoder, context: context)
-                }
-                items.append(Fetched(model: model, raw: raw, sanitized: sanitized[index]))
-            }
-            return DecodedList(items: items, undecodable: [], next: next)
-        }
-        return decodeEach(type, bytes: bytes, envelope: envelope, sanitized: sanitized, next: next, decoder: decoder, context: context)
-    }
-
-    private static func decodeEach<Item: APIModel>(
-        _ type: Item.Type,
-        bytes: UnsafeRawBufferPointer,
-        envelope: JSONItemScanner.ListEnvelope,
-        sanitized: [Bool],
-        next: String?,
-        decoder: JSONDecoder,
-        context: Context
-    ) -> DecodedList<Item> {
+        // Each item from its own bytes: the scanner's range is both what is decoded and the raw
+        // text. ``ByteRangeDecoder`` decodes well-formed items without a JSON tree; any other item
+        // goes to Foundation's decoder, which sets it aside naming its id and field.
         var result = DecodedList<Item>(items: [], undecodable: [], next: next)
+        result.items.reserveCapacity(envelope.items.count)
+        var decoder: JSONDecoder?
         for (position, range) in envelope.items.enumerated() {
+            let slice = UnsafeRawBufferPointer(rebasing: bytes[range])
+            if let raw = String(validating: slice, as: UTF8.self),
+                let model = ByteRangeDecoder.decode(Item.self, bytes: bytes, range: range)
+            {
+                result.items.append(Fetched(model: model, raw: raw, sanitized: sanitized[position]))
+                continue
+            }
+            if decoder == nil { decoder = JSONDecoder() }
             do {
-                let item = try decodeItem(type, bytes: bytes, range: range, position: nil, decoder: decoder, context: context)
+                let item = try decodeItem(type, bytes: bytes, range: range, position: nil, decoder: decoder!, context: context)
                 result.items.append(Fetched(model: item.model, raw: item.raw, sanitized: sanitized[position]))
             } catch {
-                let raw = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+                let raw = String(decoding: slice, as: UTF8.self)
                 let failure = error as? UnderstoryAPIError ?? UnderstoryAPIError(
                     code: .invalidResponse, path: context.path, resource: context.resource, page: context.page, underlying: error
                 )
@@ -140,6 +124,11 @@ enum PageDecoding {
                 code: .invalidResponse, path: context.path, resource: context.resource,
                 detail: "malformed body: \(error)", underlying: error
             )
+        }
+        if let raw = String(validating: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self),
+            let model = ByteRangeDecoder.decode(Item.self, bytes: bytes, range: range)
+        {
+            return Fetched(model: model, raw: raw)
         }
         return try decodeItem(type, bytes: bytes, range: range, position: nil, decoder: JSONDecoder(), context: context)
     }
@@ -181,11 +170,6 @@ enum PageDecoding {
             )
         }
         return Fetched(model: model, raw: raw)
-    }
-
-    /// `{"items": [...]}`; other envelope keys are skipped by the decoder.
-    struct ItemsEnvelope<Element: Decodable>: Decodable {
-        var items: [Element]
     }
 
     /// Reads an item's `id` (string or number) for error messages.

@@ -1,0 +1,460 @@
+import Foundation
+
+/// Decodes a model straight from its item's bytes (the range ``JSONItemScanner`` found), without
+/// building a JSON tree, copying the page into `Data`, or hashing keys: an object's members are
+/// listed once when the model opens it, and each field is found by comparing key bytes.
+///
+/// It is a fast path, never a second opinion. It handles the JSON a well-behaved API sends (valid
+/// syntax, unescaped keys, integer numbers, strings); for anything else — a value of an unexpected
+/// type, a fraction where an integer is read, an escaped key, a lone surrogate, `Date`/`Data`/
+/// `URL`/`Decimal` fields — it gives up, and the caller decodes that item with Foundation's
+/// `JSONDecoder`, whose result and error messages are then the ones used. Giving up is sticky
+/// (``Session/gaveUp``), so a model that swallows an error (`try?`, ``KeyedDecodingContainer/decodeLeniently(_:forKey:)``)
+/// still sends the item to Foundation, and a decoded model is always the one Foundation would
+/// decode (`ByteRangeDecoderTests` compares the two).
+struct ByteRangeDecoder: Decoder {
+    /// Shared by every container of one item's decode.
+    final class Session {
+        let bytes: UnsafeRawBufferPointer
+        /// Set by every failure, including those a model catches.
+        var gaveUp = false
+
+        init(bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+        func giveUp() -> GaveUp {
+            gaveUp = true
+            return GaveUp()
+        }
+    }
+
+    /// The fast path cannot decide: use Foundation for this item.
+    struct GaveUp: Error {}
+
+    let session: Session
+    /// The value's bytes (first to last byte, no surrounding whitespace).
+    let range: Range<Int>
+
+    /// The model in `bytes[range]`, or nil when Foundation must decide. The caller has checked
+    /// that the bytes are valid UTF-8.
+    static func decode<Model: Decodable>(_ type: Model.Type, bytes: UnsafeRawBufferPointer, range: Range<Int>) -> Model? {
+        guard JSONSyntax.isValid(bytes, range) else { return nil }
+        var start = range.lowerBound, end = range.upperBound
+        while start < end, isWhitespace(bytes[start]) { start += 1 }
+        while end > start, isWhitespace(bytes[end - 1]) { end -= 1 }
+        let session = Session(bytes: bytes)
+        guard let model = try? ByteRangeDecoder(session: session, range: start..<end).decodeValue(Model.self), !session.gaveUp else {
+            return nil
+        }
+        return model
+    }
+
+    var codingPath: [any CodingKey] { [] }
+    var userInfo: [CodingUserInfoKey: Any] { [:] }
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
+        KeyedDecodingContainer(try KeyedContainer<Key>(session: session, range: range))
+    }
+
+    func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
+        try UnkeyedContainer(session: session, range: range)
+    }
+
+    func singleValueContainer() throws -> any SingleValueDecodingContainer {
+        SingleValueContainer(decoder: self)
+    }
+
+    // MARK: - Values
+
+    var first: UInt8 { session.bytes[range.lowerBound] }
+
+    var isNull: Bool { first == UInt8(ascii: "n") }
+
+    func decodeValue<T: Decodable>(_ type: T.Type) throws -> T {
+        // Foundation decodes these with strategies of its own: leave them to it.
+        if T.self == Date.self || T.self == Data.self || T.self == URL.self || T.self == Decimal.self {
+            throw session.giveUp()
+        }
+        if T.self == String.self { return try string() as! T }
+        return try T(from: self)
+    }
+
+    func bool() throws -> Bool {
+        switch first {
+        case UInt8(ascii: "t"): return true
+        case UInt8(ascii: "f"): return false
+        default: throw session.giveUp()
+        }
+    }
+
+    /// An integer written without fraction or exponent that fits `T`; anything else gives up.
+    func integer<T: FixedWidthInteger>(_ type: T.Type) throws -> T {
+        let bytes = session.bytes
+        var index = range.lowerBound
+        let negative = bytes[index] == UInt8(ascii: "-")
+        if negative {
+            guard T.isSigned else { throw session.giveUp() }
+            index += 1
+        }
+        guard index < range.upperBound else { throw session.giveUp() }
+        var value: T = 0
+        while index < range.upperBound {
+            let byte = bytes[index]
+            guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { throw session.giveUp() }
+            let digit = T(byte &- UInt8(ascii: "0"))
+            let (shifted, overflow1) = value.multipliedReportingOverflow(by: 10)
+            let (next, overflow2) = negative ? shifted.subtractingReportingOverflow(digit) : shifted.addingReportingOverflow(digit)
+            guard !overflow1, !overflow2 else { throw session.giveUp() }
+            value = next
+            index += 1
+        }
+        return value
+    }
+
+    /// A string's content with its escapes; gives up on anything that is not a string and on
+    /// escapes that do not make a valid scalar (lone surrogates).
+    func string() throws -> String {
+        let bytes = session.bytes
+        guard first == UInt8(ascii: "\""), range.count >= 2 else { throw session.giveUp() }
+        let content = (range.lowerBound + 1)..<(range.upperBound - 1)
+        let slice = UnsafeRawBufferPointer(rebasing: bytes[content])
+        guard let base = slice.baseAddress, memchr(base, 0x5C, slice.count) != nil else {
+            return String(decoding: slice, as: UTF8.self)
+        }
+        return try unescaped(content)
+    }
+
+    /// The text of string content (between the quotes) with its escapes decoded.
+    func unescaped(_ content: Range<Int>) throws -> String {
+        let bytes = session.bytes
+        var out: [UInt8] = []
+        out.reserveCapacity(content.count)
+        var index = content.lowerBound
+        func hex4() throws -> UInt32 {
+            guard index + 4 <= content.upperBound else { throw session.giveUp() }
+            var value: UInt32 = 0
+            for offset in 0..<4 {
+                let byte = bytes[index + offset]
+                let digit: UInt8
+                switch byte {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+                case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+                case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
+                default: throw session.giveUp()
+                }
+                value = value << 4 | UInt32(digit)
+            }
+            index += 4
+            return value
+        }
+        while index < content.upperBound {
+            let byte = bytes[index]
+            index += 1
+            guard byte == UInt8(ascii: "\\") else {
+                out.append(byte)
+                continue
+            }
+            guard index < content.upperBound else { throw session.giveUp() }
+            let escape = bytes[index]
+            index += 1
+            switch escape {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(escape)
+            case UInt8(ascii: "b"): out.append(0x08)
+            case UInt8(ascii: "f"): out.append(0x0C)
+            case UInt8(ascii: "n"): out.append(0x0A)
+            case UInt8(ascii: "r"): out.append(0x0D)
+            case UInt8(ascii: "t"): out.append(0x09)
+            case UInt8(ascii: "u"):
+                var value = try hex4()
+                if (0xD800...0xDBFF).contains(value) {
+                    guard index + 2 <= content.upperBound, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
+                        throw session.giveUp()
+                    }
+                    index += 2
+                    let low = try hex4()
+                    guard (0xDC00...0xDFFF).contains(low) else { throw session.giveUp() }
+                    value = 0x10000 + ((value - 0xD800) << 10) + (low - 0xDC00)
+                }
+                guard let scalar = Unicode.Scalar(value) else { throw session.giveUp() }
+                out.append(contentsOf: UTF8.encode(scalar)!)
+            default:
+                throw session.giveUp()
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    // MARK: - Walking containers
+
+    static func isWhitespace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09
+    }
+
+    /// The members (`key`, `value`) or elements (`value` only) of the container at `range`, in
+    /// order. The syntax was checked before decoding started, so this only finds boundaries.
+    static func children(of range: Range<Int>, in bytes: UnsafeRawBufferPointer, keyed: Bool) -> [Member] {
+        var members: [Member] = []
+        var index = range.lowerBound + 1
+        let end = range.upperBound - 1
+        func skipWhitespace() {
+            while index < end, isWhitespace(bytes[index]) { index += 1 }
+        }
+        skipWhitespace()
+        while index < end {
+            var key = 0..<0
+            if keyed {
+                let keyStart = index
+                skipString(bytes, &index)
+                key = (keyStart + 1)..<(index - 1)
+                skipWhitespace()
+                index += 1  // ':'
+                skipWhitespace()
+            }
+            let valueStart = index
+            skipValue(bytes, &index)
+            members.append(Member(key: key, value: valueStart..<index))
+            skipWhitespace()
+            index += 1  // ',' (or the closing bracket: then index passes end)
+            skipWhitespace()
+        }
+        return members
+    }
+
+    private static func skipString(_ bytes: UnsafeRawBufferPointer, _ index: inout Int) {
+        index += 1
+        while true {
+            let byte = bytes[index]
+            index += 1
+            if byte == UInt8(ascii: "\"") { return }
+            if byte == UInt8(ascii: "\\") { index += 1 }
+        }
+    }
+
+    private static func skipValue(_ bytes: UnsafeRawBufferPointer, _ index: inout Int) {
+        switch bytes[index] {
+        case UInt8(ascii: "\""):
+            skipString(bytes, &index)
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            var depth = 0
+            repeat {
+                switch bytes[index] {
+                case UInt8(ascii: "\""):
+                    skipString(bytes, &index)
+                    continue
+                case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+                case UInt8(ascii: "}"), UInt8(ascii: "]"): depth -= 1
+                default: break
+                }
+                index += 1
+            } while depth > 0
+        default:
+            // A number or literal: up to the next delimiter.
+            while index < bytes.count {
+                switch bytes[index] {
+                case UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"), 0x20, 0x0A, 0x0D, 0x09: return
+                default: index += 1
+                }
+            }
+        }
+    }
+
+    struct Member {
+        /// The key's bytes between its quotes (empty range for array elements).
+        var key: Range<Int>
+        var value: Range<Int>
+    }
+}
+
+extension ByteRangeDecoder {
+    struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
+        let session: Session
+        let members: [Member]
+        /// The members' names, unescaped, when some key is written with escapes (then names are
+        /// compared as strings); nil in the usual case, where key bytes are compared.
+        let escapedNames: [String]?
+
+        init(session: Session, range: Range<Int>) throws {
+            guard session.bytes[range.lowerBound] == UInt8(ascii: "{") else { throw session.giveUp() }
+            self.session = session
+            let members = ByteRangeDecoder.children(of: range, in: session.bytes, keyed: true)
+            self.members = members
+            if members.contains(where: { session.bytes[$0.key].contains(0x5C) }) {
+                let decoder = ByteRangeDecoder(session: session, range: range)
+                escapedNames = try members.map { try decoder.unescaped($0.key) }
+            } else {
+                escapedNames = nil
+            }
+        }
+
+        var codingPath: [any CodingKey] { [] }
+
+        var allKeys: [Key] {
+            var keys: [Key] = []
+            var seen: Set<String> = []
+            for index in members.indices {
+                let name = name(at: index)
+                guard seen.insert(name).inserted, let key = Key(stringValue: name) else { continue }
+                keys.append(key)
+            }
+            return keys
+        }
+
+        private func name(at index: Int) -> String {
+            escapedNames?[index] ?? String(decoding: UnsafeRawBufferPointer(rebasing: session.bytes[members[index].key]), as: UTF8.self)
+        }
+
+        /// The first member named `key` (Foundation's choice when a key repeats). An ASCII name
+        /// is compared byte for byte; any other by `String` equality, as Foundation compares.
+        private func value(_ key: Key) throws -> Range<Int>? {
+            if let escapedNames {
+                let name = key.stringValue
+                return escapedNames.firstIndex(of: name).map { members[$0].value }
+            }
+            var name = key.stringValue
+            return name.withUTF8 { wanted -> Range<Int>? in
+                let bytes = session.bytes
+                if wanted.contains(where: { $0 >= 0x80 }) {
+                    let name = key.stringValue
+                    return members.first { String(decoding: UnsafeRawBufferPointer(rebasing: bytes[$0.key]), as: UTF8.self) == name }?.value
+                }
+                for member in members where member.key.count == wanted.count {
+                    if let keyBase = bytes.baseAddress, let wantedBase = wanted.baseAddress,
+                        memcmp(keyBase + member.key.lowerBound, wantedBase, wanted.count) != 0
+                    {
+                        continue
+                    }
+                    return member.value
+                }
+                return nil
+            }
+        }
+
+        private func decoder(_ key: Key) throws -> ByteRangeDecoder {
+            guard let range = try value(key) else { throw session.giveUp() }
+            return ByteRangeDecoder(session: session, range: range)
+        }
+
+        func contains(_ key: Key) -> Bool {
+            (try? value(key)) != nil
+        }
+
+        func decodeNil(forKey key: Key) throws -> Bool { try decoder(key).isNull }
+        func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try decoder(key).bool() }
+        func decode(_ type: String.Type, forKey key: Key) throws -> String { try decoder(key).string() }
+        func decode(_ type: Double.Type, forKey key: Key) throws -> Double { throw session.giveUp() }
+        func decode(_ type: Float.Type, forKey key: Key) throws -> Float { throw session.giveUp() }
+        func decode(_ type: Int.Type, forKey key: Key) throws -> Int { try decoder(key).integer(type) }
+        func decode(_ type: Int8.Type, forKey key: Key) throws -> Int8 { try decoder(key).integer(type) }
+        func decode(_ type: Int16.Type, forKey key: Key) throws -> Int16 { try decoder(key).integer(type) }
+        func decode(_ type: Int32.Type, forKey key: Key) throws -> Int32 { try decoder(key).integer(type) }
+        func decode(_ type: Int64.Type, forKey key: Key) throws -> Int64 { try decoder(key).integer(type) }
+        func decode(_ type: UInt.Type, forKey key: Key) throws -> UInt { try decoder(key).integer(type) }
+        func decode(_ type: UInt8.Type, forKey key: Key) throws -> UInt8 { try decoder(key).integer(type) }
+        func decode(_ type: UInt16.Type, forKey key: Key) throws -> UInt16 { try decoder(key).integer(type) }
+        func decode(_ type: UInt32.Type, forKey key: Key) throws -> UInt32 { try decoder(key).integer(type) }
+        func decode(_ type: UInt64.Type, forKey key: Key) throws -> UInt64 { try decoder(key).integer(type) }
+
+        func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
+            let decoder = try decoder(key)
+            guard !decoder.isNull else { throw session.giveUp() }
+            return try decoder.decodeValue(type)
+        }
+
+        func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {
+            try decoder(key).container(keyedBy: type)
+        }
+
+        func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer {
+            try decoder(key).unkeyedContainer()
+        }
+
+        func superDecoder() throws -> any Decoder { throw session.giveUp() }
+        func superDecoder(forKey key: Key) throws -> any Decoder { throw session.giveUp() }
+    }
+
+    struct UnkeyedContainer: UnkeyedDecodingContainer {
+        let session: Session
+        let elements: [Member]
+        private(set) var currentIndex = 0
+
+        init(session: Session, range: Range<Int>) throws {
+            guard session.bytes[range.lowerBound] == UInt8(ascii: "[") else { throw session.giveUp() }
+            self.session = session
+            self.elements = ByteRangeDecoder.children(of: range, in: session.bytes, keyed: false)
+        }
+
+        var codingPath: [any CodingKey] { [] }
+        var count: Int? { elements.count }
+        var isAtEnd: Bool { currentIndex >= elements.count }
+
+        private mutating func next() throws -> ByteRangeDecoder {
+            guard !isAtEnd else { throw session.giveUp() }
+            defer { currentIndex += 1 }
+            return ByteRangeDecoder(session: session, range: elements[currentIndex].value)
+        }
+
+        mutating func decodeNil() throws -> Bool {
+            guard !isAtEnd else { throw session.giveUp() }
+            guard ByteRangeDecoder(session: session, range: elements[currentIndex].value).isNull else { return false }
+            currentIndex += 1
+            return true
+        }
+
+        mutating func decode(_ type: Bool.Type) throws -> Bool { try next().bool() }
+        mutating func decode(_ type: String.Type) throws -> String { try next().string() }
+        mutating func decode(_ type: Double.Type) throws -> Double { throw session.giveUp() }
+        mutating func decode(_ type: Float.Type) throws -> Float { throw session.giveUp() }
+        mutating func decode(_ type: Int.Type) throws -> Int { try next().integer(type) }
+        mutating func decode(_ type: Int8.Type) throws -> Int8 { try next().integer(type) }
+        mutating func decode(_ type: Int16.Type) throws -> Int16 { try next().integer(type) }
+        mutating func decode(_ type: Int32.Type) throws -> Int32 { try next().integer(type) }
+        mutating func decode(_ type: Int64.Type) throws -> Int64 { try next().integer(type) }
+        mutating func decode(_ type: UInt.Type) throws -> UInt { try next().integer(type) }
+        mutating func decode(_ type: UInt8.Type) throws -> UInt8 { try next().integer(type) }
+        mutating func decode(_ type: UInt16.Type) throws -> UInt16 { try next().integer(type) }
+        mutating func decode(_ type: UInt32.Type) throws -> UInt32 { try next().integer(type) }
+        mutating func decode(_ type: UInt64.Type) throws -> UInt64 { try next().integer(type) }
+
+        mutating func decode<T: Decodable>(_ type: T.Type) throws -> T {
+            let decoder = try next()
+            guard !decoder.isNull else { throw session.giveUp() }
+            return try decoder.decodeValue(type)
+        }
+
+        mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws -> KeyedDecodingContainer<NestedKey> {
+            try next().container(keyedBy: type)
+        }
+
+        mutating func nestedUnkeyedContainer() throws -> any UnkeyedDecodingContainer {
+            try next().unkeyedContainer()
+        }
+
+        mutating func superDecoder() throws -> any Decoder { throw session.giveUp() }
+    }
+
+    struct SingleValueContainer: SingleValueDecodingContainer {
+        let decoder: ByteRangeDecoder
+
+        var codingPath: [any CodingKey] { [] }
+
+        func decodeNil() -> Bool { decoder.isNull }
+        func decode(_ type: Bool.Type) throws -> Bool { try decoder.bool() }
+        func decode(_ type: String.Type) throws -> String { try decoder.string() }
+        func decode(_ type: Double.Type) throws -> Double { throw decoder.session.giveUp() }
+        func decode(_ type: Float.Type) throws -> Float { throw decoder.session.giveUp() }
+        func decode(_ type: Int.Type) throws -> Int { try decoder.integer(type) }
+        func decode(_ type: Int8.Type) throws -> Int8 { try decoder.integer(type) }
+        func decode(_ type: Int16.Type) throws -> Int16 { try decoder.integer(type) }
+        func decode(_ type: Int32.Type) throws -> Int32 { try decoder.integer(type) }
+        func decode(_ type: Int64.Type) throws -> Int64 { try decoder.integer(type) }
+        func decode(_ type: UInt.Type) throws -> UInt { try decoder.integer(type) }
+        func decode(_ type: UInt8.Type) throws -> UInt8 { try decoder.integer(type) }
+        func decode(_ type: UInt16.Type) throws -> UInt16 { try decoder.integer(type) }
+        func decode(_ type: UInt32.Type) throws -> UInt32 { try decoder.integer(type) }
+        func decode(_ type: UInt64.Type) throws -> UInt64 { try decoder.integer(type) }
+
+        func decode<T: Decodable>(_ type: T.Type) throws -> T {
+            guard !decoder.isNull else { throw decoder.session.giveUp() }
+            return try decoder.decodeValue(type)
+        }
+    }
+}
