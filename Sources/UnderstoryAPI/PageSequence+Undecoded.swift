@@ -57,23 +57,23 @@ extension PageSequence {
 }
 
 extension UnderstoryClient {
-    /// The pages of `GET /v1/orders/{id}/line-items`, `/refunds` or `/transactions`, undecoded
+    /// The pages of `GET /v1/orders/{id}/line-items`, `/refunds` and `/transactions`, undecoded
     /// (for the fetch ceiling of the benchmarks).
     public func fetchOrderChildrenUndecoded(orderID: String) async throws -> UndecodedTraversal {
         // The three calls at once, as the sync makes them.
-        async let lines = childPages(orderID: orderID, name: "line-items").fetchUndecoded()
-        async let refunds = childPages(orderID: orderID, name: "refunds").fetchUndecoded()
-        async let transactions = childPages(orderID: orderID, name: "transactions").fetchUndecoded()
+        async let lines = (orderChildPages(orderID: orderID, name: "line-items", logger: nil) as PageSequence<LineItem>).fetchUndecoded()
+        async let refunds = (orderChildPages(orderID: orderID, name: "refunds", logger: nil) as PageSequence<Refund>).fetchUndecoded()
+        async let transactions = (orderChildPages(orderID: orderID, name: "transactions", logger: nil) as PageSequence<Transaction>).fetchUndecoded()
         return try await lines + refunds + transactions
     }
 
-    private func childPages(orderID: String, name: String) -> PageSequence<LineItem> {
-        PageSequence(
-            client: self,
-            request: ListRequest(
-                path: "/v1/orders/\(PercentEncoding.encode(orderID))/\(name)", query: [], resource: LineItem.resourceName, scope: "order.read"
-            ),
-            startCursor: nil, logger: nil
-        )
+    /// The pages of `GET /v1/bookings/{id}/tickets`, undecoded (for the fetch ceiling).
+    public func fetchBookingTicketsUndecoded(bookingID: String) async throws -> UndecodedTraversal {
+        try await ticketPages(bookingID: bookingID, logger: nil).fetchUndecoded()
+    }
+
+    /// The pages of `GET /v1/experiences/{id}/ticket-variants`, undecoded (for the fetch ceiling).
+    public func fetchTicketVariantsUndecoded(experienceID: String) async throws -> UndecodedTraversal {
+        try await ticketVariantPages(experienceID: experienceID, acceptLanguage: nil, logger: nil).fetchUndecoded()
     }
 }

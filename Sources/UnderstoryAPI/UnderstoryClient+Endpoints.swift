@@ -134,29 +134,35 @@ extension UnderstoryClient {
 
     /// `GET /v1/bookings/{id}/tickets` (scope `booking.read` [INFERRED]), all of them, in API order.
     public func tickets(bookingID: String, logger: Logger? = nil) async throws -> [Fetched<Ticket>] {
-        let sequence: PageSequence<Ticket> = list(
-            path: "/v1/bookings/\(PercentEncoding.encode(bookingID))/tickets", query: [], scope: "booking.read",
-            startCursor: nil, logger: logger
-        )
-        return try await sequence.collectItems()
+        try await ticketPages(bookingID: bookingID, logger: logger).collectItems()
     }
 
     /// `GET /v1/experiences/{id}/ticket-variants` (scope `experience.read`, needs `Accept-Language`),
     /// every page, in API order.
     public func ticketVariants(experienceID: String, acceptLanguage: String? = nil, logger: Logger? = nil) async throws -> [Fetched<TicketVariant>] {
-        let sequence: PageSequence<TicketVariant> = list(
-            path: "/v1/experiences/\(PercentEncoding.encode(experienceID))/ticket-variants", query: [], scope: "experience.read",
-            startCursor: nil, acceptLanguage: acceptLanguage ?? configuration.acceptLanguage, logger: logger
-        )
-        return try await sequence.collectItems()
+        try await ticketVariantPages(experienceID: experienceID, acceptLanguage: acceptLanguage, logger: logger).collectItems()
     }
 
     private func subResource<Item: APIModel>(orderID: String, name: String, logger: Logger?) async throws -> [Fetched<Item>] {
-        let sequence: PageSequence<Item> = list(
-            path: "/v1/orders/\(PercentEncoding.encode(orderID))/\(name)", query: [], scope: "order.read",
-            startCursor: nil, logger: logger
+        try await orderChildPages(orderID: orderID, name: name, logger: logger).collectItems()
+    }
+
+    // MARK: - Per-parent pages (one place for each path, shared with the fetch ceiling's undecoded pages)
+
+    func ticketPages(bookingID: String, logger: Logger?) -> PageSequence<Ticket> {
+        list(path: "/v1/bookings/\(PercentEncoding.encode(bookingID))/tickets", query: [], scope: "booking.read", startCursor: nil, logger: logger)
+    }
+
+    func ticketVariantPages(experienceID: String, acceptLanguage: String?, logger: Logger?) -> PageSequence<TicketVariant> {
+        list(
+            path: "/v1/experiences/\(PercentEncoding.encode(experienceID))/ticket-variants", query: [], scope: "experience.read",
+            startCursor: nil, acceptLanguage: acceptLanguage ?? configuration.acceptLanguage, logger: logger
         )
-        return try await sequence.collectItems()
+    }
+
+    /// `line-items`, `refunds` or `transactions` of an order.
+    func orderChildPages<Item: APIModel>(orderID: String, name: String, logger: Logger?) -> PageSequence<Item> {
+        list(path: "/v1/orders/\(PercentEncoding.encode(orderID))/\(name)", query: [], scope: "order.read", startCursor: nil, logger: logger)
     }
 
     private func list<Item: APIModel>(

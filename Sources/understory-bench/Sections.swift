@@ -89,12 +89,16 @@ enum Sections {
     }
 
     static func fetchCeiling(_ world: BenchWorld) async throws -> ChildRun {
-        let idsFile = FileManager.default.temporaryDirectory.appendingPathComponent("understory-bench-\(getpid())-orders.txt")
-        defer { try? FileManager.default.removeItem(at: idsFile) }
-        try Data(world.simulator.ids(.orders).joined(separator: "\n").utf8).write(to: idsFile)
-        let run = try await ChildProcess.run(
-            try BinaryFolder.binary("understory-bench"), ["fetch-ceiling", "--order-ids", idsFile.path], environment: world.environment
-        )
+        var arguments = ["fetch-ceiling"]
+        var files: [URL] = []
+        defer { for file in files { try? FileManager.default.removeItem(at: file) } }
+        for (option, resource) in [("--order-ids", SimulatorResource.orders), ("--booking-ids", .bookings), ("--experience-ids", .experiences)] {
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("understory-bench-\(getpid())-\(resource.rawValue).txt")
+            files.append(file)
+            try Data(world.simulator.ids(resource).joined(separator: "\n").utf8).write(to: file)
+            arguments += [option, file.path]
+        }
+        let run = try await ChildProcess.run(try BinaryFolder.binary("understory-bench"), arguments, environment: world.environment)
         guard run.status == 0 else { throw BenchError("fetch-ceiling exited \(run.status): \(run.output.suffix(2000))") }
         return run
     }
