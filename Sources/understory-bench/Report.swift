@@ -77,8 +77,9 @@ struct Report {
             checks.append((resource, requests, limit))
         }
         let children = result.requests["order children"] ?? 0
-        table.add("order children", "\(Format.int(result.changedOrders)) orders", Format.int(children), "\(Format.int(result.changedOrders)) (one per changed order)")
-        checks.append(("order children", children, result.changedOrders))
+        // Three calls per changed order: line items, refunds, transactions.
+        table.add("order children", "\(Format.int(result.changedOrders)) orders", Format.int(children), "\(Format.int(3 * result.changedOrders)) (three per changed order)")
+        checks.append(("order children", children, 3 * result.changedOrders))
         let tickets = result.requests["booking tickets"] ?? 0, changedBookings = result.changed["bookings"] ?? 0
         table.add("booking tickets", "\(Format.int(changedBookings)) bookings", Format.int(tickets), "\(Format.int(changedBookings)) (one per changed booking)")
         checks.append(("booking tickets", tickets, changedBookings))
