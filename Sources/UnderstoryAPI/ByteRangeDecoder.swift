@@ -5,9 +5,9 @@ import Foundation
 /// listed once when the model opens it, and each field is found by comparing key bytes.
 ///
 /// It is a fast path, never a second opinion. It handles the JSON a well-behaved API sends (valid
-/// syntax, unescaped keys, integer numbers, strings); for anything else — a value of an unexpected
-/// type, a fraction where an integer is read, an escaped key, a lone surrogate, `Date`/`Data`/
-/// `URL`/`Decimal` fields — it gives up, and the caller decodes that item with Foundation's
+/// syntax, integer numbers, strings, keys with or without escapes); for anything else — a value of
+/// an unexpected type, a fraction where an integer is read, a lone surrogate, a floating-point,
+/// `Date`, `Data`, `URL` or `Decimal` field — it gives up, and the caller decodes that item with Foundation's
 /// `JSONDecoder`, whose result and error messages are then the ones used. Giving up is sticky
 /// (``Session/gaveUp``), so a model that swallows an error (`try?`, ``KeyedDecodingContainer/decodeLeniently(_:forKey:)``)
 /// still sends the item to Foundation, and a decoded model is always the one Foundation would
@@ -123,64 +123,11 @@ struct ByteRangeDecoder: Decoder {
         return try unescaped(content)
     }
 
-    /// The text of string content (between the quotes) with its escapes decoded.
+    /// The text of string content (between the quotes) with its escapes decoded; gives up on a
+    /// lone surrogate (Foundation decides what it means).
     func unescaped(_ content: Range<Int>) throws -> String {
-        let bytes = session.bytes
-        var out: [UInt8] = []
-        out.reserveCapacity(content.count)
-        var index = content.lowerBound
-        func hex4() throws -> UInt32 {
-            guard index + 4 <= content.upperBound else { throw session.giveUp() }
-            var value: UInt32 = 0
-            for offset in 0..<4 {
-                let byte = bytes[index + offset]
-                let digit: UInt8
-                switch byte {
-                case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
-                case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
-                case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
-                default: throw session.giveUp()
-                }
-                value = value << 4 | UInt32(digit)
-            }
-            index += 4
-            return value
-        }
-        while index < content.upperBound {
-            let byte = bytes[index]
-            index += 1
-            guard byte == UInt8(ascii: "\\") else {
-                out.append(byte)
-                continue
-            }
-            guard index < content.upperBound else { throw session.giveUp() }
-            let escape = bytes[index]
-            index += 1
-            switch escape {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(escape)
-            case UInt8(ascii: "b"): out.append(0x08)
-            case UInt8(ascii: "f"): out.append(0x0C)
-            case UInt8(ascii: "n"): out.append(0x0A)
-            case UInt8(ascii: "r"): out.append(0x0D)
-            case UInt8(ascii: "t"): out.append(0x09)
-            case UInt8(ascii: "u"):
-                var value = try hex4()
-                if (0xD800...0xDBFF).contains(value) {
-                    guard index + 2 <= content.upperBound, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
-                        throw session.giveUp()
-                    }
-                    index += 2
-                    let low = try hex4()
-                    guard (0xDC00...0xDFFF).contains(low) else { throw session.giveUp() }
-                    value = 0x10000 + ((value - 0xD800) << 10) + (low - 0xDC00)
-                }
-                guard let scalar = Unicode.Scalar(value) else { throw session.giveUp() }
-                out.append(contentsOf: UTF8.encode(scalar)!)
-            default:
-                throw session.giveUp()
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
+        guard let text = try? JSONEscapes.unescape(session.bytes, content, loneSurrogates: .reject) else { throw session.giveUp() }
+        return text
     }
 
     // MARK: - Walking containers

@@ -263,62 +263,10 @@ struct JSONItemScanner {
 
     /// Decodes the content of a JSON string (between the quotes) with its escapes.
     static func unescape(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, offset: Int) throws(Failure) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(range.count)
-        var i = range.lowerBound
-        func hex4(_ at: Int) throws(Failure) -> UInt32 {
-            guard at + 4 <= range.upperBound else { throw Failure(message: "truncated \\u escape", offset: at) }
-            var value: UInt32 = 0
-            for j in at..<(at + 4) {
-                let b = bytes[j]
-                let digit: UInt8
-                switch b {
-                case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = b - UInt8(ascii: "0")
-                case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = b - UInt8(ascii: "a") + 10
-                case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = b - UInt8(ascii: "A") + 10
-                default: throw Failure(message: "bad \\u escape", offset: j)
-                }
-                value = value << 4 | UInt32(digit)
-            }
-            return value
+        do {
+            return try JSONEscapes.unescape(bytes, range, loneSurrogates: .replace)
+        } catch {
+            throw Failure(message: error.message, offset: error.offset)
         }
-        while i < range.upperBound {
-            let byte = bytes[i]
-            guard byte == UInt8(ascii: "\\") else {
-                out.append(byte)
-                i += 1
-                continue
-            }
-            guard i + 1 < range.upperBound else { throw Failure(message: "dangling backslash", offset: i) }
-            let escape = bytes[i + 1]
-            i += 2
-            switch escape {
-            case UInt8(ascii: "\""): out.append(UInt8(ascii: "\""))
-            case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\"))
-            case UInt8(ascii: "/"): out.append(UInt8(ascii: "/"))
-            case UInt8(ascii: "b"): out.append(0x08)
-            case UInt8(ascii: "f"): out.append(0x0C)
-            case UInt8(ascii: "n"): out.append(0x0A)
-            case UInt8(ascii: "r"): out.append(0x0D)
-            case UInt8(ascii: "t"): out.append(0x09)
-            case UInt8(ascii: "u"):
-                var scalarValue = try hex4(i)
-                i += 4
-                if (0xD800...0xDBFF).contains(scalarValue), i + 6 <= range.upperBound,
-                    bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u")
-                {
-                    let low = try hex4(i + 2)
-                    if (0xDC00...0xDFFF).contains(low) {
-                        scalarValue = 0x10000 + ((scalarValue - 0xD800) << 10) + (low - 0xDC00)
-                        i += 6
-                    }
-                }
-                let scalar = Unicode.Scalar(scalarValue) ?? "\u{FFFD}"
-                out.append(contentsOf: Array(String(Character(scalar)).utf8))
-            default:
-                throw Failure(message: "bad escape", offset: i - 1)
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 }
