@@ -21,4 +21,20 @@ extension PostgresConnection {
         }
         return value
     }
+
+    /// Runs `body` inside `BEGIN … ROLLBACK`: it sees its own writes, and nothing it does is ever
+    /// committed (a dry run). An error thrown by `body` rolls back too, and is rethrown.
+    @discardableResult
+    public func withRolledBackTransaction<T>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await execute("BEGIN")
+        let value: T
+        do {
+            value = try await body(self)
+        } catch {
+            _ = try? await execute("ROLLBACK")
+            throw error
+        }
+        try await execute("ROLLBACK")
+        return value
+    }
 }
