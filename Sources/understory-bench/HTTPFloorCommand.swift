@@ -2,6 +2,7 @@ import ArgumentParser
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import URLEncoding
 import UnderstoryAPI
 
 /// The HTTP floor, run as its own process (like the sync): a bare AsyncHTTPClient loop that GETs

@@ -76,7 +76,7 @@ extension Serve {
                 guard extraSecret == nil else {
                     throw SyncError(.invalidArguments, "\(Self.secretVariable) names no account: with --account/--all-accounts use `webhooks subscribe --account ID`")
                 }
-                try await AccountRuns.withAccountSync(global: global, logger: logger) { accountSync in
+                try await global.syncJob(logger: logger).withAccounts { accountSync in
                     let selected = try await accountSync.accounts(selection).map(\.companyID)
                     let clients = AccountClients(accountSync)
                     // `--all-accounts` includes accounts connected while serving.
@@ -95,7 +95,7 @@ extension Serve {
                 }
             } else {
                 let api = try global.apiConfiguration()
-                try await withAPIClient(api, logger: logger) { client in
+                try await UnderstoryClient.withClient(api, logger: logger) { client in
                     guard let companyID = try await client.me(logger: logger).model.companyID else {
                         throw SyncError(.invalidArguments, "/v1/me named no company_id")
                     }

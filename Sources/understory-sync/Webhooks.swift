@@ -31,18 +31,13 @@ struct Webhooks: AsyncParsableCommand {
         for scope in scopes where !api.scopes.contains(scope) { api.scopes.append(scope) }
         if let selection = accounts.selection {
             let key = try TokenKey(environment: global.environment)
-            let database = global.database
-            let configuration = api
-            try await withHTTPClient(configuration) { http in
-                let sync = AccountSync(database: database, key: key, logger: logger, progress: nil) { grant in
-                    UnderstoryClient(configuration: configuration, httpClient: http, logger: logger, grant: grant)
-                }
+            try await AccountSync.with(database: global.database, api: api, key: key, logger: logger) { sync in
                 for account in try await sync.accounts(selection) {
                     try await body(account.companyID, try await sync.activeClient(for: account.companyID))
                 }
             }
         } else {
-            try await withAPIClient(api, logger: logger) { client in
+            try await UnderstoryClient.withClient(api, logger: logger) { client in
                 guard let companyID = try await client.me(logger: logger).model.companyID else {
                     throw SyncError(.invalidArguments, "/v1/me named no company_id")
                 }
