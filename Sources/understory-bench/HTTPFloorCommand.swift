@@ -28,8 +28,7 @@ struct HTTPFloorCommand: AsyncParsableCommand {
         let base = configuration.apiURL.trimmingSuffix("/")
         let urls = lines.map { base + $0 }
         let language = configuration.acceptLanguage
-        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration.httpClientConfiguration())
-        do {
+        try await HTTPClient.withHTTPClient(configuration: configuration.httpClientConfiguration()) { http in
             let token = try await Self.token(configuration, http: http)
             let next = TicketCounter()
             let bytes = try await withThrowingTaskGroup(of: Int.self) { group in
@@ -52,11 +51,7 @@ struct HTTPFloorCommand: AsyncParsableCommand {
                 for try await part in group { total += part }
                 return total
             }
-            try? await http.shutdown()
             print("requests=\(urls.count + 1) bytes=\(bytes)")
-        } catch {
-            try? await http.shutdown()
-            throw error
         }
     }
 
