@@ -67,9 +67,7 @@ extension Serve {
             if let extraSecret { _ = try WebhookSignature(secrets: [extraSecret]) }
             // The key opens the secrets `webhooks subscribe` stored; without one only UNDERSTORY_WEBHOOK_SECRET is used.
             let key = try environment[TokenKey.variable].flatMap { $0.isEmpty ? nil : $0 }.map { try TokenKey(text: $0) }
-            try await PostgresConnection.withConnection(database, logger: logger) { connection in
-                _ = try await Schema.requireCurrent(on: connection)
-            }
+            try await Schema.requireCurrent(database: database, logger: logger)
             if let selection = accounts.selection {
                 // Third-party mode: each delivery is verified with its own account's secrets and fetched with
                 // that account's refresh token; deliveries for accounts outside the selection get 401.
@@ -82,8 +80,8 @@ extension Serve {
                     // `--all-accounts` includes accounts connected while serving.
                     let wanted = selection == .all ? nil : Set(selected)
                     let accounts: @Sendable () async throws -> [WebhookServer.Account] = {
-                        let secrets = try await PostgresConnection.withConnection(database, logger: logger) { connection in
-                            try await WebhookSubscriptionStore(connection: connection).secrets(key: accountSync.key)
+                        let secrets = try await WebhookSubscriptionStore.with(database: database, logger: logger) { store in
+                            try await store.secrets(key: accountSync.key)
                         }
                         return try secrets.filter { wanted?.contains($0.key) ?? true }.map {
                             WebhookServer.Account(companyID: $0.key, signature: try WebhookSignature(secrets: $0.value))
@@ -102,8 +100,8 @@ extension Serve {
                     let accounts: @Sendable () async throws -> [WebhookServer.Account] = {
                         var secrets: [String: [Secret]] = [:]
                         if let key {
-                            secrets = try await PostgresConnection.withConnection(database, logger: logger) { connection in
-                                try await WebhookSubscriptionStore(connection: connection).secrets(key: key)
+                            secrets = try await WebhookSubscriptionStore.with(database: database, logger: logger) { store in
+                                try await store.secrets(key: key)
                             }
                         }
                         // Internal-key mode serves the key's own company only.

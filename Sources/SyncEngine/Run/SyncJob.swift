@@ -91,6 +91,27 @@ public struct SyncJob: Sendable {
         try await AccountSync.with(database: database, api: api, key: try key.get(), logger: logger, progress: progress, body)
     }
 
+    /// Runs `body` once per company of `scope` with its client: the integration key's own company
+    /// (named by `/v1/me`), or each selected account, which must be active.
+    public func forEachCompany(_ scope: SyncScope, _ body: @escaping @Sendable (String, UnderstoryClient) async throws -> Void) async throws {
+        let logger = self.logger
+        switch scope {
+        case .internalKey:
+            try await UnderstoryClient.withClient(api, logger: logger) { client in
+                guard let companyID = try await client.me(logger: logger).model.companyID else {
+                    throw SyncError(.invalidArguments, "/v1/me named no company_id")
+                }
+                try await body(companyID, client)
+            }
+        case .accounts(let selection, _):
+            try await withAccounts { accounts in
+                for account in try await accounts.accounts(selection) {
+                    try await body(account.companyID, try await accounts.activeClient(for: account.companyID))
+                }
+            }
+        }
+    }
+
     private static func run<T: Sendable>(
         graceful: Bool, logger: Logger, _ work: @escaping @Sendable () async throws -> T
     ) async throws -> T {
