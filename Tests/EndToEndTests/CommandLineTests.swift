@@ -112,11 +112,14 @@ struct CommandLineTests {
             let (process, out, err) = try UnderstorySyncBinary.start(
                 ["sync", "--events-past-days", "3650", "--batch-rows", "50"], environment: world.environment
             )
-            #expect(try await eventually(within: .seconds(120)) {
+            // Stops waiting early if the run ends on its own; its output then says why.
+            let held = try await eventually(within: .seconds(120)) {
                 try await world.query("SELECT count(*) AS n FROM understory.orders").rows[0]["n"].int ?? 0 >= 1 && world.simulator.heldAPIRequests > 0
-            })
+                    || !process.isRunning
+            } && process.isRunning
             kill(process.processIdentifier, SIGKILL)
             let killed = await UnderstorySyncBinary.finish(process, out, err)
+            #expect(held, "the run never sat at the held orders request: \(killed.output.suffix(2000))")
             #expect(killed.status != 0)
             world.simulator.releaseAPIRequests()
             let again = try await world.run("sync", "--events-past-days", "3650")
@@ -142,11 +145,14 @@ struct CommandLineTests {
             let (process, out, err) = try UnderstorySyncBinary.start(
                 ["sync", "--events-past-days", "3650", "--batch-rows", "50"], environment: world.environment
             )
-            #expect(try await eventually(within: .seconds(120)) {
+            // Stops waiting early if the run ends on its own; its output then says why.
+            let held = try await eventually(within: .seconds(120)) {
                 try await world.query("SELECT count(*) AS n FROM understory.orders").rows[0]["n"].int ?? 0 >= 1 && world.simulator.heldAPIRequests > 0
-            })
+                    || !process.isRunning
+            } && process.isRunning
             kill(process.processIdentifier, SIGTERM)
             let run = await UnderstorySyncBinary.finish(process, out, err)
+            #expect(held, "the run never sat at the held orders request: \(run.output.suffix(2000))")
             #expect(run.status == 0, "\(run.output)")
             #expect(run.stderr.contains("stopped by a signal"), "\(run.stderr)")
             let status = try await world.query("SELECT status FROM understory.sync_runs").rows[0]["status"].string
