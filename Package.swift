@@ -8,6 +8,7 @@ let package = Package(
     products: [
         .executable(name: "understory-sync", targets: ["understory-sync"]),
         .executable(name: "understory-sim", targets: ["understory-sim"]),
+        .library(name: "URLEncoding", targets: ["URLEncoding"]),
         .library(name: "PostgresClient", targets: ["PostgresClient"]),
         .library(name: "UnderstoryAPI", targets: ["UnderstoryAPI"]),
         .library(name: "UnderstorySimulator", targets: ["UnderstorySimulator"]),
@@ -34,11 +35,14 @@ let package = Package(
             pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]
         ),
+        // RFC 3986 percent-encoding, the one copy: a leaf with no dependencies, used by every module that encodes or decodes.
+        .target(name: "URLEncoding"),
         // A thin, safe wrapper over libpq. Knows nothing of Understory.
         .target(
             name: "PostgresClient",
             dependencies: [
                 "CLibPQ",
+                "URLEncoding",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -46,6 +50,7 @@ let package = Package(
         .target(
             name: "UnderstoryAPI",
             dependencies: [
+                "URLEncoding",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -58,6 +63,7 @@ let package = Package(
         .target(
             name: "UnderstorySimulator",
             dependencies: [
+                "URLEncoding",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -71,6 +77,7 @@ let package = Package(
             dependencies: [
                 "PostgresClient",
                 "UnderstoryAPI",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -110,7 +117,7 @@ let package = Package(
         .executableTarget(
             name: "understory-sim",
             dependencies: [
-                "UnderstorySimulator",
+                "UnderstorySimulator", "URLEncoding",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -119,13 +126,14 @@ let package = Package(
         .executableTarget(
             name: "understory-bench",
             dependencies: [
-                "PostgresClient", "SyncEngine", "UnderstoryAPI", "UnderstorySimulator",
+                "PostgresClient", "SyncEngine", "UnderstoryAPI", "UnderstorySimulator", "URLEncoding",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
+        .testTarget(name: "URLEncodingTests", dependencies: ["URLEncoding"]),
         .testTarget(
             name: "PostgresClientTests",
             dependencies: [
@@ -137,7 +145,7 @@ let package = Package(
         .testTarget(
             name: "UnderstoryAPITests",
             dependencies: [
-                "UnderstoryAPI", "UnderstorySimulator", "SyncTestSupport",
+                "UnderstoryAPI", "UnderstorySimulator", "SyncTestSupport", "URLEncoding",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -146,7 +154,7 @@ let package = Package(
         .testTarget(
             name: "UnderstorySimulatorTests",
             dependencies: [
-                "UnderstorySimulator", "SyncTestSupport",
+                "UnderstorySimulator", "SyncTestSupport", "URLEncoding",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -1,5 +1,6 @@
 import CLibPQ
 import Foundation
+import URLEncoding
 
 /// What the wrapper reads from a connection string before and after libpq uses it: whether libpq
 /// can parse it (`PQconninfoParse`), the passwords it holds (so no message built from libpq's
@@ -58,7 +59,7 @@ enum ConnectionString {
         } else {
             found += conninfoPasswords(text)
         }
-        return found + found.compactMap { $0.removingPercentEncoding }.filter { !found.contains($0) }
+        return found + found.compactMap(PercentEncoding.decode).filter { !found.contains($0) }
     }
 
     /// `password=value` and `password = 'quoted \' value'` in a key=value string.

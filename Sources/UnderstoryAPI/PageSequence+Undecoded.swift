@@ -1,4 +1,5 @@
 import Logging
+import URLEncoding
 
 /// What a traversal fetched when its bodies were not decoded (see ``PageSequence/fetchUndecoded()``).
 public struct UndecodedTraversal: Sendable, Hashable {

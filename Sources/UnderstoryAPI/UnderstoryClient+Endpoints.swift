@@ -1,4 +1,5 @@
 import Logging
+import URLEncoding
 
 /// Query of `/v1/bookings` and `/v1/orders`.
 public struct ListQuery: Sendable, Hashable {

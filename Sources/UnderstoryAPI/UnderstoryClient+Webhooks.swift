@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOCore
+import URLEncoding
 
 extension UnderstoryClient {
     /// `POST /v1/webhook-subscriptions` (scope `webhook.write`). The answer carries the signing

@@ -1,13 +1,13 @@
 import AsyncHTTPClient
 import Logging
 import NIOCore
+import URLEncoding
 
 /// The Understory API client: token source, retries and paging over one injected `HTTPClient`.
 ///
 /// ```swift
 /// let configuration = try UnderstoryConfiguration(environment: environment)
-/// try await withHTTPClient(configuration: configuration.httpClientConfiguration()) { http in   // or HTTPClient(...) + shutdown
-///     let client = UnderstoryClient(configuration: configuration, httpClient: http, logger: logger)
+/// try await UnderstoryClient.withClient(configuration, logger: logger) { client in   // its own HTTPClient, always shut down
 ///     for try await page in client.orders(ListQuery(limit: 100, sort: .updatedDescending)) {
 ///         for order in page.items { upsert(order.model, raw: order.raw) }
 ///     }
@@ -15,7 +15,7 @@ import NIOCore
 /// ```
 ///
 /// A value type: copies share the token cache and the statistics. The caller owns the
-/// `HTTPClient`'s lifecycle.
+/// `HTTPClient`'s lifecycle (``withClient(_:logger:_:)`` owns one for you).
 public struct UnderstoryClient: Sendable {
     public let configuration: UnderstoryConfiguration
     /// The token source (shared by copies of this client).

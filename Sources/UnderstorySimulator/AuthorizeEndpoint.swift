@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import URLEncoding
 
 /// `GET /oauth2/auth`: the browser step of authorization_code with PKCE. There is no login page:
 /// the simulated user answers at once as `Simulator.setConsent` says (default: approve as the
@@ -93,7 +94,7 @@ extension SimulatorResponder {
 
     /// 302 to `uri` with `parameters` appended to its query (percent-encoded).
     static func redirect(to uri: String, parameters: [(String, String)]) -> Response {
-        let query = SimulatorPercentEncoding.formEncode(parameters)
+        let query = PercentEncoding.formEncode(parameters)
         let separator = uri.contains("?") ? (uri.hasSuffix("?") || uri.hasSuffix("&") ? "" : "&") : "?"
         var response = Response(status: .found)
         response.headers[.location] = uri + separator + query

@@ -5,13 +5,21 @@ extension Simulator {
     /// (``heldAPIRequests`` > 0) and can be killed there, with no latency fault timed against the
     /// wall clock. A narrower prefix (`/v1/bookings`) lets the calls a run makes first (`/v1/me`) through.
     public func holdAPIRequests(pathPrefix: String = "/v1/") {
-        self.runtime.withLock { $0.holdingPathPrefix = pathPrefix }
+        self.runtime.withLock { $0.hold = APIHold(path: pathPrefix, exact: false, passing: 0) }
+    }
+
+    /// From now on `/v1` requests to exactly `path` wait until ``releaseAPIRequests()``, once the
+    /// first `passing` of them went through: `holdAPIRequests(path: "/v1/orders", passing: 2)` lets a
+    /// run read two pages of orders (their children, under `/v1/orders/ID/…`, are not held) and holds
+    /// it at the request for the third, so a test can stop it between committed batches.
+    public func holdAPIRequests(path: String, passing: Int) {
+        self.runtime.withLock { $0.hold = APIHold(path: path, exact: true, passing: passing) }
     }
 
     /// Lets every held `/v1` request go on and stops holding new ones.
     public func releaseAPIRequests() {
         let held = self.runtime.withLock { runtime in
-            runtime.holdingPathPrefix = nil
+            runtime.hold = nil
             defer { runtime.heldRequests = [] }
             return runtime.heldRequests
         }
@@ -27,11 +35,30 @@ extension Simulator {
     func waitWhileHeld(path: String) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let proceed = self.runtime.withLock { runtime in
-                guard let prefix = runtime.holdingPathPrefix, path.hasPrefix(prefix) else { return true }
+                guard runtime.hold?.holds(path) == true else { return true }
                 runtime.heldRequests.append(continuation)
                 return false
             }
             if proceed { continuation.resume() }
         }
+    }
+}
+
+/// Which `/v1` requests wait for ``Simulator/releaseAPIRequests()``.
+struct APIHold: Sendable {
+    /// A path prefix, or the exact path when `exact`.
+    var path: String
+    var exact: Bool
+    /// Matching requests still let through before the hold begins.
+    var passing: Int
+
+    /// Whether a request to `requestPath` waits; counts it against `passing` when it matches.
+    mutating func holds(_ requestPath: String) -> Bool {
+        guard exact ? requestPath == path : requestPath.hasPrefix(path) else { return false }
+        guard passing <= 0 else {
+            passing -= 1
+            return false
+        }
+        return true
     }
 }

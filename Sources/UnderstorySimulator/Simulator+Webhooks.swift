@@ -28,7 +28,7 @@ extension Simulator {
     public var webhookFaults: SimulatorWebhookFaults { self.webhooks.state.withLock { $0.faults } }
 
     public func updateWebhookFaults(_ change: (inout SimulatorWebhookFaults) -> Void) {
-        self.webhooks.state.withLock { change(&$0.faults) }
+        self.webhooks.updateFaults(change)
     }
 
     public var webhookStatistics: SimulatorWebhookStatistics { self.webhooks.state.withLock { $0.statistics } }

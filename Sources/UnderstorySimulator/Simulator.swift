@@ -32,7 +32,7 @@ public final class Simulator: Sendable {
         let generationStart = clock.now
         let companies = CompanyData.generate(configuration)
         self.companies = companies
-        let webhooks = SimulatorWebhooks(companyIDs: companies.map(\.company.id))
+        let webhooks = SimulatorWebhooks(companyIDs: companies.map(\.company.id), clock: configuration.clock)
         self.webhooks = webhooks
         for company in companies {
             let index = company.index
@@ -335,8 +335,8 @@ struct Runtime: Sendable {
     var recordedTargets: [String]? = nil
     var apiRequests = 0
     var inFlight = 0
-    /// While set, `/v1` requests under this path wait in `heldRequests` (see Simulator+Hold.swift).
-    var holdingPathPrefix: String? = nil
+    /// While set, the `/v1` requests it matches wait in `heldRequests` (see Simulator+Hold.swift).
+    var hold: APIHold? = nil
     var heldRequests: [CheckedContinuation<Void, Never>] = []
     var baseURL = ""
     var port = 0

@@ -54,7 +54,7 @@ struct BenchWorld: Sendable {
     static func with<T>(_ dataset: Dataset, adminURL: String, _ body: (BenchWorld) async throws -> T) async throws -> T {
         let name = "understory_bench_\(getpid())_\(UInt32.random(in: 0...UInt32.max))"
         let admin = PostgresConfiguration(connectionString: adminURL)
-        try await PostgresConnection.withConnection(admin, logger: logger) { try await $0.execute("CREATE DATABASE \(name)") }
+        try await PostgresConnection.withConnection(admin, logger: logger) { try await $0.createDatabase(name) }
         let url = Self.url(adminURL, database: name)
         let simulator = Simulator(configuration: dataset.configuration)
         do {
@@ -72,16 +72,12 @@ struct BenchWorld: Sendable {
     }
 
     static func drop(_ name: String, admin: PostgresConfiguration) async throws {
-        try await PostgresConnection.withConnection(admin, logger: logger) { try await $0.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)") }
+        try await PostgresConnection.withConnection(admin, logger: logger) { try await $0.dropDatabase(name) }
     }
 
     /// The same server and credentials, another database.
     static func url(_ url: String, database name: String) -> String {
-        if var components = URLComponents(string: url), components.scheme?.hasPrefix("postgres") == true {
-            components.path = "/" + name
-            return components.string!
-        }
-        return url + " dbname=\(name)"
+        PostgresConfiguration(connectionString: url).database(name).connectionString!
     }
 
     /// Runs `understory-sync ARGS --quiet`; a non-zero exit is an error carrying its output.

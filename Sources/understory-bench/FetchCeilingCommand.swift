@@ -49,12 +49,9 @@ struct FetchCeilingCommand: AsyncParsableCommand {
         }
         let from = day(-Double(eventsPastDays)), to = day(Double(eventsFutureDays + 1))
         let concurrency = childConcurrency
-        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration.httpClientConfiguration())
-        let total: UndecodedTraversal
-        do {
-            let client = UnderstoryClient(configuration: configuration, httpClient: http, logger: logger)
+        let total = try await UnderstoryClient.withClient(configuration, logger: logger) { client in
             _ = try await client.me()
-            total = try await withThrowingTaskGroup(of: UndecodedTraversal.self) { group in
+            return try await withThrowingTaskGroup(of: UndecodedTraversal.self) { group in
                 group.addTask { try await client.bookings(ListQuery(limit: 100, sort: .updatedDescending)).fetchUndecoded() }
                 group.addTask { try await client.orders(ListQuery(limit: 100, sort: .updatedDescending)).fetchUndecoded() }
                 group.addTask { try await client.events(from: from, to: to, limit: 500).fetchUndecoded() }  // SyncOptions.eventsPageSize
@@ -66,10 +63,6 @@ struct FetchCeilingCommand: AsyncParsableCommand {
                 for try await part in group { sum = sum + part }
                 return sum
             }
-            try? await http.shutdown()
-        } catch {
-            try? await http.shutdown()
-            throw error
         }
         print("requests=\(total.pages + 1) pages=\(total.pages) bytes=\(total.bytes) items=\(total.items)")
     }

@@ -120,7 +120,7 @@ struct FleetCommand: AsyncParsableCommand {
     func round(workers: Int, simulator: Simulator, truths: [String: TableTruth], adminURL: String) async throws -> FleetRound {
         let name = "understory_fleet_\(getpid())_\(workers)_\(UInt32.random(in: 0...UInt32.max))"
         let admin = PostgresConfiguration(connectionString: adminURL)
-        try await PostgresConnection.withConnection(admin, logger: BenchWorld.logger) { try await $0.execute("CREATE DATABASE \(name)") }
+        try await PostgresConnection.withConnection(admin, logger: BenchWorld.logger) { try await $0.createDatabase(name) }
         defer { Task { try? await BenchWorld.drop(name, admin: admin) } }
         let url = BenchWorld.url(adminURL, database: name)
         let database = PostgresConfiguration(connectionString: url)

@@ -2,6 +2,7 @@ import ArgumentParser
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import URLEncoding
 import UnderstoryAPI
 
 /// The HTTP floor, run as its own process (like the sync): a bare AsyncHTTPClient loop that GETs
@@ -27,8 +28,7 @@ struct HTTPFloorCommand: AsyncParsableCommand {
         let base = configuration.apiURL.trimmingSuffix("/")
         let urls = lines.map { base + $0 }
         let language = configuration.acceptLanguage
-        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration.httpClientConfiguration())
-        do {
+        try await HTTPClient.withHTTPClient(configuration: configuration.httpClientConfiguration()) { http in
             let token = try await Self.token(configuration, http: http)
             let next = TicketCounter()
             let bytes = try await withThrowingTaskGroup(of: Int.self) { group in
@@ -51,11 +51,7 @@ struct HTTPFloorCommand: AsyncParsableCommand {
                 for try await part in group { total += part }
                 return total
             }
-            try? await http.shutdown()
             print("requests=\(urls.count + 1) bytes=\(bytes)")
-        } catch {
-            try? await http.shutdown()
-            throw error
         }
     }
 

@@ -25,8 +25,7 @@ struct WebhooksCommand: AsyncParsableCommand {
             let url = "http://127.0.0.1:\(serve.port)/webhooks/understory"
             let signer = try WebhookSignature(secrets: [Secret(secret)])
             let bookingIDs = world.simulator.ids(.bookings)
-            let http = HTTPClient(eventLoopGroupProvider: .singleton)
-            do {
+            try await HTTPClient.withHTTPClient { http in
                 // 1. Acceptance: as fast as 32 senders can post.
                 let burst = options.quick ? 1_000 : 5_000
                 let clock = ContinuousClock()
@@ -63,7 +62,6 @@ struct WebhooksCommand: AsyncParsableCommand {
                 let companyID = world.simulator.configuration.companyID
                 let stored = try await TableTruth.stored(database: world.database)[companyID] ?? TableTruth()
                 let differences = TableTruth(world.simulator.truth()).differences(stored)
-                try await http.shutdown()
 
                 let rate = Double(accepted) / burstSeconds
                 var table = Table("6. Webhooks (serve, \(world.dataset))", ["what", "value"])
@@ -77,9 +75,6 @@ struct WebhooksCommand: AsyncParsableCommand {
                 report.target("p99 webhook-to-row at 50/s", Format.seconds(p99), "≤ 2 s", p99 <= 2)
                 report.target("final tables exact", differences.isEmpty ? "yes" : "no", "yes", differences.isEmpty && parked == 0)
                 report.targets.print()
-            } catch {
-                try? await http.shutdown()
-                throw error
             }
         }
     }

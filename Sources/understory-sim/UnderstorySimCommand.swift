@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import URLEncoding
 import UnderstorySimulator
 
 @main
@@ -261,6 +262,6 @@ extension UnderstorySimCommand {
             ("response_type", "code"), ("client_id", app.id), ("redirect_uri", redirect), ("scope", scope), ("state", "demo"),
             ("code_challenge", self.exampleChallenge), ("code_challenge_method", "S256"),
         ]
-        return baseURL + "/oauth2/auth?" + SimulatorPercentEncoding.formEncode(query)
+        return baseURL + "/oauth2/auth?" + PercentEncoding.formEncode(query)
     }
 }

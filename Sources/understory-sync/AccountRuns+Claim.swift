@@ -1,20 +1,8 @@
 import Foundation
-import Logging
 import SyncEngine
 
-/// `sync --all-accounts --claim`: one fleet pass over the due accounts.
+/// How `sync --all-accounts --claim` prints its fleet pass and which error decides its exit status.
 extension AccountRuns {
-    static func claimPass(
-        concurrency: Int, policy: FleetPolicy, global: GlobalOptions, options: SyncOptions, arguments: [String: String], logger: Logger
-    ) async throws -> FleetWorker.Pass {
-        try await withAccountSync(global: global, logger: logger) { accounts in
-            let worker = FleetWorker(accounts: accounts, policy: policy, concurrency: concurrency)
-            return try await GracefulRun.run(logger: logger) {
-                try await worker.pass(options: options, arguments: arguments)
-            }
-        }
-    }
-
     /// Each synced account's table and line, then the accounts skipped because they must be connected again.
     static func render(_ pass: FleetWorker.Pass) -> String {
         var text = pass.outcomes.isEmpty ? "accounts: none due" : render(pass.outcomes.sorted { $0.account.companyID < $1.account.companyID })

@@ -23,4 +23,9 @@ struct AccountSelection: ParsableArguments {
         if allAccounts { return .all }
         return accounts.isEmpty ? nil : .accounts(accounts)
     }
+
+    /// The internal key's company, or the selected accounts.
+    var scope: SyncScope {
+        selection.map { .accounts($0, concurrency: concurrency) } ?? .internalKey
+    }
 }

@@ -43,7 +43,7 @@ struct AccountsConnect: AsyncParsableCommand {
         let redirect = AccountConnector.Redirect(listenPort: redirectPort ?? 0, redirectURI: uri)
         let database = global.database
         let timeout = self.timeout
-        let account = try await withAPIClient(api, logger: logger) { client in
+        let account = try await UnderstoryClient.withClient(api, logger: logger) { client in
             try await AccountConnector(database: database, client: client, key: key, logger: logger).connect(
                 redirect: redirect, timeout: .seconds(timeout)
             ) { url, redirectURI in

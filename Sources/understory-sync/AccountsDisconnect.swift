@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import PostgresClient
 import SyncEngine
 import UnderstoryAPI
 
@@ -21,21 +20,17 @@ struct AccountsDisconnect: AsyncParsableCommand {
 
     func run() async throws {
         let logger = global.makeLogger()
-        let key = try? TokenKey(environment: global.environment)
-        let token = try await PostgresConnection.withConnection(global.database, logger: logger) { connection in
-            try await Schema.requireCurrent(on: connection)
-            return try await AccountStore(connection: connection).disconnect(companyID, key: key)
-        }
-        var note = "its refresh token was deleted here"
-        if let token {
-            do {
-                let api = try global.apiConfiguration()
-                let revoked = try await withAPIClient(api, logger: logger) { try await $0.tokens.revoke(refreshToken: token, logger: logger) }
-                note = revoked ? "its refresh token was revoked at Understory and deleted here"
-                    : "its refresh token was deleted here (the issuer offers no revocation endpoint; remove the app's access in Understory Backoffice)"
-            } catch {
-                note = "its refresh token was deleted here but could not be revoked at Understory (\(ExitStatus.oneLine(error)))"
-            }
+        let outcome = try await AccountDisconnection.disconnect(
+            companyID, database: global.database, key: try? TokenKey(environment: global.environment),
+            api: Result { try global.apiConfiguration() }, logger: logger
+        )
+        let note = switch outcome {
+        case .deleted: "its refresh token was deleted here"
+        case .revoked: "its refresh token was revoked at Understory and deleted here"
+        case .revocationUnsupported:
+            "its refresh token was deleted here (the issuer offers no revocation endpoint; remove the app's access in Understory Backoffice)"
+        case .revocationFailed(let error):
+            "its refresh token was deleted here but could not be revoked at Understory (\(ExitStatus.oneLine(error)))"
         }
         print("disconnected company \(companyID): \(note); its synced rows are kept")
     }

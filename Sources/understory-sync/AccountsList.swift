@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import PostgresClient
 import SyncEngine
 
 struct AccountsList: AsyncParsableCommand {
@@ -16,10 +15,7 @@ struct AccountsList: AsyncParsableCommand {
 
     func run() async throws {
         let logger = global.makeLogger()
-        let accounts = try await PostgresConnection.withConnection(global.database, logger: logger) { connection in
-            try await Schema.requireCurrent(on: connection)
-            return try await AccountStore(connection: connection).list()
-        }
+        let accounts = try await AccountStore.list(database: global.database, logger: logger)
         if json {
             try JSONOutput.print(accounts)
         } else if accounts.isEmpty {

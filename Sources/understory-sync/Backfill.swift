@@ -69,7 +69,7 @@ struct Backfill: AsyncParsableCommand {
         }
         let summary: SyncRunner.BackfillSummary
         if let account {
-            summary = try await AccountRuns.withAccountSync(global: global, logger: logger) { accounts in
+            summary = try await global.syncJob(logger: logger).withAccounts { accounts in
                 var runner = SyncRunner(
                     database: database, client: try await accounts.activeClient(for: account), logger: logger, progress: ProgressLine.shared
                 )
@@ -77,7 +77,7 @@ struct Backfill: AsyncParsableCommand {
                 return try await backfill(runner)
             }
         } else {
-            summary = try await withAPIClient(api, logger: logger) { client in
+            summary = try await UnderstoryClient.withClient(api, logger: logger) { client in
                 try await backfill(SyncRunner(database: database, client: client, logger: logger, progress: ProgressLine.shared))
             }
         }

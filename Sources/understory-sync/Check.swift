@@ -30,7 +30,7 @@ struct Check: AsyncParsableCommand {
     private func checkAccounts(_ selection: AccountSync.Selection, logger: Logger) async -> HealthCheck {
         let database = global.database
         do {
-            return try await AccountRuns.withAccountSync(global: global, logger: logger) { accounts in
+            return try await global.syncJob(logger: logger).withAccounts { accounts in
                 await HealthCheck.run(accounts: accounts, selection: selection, setupError: nil, database: database, logger: logger)
             }
         } catch {
@@ -42,7 +42,7 @@ struct Check: AsyncParsableCommand {
         let report: HealthCheck
         do {
             let api = try global.apiConfiguration()
-            report = try await withAPIClient(api, logger: logger) { client in
+            report = try await UnderstoryClient.withClient(api, logger: logger) { client in
                 await HealthCheck.run(client: client, clientError: nil, database: global.database, logger: logger)
             }
         } catch {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import PostgresClient
+import SyncEngine
 import UnderstoryAPI
 
 /// Settings shared by every subcommand. Each has an environment variable; a flag beats it.
@@ -117,6 +118,13 @@ struct GlobalOptions: ParsableArguments {
 
     func apiConfiguration() throws -> UnderstoryConfiguration {
         try UnderstoryConfiguration(environment: environment)
+    }
+
+    /// A sync or reconcile job with this configuration; the token key is read only in third-party mode.
+    func syncJob(logger: Logger, progress: (any ProgressReporter)? = ProgressLine.shared) throws -> SyncJob {
+        let api = try apiConfiguration()
+        let environment = self.environment
+        return SyncJob(database: database, api: api, key: Result { try TokenKey(environment: environment) }, logger: logger, progress: progress)
     }
 
     /// Sets up logging to stderr once, before anything logs.

@@ -1,5 +1,4 @@
 import ArgumentParser
-import PostgresClient
 import SyncEngine
 
 struct Migrate: AsyncParsableCommand {
@@ -11,9 +10,7 @@ struct Migrate: AsyncParsableCommand {
 
     func run() async throws {
         let logger = global.makeLogger()
-        let outcome = try await PostgresConnection.withConnection(global.database, logger: logger) { connection in
-            try await Schema.migrate(on: connection, logger: logger)
-        }
+        let outcome = try await Schema.migrate(database: global.database, logger: logger)
         if outcome.applied.isEmpty {
             if !global.quiet { print("schema is up to date (version \(outcome.currentVersion)); nothing to apply") }
         } else {

@@ -48,9 +48,6 @@ struct PollingOptions: ParsableArguments {
 /// reconcile on `--reconcile-cron` (the two take turns), the scheduler heartbeat `status` shows,
 /// for the internal key's company or the selected accounts.
 struct PollingSchedule {
-    /// What a schedule runs at its fire times.
-    enum Command: String { case sync, reconcile }
-
     let schedulers: [Scheduler]
     let heartbeat: SchedulerHeartbeat
 
@@ -60,7 +57,7 @@ struct PollingSchedule {
     ) async throws -> PollingSchedule {
         let expression = try CronExpression(cron)
         let zone = try polling.timeZone()
-        let api = try global.apiConfiguration()
+        let job = try global.syncJob(logger: logger)
         let database = global.database
         let options = sync.options
         let arguments = sync.arguments.merging(["cron": cron, "tz": zone.identifier]) { $1 }
@@ -68,7 +65,7 @@ struct PollingSchedule {
             database: database, cron: cron, timeZone: zone,
             nextFire: polling.runNow ? Date() : expression.nextFire(after: Date(), in: zone), logger: logger
         )
-        let jobs = Jobs(global: global, selection: accounts.selection, concurrency: accounts.concurrency, api: api, zone: zone, logger: logger)
+        let jobs = Jobs(job: job, scope: accounts.scope, quiet: global.quiet, zone: zone)
         // Sync and reconcile take turns: one job at a time, so they never collide on a lock.
         let turns = OneAtATime()
         let syncJob = jobs.job(.sync, options: options, arguments: arguments)
@@ -112,43 +109,32 @@ struct PollingSchedule {
     /// One fire time's work: a sync or a reconcile of the internal key's company or of the selected
     /// accounts. Failures are logged and the schedule goes on; a held lock skips the fire time.
     struct Jobs {
-        let global: GlobalOptions
-        let selection: AccountSync.Selection?
-        let concurrency: Int
-        let api: UnderstoryConfiguration
+        let job: SyncJob
+        let scope: SyncScope
+        let quiet: Bool
         let zone: TimeZone
-        let logger: Logger
 
-        func job(_ command: Command, options: SyncOptions, arguments: [String: String]) -> @Sendable (Scheduler.Fire) async -> Void {
-            let global = self.global, selection = self.selection, concurrency = self.concurrency
-            let api = self.api, zone = self.zone, logger = self.logger
-            let quiet = global.quiet, database = global.database
+        func job(_ command: SyncJob.Command, options: SyncOptions, arguments: [String: String]) -> @Sendable (Scheduler.Fire) async -> Void {
+            let job = self.job, scope = self.scope, quiet = self.quiet, zone = self.zone
             return { fire in
-                var logger = logger
+                var logger = job.logger
                 logger[metadataKey: "scheduled"] = "\(Scheduler.format(fire.scheduled, in: zone))"
                 logger[metadataKey: "command"] = "\(command.rawValue)"
+                let fireJob = SyncJob(database: job.database, api: job.api, key: job.key, logger: logger, progress: job.progress)
                 ProgressLine.shared.start(enabled: !quiet)
                 do {
-                    if let selection {
-                        let outcomes = try await AccountRuns.run(
-                            command, selection, concurrency: concurrency, global: global, options: options, arguments: arguments, logger: logger
-                        )
-                        ProgressLine.shared.clear()
+                    let outcome = try await fireJob.run(command, scope, options: options, arguments: arguments, graceful: false)
+                    ProgressLine.shared.clear()
+                    switch outcome {
+                    case .accounts(let outcomes):
                         let text = command == .sync ? AccountRuns.render(outcomes) : Reconcile.render(outcomes)
                         if !quiet { FileHandle.standardOutput.write(Data((text + "\n").utf8)) }
-                        if let error = outcomes.lazy.compactMap(\.failure).first {
+                        if let error = outcome.failure {
                             logger.error("scheduled run failed for some accounts", metadata: ["error": "\(ExitStatus.oneLine(error))"])
                         } else {
                             logger.info("scheduled run finished", metadata: ["accounts": "\(outcomes.count)"])
                         }
-                    } else {
-                        let summary = try await withAPIClient(api, logger: logger) { client in
-                            let runner = SyncRunner(database: database, client: client, logger: logger, progress: ProgressLine.shared)
-                            return command == .sync
-                                ? try await runner.sync(options, arguments: arguments)
-                                : try await runner.reconcile(options, arguments: arguments)
-                        }
-                        ProgressLine.shared.clear()
+                    case .company(let summary):
                         if !quiet {
                             // Unbuffered, so each summary shows up at once even when stdout is a pipe.
                             let text = command == .sync ? RunSummaryTable.render(summary) : Reconcile.render(summary)

@@ -26,29 +26,16 @@ struct Reconcile: AsyncParsableCommand {
         let logger = global.makeLogger()
         SecondSignal.install()
         ProgressLine.shared.start(enabled: !global.quiet)
-        let options = reconcile.options, arguments = reconcile.arguments, concurrency = accounts.concurrency
-        if let selection = accounts.selection {
-            let outcomes = try await AccountRuns.withAccountSync(global: global, logger: logger) { accounts in
-                try await GracefulRun.run(logger: logger) {
-                    try await accounts.reconcile(selection, concurrency: concurrency, options: options, arguments: arguments)
-                }
-            }
-            ProgressLine.shared.clear()
-            if !global.quiet { print(Self.render(outcomes)) }
-            if let error = outcomes.lazy.compactMap(\.failure).first { throw error }
-            return
-        }
-        let api = try global.apiConfiguration()
-        let database = global.database
-        let summary = try await withAPIClient(api, logger: logger) { client in
-            try await GracefulRun.run(logger: logger) {
-                try await SyncRunner(database: database, client: client, logger: logger, progress: ProgressLine.shared)
-                    .reconcile(options, arguments: arguments)
-            }
-        }
+        let outcome = try await global.syncJob(logger: logger)
+            .run(.reconcile, accounts.scope, options: reconcile.options, arguments: reconcile.arguments)
         ProgressLine.shared.clear()
-        if !global.quiet { print(Self.render(summary)) }
-        if let error = summary.firstError { throw error }
+        if !global.quiet {
+            switch outcome {
+            case .company(let summary): print(Self.render(summary))
+            case .accounts(let outcomes): print(Self.render(outcomes))
+            }
+        }
+        if let error = outcome.failure { throw error }
     }
 
     /// What a reconcile found per resource, and how it ended.

@@ -67,23 +67,21 @@ extension Serve {
             if let extraSecret { _ = try WebhookSignature(secrets: [extraSecret]) }
             // The key opens the secrets `webhooks subscribe` stored; without one only UNDERSTORY_WEBHOOK_SECRET is used.
             let key = try environment[TokenKey.variable].flatMap { $0.isEmpty ? nil : $0 }.map { try TokenKey(text: $0) }
-            try await PostgresConnection.withConnection(database, logger: logger) { connection in
-                _ = try await Schema.requireCurrent(on: connection)
-            }
+            try await Schema.requireCurrent(database: database, logger: logger)
             if let selection = accounts.selection {
                 // Third-party mode: each delivery is verified with its own account's secrets and fetched with
                 // that account's refresh token; deliveries for accounts outside the selection get 401.
                 guard extraSecret == nil else {
                     throw SyncError(.invalidArguments, "\(Self.secretVariable) names no account: with --account/--all-accounts use `webhooks subscribe --account ID`")
                 }
-                try await AccountRuns.withAccountSync(global: global, logger: logger) { accountSync in
+                try await global.syncJob(logger: logger).withAccounts { accountSync in
                     let selected = try await accountSync.accounts(selection).map(\.companyID)
                     let clients = AccountClients(accountSync)
                     // `--all-accounts` includes accounts connected while serving.
                     let wanted = selection == .all ? nil : Set(selected)
                     let accounts: @Sendable () async throws -> [WebhookServer.Account] = {
-                        let secrets = try await PostgresConnection.withConnection(database, logger: logger) { connection in
-                            try await WebhookSubscriptionStore(connection: connection).secrets(key: accountSync.key)
+                        let secrets = try await WebhookSubscriptionStore.with(database: database, logger: logger) { store in
+                            try await store.secrets(key: accountSync.key)
                         }
                         return try secrets.filter { wanted?.contains($0.key) ?? true }.map {
                             WebhookServer.Account(companyID: $0.key, signature: try WebhookSignature(secrets: $0.value))
@@ -95,15 +93,15 @@ extension Serve {
                 }
             } else {
                 let api = try global.apiConfiguration()
-                try await withAPIClient(api, logger: logger) { client in
+                try await UnderstoryClient.withClient(api, logger: logger) { client in
                     guard let companyID = try await client.me(logger: logger).model.companyID else {
                         throw SyncError(.invalidArguments, "/v1/me named no company_id")
                     }
                     let accounts: @Sendable () async throws -> [WebhookServer.Account] = {
                         var secrets: [String: [Secret]] = [:]
                         if let key {
-                            secrets = try await PostgresConnection.withConnection(database, logger: logger) { connection in
-                                try await WebhookSubscriptionStore(connection: connection).secrets(key: key)
+                            secrets = try await WebhookSubscriptionStore.with(database: database, logger: logger) { store in
+                                try await store.secrets(key: key)
                             }
                         }
                         // Internal-key mode serves the key's own company only.

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import PostgresClient
 import SyncEngine
 
 struct Status: AsyncParsableCommand {
@@ -15,9 +14,7 @@ struct Status: AsyncParsableCommand {
 
     func run() async throws {
         let logger = global.makeLogger()
-        let report = try await PostgresConnection.withConnection(global.database, logger: logger) { connection in
-            try await StatusReport.load(from: connection)
-        }
+        let report = try await StatusReport.load(database: global.database, logger: logger)
         if json {
             try JSONOutput.print(report)
         } else {

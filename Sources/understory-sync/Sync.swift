@@ -36,36 +36,25 @@ struct Sync: AsyncParsableCommand {
         let logger = global.makeLogger()
         SecondSignal.install()
         ProgressLine.shared.start(enabled: !global.quiet)
+        let job = try global.syncJob(logger: logger)
         if claim {
-            let pass = try await AccountRuns.claimPass(
-                concurrency: accounts.concurrency, policy: fleet.policy, global: global, options: sync.options,
-                arguments: sync.arguments.merging(["claim": "true", "every": fleet.every]) { $1 }, logger: logger
+            let pass = try await job.claimPass(
+                concurrency: accounts.concurrency, policy: fleet.policy, options: sync.options,
+                arguments: sync.arguments.merging(["claim": "true", "every": fleet.every]) { $1 }
             )
             ProgressLine.shared.clear()
             if !global.quiet { print(AccountRuns.render(pass)) }
             if let error = AccountRuns.failure(pass) { throw error }
             return
         }
-        if let selection = accounts.selection {
-            let outcomes = try await AccountRuns.sync(
-                selection, concurrency: accounts.concurrency, global: global, options: sync.options,
-                arguments: sync.arguments, logger: logger
-            )
-            ProgressLine.shared.clear()
-            if !global.quiet { print(AccountRuns.render(outcomes)) }
-            if let error = outcomes.lazy.compactMap(\.failure).first { throw error }
-            return
-        }
-        let api = try global.apiConfiguration()
-        let database = global.database, options = sync.options, arguments = sync.arguments
-        let summary = try await withAPIClient(api, logger: logger) { client in
-            try await GracefulRun.run(logger: logger) {
-                try await SyncRunner(database: database, client: client, logger: logger, progress: ProgressLine.shared)
-                    .sync(options, arguments: arguments)
+        let outcome = try await job.run(.sync, accounts.scope, options: sync.options, arguments: sync.arguments)
+        ProgressLine.shared.clear()
+        if !global.quiet {
+            switch outcome {
+            case .company(let summary): print(RunSummaryTable.render(summary))
+            case .accounts(let outcomes): print(AccountRuns.render(outcomes))
             }
         }
-        ProgressLine.shared.clear()
-        if !global.quiet { print(RunSummaryTable.render(summary)) }
-        if let error = summary.firstError { throw error }
+        if let error = outcome.failure { throw error }
     }
 }

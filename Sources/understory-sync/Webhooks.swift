@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Logging
-import PostgresClient
 import SyncEngine
 import UnderstoryAPI
 
@@ -29,26 +28,9 @@ struct Webhooks: AsyncParsableCommand {
     ) async throws {
         var api = try global.apiConfiguration()
         for scope in scopes where !api.scopes.contains(scope) { api.scopes.append(scope) }
-        if let selection = accounts.selection {
-            let key = try TokenKey(environment: global.environment)
-            let database = global.database
-            let configuration = api
-            try await withHTTPClient(configuration) { http in
-                let sync = AccountSync(database: database, key: key, logger: logger, progress: nil) { grant in
-                    UnderstoryClient(configuration: configuration, httpClient: http, logger: logger, grant: grant)
-                }
-                for account in try await sync.accounts(selection) {
-                    try await body(account.companyID, try await sync.activeClient(for: account.companyID))
-                }
-            }
-        } else {
-            try await withAPIClient(api, logger: logger) { client in
-                guard let companyID = try await client.me(logger: logger).model.companyID else {
-                    throw SyncError(.invalidArguments, "/v1/me named no company_id")
-                }
-                try await body(companyID, client)
-            }
-        }
+        let environment = global.environment
+        let job = SyncJob(database: global.database, api: api, key: Result { try TokenKey(environment: environment) }, logger: logger)
+        try await job.forEachCompany(accounts.scope, body)
     }
 
     struct Subscribe: AsyncParsableCommand {
@@ -83,8 +65,8 @@ struct Webhooks: AsyncParsableCommand {
                 guard let secret = created.model.secret else {
                     throw SyncError(.invalidData, "the API created subscription \(created.model.id) but sent no secret; delete it and try again")
                 }
-                try await PostgresConnection.withConnection(database, logger: logger) { connection in
-                    try await WebhookSubscriptionStore(connection: connection).save(
+                try await WebhookSubscriptionStore.with(database: database, logger: logger) { store in
+                    try await store.save(
                         companyID: companyID, subscription: created.model, secret: secret, key: key
                     )
                 }
@@ -105,8 +87,8 @@ struct Webhooks: AsyncParsableCommand {
             try await Webhooks.forEachAccount(global: global, accounts: accounts, logger: logger) { companyID, client in
                 let remote = try await client.webhookSubscriptions(logger: logger)
                 let stored = Set(
-                    try await PostgresConnection.withConnection(database, logger: logger) { connection in
-                        try await WebhookSubscriptionStore(connection: connection).list(companyID: companyID)
+                    try await WebhookSubscriptionStore.with(database: database, logger: logger) { store in
+                        try await store.list(companyID: companyID)
                     }.map(\.id)
                 )
                 print("account \(companyID): \(remote.count) subscription(s)")
@@ -135,8 +117,8 @@ struct Webhooks: AsyncParsableCommand {
             let id = self.id
             try await Webhooks.forEachAccount(global: global, accounts: accounts, logger: logger) { companyID, client in
                 try await client.deleteWebhookSubscription(id: id, logger: logger)
-                try await PostgresConnection.withConnection(database, logger: logger) { connection in
-                    try await WebhookSubscriptionStore(connection: connection).delete(companyID: companyID, id: id)
+                try await WebhookSubscriptionStore.with(database: database, logger: logger) { store in
+                    try await store.delete(companyID: companyID, id: id)
                 }
                 print("unsubscribed \(companyID): \(id)")
             }

@@ -38,7 +38,7 @@ struct Worker: AsyncParsableCommand {
         do {
             let policy = fleet.policy, concurrency = self.concurrency, options = sync.options
             let arguments = sync.arguments.merging(["every": fleet.every]) { $1 }
-            try await AccountRuns.withAccountSync(global: global, logger: logger) { accounts in
+            try await global.syncJob(logger: logger).withAccounts { accounts in
                 let worker = FleetWorker(accounts: accounts, policy: policy, concurrency: concurrency)
                 let loop = WorkerLoop {
                     try await worker.run(options: options, arguments: arguments) { pass in

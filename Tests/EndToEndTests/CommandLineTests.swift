@@ -82,13 +82,16 @@ struct CommandLineTests {
     @Test("two syncs at once: the second exits 75 naming the resource; data intact")
     func concurrentRuns() async throws {
         try await CommandLineWorld.with { world in
-            world.simulator.updateFaults { $0.latency = .milliseconds(40) }
+            // The first run's bookings requests wait until released: it holds its locks as long as the test needs.
+            world.simulator.holdAPIRequests(pathPrefix: "/v1/bookings")
             let (first, out, err) = try UnderstorySyncBinary.start(["sync", "--events-past-days", "3650"], environment: world.environment)
-            // Wait until the first run holds its locks (its run row exists).
-            #expect(try await eventually(within: .seconds(120)) { try await world.query("SELECT count(*) AS n FROM understory.sync_runs").rows[0]["n"].int ?? 0 > 0 })
+            #expect(try await eventually(within: .seconds(120)) {
+                try await world.query("SELECT count(*) AS n FROM understory.sync_runs").rows[0]["n"].int ?? 0 > 0 && world.simulator.heldAPIRequests > 0
+            })
             let second = try await world.run("sync")
             #expect(second.status == 75, "\(second.output)")
             #expect(second.stderr.contains("already syncing"))
+            world.simulator.releaseAPIRequests()
             let firstRun = await UnderstorySyncBinary.finish(first, out, err)
             #expect(firstRun.status == 0, "\(firstRun.output)")
             for resource in [SimulatorResource.bookings, .orders] {
@@ -103,16 +106,22 @@ struct CommandLineTests {
         var account = CommandLineWorld.account()
         account.orders = 300
         try await CommandLineWorld.with(account) { world in
-            world.simulator.updateFaults { $0.latency = .milliseconds(25) }
+            // Orders commit a batch once the next one is complete (its children are fetched meanwhile):
+            // two pages let the first batch commit; the run waits at the request for the third, killed there.
+            world.simulator.holdAPIRequests(path: "/v1/orders", passing: 2)
             let (process, out, err) = try UnderstorySyncBinary.start(
                 ["sync", "--events-past-days", "3650", "--batch-rows", "50"], environment: world.environment
             )
-            // Orders load a page (with its children) per transaction: kill after the first commits.
-            #expect(try await eventually(within: .seconds(120)) { try await world.query("SELECT count(*) AS n FROM understory.orders").rows[0]["n"].int ?? 0 >= 1 })
+            // Stops waiting early if the run ends on its own; its output then says why.
+            let held = try await eventually(within: .seconds(120)) {
+                try await world.query("SELECT count(*) AS n FROM understory.orders").rows[0]["n"].int ?? 0 >= 1 && world.simulator.heldAPIRequests > 0
+                    || !process.isRunning
+            } && process.isRunning
             kill(process.processIdentifier, SIGKILL)
             let killed = await UnderstorySyncBinary.finish(process, out, err)
+            #expect(held, "the run never sat at the held orders request: \(killed.output.suffix(2000))")
             #expect(killed.status != 0)
-            world.simulator.setFaults(SimulatorFaults())
+            world.simulator.releaseAPIRequests()
             let again = try await world.run("sync", "--events-past-days", "3650")
             #expect(again.status == 0, "\(again.output)")
             #expect(again.stdout.contains("abandoned"))
@@ -132,19 +141,24 @@ struct CommandLineTests {
         var account = CommandLineWorld.account()
         account.orders = 300
         try await CommandLineWorld.with(account) { world in
-            world.simulator.updateFaults { $0.latency = .milliseconds(25) }
+            world.simulator.holdAPIRequests(path: "/v1/orders", passing: 2)
             let (process, out, err) = try UnderstorySyncBinary.start(
                 ["sync", "--events-past-days", "3650", "--batch-rows", "50"], environment: world.environment
             )
-            #expect(try await eventually(within: .seconds(120)) { try await world.query("SELECT count(*) AS n FROM understory.orders").rows[0]["n"].int ?? 0 >= 1 })
+            // Stops waiting early if the run ends on its own; its output then says why.
+            let held = try await eventually(within: .seconds(120)) {
+                try await world.query("SELECT count(*) AS n FROM understory.orders").rows[0]["n"].int ?? 0 >= 1 && world.simulator.heldAPIRequests > 0
+                    || !process.isRunning
+            } && process.isRunning
             kill(process.processIdentifier, SIGTERM)
             let run = await UnderstorySyncBinary.finish(process, out, err)
+            #expect(held, "the run never sat at the held orders request: \(run.output.suffix(2000))")
             #expect(run.status == 0, "\(run.output)")
             #expect(run.stderr.contains("stopped by a signal"), "\(run.stderr)")
             let status = try await world.query("SELECT status FROM understory.sync_runs").rows[0]["status"].string
             #expect(status == "interrupted")
             #expect(try await world.query("SELECT count(*) AS n FROM understory.orders").rows[0]["n"].int ?? 0 >= 1)
-            world.simulator.setFaults(SimulatorFaults())
+            world.simulator.releaseAPIRequests()
             let again = try await world.run("sync", "--events-past-days", "3650")
             #expect(again.status == 0, "\(again.output)")
             let diff = try await TruthCheck.differences(simulator: world.simulator, database: world.database, resource: .orders, table: "orders")

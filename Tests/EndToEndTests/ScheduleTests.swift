@@ -8,7 +8,8 @@ struct ScheduleTests {
     @Test("SIGTERM during a scheduled run: it stops fetching, commits what it has, exits 0, run marked interrupted; the next sync completes")
     func sigtermDuringRun() async throws {
         try await CommandLineWorld.with { world in
-            world.simulator.updateFaults { $0.latency = .milliseconds(40) }
+            // Orders requests wait until released: the run is known to be under way, mid-traversal, when signalled.
+            world.simulator.holdAPIRequests(pathPrefix: "/v1/orders")
             // @yearly with --run-now: one run at start, then a long wait.
             let (process, out, err) = try UnderstorySyncBinary.start(
                 ["schedule", "--cron", "@yearly", "--run-now", "--events-past-days", "3650", "--batch-rows", "50"],
@@ -16,6 +17,7 @@ struct ScheduleTests {
             )
             #expect(try await eventually(within: .seconds(120)) {
                 try await world.query("SELECT count(*) AS n FROM understory.sync_runs WHERE status = 'running'").rows[0]["n"].int ?? 0 > 0
+                    && world.simulator.heldAPIRequests > 0
             })
             let during = try await world.run("status")
             #expect(during.stdout.contains("scheduler:") && during.stdout.contains("@yearly"), "\(during.output)")
@@ -31,7 +33,7 @@ struct ScheduleTests {
             // Nothing half-written: the watermark of an interrupted traversal did not move.
             let watermarks = try await world.query("SELECT count(*) AS n FROM understory.sync_state WHERE resource = 'orders' AND watermark IS NOT NULL").rows[0]["n"].int
             #expect(watermarks == 0)
-            world.simulator.setFaults(SimulatorFaults())
+            world.simulator.releaseAPIRequests()
             let again = try await world.run("sync", "--events-past-days", "3650")
             #expect(again.status == 0, "\(again.output)")
             for resource in SimulatorResource.allCases {

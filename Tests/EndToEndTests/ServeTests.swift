@@ -121,7 +121,10 @@ struct ServeTests {
             for _ in 0..<40 { world.simulator.mutate(updates: 3, creates: 1, cancels: 1, resources: [.bookings, .events, .experiences]) }
             let converged = try await eventually { try await differences(world).isEmpty }
             let remaining = try await differences(world)
-            #expect(converged, "tables differ: \(remaining.prefix(5)); serve said: \(serve.stderr.value.suffix(2000))")
+            #expect(
+                converged,
+                "tables differ: \(remaining.prefix(5)); sender: \(world.simulator.webhookStatistics); serve said: \(serve.stderr.value.suffix(2000))"
+            )
             #expect(try await count(world, "SELECT count(*) AS n FROM understory.sync_runs") == runs, "a sync ran")
             let processedOnce = try await eventually {
                 try await count(world, "SELECT count(*) AS n FROM understory.webhook_inbox WHERE status <> 'processed'") == 0
@@ -234,7 +237,10 @@ struct ServeTests {
             }
             let converged = try await eventually { try await differences().isEmpty }
             let remaining = try await differences()
-            #expect(converged, "tables differ: \(remaining.prefix(5)); serve said: \(serve.stderr.value.suffix(2000))")
+            #expect(
+                converged,
+                "tables differ: \(remaining.prefix(5)); sender: \(world.simulator.webhookStatistics); serve said: \(serve.stderr.value.suffix(2000))"
+            )
             #expect(try await count(world, "SELECT count(*) AS n FROM understory.sync_runs") == runs, "a sync ran")
             #expect(try await count(world, "SELECT count(DISTINCT company_id) AS n FROM understory.webhook_inbox WHERE status = 'processed'") == ids.count)
             #expect(try await count(world, "SELECT count(*) AS n FROM understory.webhook_inbox WHERE status <> 'processed'") == 0)

@@ -51,7 +51,7 @@ struct SessionTests {
         try await PostgresConnection.withConnection(TestDatabase.configuration, logger: TestDatabase.logger) { connection in
             let pid = try await connection.execute("SELECT pg_backend_pid() AS pid").rows[0]["pid"].int ?? 0
             // Justified: a server-side statement that runs until the test cancels it (never waited out).
-            let sleeper = Task { try await connection.execute("SELECT pg_sleep(600)") }
+            let sleeper = Task { try await connection.execute("SELECT pg_sleep(600)") }  // Justified: see above.
             // Wait (bounded) until the server runs the statement, then cancel the task.
             let running = try await PostgresConnection.withConnection(TestDatabase.configuration, logger: TestDatabase.logger) { observer in
                 try await eventually(within: .seconds(60)) {

@@ -77,7 +77,7 @@ struct AccountHarness: Sendable {
         let browser = BrowserTask()
         do {
             let account = try await AccountConnector(database: database, client: client, key: key, logger: logger).connect(
-                redirect: .init(), timeout: .seconds(20)
+                redirect: .init(), timeout: AccountHarness.bound
             ) { url, _ in
                 browser.start { try await Self.follow(url, http: http, tamper: tamper) }
             }
@@ -89,14 +89,20 @@ struct AccountHarness: Sendable {
         }
     }
 
+    /// How long a browser step or the wait for the redirect may take: a bound against a hang, never a
+    /// measurement, as generous as ``eventually(within:_:)``'s (10 s was outlasted when 300 tests ran at
+    /// once on two cores: `HTTPClientError.deadlineExceeded`).
+    static let bound = Duration.seconds(120)
+    static let requestBound = TimeAmount.seconds(120)
+
     /// GETs the authorize URL, then the redirect it answers with. Returns the redirect location.
     @discardableResult
     static func follow(_ url: String, http: HTTPClient, tamper: (@Sendable (String) -> String)?) async throws -> String {
-        let authorize = try await http.execute(HTTPClientRequest(url: url), timeout: .seconds(10))
+        let authorize = try await http.execute(HTTPClientRequest(url: url), timeout: AccountHarness.requestBound)
         #expect(authorize.status == .found || authorize.status == .seeOther, "the authorize endpoint should redirect")
         let location = try #require(authorize.headers.first(name: "Location"))
         let target = tamper?(location) ?? location
-        _ = try await http.execute(HTTPClientRequest(url: target), timeout: .seconds(10))
+        _ = try await http.execute(HTTPClientRequest(url: target), timeout: AccountHarness.requestBound)
         return target
     }
 

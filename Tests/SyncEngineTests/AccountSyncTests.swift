@@ -48,7 +48,7 @@ struct AccountSyncTests {
             let browser = BrowserTask()
             let error = await #expect(throws: UnderstoryAPIError.self) {
                 _ = try await AccountConnector(database: world.database, client: client, key: world.key, logger: world.logger).connect(
-                    redirect: .init(), timeout: .seconds(20)
+                    redirect: .init(), timeout: AccountHarness.bound
                 ) { url, _ in browser.start { try await AccountHarness.follow(url, http: http, tamper: nil) } }
             }
             try await browser.finish()

@@ -57,10 +57,25 @@ struct AccountTokenTests {
     @Test("concurrent refreshes of one account never present a rotated-away token")
     func serializedRotation() async throws {
         try await Self.withAccount(token: "rt-0") { database in
-            let issuer = StrictIssuer(current: "rt-0")
+            let callers = 6
+            // Each exchange waits (bounded) until every caller that has not had its turn is queued on the
+            // lock, so all of them would present the same token to the issuer if the lock did not hold them.
+            let issuer = StrictIssuer(current: "rt-0") { turn in
+                let queued = try await eventually {
+                    try await PostgresConnection.withConnection(database, logger: Self.logger) { connection in
+                        try await connection.execute(
+                            """
+                            SELECT count(*) AS n FROM pg_locks
+                            WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                            """
+                        ).rows[0]["n"].int == callers - turn
+                    }
+                }
+                #expect(queued, "the other callers queue on the account's lock")
+            }
             let store = StoredRefreshToken(companyID: "co-1", database: database, key: Self.key, logger: Self.logger)
             try await withThrowingTaskGroup(of: Void.self) { group in
-                for _ in 0..<6 {
+                for _ in 0..<callers {
                     group.addTask { _ = try await store.rotate { try await issuer.refresh($0) } }
                 }
                 try await group.waitForAll()
@@ -107,12 +122,19 @@ struct AccountTokenTests {
     }
 }
 
-/// An issuer that rotates strictly: only the newest refresh token is accepted, once.
+/// An issuer that rotates strictly: only the newest refresh token is accepted, once. Before it
+/// answers the n-th exchange it runs `beforeAnswering(n)` (the test waits there for the callers
+/// still to come to be queued), the window in which an unserialised caller would present the
+/// rotated-away token.
 actor StrictIssuer {
     private var current: String
     private(set) var rotations = 0
+    private let beforeAnswering: @Sendable (Int) async throws -> Void
 
-    init(current: String) { self.current = current }
+    init(current: String, beforeAnswering: @escaping @Sendable (Int) async throws -> Void = { _ in }) {
+        self.current = current
+        self.beforeAnswering = beforeAnswering
+    }
 
     func refresh(_ token: Secret) async throws -> TokenGrantResponse {
         guard token.revealed == current else {
@@ -120,13 +142,11 @@ actor StrictIssuer {
         }
         rotations += 1
         current = "rt-\(rotations)"
-        // Justified sleep: the issuer's round trip. It widens the window in which an unserialised
-        // second refresh would present the rotated-away token (so the test fails without the lock);
-        // no assertion depends on how long it lasts.
-        try await Task.sleep(for: .milliseconds(5))
+        let answer = current, turn = rotations
+        try await beforeAnswering(turn)
         return TokenGrantResponse(
-            accessToken: AccessToken(value: "at-\(rotations)", lifetime: .seconds(3600), grantedScopes: ["openid", "offline"]),
-            refreshToken: Secret(current), expiresIn: 3600
+            accessToken: AccessToken(value: "at-\(turn)", lifetime: .seconds(3600), grantedScopes: ["openid", "offline"]),
+            refreshToken: Secret(answer), expiresIn: 3600
         )
     }
 }

@@ -72,7 +72,7 @@ struct PageLoaderTests {
                     // Orders have a children stage: a full batch is held back while its children are fetched.
                     let loader = Declarations.orders.loader(
                         context, pages: { Self.orders(context) },
-                        isLastNeeded: { _ in
+                        endsTraversal: { _ in
                             // Signalled as the 7th page arrives: 7 pages are in hand (3 full batches, one held, and an open one).
                             if seenPages.withLock({ $0 += 1; return $0 }) == 7 { trigger.triggerGracefulShutdown() }
                             return false

@@ -36,7 +36,7 @@ final class FakeClock: Sendable {
         for continuation in woken { continuation.resume() }
     }
 
-    func sleep(until deadline: Date) async throws {
+    func sleep(until deadline: Date) async throws {  // Justified: a virtual sleep, woken by advance(to:), never by the wall clock.
         enum Outcome { case cancelled, due, waiting }
         let id = state.withLock { state in
             state.nextID += 1
@@ -63,7 +63,7 @@ final class FakeClock: Sendable {
     }
 
     var schedulerClock: SchedulerClock {
-        SchedulerClock(now: { self.now }, sleep: { try await self.sleep(until: $0) })
+        SchedulerClock(now: { self.now }, sleep: { try await self.sleep(until: $0) })  // Justified: the virtual sleep above.
     }
 }
 

@@ -69,7 +69,7 @@ struct WebhookEndpointTests {
             }
             let equal = try await eventually { try await harness.differences().isEmpty }
             let remaining = try await harness.differences()
-            #expect(equal, "tables differ from the simulator: \(remaining.prefix(5))")
+            #expect(equal, "tables differ from the simulator: \(remaining.prefix(5)); sender: \(harness.simulator.webhookStatistics)")
             #expect(try await harness.count("sync_runs") == runs, "a sync ran")
             // Every stored message was processed exactly once (duplicates were stored once).
             let ok = try await eventually { try await harness.count("webhook_inbox", where: "status <> 'processed'") == 0 }

@@ -38,29 +38,22 @@ public enum TestDatabase {
     public static func withFreshDatabase(_ body: (PostgresConfiguration) async throws -> Void) async throws {
         let name = "us_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(20)
         let admin = PostgresConfiguration(connectionString: url)
-        try await PostgresConnection.withConnection(admin, logger: TestDatabase.logger) { try await $0.execute("CREATE DATABASE \(name)") }
-        let database = PostgresConfiguration(connectionString: url(forDatabase: String(name)))
+        try await PostgresConnection.withConnection(admin, logger: TestDatabase.logger) { try await $0.createDatabase(String(name)) }
         do {
-            try await body(database)
+            try await body(admin.database(String(name)))
         } catch {
-            try? await drop(name, admin: admin)
+            try? await drop(String(name), admin: admin)
             throw error
         }
-        try await drop(name, admin: admin)
+        try await drop(String(name), admin: admin)
     }
 
     static func drop(_ name: String, admin: PostgresConfiguration) async throws {
-        try await PostgresConnection.withConnection(admin, logger: TestDatabase.logger) {
-            try await $0.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
-        }
+        try await PostgresConnection.withConnection(admin, logger: TestDatabase.logger) { try await $0.dropDatabase(name) }
     }
 
     /// The same server and credentials, another database.
     public static func url(forDatabase name: String) -> String {
-        if var components = URLComponents(string: url), components.scheme?.hasPrefix("postgres") == true {
-            components.path = "/" + name
-            return components.string!
-        }
-        return url + " dbname=\(name)"
+        PostgresConfiguration(connectionString: url).database(name).connectionString!
     }
 }

@@ -28,7 +28,7 @@ public final class VirtualClock: Sendable {
         self.state.withLock { $0.offset += duration }
     }
 
-    private func sleep(_ duration: Duration) async {
+    private func sleep(_ duration: Duration) async {  // Justified: virtual, returns at once and moves "now".
         self.state.withLock {
             $0.sleeps.append(duration)
             $0.offset += duration
@@ -44,12 +44,12 @@ public final class VirtualClock: Sendable {
                 let offset = self.state.withLock { $0.offset }.components
                 return self.wallBase.addingTimeInterval(Double(offset.seconds) + Double(offset.attoseconds) * 1e-18)
             },
-            sleep: { await self.sleep($0) }
+            sleep: { await self.sleep($0) }  // Justified: the virtual sleep above.
         )
     }
 
     /// The simulator's clock on this time line (`SimulatorConfiguration.clock`).
     public var simulator: SimulatorClock {
-        SimulatorClock(now: { self.now }, sleep: { await self.sleep($0) })
+        SimulatorClock(now: { self.now }, sleep: { await self.sleep($0) })  // Justified: the virtual sleep above.
     }
 }

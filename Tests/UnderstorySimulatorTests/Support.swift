@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import URLEncoding
 import UnderstorySimulator
 
 /// A small dataset pinned to one anchor, so every test sees the same data shape.
@@ -65,7 +66,7 @@ struct SimClient: Sendable {
         return try await self.send(.get, uri, headers: headers)
     }
 
-    static func formEncode(_ value: String) -> String { SimulatorPercentEncoding.encode(value) }
+    static func formEncode(_ value: String) -> String { PercentEncoding.encode(value) }
 
     func tokenResponse(
         id: String? = nil, secret: String? = nil, scope: String? = "openid booking.read order.read event.read experience.read",

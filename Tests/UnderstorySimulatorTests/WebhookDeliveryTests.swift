@@ -75,10 +75,13 @@ struct WebhookDeliveryTests {
 
     @Test("a cancelled booking is delivered as a signed thin v1.booking.cancelled message; a non-2xx is retried with the same webhook-id")
     func cancelledBooking() async throws {
-        try await withSimulator(smallConfiguration()) { sim in
+        let clock = VirtualClock()
+        var config = smallConfiguration()
+        config.clock = clock.simulator
+        try await withSimulator(config) { sim in
             let received = Received(failFirst: 1)
             try await withReceiver(received) { url in
-                sim.updateWebhookFaults { $0.retryBaseDelay = .milliseconds(10) }
+                sim.updateWebhookFaults { $0.retryBaseDelay = .seconds(2) }
                 let subscription = sim.subscribeWebhooks(url: url, eventTypes: ["v1.booking.cancelled"])
                 let id = sim.ids(.bookings).first { id in
                     !(String(decoding: sim.truth()[.bookings][id]!.raw, as: UTF8.self).contains("CANCELLED"))
@@ -96,6 +99,30 @@ struct WebhookDeliveryTests {
                 #expect(payload["booking_id"] == id)
                 #expect(payload["host_id"] == sim.configuration.companyID)
                 #expect(try await eventually { sim.webhookStatistics.acknowledged == 1 })
+                #expect(clock.sleeps == [.seconds(2)], "the retry waited out its back-off on the simulator's clock")
+            }
+        }
+    }
+
+    @Test("a paused sender queues messages and delivers them, in order, once the pause is lifted")
+    func pause() async throws {
+        try await withSimulator(smallConfiguration()) { sim in
+            let received = Received()
+            try await withReceiver(received) { url in
+                _ = sim.subscribeWebhooks(url: url, eventTypes: ["v1.event.updated"])
+                sim.updateWebhookFaults { $0.paused = true }
+                let events = Array(sim.ids(.events).prefix(3))
+                for id in events { sim.touch(.events, id: id) }
+                #expect(sim.webhookStatistics.pending == 3)
+                #expect(received.deliveries.isEmpty)
+                #expect(sim.webhookStatistics.attempts == 0, "nothing was sent while paused")
+                sim.updateWebhookFaults { $0.paused = false }
+                #expect(try await eventually { received.deliveries.count == 3 })
+                let ids = try received.deliveries.map { delivery -> String in
+                    let object = try JSONSerialization.jsonObject(with: Data(delivery.body)) as! [String: Any]
+                    return (object["payload"] as! [String: String])["event_id"] ?? ""
+                }
+                #expect(ids == events)
             }
         }
     }

@@ -88,23 +88,3 @@ struct BatchLoader {
         return try await connection.execute(sql, [companyID, PostgresTextArray(eventIDs), runID]).affectedRows
     }
 }
-
-/// A `text[]` parameter, quoted element by element (values stay parameters, never SQL text).
-struct PostgresTextArray: PostgresEncodable {
-    var elements: [String]
-    init(_ elements: [String]) { self.elements = elements }
-
-    var postgresText: String {
-        var text = "{"
-        for (index, element) in elements.enumerated() {
-            if index > 0 { text += "," }
-            text += "\""
-            for character in element.unicodeScalars {
-                if character == "\"" || character == "\\" { text += "\\" }
-                text.unicodeScalars.append(character)
-            }
-            text += "\""
-        }
-        return text + "}"
-    }
-}

@@ -18,8 +18,9 @@ struct PageLoader<Item: SyncedRecord> {
     let spec: TableSpec
     /// A fresh traversal from the first page.
     let pages: @Sendable () -> PageSequence<Item>
-    /// Whether the traversal can stop after this page (e.g. it reached the watermark).
-    var isLastNeeded: @Sendable (Page<Item>) -> Bool = { _ in false }
+    /// Whether this page ends the traversal: nothing after it is needed (e.g. it reached the watermark),
+    /// so no further page is fetched.
+    var endsTraversal: @Sendable (Page<Item>) -> Bool = { _ in false }
     /// Whether the run first fetches the resource's unresolved rejected items again (a sync does;
     /// a backfill's concurrent slices leave that to the next sync).
     var rechecksRejected = true
@@ -95,24 +96,24 @@ struct PageLoader<Item: SyncedRecord> {
         let buffer = PageBuffer<Delivery>(capacity: max(1, context.options.prefetchPages))
         let maxRestarts = context.options.maxRestarts
         let pages = self.pages
-        let isLastNeeded = self.isLastNeeded
+        let endsTraversal = self.endsTraversal
         let producer = Task {
             var restarts = 0
             while true {
                 do {
-                    var reachedLastNeeded = false
+                    var reachedEnd = false
                     // Graceful shutdown ends the sequence at once, abandoning a request in flight
                     // or a retry wait (a 429 can mean a minute).
                     for try await page in pages().cancelOnGracefulShutdown() {
                         guard await buffer.send(.page(page)) else { return }
-                        if isLastNeeded(page) {
-                            reachedLastNeeded = true
+                        if endsTraversal(page) {
+                            reachedEnd = true
                             break
                         }
                         if Task.isShuttingDownGracefully { break }
                     }
                     // Stop fetching on graceful shutdown; the loader commits what it has.
-                    if Task.isShuttingDownGracefully && !reachedLastNeeded { _ = await buffer.send(.interrupted) }
+                    if Task.isShuttingDownGracefully && !reachedEnd { _ = await buffer.send(.interrupted) }
                     await buffer.finish()
                     return
                 } catch let error as UnderstoryAPIError where error.code == .cursorRejected && restarts < maxRestarts {

@@ -36,16 +36,7 @@ struct PlanContext: Sendable {
 
     /// Runs one batch in a transaction; a dry run rolls it back instead of committing.
     func inBatchTransaction<T>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        guard options.dryRun else { return try await connection.withTransaction(body) }
-        try await connection.execute("BEGIN")
-        do {
-            let value = try await body(connection)
-            try await connection.execute("ROLLBACK")
-            return value
-        } catch {
-            _ = try? await connection.execute("ROLLBACK")
-            throw error
-        }
+        options.dryRun ? try await connection.withRolledBackTransaction(body) : try await connection.withTransaction(body)
     }
 }
 

@@ -28,7 +28,7 @@ enum UpdatedAtPlan {
                 order.startTraversal()
                 return list(client, ListQuery(limit: limit, sort: .updatedDescending))
             },
-            isLastNeeded: { page in reachedCutoff(page, cutoff, order: order) }
+            endsTraversal: { page in reachedCutoff(page, cutoff, order: order) }
         )
         var counts = try await loader.run(.init(complete: context.completion(resource, fullPass: cutoff == nil)))
         counts.unorderedPages = order.unorderedPages

@@ -18,10 +18,10 @@ struct SyncedResource<Item: SyncedRecord>: Sendable {
     /// A page loader for this resource over `pages`.
     func loader(
         _ context: PlanContext, spec: TableSpec? = nil, pages: @escaping @Sendable () -> PageSequence<Item>,
-        isLastNeeded: @escaping @Sendable (Page<Item>) -> Bool = { _ in false }, rechecksRejected: Bool = true, withChildren: Bool = true
+        endsTraversal: @escaping @Sendable (Page<Item>) -> Bool = { _ in false }, rechecksRejected: Bool = true, withChildren: Bool = true
     ) -> PageLoader<Item> {
         PageLoader(
-            context: context, declaration: self, spec: spec ?? table.spec, pages: pages, isLastNeeded: isLastNeeded,
+            context: context, declaration: self, spec: spec ?? table.spec, pages: pages, endsTraversal: endsTraversal,
             rechecksRejected: rechecksRejected, withChildren: withChildren
         )
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import PostgresClient
 
 /// What `status` shows: per account and resource, the sync position, freshness and size.
@@ -95,6 +96,11 @@ public struct StatusReport: Sendable, Codable {
         case lastReconciles = "last_reconciles"
         case fleet
         case webhookInbox = "webhook_inbox"
+    }
+
+    /// The report (`status`), read on a connection of its own.
+    public static func load(database: PostgresConfiguration, logger: Logger) async throws -> StatusReport {
+        try await PostgresConnection.withConnection(database, logger: logger) { try await load(from: $0) }
     }
 
     /// Reads the report from the database (no API call, so it works without credentials).

@@ -1,4 +1,5 @@
 import Foundation
+import URLEncoding
 
 /// One run of the authorization-code flow (with PKCE and `state`): the URL the user opens, and the
 /// check of the redirect that comes back.

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOCore
+import URLEncoding
 
 /// An OAuth2 access token. Its value never prints (`description` is redacted).
 public struct AccessToken: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {

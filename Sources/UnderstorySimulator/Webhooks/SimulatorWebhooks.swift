@@ -7,7 +7,9 @@ import Synchronization
 /// Webhook subscriptions and signed deliveries of thin messages for every change to bookings,
 /// events and experiences (Standard Webhooks headers `webhook-id`, `webhook-timestamp`,
 /// `webhook-signature`). Changes are enqueued under the store's lock (cheap) and delivered by one
-/// background task in order; a failed attempt is retried with back-off in its own task.
+/// background task in order; a failed attempt is retried with back-off in its own task. Every wait
+/// (the `delay` fault, the back-off, the out-of-order hold) is on the simulator's clock, and a pause
+/// waits for ``updateFaults(_:)`` to lift it, never polling.
 final class SimulatorWebhooks: Sendable {
     static let eventTypes: Set<String> = [
         "v1.booking.created", "v1.booking.updated", "v1.booking.cancelled",
@@ -42,13 +44,28 @@ final class SimulatorWebhooks: Sendable {
         var delivered = 0
         var worker: Task<Void, Never>?
         var continuation: AsyncStream<Message>.Continuation?
+        /// The delivery task while it waits for `paused` to be lifted (or for ``stop()``).
+        var pauseWaiter: CheckedContinuation<Void, Never>?
     }
 
     let companyIDs: [String]
+    let clock: SimulatorClock
     let state = Mutex(State())
 
-    init(companyIDs: [String]) {
+    init(companyIDs: [String], clock: SimulatorClock) {
         self.companyIDs = companyIDs
+        self.clock = clock
+    }
+
+    /// Changes the faults; lifting `paused` lets the delivery task go on at once.
+    func updateFaults(_ change: (inout SimulatorWebhookFaults) -> Void) {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            change(&state.faults)
+            guard !state.faults.paused else { return nil }
+            defer { state.pauseWaiter = nil }
+            return state.pauseWaiter
+        }
+        waiter?.resume()
     }
 
     // MARK: subscriptions
@@ -87,13 +104,17 @@ final class SimulatorWebhooks: Sendable {
 
     /// Stops the delivery task (the server is going away); queued messages are dropped.
     func stop() {
-        let worker = state.withLock { state -> Task<Void, Never>? in
+        let (worker, waiter) = state.withLock { state -> (Task<Void, Never>?, CheckedContinuation<Void, Never>?) in
             state.continuation?.finish()
             state.continuation = nil
-            defer { state.worker = nil }
-            return state.worker
+            defer {
+                state.worker = nil
+                state.pauseWaiter = nil
+            }
+            return (state.worker, state.pauseWaiter)
         }
         worker?.cancel()
+        waiter?.resume()
     }
 
     // MARK: publishing
@@ -149,9 +170,7 @@ final class SimulatorWebhooks: Sendable {
 
     private func deliverAll(_ stream: AsyncStream<Message>) async {
         for await message in stream {
-            while state.withLock({ $0.faults.paused }) && !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(20))
-            }
+            await waitWhilePaused()
             if Task.isCancelled { return }
             let holdBack = state.withLock { state -> Bool in
                 state.delivered += 1
@@ -160,7 +179,7 @@ final class SimulatorWebhooks: Sendable {
             if holdBack {
                 // Sent a little later from its own task, so the next message overtakes it.
                 Task { [self] in
-                    try? await Task.sleep(for: .milliseconds(30))
+                    try? await clock.sleep(.milliseconds(30))
                     await self.attempt(message)
                 }
             } else {
@@ -169,12 +188,24 @@ final class SimulatorWebhooks: Sendable {
         }
     }
 
+    /// Returns at once unless `paused`; then when ``updateFaults(_:)`` lifts it or ``stop()`` stops delivery.
+    private func waitWhilePaused() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let goOn = state.withLock { state -> Bool in
+                guard state.faults.paused, state.continuation != nil else { return true }
+                state.pauseWaiter = continuation
+                return false
+            }
+            if goOn { continuation.resume() }
+        }
+    }
+
     /// One attempt (twice with `duplicate`); on failure, a retry task after back-off.
     private func attempt(_ message: Message) async {
         var message = message
         message.attempt += 1
         let faults = state.withLock { $0.faults }
-        if faults.delay > .zero { try? await Task.sleep(for: faults.delay) }
+        if faults.delay > .zero { try? await clock.sleep(faults.delay) }
         var ok = await send(message, forge: faults.forgeSignature)
         if faults.duplicate { ok = await send(message, forge: faults.forgeSignature) || ok }
         if ok {
@@ -192,7 +223,7 @@ final class SimulatorWebhooks: Sendable {
         let wait = min(faults.retryBaseDelay * (1 << exponent), .seconds(5))
         let retry = message
         Task { [self] in
-            try? await Task.sleep(for: wait)
+            try? await clock.sleep(wait)
             guard !Task.isCancelled else { return }
             await self.attempt(retry)
         }
