@@ -156,6 +156,12 @@ public final class Simulator: Sendable {
         self.requireCompany(company).store.withLock { $0.delete(resource, id: id) }
     }
 
+    /// Serves a deleted record again (lists and GET), as it was before `delete`.
+    @discardableResult
+    public func restore(_ resource: SimulatorResource, id: String, company: String? = nil) -> Bool {
+        self.requireCompany(company).store.withLock { $0.restore(resource, id: id) }
+    }
+
     /// Changes an order's line items or refunds without touching the order's `updated_at`.
     @discardableResult
     public func changeOrderChildren(orderID: String, _ change: OrderChildrenChange, company: String? = nil) -> Bool {
@@ -177,7 +183,7 @@ public final class Simulator: Sendable {
             var descending = false
             switch resource {
             case .events: field = .start
-            case .experiences: field = .created
+            case .experiences, .marketingConsents: field = .created
             case .bookings, .orders:
                 descending = !sort.hasPrefix("+") && sort.hasPrefix("-")
                 field = sort.hasSuffix("updated_at") ? .updated : .created

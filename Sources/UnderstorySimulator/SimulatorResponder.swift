@@ -139,6 +139,7 @@ struct SimulatorResponder: HTTPResponder {
         case .orders: return "order.read"
         case .events: return "event.read"
         case .experiences: return "experience.read"
+        case .marketingConsents: return "marketing.read"
         }
     }
 
@@ -355,13 +356,19 @@ struct SimulatorResponder: HTTPResponder {
             (sort, field, filterField) = ("start", .start, .start)
         case .experiences:
             (sort, field, filterField) = ("+created_at", .created, .created)
+        case .marketingConsents:
+            // No filters or sort are documented: anything but limit and cursor is refused.
+            if let unknown = query.keys.sorted().first(where: { $0 != "limit" && $0 != "cursor" }) {
+                return Reply.error(.badRequest, "BAD_REQUEST", "unknown query parameter \(unknown); /v1/marketing-consents takes only limit and cursor")
+            }
+            (sort, field, filterField) = ("+created_at", .created, .created)
         }
 
         var fromText = ""
         var toText = ""
         var from: Int64?
         var to: Int64?
-        if resource != .experiences {
+        if resource != .experiences && resource != .marketingConsents {
             let local = resource == .events
             for (name, isFrom) in [("from", true), ("to", false)] {
                 guard let text = query[name], !text.isEmpty else { continue }

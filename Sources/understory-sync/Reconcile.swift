@@ -66,6 +66,8 @@ struct Reconcile: AsyncParsableCommand {
                 ])
             } else if let failure = summary.failures[resource] {
                 rows.append([resource.rawValue, "failed: \(failure)"])
+            } else if let notice = summary.skipped[resource] {
+                rows.append([resource.rawValue, notice])
             }
         }
         for row in rows where row.count == 2 { lines.append(row.joined(separator: "  ")) }
@@ -82,7 +84,7 @@ struct Reconcile: AsyncParsableCommand {
 
 /// What to reconcile and how: shared by `reconcile` and `schedule --reconcile-cron`.
 struct ReconcileArguments: ParsableArguments {
-    @Option(name: .customLong("resource"), help: "orders, bookings, events or experiences; repeat for several (default all).")
+    @Option(name: .customLong("resource"), help: "orders, bookings, events, experiences or marketing-consents; repeat for several (default all).")
     var resources: [Resource] = []
 
     @Option(name: .customLong("children-days"), help: "Re-fetch and compare the children of orders created in the last N days (default 90).")

@@ -123,6 +123,7 @@ extension TableSpec {
         case .orders: .orders
         case .events: .events
         case .experiences: .experiences
+        case .marketingConsents: .marketingConsents
         }
     }
 
@@ -133,6 +134,7 @@ extension TableSpec {
         case .events: [(.eventSessions, "event_id")]
         case .bookings: [(.bookingTicketItems, "booking_id"), (.bookingTickets, "booking_id")]
         case .experiences: [(.experienceTicketVariants, "experience_id")]
+        case .marketingConsents: []
         }
     }
 }

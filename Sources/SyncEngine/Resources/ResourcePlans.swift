@@ -6,18 +6,21 @@ struct ResourcePlans: Sendable {
     let reconcile: @Sendable (PlanContext) async throws -> ReconcilePlan.Walk
 
     init<Item>(_ declaration: SyncedResource<Item>) {
+        let scope = OptionalScope(declaration.optionalScope, resource: declaration.resource)
         switch declaration.traversal {
         case .updatedAt(let list):
-            sync = { try await UpdatedAtPlan.run(declaration, list: list, $0) }
+            sync = { context in try await scope.run(context) { try await UpdatedAtPlan.run(declaration, list: list, context) } }
         case .startWindow, .fullList:
-            sync = { try await ListPassPlan.run(declaration, $0) }
+            sync = { context in try await scope.run(context) { try await ListPassPlan.run(declaration, context) } }
         }
         if case .fullList = declaration.traversal {
             backfill = nil
         } else {
-            backfill = { try await BackfillPlan.load(declaration, $0, slice: $1, request: $2) }
+            backfill = { context, slice, request in
+                try await scope.run(context) { try await BackfillPlan.load(declaration, context, slice: slice, request: request) }
+            }
         }
-        reconcile = { try await ReconcilePlan.walk(declaration, $0) }
+        reconcile = { context in try await scope.run(context) { try await ReconcilePlan.walk(declaration, context) } }
     }
 }
 
@@ -29,6 +32,7 @@ extension Resource {
         case .orders: ResourcePlans(Declarations.orders)
         case .events: ResourcePlans(Declarations.events)
         case .experiences: ResourcePlans(Declarations.experiences)
+        case .marketingConsents: ResourcePlans(Declarations.marketingConsents)
         }
     }
 }

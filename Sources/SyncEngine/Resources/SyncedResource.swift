@@ -14,6 +14,9 @@ struct SyncedResource<Item: SyncedRecord>: Sendable {
     /// Rows rebuilt from the stored parents after each upsert, for the parents that changed (or
     /// were found live by a deletion check); returns the rows written.
     var derived: (@Sendable (BatchLoader, _ companyID: String, _ changedIDs: [String]) async throws -> Int)? = nil
+    /// A scope the key may lack (marketing consents: `marketing.read`): without it the resource is
+    /// skipped with one notice instead of failing (``OptionalScope``).
+    var optionalScope: String? = nil
 
     /// A page loader for this resource over `pages`.
     func loader(

@@ -109,6 +109,7 @@ public struct StatusReport: Sendable, Codable {
                      WHEN 'bookings' THEN (SELECT count(*) FROM understory.bookings t WHERE t.company_id = s.company_id AND t._deleted_at IS NULL)
                      WHEN 'events' THEN (SELECT count(*) FROM understory.events t WHERE t.company_id = s.company_id AND t._deleted_at IS NULL)
                      WHEN 'experiences' THEN (SELECT count(*) FROM understory.experiences t WHERE t.company_id = s.company_id AND t._deleted_at IS NULL)
+                     WHEN 'marketing-consents' THEN (SELECT count(*) FROM understory.marketing_consents t WHERE t.company_id = s.company_id AND t._deleted_at IS NULL)
                      ELSE 0 END AS rows,
                    (SELECT count(*) FROM understory.rejected_items r
                     WHERE r.company_id = s.company_id AND r.resource = s.resource AND r.resolved_at IS NULL) AS rejected
