@@ -168,6 +168,20 @@ public final class Simulator: Sendable {
         self.requireCompany(company).store.withLock { $0.changeOrderChildren(orderID: orderID, change) }
     }
 
+    /// Changes the tickets of a booking or the ticket variants of an experience (what their
+    /// sub-resource answers) without touching the booking or experience itself, as a check-in or
+    /// a catalog price change may. False for an unknown or deleted record or another resource.
+    @discardableResult
+    public func changeChildren(_ resource: SimulatorResource, id: String, company: String? = nil) -> Bool {
+        guard resource == .bookings || resource == .experiences else { return false }
+        return self.requireCompany(company).store.withLock { store in
+            let table = store.table(resource)
+            guard let index = table.index(of: id), !table[index].deleted else { return false }
+            store.childRevisions[id, default: 0] += 1
+            return true
+        }
+    }
+
     /// Everything served right now.
     public func truth(company: String? = nil) -> SimulatorTruth {
         self.requireCompany(company).store.withLock { $0.truth() }

@@ -252,14 +252,16 @@ struct SimulatorResponder: HTTPResponder {
         case .bookingTickets(let id):
             let items: [[UInt8]]? = company.store.withLock { store in
                 guard let index = store.bookings.index(of: id), !store.bookings[index].deleted else { return nil }
-                return BookingTickets.items(bookingID: id, booking: store.bookings[index].json)
+                return BookingTickets.items(bookingID: id, booking: store.bookings[index].json, revision: store.childRevisions[id] ?? 0)
             }
             guard let items else { return Reply.error(.notFound, "NOT_FOUND", "no booking with id \(id)") }
             return Reply.json(.ok, Reply.itemsBody(next: nil, items: items))
         case .experienceTicketVariants(let id):
             let items: [[UInt8]]? = company.store.withLock { store in
                 guard let index = store.experiences.index(of: id), !store.experiences[index].deleted else { return nil }
-                return ExperienceTicketVariants.items(experienceID: id, experience: store.experiences[index].json)
+                return ExperienceTicketVariants.items(
+                    experienceID: id, experience: store.experiences[index].json, revision: store.childRevisions[id] ?? 0
+                )
             }
             guard let items else { return Reply.error(.notFound, "NOT_FOUND", "no experience with id \(id)") }
             var response = Reply.json(.ok, Reply.itemsBody(next: "", items: items))

@@ -14,6 +14,9 @@ struct Store: Sendable {
     /// Experience index → bytes per configured language.
     var experienceLocalized: [[[UInt8]]]
     var me: [UInt8]
+    /// Booking or experience id → how often its tickets or ticket variants were changed without
+    /// touching it (``Simulator/changeChildren(_:id:company:)``).
+    var childRevisions: [String: UInt64] = [:]
     /// The last instant handed out by a mutation (micros); starts at the anchor.
     var clock: Int64
     var mutationCount = 0

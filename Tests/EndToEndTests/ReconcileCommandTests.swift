@@ -23,7 +23,7 @@ struct ReconcileCommandTests {
             let reconcile = try await world.run("reconcile", "--events-past-days", "3650")
             #expect(reconcile.status == 0, "\(reconcile.output)")
             #expect(reconcile.stdout.contains("reconcile run"), "\(reconcile.output)")
-            for resource in SimulatorResource.allCases {
+            for resource in TruthCheck.defaultResources {
                 let diff = try await TruthCheck.differences(simulator: world.simulator, database: world.database, resource: resource, table: resource.rawValue)
                 #expect(diff.isEmpty, "\(resource): \(diff)")
             }

@@ -4,6 +4,9 @@ import UnderstorySimulator
 
 /// Compares synced tables with the simulator's truth.
 public enum TruthCheck {
+    /// What a sync with the default scopes stores (marketing consents need `marketing.read`).
+    public static let defaultResources: [SimulatorResource] = [.bookings, .orders, .events, .experiences]
+
     /// Differences between a table and the simulator's truth for a resource: ids missing, extra,
     /// or with another `updated_at` or `raw` (compared as jsonb; marketing consents have no
     /// `updated_at`: only `raw`). Empty means equal.

@@ -18,6 +18,8 @@ struct TableSpec: Sendable {
     /// The table's comment and every column as declared (``Table``): what the catalog check compares.
     var comment = ""
     var declared: [DeclaredColumn] = []
+    /// For a table built from its parents' JSON rather than staged (``BatchLoader/replaceDerived``).
+    var derivedFrom: JSONArrayRows? = nil
 
     /// The same table, written by reconcile (see ``apiWins``).
     var reconciling: TableSpec {
@@ -125,7 +127,7 @@ extension TableSpec {
     static let orderLineItems = Tables.orderLineItems.spec
     static let orderRefunds = Tables.orderRefunds.spec
     static let orderTransactions = Tables.orderTransactions.spec
-    /// Rebuilt from the events' JSON (``BatchLoader/replaceEventSessions``), never staged.
+    /// Rebuilt from the events' JSON (``BatchLoader/replaceDerived``), never staged.
     static let eventSessions = Tables.eventSessions.spec
 
     static let bookingTickets = Tables.bookingTickets.spec

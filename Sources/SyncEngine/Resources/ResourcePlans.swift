@@ -1,11 +1,18 @@
 /// A resource's plans for `sync`, `backfill` and `reconcile`, built from its declaration.
 struct ResourcePlans: Sendable {
+    /// The resource's table.
+    let table: TableSpec
+    /// The tables of its rows' children, each with the column naming the parent: removed with a
+    /// parent confirmed deleted.
+    let childTables: [(spec: TableSpec, parentColumn: String)]
     let sync: @Sendable (PlanContext) async throws -> ResourceCounts
     /// Loads one slice of a backfill (the slice, and what to ask the API for); nil for a resource without a time filter.
     let backfill: (@Sendable (PlanContext, BackfillWindow.Slice, BackfillWindow.Slice) async throws -> ResourceCounts)?
-    let reconcile: @Sendable (PlanContext) async throws -> ReconcilePlan.Walk
+    let reconcile: @Sendable (PlanContext) async throws -> ResourceCounts
 
     init<Item>(_ declaration: SyncedResource<Item>) {
+        table = declaration.table.spec
+        childTables = declaration.childTables
         let scope = OptionalScope(declaration.optionalScope, resource: declaration.resource)
         switch declaration.traversal {
         case .updatedAt(let list):
@@ -20,7 +27,7 @@ struct ResourcePlans: Sendable {
                 try await scope.run(context) { try await BackfillPlan.load(declaration, context, slice: slice, request: request) }
             }
         }
-        reconcile = { context in try await scope.run(context) { try await ReconcilePlan.walk(declaration, context) } }
+        reconcile = { context in try await scope.run(context) { try await ReconcilePlan.reconcile(declaration, context) } }
     }
 }
 

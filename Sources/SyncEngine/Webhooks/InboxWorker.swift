@@ -210,7 +210,7 @@ public struct InboxWorker: Sendable {
                     }
                     let outcome = try await loader.upsertStaged(spec)
                     if resource == "events" {
-                        _ = try await loader.replaceEventSessions(companyID: companyID, eventIDs: outcome.changedIDs)
+                        _ = try await loader.replaceDerived(.eventSessions, companyID: companyID, parentIDs: outcome.changedIDs)
                     }
                 }
                 if let ids = gone[resource], !ids.isEmpty {
