@@ -4,6 +4,8 @@ public enum Resource: String, CaseIterable, Sendable, Hashable, Codable, CustomS
     case bookings
     case events
     case experiences
+    /// Marketing consents (`/v1/marketing-consents`): read only with the `marketing.read` scope.
+    case marketingConsents = "marketing-consents"
 
     public var description: String { rawValue }
 

@@ -85,6 +85,20 @@ extension UnderstoryClient {
         )
     }
 
+    /// `GET /v1/marketing-consents` (scope `marketing.read`): every consent, no filters or sort.
+    public func marketingConsents(limit: Int? = nil, cursor: String? = nil, logger: Logger? = nil) -> PageSequence<MarketingConsent> {
+        let query: [(String, String)] = limit.map { [("limit", String($0))] } ?? []
+        return list(path: "/v1/marketing-consents", query: query, scope: "marketing.read", startCursor: cursor, logger: logger)
+    }
+
+    /// `GET /v1/marketing-consents/{id}` (scope `marketing.read`). A missing consent is `.notFound`.
+    public func marketingConsent(id: String, logger: Logger? = nil) async throws -> Fetched<MarketingConsent> {
+        try await fetchSingle(
+            MarketingConsent.self, path: "/v1/marketing-consents/" + PercentEncoding.encode(id), resource: MarketingConsent.resourceName,
+            scope: "marketing.read", logger: logger
+        )
+    }
+
     /// `GET /v1/events/{id}` (scope `event.read`). A missing event is `.notFound`.
     public func event(id: String, logger: Logger? = nil) async throws -> Fetched<Event> {
         try await fetchSingle(

@@ -7,9 +7,11 @@
 /// simulator uses ISSUED / CHECKED_IN and method SCAN.
 enum BookingTickets {
     /// The tickets of the booking `id` whose JSON is `booking`, as the API's `items` array.
-    static func items(bookingID id: String, booking: [UInt8]) -> [[UInt8]] {
+    /// `revision` (``Simulator/changeChildren(_:id:company:)``) gives other tickets for the same booking bytes.
+    static func items(bookingID id: String, booking: [UInt8], revision: UInt64 = 0) -> [[UInt8]] {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in booking { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        if revision > 0 { hash = SeededRandom.mix(hash ^ revision) }
         let experience = Self.field("experience_id", in: booking) ?? "unknown"
         let count = Int(hash % 3) + 1
         return (0..<count).map { index in
@@ -44,7 +46,7 @@ extension Simulator {
     public func bookingTickets(bookingID: String, company: Int = 0) -> [String]? {
         companies[company].store.withLock { store in
             guard let index = store.bookings.index(of: bookingID), !store.bookings[index].deleted else { return nil }
-            return BookingTickets.items(bookingID: bookingID, booking: store.bookings[index].json)
+            return BookingTickets.items(bookingID: bookingID, booking: store.bookings[index].json, revision: store.childRevisions[bookingID] ?? 0)
                 .map { String(decoding: $0, as: UTF8.self) }
         }
     }

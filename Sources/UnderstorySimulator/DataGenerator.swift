@@ -9,6 +9,7 @@ struct DataGenerator: Sendable {
     let orderCount: Int
     let eventCount: Int
     let experienceCount: Int
+    let consentCount: Int
     let anchor: Int64
     let history: Int64
     let future: Int64
@@ -22,6 +23,7 @@ struct DataGenerator: Sendable {
         self.orderCount = max(0, configuration.orders)
         self.eventCount = max(0, configuration.events)
         self.experienceCount = max(1, configuration.experiences)
+        self.consentCount = max(0, configuration.marketingConsents ?? configuration.bookings / 4)
         // Whole seconds, so the shared "bulk" instants below render without a fraction.
         self.anchor = configuration.anchorMicros - configuration.anchorMicros % SimulatorTime.microsPerSecond
         self.history = Int64(max(1, configuration.historyDays)) * SimulatorTime.microsPerDay
@@ -37,6 +39,7 @@ struct DataGenerator: Sendable {
         case event, eventState, eventStart, eventCapacity, eventExperience
         case experience, experienceState
         case mutation, faults, cursorKey
+        case consentID, consent
     }
 
     func random(_ stream: Stream, _ index: Int, version: UInt32 = 0) -> SeededRandom {
@@ -196,7 +199,7 @@ struct DataGenerator: Sendable {
     }
 
     /// Fields the real API may add at any time; 1 record in 20 (and index 3) carries some.
-    private func writeUnknownFields(_ w: inout JSONWriter, _ r: inout SeededRandom, _ index: Int) {
+    func writeUnknownFields(_ w: inout JSONWriter, _ r: inout SeededRandom, _ index: Int) {
         let kind = r.below(5)
         guard index == 3 || r.oneIn(20) else { return }
         switch kind {
@@ -231,11 +234,11 @@ struct DataGenerator: Sendable {
         }
     }
 
-    private func fullName(_ r: inout SeededRandom) -> String {
+    func fullName(_ r: inout SeededRandom) -> String {
         r.pick(TextPools.firstNames) + " " + r.pick(TextPools.lastNames)
     }
 
-    private func email(_ r: inout SeededRandom, _ index: Int) -> String {
+    func email(_ r: inout SeededRandom, _ index: Int) -> String {
         switch r.below(6) {
         case 0: return "Guest.\(index)+Tag@Example.COM"
         case 1: return "søren.\(index)@eksempel.dk"

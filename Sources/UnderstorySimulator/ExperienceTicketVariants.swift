@@ -8,9 +8,11 @@
 /// add-on `addon-<experience>-lunch`), plus sometimes a `-senior` variant.
 enum ExperienceTicketVariants {
     /// The variants of the experience `id` whose JSON is `experience`, as the API's `items` array.
-    static func items(experienceID id: String, experience: [UInt8]) -> [[UInt8]] {
+    /// `revision` (``Simulator/changeChildren(_:id:company:)``) gives other variants for the same experience bytes.
+    static func items(experienceID id: String, experience: [UInt8], revision: UInt64 = 0) -> [[UInt8]] {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in experience { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        if revision > 0 { hash = SeededRandom.mix(hash ^ revision) }
         let adult = 20_000 + Int64(hash % 40) * 1_000
         let lunch = 5_000 + Int64((hash >> 8) % 10) * 500
         let addons = "[{\"id\":\"addon-\(id)-lunch\",\"name\":\"Lunch\",\"price\":\(money(lunch))}]"
@@ -31,7 +33,9 @@ extension Simulator {
     public func experienceTicketVariants(experienceID: String, company: Int = 0) -> [String]? {
         companies[company].store.withLock { store in
             guard let index = store.experiences.index(of: experienceID), !store.experiences[index].deleted else { return nil }
-            return ExperienceTicketVariants.items(experienceID: experienceID, experience: store.experiences[index].json)
+            return ExperienceTicketVariants.items(
+                experienceID: experienceID, experience: store.experiences[index].json, revision: store.childRevisions[experienceID] ?? 0
+            )
                 .map { String(decoding: $0, as: UTF8.self) }
         }
     }

@@ -156,10 +156,30 @@ public final class Simulator: Sendable {
         self.requireCompany(company).store.withLock { $0.delete(resource, id: id) }
     }
 
+    /// Serves a deleted record again (lists and GET), as it was before `delete`.
+    @discardableResult
+    public func restore(_ resource: SimulatorResource, id: String, company: String? = nil) -> Bool {
+        self.requireCompany(company).store.withLock { $0.restore(resource, id: id) }
+    }
+
     /// Changes an order's line items or refunds without touching the order's `updated_at`.
     @discardableResult
     public func changeOrderChildren(orderID: String, _ change: OrderChildrenChange, company: String? = nil) -> Bool {
         self.requireCompany(company).store.withLock { $0.changeOrderChildren(orderID: orderID, change) }
+    }
+
+    /// Changes the tickets of a booking or the ticket variants of an experience (what their
+    /// sub-resource answers) without touching the booking or experience itself, as a check-in or
+    /// a catalog price change may. False for an unknown or deleted record or another resource.
+    @discardableResult
+    public func changeChildren(_ resource: SimulatorResource, id: String, company: String? = nil) -> Bool {
+        guard resource == .bookings || resource == .experiences else { return false }
+        return self.requireCompany(company).store.withLock { store in
+            let table = store.table(resource)
+            guard let index = table.index(of: id), !table[index].deleted else { return false }
+            store.childRevisions[id, default: 0] += 1
+            return true
+        }
     }
 
     /// Everything served right now.
@@ -177,7 +197,7 @@ public final class Simulator: Sendable {
             var descending = false
             switch resource {
             case .events: field = .start
-            case .experiences: field = .created
+            case .experiences, .marketingConsents: field = .created
             case .bookings, .orders:
                 descending = !sort.hasPrefix("+") && sort.hasPrefix("-")
                 field = sort.hasSuffix("updated_at") ? .updated : .created

@@ -6,6 +6,7 @@ public enum SimulatorResource: String, Sendable, Hashable, CaseIterable, Codable
     case orders
     case events
     case experiences
+    case marketingConsents = "marketing-consents"
 }
 
 /// An API client the token endpoint accepts (an "integration key").
@@ -106,6 +107,8 @@ public struct SimulatorConfiguration: Sendable {
     public var orders: Int = 500
     public var events: Int = 100
     public var experiences: Int = 12
+    /// Marketing consents (`/v1/marketing-consents`); nil = a quarter of `bookings`.
+    public var marketingConsents: Int? = nil
     /// The newest generated `created_at`/`updated_at`; generated history reaches `historyDays` back
     /// and events up to `futureDays` ahead (local time). Mutations stamp times after it, 1 s apart.
     /// Default: the start of the current UTC day (pin it for byte-identical data across days).

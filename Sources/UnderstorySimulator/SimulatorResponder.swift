@@ -139,6 +139,7 @@ struct SimulatorResponder: HTTPResponder {
         case .orders: return "order.read"
         case .events: return "event.read"
         case .experiences: return "experience.read"
+        case .marketingConsents: return "marketing.read"
         }
     }
 
@@ -251,14 +252,16 @@ struct SimulatorResponder: HTTPResponder {
         case .bookingTickets(let id):
             let items: [[UInt8]]? = company.store.withLock { store in
                 guard let index = store.bookings.index(of: id), !store.bookings[index].deleted else { return nil }
-                return BookingTickets.items(bookingID: id, booking: store.bookings[index].json)
+                return BookingTickets.items(bookingID: id, booking: store.bookings[index].json, revision: store.childRevisions[id] ?? 0)
             }
             guard let items else { return Reply.error(.notFound, "NOT_FOUND", "no booking with id \(id)") }
             return Reply.json(.ok, Reply.itemsBody(next: nil, items: items))
         case .experienceTicketVariants(let id):
             let items: [[UInt8]]? = company.store.withLock { store in
                 guard let index = store.experiences.index(of: id), !store.experiences[index].deleted else { return nil }
-                return ExperienceTicketVariants.items(experienceID: id, experience: store.experiences[index].json)
+                return ExperienceTicketVariants.items(
+                    experienceID: id, experience: store.experiences[index].json, revision: store.childRevisions[id] ?? 0
+                )
             }
             guard let items else { return Reply.error(.notFound, "NOT_FOUND", "no experience with id \(id)") }
             var response = Reply.json(.ok, Reply.itemsBody(next: "", items: items))
@@ -355,13 +358,19 @@ struct SimulatorResponder: HTTPResponder {
             (sort, field, filterField) = ("start", .start, .start)
         case .experiences:
             (sort, field, filterField) = ("+created_at", .created, .created)
+        case .marketingConsents:
+            // No filters or sort are documented: anything but limit and cursor is refused.
+            if let unknown = query.keys.sorted().first(where: { $0 != "limit" && $0 != "cursor" }) {
+                return Reply.error(.badRequest, "BAD_REQUEST", "unknown query parameter \(unknown); /v1/marketing-consents takes only limit and cursor")
+            }
+            (sort, field, filterField) = ("+created_at", .created, .created)
         }
 
         var fromText = ""
         var toText = ""
         var from: Int64?
         var to: Int64?
-        if resource != .experiences {
+        if resource != .experiences && resource != .marketingConsents {
             let local = resource == .events
             for (name, isFrom) in [("from", true), ("to", false)] {
                 guard let text = query[name], !text.isEmpty else { continue }

@@ -23,6 +23,8 @@ public struct SimulatorTruth: Sendable {
     public var events: [String: Item]
     /// Rendered in the first configured language (`configuration.languages[0]`).
     public var experiences: [String: Item]
+    /// No timestamps are served: each item's `createdAt`/`updatedAt` is only its place in the list.
+    public var marketingConsents: [String: Item] = [:]
     /// Order id → its line items, refunds and transactions, each item's exact bytes, in served order.
     public var orderLineItems: [String: [[UInt8]]]
     public var orderRefunds: [String: [[UInt8]]]
@@ -36,6 +38,7 @@ public struct SimulatorTruth: Sendable {
         case .orders: return self.orders
         case .events: return self.events
         case .experiences: return self.experiences
+        case .marketingConsents: return self.marketingConsents
         }
     }
 }

@@ -9,9 +9,14 @@ struct Store: Sendable {
     var orderChildren: [StoredOrderChildren]
     var events: Table
     var experiences: Table
+    /// Marketing consents: no timestamps are served; `createdAt` orders the list.
+    var marketingConsents: Table
     /// Experience index → bytes per configured language.
     var experienceLocalized: [[[UInt8]]]
     var me: [UInt8]
+    /// Booking or experience id → how often its tickets or ticket variants were changed without
+    /// touching it (``Simulator/changeChildren(_:id:company:)``).
+    var childRevisions: [String: UInt64] = [:]
     /// The last instant handed out by a mutation (micros); starts at the anchor.
     var clock: Int64
     var mutationCount = 0
@@ -29,6 +34,7 @@ struct Store: Sendable {
         self.events = Table(records: eventRecords, fields: [.start])
         self.experiences = Table(records: experiencePairs.map(\.0), fields: [.created])
         self.experienceLocalized = experiencePairs.map(\.1)
+        self.marketingConsents = Table(records: (0..<generator.consentCount).map { generator.makeConsent($0) }, fields: [.created])
         var w = JSONWriter(capacity: 256)
         w.beginObject()
         w.key("company_id")
@@ -50,6 +56,7 @@ struct Store: Sendable {
         case .orders: return self.orders
         case .events: return self.events
         case .experiences: return self.experiences
+        case .marketingConsents: return self.marketingConsents
         }
     }
 
@@ -59,6 +66,7 @@ struct Store: Sendable {
         case .orders: body(&self.orders)
         case .events: body(&self.events)
         case .experiences: body(&self.experiences)
+        case .marketingConsents: body(&self.marketingConsents)
         }
     }
 
@@ -90,7 +98,7 @@ struct Store: Sendable {
                     self.update(resource, index, at: now, &r)
                     summary.updated[resource, default: []].append(self.table(resource)[index].id)
                 }
-                for _ in 0..<max(0, batch.cancels) where resource != .experiences {
+                for _ in 0..<max(0, batch.cancels) where resource != .experiences && resource != .marketingConsents {
                     let index = r.below(count)
                     guard !self.table(resource)[index].deleted else { continue }
                     self.cancel(resource, index, at: now, &r)
@@ -165,6 +173,12 @@ struct Store: Sendable {
                 record.json = localized[0]
             }
             self.experienceLocalized[index] = localized
+        case .marketingConsents:
+            // No timestamp to bump: the consent's content (its source) changes.
+            self.marketingConsents.update(index) { record in
+                record.version += 1
+                record.json = generator.renderConsent(index, record)
+            }
         }
     }
 
@@ -195,7 +209,7 @@ struct Store: Sendable {
                 record.status = Enums.eventCancelled
                 record.json = generator.renderEvent(index, record)
             }
-        case .experiences:
+        case .experiences, .marketingConsents:
             break
         }
     }
@@ -218,6 +232,10 @@ struct Store: Sendable {
             return record.id
         case .experiences:
             return ""
+        case .marketingConsents:
+            let record = self.generator.makeConsent(self.marketingConsents.count, createdAt: now)
+            self.marketingConsents.append(record)
+            return record.id
         }
     }
 
@@ -232,7 +250,7 @@ struct Store: Sendable {
     }
 
     mutating func cancel(_ resource: SimulatorResource, id: String) -> Bool {
-        guard resource != .experiences, let index = self.table(resource).index(of: id), !self.table(resource)[index].deleted else { return false }
+        guard resource != .experiences, resource != .marketingConsents, let index = self.table(resource).index(of: id), !self.table(resource)[index].deleted else { return false }
         var r = self.generator.random(.mutation, -self.mutationCount - 1)
         self.mutationCount += 1
         let now = self.tick(&r)
@@ -269,6 +287,13 @@ struct Store: Sendable {
     mutating func delete(_ resource: SimulatorResource, id: String) -> Bool {
         guard let index = self.table(resource).index(of: id), !self.table(resource)[index].deleted else { return false }
         self.modifyTable(resource) { table in table.update(index) { $0.deleted = true } }
+        return true
+    }
+
+    /// Serves a deleted record again, as it was.
+    mutating func restore(_ resource: SimulatorResource, id: String) -> Bool {
+        guard let index = self.table(resource).index(of: id), self.table(resource)[index].deleted else { return false }
+        self.modifyTable(resource) { table in table.update(index) { $0.deleted = false } }
         return true
     }
 
@@ -327,6 +352,11 @@ struct Store: Sendable {
                 record.json = localized[0]
             }
             self.experienceLocalized[index] = localized
+        case .marketingConsents:
+            self.marketingConsents.update(index) { record in
+                change(&record)
+                record.json = generator.renderConsent(index, record)
+            }
         }
     }
 
@@ -373,7 +403,7 @@ struct Store: Sendable {
         }
         return SimulatorTruth(
             bookings: items(self.bookings), orders: items(self.orders), events: items(self.events),
-            experiences: items(self.experiences), orderLineItems: lineItems, orderRefunds: refunds,
+            experiences: items(self.experiences), marketingConsents: items(self.marketingConsents), orderLineItems: lineItems, orderRefunds: refunds,
             orderTransactions: transactions, me: self.me
         )
     }

@@ -9,8 +9,9 @@ struct Reconcile: AsyncParsableCommand {
             Walks every booking and order (no watermark cutoff), the events window and every experience, and compares
             them with the tables: rows the table lacks (missing) or holds with other content (stale) are written, the
             API's version winning. Rows the API no longer lists are asked for by id; only a 404 marks them with
-            _deleted_at (their child rows are removed). The line items, refunds and transactions of orders created in
-            the last --children-days are fetched again and replaced where they differ. What it found is recorded in
+            _deleted_at (their child rows are removed). The line items, refunds and transactions of orders and the
+            tickets of bookings created in the last --children-days, and the ticket variants of every experience, are
+            fetched again and replaced where they differ. What it found is recorded in
             sync_runs (command reconcile) and shown by `status`. It takes the same locks as `sync`, so it never runs
             at the same time as a sync of the same resource. Run it nightly or weekly (see `schedule --reconcile-cron`).
             """
@@ -53,6 +54,8 @@ struct Reconcile: AsyncParsableCommand {
                 ])
             } else if let failure = summary.failures[resource] {
                 rows.append([resource.rawValue, "failed: \(failure)"])
+            } else if let notice = summary.skipped[resource] {
+                rows.append([resource.rawValue, notice])
             }
         }
         for row in rows where row.count == 2 { lines.append(row.joined(separator: "  ")) }
@@ -69,10 +72,10 @@ struct Reconcile: AsyncParsableCommand {
 
 /// What to reconcile and how: shared by `reconcile` and `schedule --reconcile-cron`.
 struct ReconcileArguments: ParsableArguments {
-    @Option(name: .customLong("resource"), help: "orders, bookings, events or experiences; repeat for several (default all).")
+    @Option(name: .customLong("resource"), help: "orders, bookings, events, experiences or marketing-consents; repeat for several (default all).")
     var resources: [Resource] = []
 
-    @Option(name: .customLong("children-days"), help: "Re-fetch and compare the children of orders created in the last N days (default 90).")
+    @Option(name: .customLong("children-days"), help: "Re-fetch and compare the children of orders and the tickets of bookings created in the last N days (default 90).")
     var childrenDays: Int = 90
 
     @Flag(name: .customLong("dry-run"), help: "Report what drifted and change nothing.")

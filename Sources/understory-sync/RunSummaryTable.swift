@@ -16,6 +16,8 @@ enum RunSummaryTable {
                 rows.append([resource.rawValue, "\(counts.inserted)", "\(counts.updated)", "\(counts.unchanged)", "\(counts.deleted)", "\(counts.sanitized)", "\(counts.rejected)", "\(counts.pages)", "\(counts.childRows)", "\(rate)"])
             } else if let failure = summary.failures[resource] {
                 rows.append([resource.rawValue, "failed: \(failure)"])
+            } else if let notice = summary.skipped[resource] {
+                rows.append([resource.rawValue, notice])
             }
         }
         let widths = (0..<header.count).map { column in rows.map { $0.count > column ? $0[column].count : 0 }.max() ?? 0 }

@@ -3,10 +3,10 @@ import SyncEngine
 
 /// What to sync and how: shared by `sync` and `schedule`.
 struct SyncArguments: ParsableArguments {
-    @Option(name: .customLong("resource"), help: "orders, bookings, events or experiences; repeat for several (default all).")
+    @Option(name: .customLong("resource"), help: "orders, bookings, events, experiences or marketing-consents; repeat for several (default all).")
     var resources: [Resource] = []
 
-    @Option(name: .customLong("skip-resource"), help: "tickets: leave booking tickets out (by default each new or changed booking costs one more request); ticket-variants: leave experiences' ticket variants out (one request per new or changed experience).")
+    @Option(name: .customLong("skip-resource"), help: "tickets: leave booking tickets out (by default each new or changed booking costs one more request); ticket-variants: leave experiences' ticket variants out (one request per new or changed experience); marketing-consents: leave marketing consents out (read only when the key has marketing.read; otherwise skipped with a notice).")
     var skipped: [SkippableResource] = []
 
     @Flag(help: "Walk everything instead of stopping at the watermark, and refetch every order's children.")
@@ -39,7 +39,9 @@ struct SyncArguments: ParsableArguments {
 
     var options: SyncOptions {
         var options = SyncOptions()
-        options.resources = resources.isEmpty ? Resource.allCases : resources
+        options.resources = (resources.isEmpty ? Resource.allCases : resources).filter { resource in
+            !skipped.contains { $0.resource == resource }
+        }
         options.full = full
         options.dryRun = dryRun
         options.lookback = .seconds(lookback)
@@ -68,4 +70,13 @@ extension Resource: ExpressibleByArgument {}
 enum SkippableResource: String, CaseIterable, ExpressibleByArgument {
     case tickets
     case ticketVariants = "ticket-variants"
+    case marketingConsents = "marketing-consents"
+
+    /// The top-level resource this name leaves out of the run (nil: a child resource, an option).
+    var resource: Resource? {
+        switch self {
+        case .tickets, .ticketVariants: nil
+        case .marketingConsents: .marketingConsents
+        }
+    }
 }

@@ -125,7 +125,7 @@ struct CommandLineTests {
             let again = try await world.run("sync", "--events-past-days", "3650")
             #expect(again.status == 0, "\(again.output)")
             #expect(again.stdout.contains("abandoned"))
-            for resource in SimulatorResource.allCases {
+            for resource in TruthCheck.defaultResources {
                 let diff = try await TruthCheck.differences(simulator: world.simulator, database: world.database, resource: resource, table: resource.rawValue)
                 #expect(diff.isEmpty, "\(resource): \(diff)")
             }

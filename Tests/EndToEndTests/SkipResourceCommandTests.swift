@@ -21,4 +21,42 @@ struct SkipResourceCommandTests {
             #expect(try stored.rows[0]["n"].decode(Int.self) == world.simulator.truth().experiences.count)
         }
     }
+
+    @Test("without marketing.read a plain sync skips marketing consents with one notice and exits 0; check lists the scope as optional")
+    func consentsSkippedWithoutScope() async throws {
+        try await CommandLineWorld.with { world in
+            let sync = try await world.run("sync")
+            #expect(sync.status == 0, "\(sync.output)")
+            // One notice in the log, one row in the run summary; no failure.
+            #expect(sync.stderr.components(separatedBy: "resource skipped").count == 2, "\(sync.stderr)")
+            #expect(sync.stdout.split(separator: "\n").contains { $0.hasPrefix("marketing-consents") && $0.contains("skipped: the token was not granted marketing.read") }, "\(sync.stdout)")
+            #expect(!sync.output.lowercased().contains("failed"), "\(sync.output)")
+            #expect(world.simulator.requestCounts().keys.filter { $0.hasPrefix("/v1/marketing-consents") }.isEmpty)
+            let check = try await world.run("check")
+            #expect(check.status == 0, "\(check.output)")
+            #expect(check.output.contains("ok   optional scopes: marketing.read not granted (optional)"), "\(check.output)")
+        }
+    }
+
+    @Test("with marketing.read, sync stores the consents and --skip-resource marketing-consents leaves them out without a notice")
+    func skipMarketingConsents() async throws {
+        var configuration = CommandLineWorld.account()
+        configuration.clients[0].scopes.insert("marketing.read")
+        try await CommandLineWorld.with(configuration) { world in
+            let scopes = ["UNDERSTORY_SCOPES": "openid order.read booking.read event.read experience.read marketing.read"]
+            let skipped = try await world.run("sync", "--skip-resource", "marketing-consents", environment: scopes)
+            #expect(skipped.status == 0, "\(skipped.output)")
+            #expect(!skipped.output.contains("marketing-consents"), "\(skipped.output)")
+            #expect(world.simulator.requestCounts().keys.filter { $0.hasPrefix("/v1/marketing-consents") }.isEmpty)
+            #expect(try await world.query("SELECT count(*)::int AS n FROM understory.marketing_consents").rows[0]["n"].decode(Int.self) == 0)
+            #expect(try await world.query("SELECT count(*)::int AS n FROM understory.bookings").rows[0]["n"].decode(Int.self) > 0)
+
+            let synced = try await world.run("sync", environment: scopes)
+            #expect(synced.status == 0, "\(synced.output)")
+            let stored = try await world.query("SELECT count(*)::int AS n FROM understory.marketing_consents").rows[0]["n"].decode(Int.self)
+            #expect(stored == world.simulator.truth().marketingConsents.count)
+            let check = try await world.run("check", environment: scopes)
+            #expect(check.output.contains("marketing.read granted"), "\(check.output)")
+        }
+    }
 }

@@ -11,7 +11,7 @@ struct StaysExactTests {
     /// Differences between every table and the simulator's truth (children by count and per order).
     static func differences(_ world: CommandLineWorld, except ignored: Set<String> = []) async throws -> [String] {
         var all: [String] = []
-        for resource in SimulatorResource.allCases {
+        for resource in TruthCheck.defaultResources {
             let diff = try await TruthCheck.differences(simulator: world.simulator, database: world.database, resource: resource, table: resource.rawValue)
             all += diff.filter { line in !ignored.contains(String(line.split(separator: " ").last ?? "")) }.map { "\(resource): \($0)" }
         }

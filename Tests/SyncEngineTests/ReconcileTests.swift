@@ -1,6 +1,7 @@
 import Foundation
 import PostgresClient
 import SyncEngine
+import SyncTestSupport
 import Testing
 import UnderstoryAPI
 import UnderstorySimulator
@@ -35,17 +36,17 @@ struct ReconcileTests {
             try await harness.query("UPDATE understory.experiences SET raw = raw || '{\"edited\": true}' WHERE id = $1", [experiences[2]])
             try await harness.query("DELETE FROM understory.bookings WHERE id = $1", [bookings[30]])
             let expected: [Resource: Drift] = [
-                .bookings: Drift(missing: 1, stale: 1, deleted: 1),
+                .bookings: Drift(missing: 1, stale: 1, deleted: 1, childrenFixed: 0),
                 .orders: Drift(deleted: 1, childrenFixed: 1),
                 .events: Drift(),
-                .experiences: Drift(stale: 1),
+                .experiences: Drift(stale: 1, childrenFixed: 0),
             ]
 
             var dryRun = SyncHarness.options()
             dryRun.dryRun = true
             let report = try await harness.runner.reconcile(dryRun)
             #expect(report.succeeded, "\(report.failures)")
-            for resource in Resource.allCases {
+            for resource in expected.keys {
                 #expect(Drift(report.counts[resource]) == expected[resource], "dry run, \(resource)")
             }
             #expect(try await harness.count("sync_runs", where: "command = 'reconcile'") == 0)
@@ -55,7 +56,7 @@ struct ReconcileTests {
 
             let repair = try await harness.runner.reconcile(SyncHarness.options())
             #expect(repair.succeeded, "\(repair.failures)")
-            for resource in Resource.allCases {
+            for resource in expected.keys {
                 #expect(Drift(repair.counts[resource]) == expected[resource], "reconcile, \(resource)")
             }
             try await harness.expectEqualToTruth()
@@ -86,12 +87,71 @@ struct ReconcileTests {
 
             // Nothing left to find.
             let again = try await harness.runner.reconcile(SyncHarness.options())
-            for resource in Resource.allCases {
+            for resource in expected.keys {
                 let counts = again.counts[resource]
                 #expect(counts?.missing == 0 && counts?.stale == 0 && counts?.deleted == 0, "\(resource): \(Drift(counts))")
             }
             #expect(again.counts[.orders]?.childrenFixed == 0)
+            // Without marketing.read the consents are skipped, not failed.
+            #expect(again.skipped[.marketingConsents] != nil)
         }
+    }
+
+    @Test("a booking's ticket and an experience's ticket variants changed at the API without their parent changing: sync cannot see it, reconcile repairs them (ticket items too) and reports children fixed")
+    func reconcileRepairsTicketsAndVariants() async throws {
+        try await SyncHarness.with { harness in
+            _ = try await harness.runner.sync(SyncHarness.options())
+            let simulator = harness.simulator
+            let booking = simulator.ids(.bookings)[5], experience = simulator.ids(.experiences)[1]
+            let ticketsBefore = try #require(simulator.bookingTickets(bookingID: booking))
+            let variantsBefore = try #require(simulator.experienceTicketVariants(experienceID: experience))
+            #expect(simulator.changeChildren(.bookings, id: booking))
+            #expect(simulator.changeChildren(.experiences, id: experience))
+            let ticketsNow = try #require(simulator.bookingTickets(bookingID: booking))
+            #expect(ticketsNow != ticketsBefore)
+            #expect(simulator.experienceTicketVariants(experienceID: experience) != variantsBefore)
+
+            // The parents did not change, so an incremental sync leaves the children as they were.
+            _ = try await harness.runner.sync(SyncHarness.options())
+            #expect(try await Self.ticketDifferences(harness, bookings: [booking]).count > 0)
+
+            let repair = try await harness.runner.reconcile(SyncHarness.options())
+            #expect(repair.succeeded, "\(repair.failures)")
+            #expect(repair.counts[.bookings]?.childrenFixed == 1)
+            #expect(repair.counts[.experiences]?.childrenFixed == 1)
+            #expect(repair.counts[.orders]?.childrenFixed == 0)
+            #expect(try await Self.ticketDifferences(harness, bookings: simulator.ids(.bookings)).isEmpty)
+            #expect(try await ExperienceTicketVariantsTests.stored(harness) == (try ExperienceTicketVariantsTests.truth(harness)))
+            // The ticket items follow their tickets.
+            let items = try await harness.query(
+                "SELECT count(*)::int AS n FROM understory.booking_ticket_items WHERE booking_id = $1", [booking]
+            ).rows[0]["n"].decode(Int.self)
+            let expectedItems = try ticketsNow.reduce(0) { sum, json in
+                let ticket = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+                return sum + ((ticket["items"] as? [Any])?.count ?? 0)
+            }
+            #expect(items == expectedItems)
+            let run = try await harness.query(
+                "SELECT counts -> 'bookings' ->> 'children_fixed' AS b, counts -> 'experiences' ->> 'children_fixed' AS e FROM understory.sync_runs WHERE command = 'reconcile'"
+            ).rows
+            #expect(run.first?["b"].string == "1" && run.first?["e"].string == "1")
+
+            let again = try await harness.runner.reconcile(SyncHarness.options())
+            #expect(again.counts[.bookings]?.childrenFixed == 0)
+            #expect(again.counts[.experiences]?.childrenFixed == 0)
+        }
+    }
+
+    /// Tickets of `bookings` that differ between the table and the simulator (compared as jsonb).
+    static func ticketDifferences(_ harness: SyncHarness, bookings: [String]) async throws -> [String] {
+        var expected: [(parent: String, json: String)] = []
+        for id in bookings {
+            for json in harness.simulator.bookingTickets(bookingID: id) ?? [] { expected.append((id, json)) }
+        }
+        return try await TruthCheck.childDifferences(
+            database: harness.database, companyID: harness.simulator.configuration.companyID, expected: expected,
+            table: "booking_tickets", parentColumn: "booking_id"
+        )
     }
 
     @Test("reconcile overwrites a stored row whose updated_at is ahead of the API's (the API wins), which sync never does")

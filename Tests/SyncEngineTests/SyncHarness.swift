@@ -40,6 +40,7 @@ struct SyncHarness: Sendable {
         _ configuration: SimulatorConfiguration = smallAccount(),
         retry: RetryPolicy = RetryPolicy(maxAttempts: 8, totalBudget: .seconds(120), baseDelay: .milliseconds(20), maxDelay: .milliseconds(200)),
         clock: VirtualClock = VirtualClock(),
+        scopes: [String] = UnderstoryConfiguration.Default.scopes,
         _ body: (SyncHarness) async throws -> Void
     ) async throws {
         var configuration = configuration
@@ -51,7 +52,7 @@ struct SyncHarness: Sendable {
             try await withSimulator(configuration) { simulator in
                 let api = UnderstoryConfiguration(
                     clientID: simulator.clientID, clientSecret: Secret(simulator.clientSecret),
-                    apiURL: simulator.baseURL, authURL: simulator.baseURL,
+                    apiURL: simulator.baseURL, authURL: simulator.baseURL, scopes: scopes,
                     rateLimitWait: .seconds(1), retry: retry
                 )
                 try await HTTPClient.withHTTPClient(configuration: api.httpClientConfiguration()) { http in

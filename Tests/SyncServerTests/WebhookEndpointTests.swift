@@ -99,7 +99,7 @@ struct WebhookEndpointTests {
         }
     }
 
-    @Test("v1.event.deleted sets _deleted_at on the event; a message whose item answers 404 is processed, not retried")
+    @Test("v1.event.deleted sets _deleted_at on the event and removes its sessions, as a confirmed deletion in a sync does; a message whose item answers 404 is processed, not retried")
     func deletions() async throws {
         try await ServerHarness.with { harness in
             _ = try await SyncRunner(database: harness.database, client: harness.client, logger: harness.logger).sync(ServerHarness.syncOptions())
@@ -114,6 +114,8 @@ struct WebhookEndpointTests {
             #expect(done)
             #expect(try await harness.count("events", where: "_deleted_at IS NOT NULL") == 1)
             #expect(try await harness.count("events", where: "_deleted_at IS NOT NULL AND id = '\(eventID)'") == 1)
+            #expect(try await harness.count("event_sessions", where: "event_id = '\(eventID)'") == 0)
+            #expect(try await harness.count("event_sessions") > 0)
         }
     }
 

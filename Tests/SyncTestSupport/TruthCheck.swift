@@ -4,8 +4,12 @@ import UnderstorySimulator
 
 /// Compares synced tables with the simulator's truth.
 public enum TruthCheck {
+    /// What a sync with the default scopes stores (marketing consents need `marketing.read`).
+    public static let defaultResources: [SimulatorResource] = [.bookings, .orders, .events, .experiences]
+
     /// Differences between a table and the simulator's truth for a resource: ids missing, extra,
-    /// or with another `updated_at` or `raw` (compared as jsonb). Empty means equal.
+    /// or with another `updated_at` or `raw` (compared as jsonb; marketing consents have no
+    /// `updated_at`: only `raw`). Empty means equal.
     /// Only `company`'s rows (default: the primary company) are compared, with that company's truth.
     /// Items in `absent` (rejected on purpose) are expected not to be stored. Strings with U+0000
     /// are expected stored with U+FFFD (PostgreSQL cannot store U+0000).
@@ -16,6 +20,7 @@ public enum TruthCheck {
         let truth = simulator.truth(company: company)[resource]
         let companyID = company ?? simulator.configuration.companyID
         let source = "understory.\(table) WHERE _deleted_at IS NULL AND company_id = '\(companyID)'"
+        let columns = resource == .marketingConsents ? "id, raw" : "id, updated_at, raw"
         return try await PostgresConnection.withConnection(database, logger: TestDatabase.logger) { connection in
             try await connection.execute("CREATE TEMP TABLE truth (id text, updated_at timestamptz, raw jsonb)")
             try await connection.copyIn("COPY truth FROM STDIN") { writer in
@@ -25,9 +30,9 @@ public enum TruthCheck {
             }
             let rows = try await connection.execute(
                 """
-                SELECT 'missing ' || id AS d FROM (SELECT id, updated_at, raw FROM truth EXCEPT SELECT id, updated_at, raw FROM \(source)) a
+                SELECT 'missing ' || id AS d FROM (SELECT \(columns) FROM truth EXCEPT SELECT \(columns) FROM \(source)) a
                 UNION ALL
-                SELECT 'extra ' || id FROM (SELECT id, updated_at, raw FROM \(source) EXCEPT SELECT id, updated_at, raw FROM truth) b
+                SELECT 'extra ' || id FROM (SELECT \(columns) FROM \(source) EXCEPT SELECT \(columns) FROM truth) b
                 ORDER BY 1 LIMIT 20
                 """
             ).rows

@@ -38,6 +38,7 @@ SELECT create_distributed_table('understory.booking_tickets', 'company_id', colo
 SELECT create_distributed_table('understory.booking_ticket_items', 'company_id', colocate_with => 'understory.orders');
 SELECT create_distributed_table('understory.experiences', 'company_id', colocate_with => 'understory.orders');
 SELECT create_distributed_table('understory.experience_ticket_variants', 'company_id', colocate_with => 'understory.orders');
+SELECT create_distributed_table('understory.marketing_consents', 'company_id', colocate_with => 'understory.orders');
 SELECT create_distributed_table('understory.sync_state', 'company_id', colocate_with => 'understory.orders');
 SELECT create_distributed_table('understory.backfill_slices', 'company_id', colocate_with => 'understory.orders');
 SELECT create_distributed_table('understory.rejected_items', 'company_id', colocate_with => 'understory.orders');

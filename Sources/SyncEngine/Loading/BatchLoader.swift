@@ -58,33 +58,54 @@ struct BatchLoader {
 
     /// Replaces all child rows of the given parents with what is staged for `spec`.
     func replaceChildren(_ spec: TableSpec, parentColumn: String, companyID: String, parentIDs: [String]) async throws -> Int {
-        guard !parentIDs.isEmpty else { return 0 }
-        try await connection.execute(
-            "DELETE FROM \(spec.qualifiedName) WHERE company_id = $1 AND \(parentColumn) = ANY($2::text[])",
-            [companyID, PostgresTextArray(parentIDs)]
-        )
-        return try await connection.execute(spec.insertChildrenSQL, [runID]).affectedRows
+        try await replaceRows(spec, column: parentColumn, companyID: companyID, parentIDs: parentIDs, insert: spec.insertChildrenSQL, [runID])
     }
 
-    /// Rebuilds `event_sessions` of the given events from their stored `raw` JSON, column by column
-    /// as ``Tables/eventSessions`` declares them.
-    func replaceEventSessions(companyID: String, eventIDs: [String]) async throws -> Int {
-        guard !eventIDs.isEmpty else { return 0 }
-        try await connection.execute(
-            "DELETE FROM understory.event_sessions WHERE company_id = $1 AND event_id = ANY($2::text[])",
-            [companyID, PostgresTextArray(eventIDs)]
-        )
-        let sessions = TableSpec.eventSessions
+    /// Rebuilds the rows of a derived table (``TableSpec/derivedFrom``: event sessions, ticket
+    /// items) for the given parents from their stored JSON, column by column as declared.
+    func replaceDerived(_ spec: TableSpec, companyID: String, parentIDs: [String]) async throws -> Int {
+        guard let from = spec.derivedFrom else { preconditionFailure("\(spec.name) is not derived from its parents' JSON") }
+        let parent = "\(from.alias).raw -> '\(from.array)'"
         let sql = """
-            INSERT INTO understory.event_sessions (\(sessions.targetColumns.joined(separator: ", ")))
-            SELECT \(sessions.selectList(runID: "$3").joined(separator: ", "))
-            FROM understory.events AS e
+            INSERT INTO \(spec.qualifiedName) (\(spec.targetColumns.joined(separator: ", ")))
+            SELECT \(spec.selectList(runID: "$3").joined(separator: ", "))
+            FROM understory.\(from.parent) AS \(from.alias)
             CROSS JOIN LATERAL jsonb_array_elements(
-                CASE WHEN jsonb_typeof(e.raw -> 'sessions') = 'array' THEN e.raw -> 'sessions' ELSE '[]'::jsonb END
-            ) WITH ORDINALITY AS x(s, n)
-            WHERE e.company_id = $1 AND e.id = ANY($2::text[])
-            ON CONFLICT (\(sessions.key.joined(separator: ", "))) DO NOTHING
+                CASE WHEN jsonb_typeof(\(parent)) = 'array' THEN \(parent) ELSE '[]'::jsonb END
+            ) WITH ORDINALITY AS x(\(from.element), n)
+            WHERE \(from.alias).company_id = $1 AND \(from.alias).\(from.parentKey) = ANY($2::text[])
+            ON CONFLICT (\(spec.key.joined(separator: ", "))) DO NOTHING
             """
-        return try await connection.execute(sql, [companyID, PostgresTextArray(eventIDs), runID]).affectedRows
+        return try await replaceRows(
+            spec, column: from.column, companyID: companyID, parentIDs: parentIDs, insert: sql, [companyID, PostgresTextArray(parentIDs), runID]
+        )
     }
+
+    /// The one way child rows are replaced: the parents' rows go, then `insert` writes the new ones.
+    private func replaceRows(
+        _ spec: TableSpec, column: String, companyID: String, parentIDs: [String], insert: String, _ parameters: [(any PostgresEncodable)?]
+    ) async throws -> Int {
+        guard !parentIDs.isEmpty else { return 0 }
+        try await connection.execute(
+            "DELETE FROM \(spec.qualifiedName) WHERE company_id = $1 AND \(column) = ANY($2::text[])",
+            [companyID, PostgresTextArray(parentIDs)]
+        )
+        return try await connection.execute(insert, parameters).affectedRows
+    }
+}
+
+/// Where a derived table's rows come from: one row per element of an array in each stored parent
+/// row's `raw` (event sessions from `events.raw->'sessions'`, ticket items from
+/// `booking_tickets.raw->'items'`). The declared columns' SQL reads the parent by `alias`, the
+/// element as `x.<element>` and its position as `x.n`.
+struct JSONArrayRows: Sendable {
+    /// The parent table (in schema `understory`) and its alias.
+    let parent: String
+    let alias: String
+    /// The array's key in the parent's `raw`, and the element's name.
+    let array: String
+    let element: String
+    /// The parent's column matched against the parent ids given, and this table's column holding them.
+    let parentKey: String
+    let column: String
 }

@@ -15,6 +15,8 @@ struct Table<Model: Sendable>: Sendable {
     /// How a rejected child row is named in the rejection of its parent (`line item 2`, `refund r1`);
     /// nil for a top-level table (the item itself is rejected).
     var childLabel: (@Sendable (StagedItem<Model>) -> String)? = nil
+    /// For a table never staged: the array of the stored parents' JSON its rows are built from.
+    var derivedFrom: JSONArrayRows? = nil
 
     /// The SQL that loads this table.
     var spec: TableSpec {
@@ -29,7 +31,8 @@ struct Table<Model: Sendable>: Sendable {
         }
         return TableSpec(
             name: name, columns: staged, key: key, computed: computed, hasDeletedAt: hasDeletedAt,
-            comment: comment, declared: columns.map { DeclaredColumn(name: $0.name, type: $0.type, comment: $0.comment) }
+            comment: comment, declared: columns.map { DeclaredColumn(name: $0.name, type: $0.type, comment: $0.comment) },
+            derivedFrom: derivedFrom
         )
     }
 

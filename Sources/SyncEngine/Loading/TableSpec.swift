@@ -18,6 +18,8 @@ struct TableSpec: Sendable {
     /// The table's comment and every column as declared (``Table``): what the catalog check compares.
     var comment = ""
     var declared: [DeclaredColumn] = []
+    /// For a table built from its parents' JSON rather than staged (``BatchLoader/replaceDerived``).
+    var derivedFrom: JSONArrayRows? = nil
 
     /// The same table, written by reconcile (see ``apiWins``).
     var reconciling: TableSpec {
@@ -27,6 +29,14 @@ struct TableSpec: Sendable {
     }
 
     var qualifiedName: String { "understory.\(name)" }
+    /// Whether the API sends an `updated_at` for these rows (marketing consents have no timestamps:
+    /// their upsert writes whatever differs).
+    var hasUpdatedAt: Bool { columns.contains("updated_at") }
+    /// One staged row per key: the newest `updated_at` wins within a batch (any one without it).
+    private var newestPerKey: String {
+        let keyList = key.joined(separator: ", ")
+        return "SELECT DISTINCT ON (\(keyList)) * FROM \(stagingName) ORDER BY \(keyList)\(hasUpdatedAt ? ", updated_at DESC" : "")"
+    }
     var stagingName: String { "pg_temp._stage_\(name)" }
 
     /// Creates the session's staging table once; its rows vanish at every commit or rollback.
@@ -53,11 +63,13 @@ struct TableSpec: Sendable {
         let revived = hasDeletedAt ? " OR t._deleted_at IS NOT NULL" : ""
         let condition = apiWins
             ? "(\(comparedColumns.map { "t.\($0)" }.joined(separator: ", "))) IS DISTINCT FROM (\(comparedColumns.map { "excluded.\($0)" }.joined(separator: ", ")))\(revived)"
-            : "(t.updated_at <= excluded.updated_at OR t.updated_at > \(FutureDated.horizonSQL)) AND (t.raw IS DISTINCT FROM excluded.raw\(revived))"
+            : hasUpdatedAt
+            ? "(t.updated_at <= excluded.updated_at OR t.updated_at > \(FutureDated.horizonSQL)) AND (t.raw IS DISTINCT FROM excluded.raw\(revived))"
+            : "t.raw IS DISTINCT FROM excluded.raw\(revived)"
         return """
             INSERT INTO \(qualifiedName) AS t (\(targetColumns.joined(separator: ", ")))
             SELECT \(selectList().joined(separator: ", "))
-            FROM (SELECT DISTINCT ON (\(keyList)) * FROM \(stagingName) ORDER BY \(keyList), updated_at DESC) AS s
+            FROM (\(newestPerKey)) AS s
             ON CONFLICT (\(keyList)) DO UPDATE SET \(updates.joined(separator: ", "))
             WHERE \(condition)
             RETURNING t.id, (xmax = 0) AS inserted
@@ -70,14 +82,13 @@ struct TableSpec: Sendable {
     /// Staged rows (one per key, the newest) that are absent from the table, marked deleted there,
     /// or differ from it in any compared column: `id`, `missing` (absent or marked deleted).
     var driftSQL: String {
-        let keyList = key.joined(separator: ", ")
         let join = key.map { "t.\($0) = s.\($0)" }.joined(separator: " AND ")
         let stored = comparedColumns.map { "t.\($0)" }.joined(separator: ", ")
         let incoming = columns.filter { !key.contains($0) }.map { "s.\($0)" } + computed.map(\.expression)
         let deleted = hasDeletedAt ? " OR t._deleted_at IS NOT NULL" : ""
         return """
             SELECT s.id, (t.id IS NULL\(deleted)) AS missing
-            FROM (SELECT DISTINCT ON (\(keyList)) * FROM \(stagingName) ORDER BY \(keyList), updated_at DESC) AS s
+            FROM (\(newestPerKey)) AS s
             LEFT JOIN \(qualifiedName) AS t ON \(join)
             WHERE t.id IS NULL\(deleted) OR (\(stored)) IS DISTINCT FROM (\(incoming.joined(separator: ", ")))
             """
@@ -116,7 +127,7 @@ extension TableSpec {
     static let orderLineItems = Tables.orderLineItems.spec
     static let orderRefunds = Tables.orderRefunds.spec
     static let orderTransactions = Tables.orderTransactions.spec
-    /// Rebuilt from the events' JSON (``BatchLoader/replaceEventSessions``), never staged.
+    /// Rebuilt from the events' JSON (``BatchLoader/replaceDerived``), never staged.
     static let eventSessions = Tables.eventSessions.spec
 
     static let bookingTickets = Tables.bookingTickets.spec
@@ -125,6 +136,8 @@ extension TableSpec {
 
     static let experienceTicketVariants = Tables.experienceTicketVariants.spec
 
+    static let marketingConsents = Tables.marketingConsents.spec
+
     /// Every synced table (the catalog check compares each with the migrated one).
-    static let all: [TableSpec] = [orders, orderLineItems, orderRefunds, orderTransactions, bookings, bookingTickets, bookingTicketItems, events, eventSessions, experiences, experienceTicketVariants]
+    static let all: [TableSpec] = [orders, orderLineItems, orderRefunds, orderTransactions, bookings, bookingTickets, bookingTicketItems, events, eventSessions, experiences, experienceTicketVariants, marketingConsents]
 }

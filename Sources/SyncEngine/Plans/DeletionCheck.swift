@@ -97,7 +97,8 @@ struct DeletionCheck<Item: SyncedRecord> {
         _ resource: Resource, ids: [String], companyID: String, runID: Int64, on connection: PostgresConnection
     ) async throws -> Int {
         guard !ids.isEmpty else { return 0 }
-        let table = TableSpec.parent(resource)
+        let plans = resource.plans
+        let table = plans.table
         let marked = try await connection.execute(
             """
             UPDATE \(table.qualifiedName) SET _deleted_at = now(), _run_id = $3
@@ -105,34 +106,12 @@ struct DeletionCheck<Item: SyncedRecord> {
             """,
             [companyID, PostgresTextArray(ids), runID]
         ).affectedRows
-        for child in TableSpec.children(of: resource) {
+        for child in plans.childTables {
             try await connection.execute(
                 "DELETE FROM \(child.spec.qualifiedName) WHERE company_id = $1 AND \(child.parentColumn) = ANY($2::text[])",
                 [companyID, PostgresTextArray(ids)]
             )
         }
         return marked
-    }
-}
-
-extension TableSpec {
-    /// The table of a resource.
-    static func parent(_ resource: Resource) -> TableSpec {
-        switch resource {
-        case .bookings: .bookings
-        case .orders: .orders
-        case .events: .events
-        case .experiences: .experiences
-        }
-    }
-
-    /// Child tables of a resource's rows, with the column naming the parent.
-    static func children(of resource: Resource) -> [(spec: TableSpec, parentColumn: String)] {
-        switch resource {
-        case .orders: [(.orderLineItems, "order_id"), (.orderRefunds, "order_id"), (.orderTransactions, "order_id")]
-        case .events: [(.eventSessions, "event_id")]
-        case .bookings: [(.bookingTicketItems, "booking_id"), (.bookingTickets, "booking_id")]
-        case .experiences: [(.experienceTicketVariants, "experience_id")]
-        }
     }
 }

@@ -32,6 +32,8 @@ struct OrderChildren: ChildStage {
         var transactions: [Fetched<Transaction>]
         /// Why the children cannot be stored, when the API sent one that does not decode.
         var undecodable: String? = nil
+        /// The order answered 404 meanwhile: no children (a deletion check confirms it gone later).
+        var gone = false
     }
 
     typealias Prefetch = Task<[String: Children], any Error>
@@ -98,40 +100,44 @@ struct OrderChildren: ChildStage {
         guard !orderIDs.isEmpty else { return StagedChildren() }
         let missing = orderIDs.filter { prefetched[$0] == nil }
         let fetched = orderIDs.compactMap { prefetched[$0] } + (missing.isEmpty ? [] : try await fetch(missing))
-        var lineItems = CopyBuffer(), refunds = CopyBuffer(), transactions = CopyBuffer()
-        var result = StagedChildren()
-        let raws = Dictionary(orders.map { ($0.model.id, $0.raw) }, uniquingKeysWith: { _, last in last })
+        return try await replace(
+            loader, rows: rows(fetched), parentIDs: orderIDs, parents: orders, resource: .orders, parentSpec: .orders, companyID: context.companyID
+        )
+    }
+
+    var parentColumn: String { "order_id" }
+
+    func fetchRows(_ orderIDs: [String]) async throws -> ChildRows {
+        try await rows(fetch(orderIDs))
+    }
+
+    /// The rows of fetched children; each order's children are staged apart first, so a rejected
+    /// order leaves no rows behind.
+    private func rows(_ fetched: [Children]) throws -> ChildRows {
+        var rows = ChildRows(buffers: [CopyBuffer(), CopyBuffer(), CopyBuffer()], requests: 3 * fetched.count)
         let companyID = context.companyID
         for children in fetched {
-            // Each order's children are staged apart first, so a rejected order leaves no rows behind.
-            var lines = CopyBuffer(reservingCapacity: 0), orderRefunds = CopyBuffer(reservingCapacity: 0), orderTransactions = CopyBuffer(reservingCapacity: 0)
+            if children.gone {
+                rows.gone.append(children.orderID)
+                continue
+            }
+            var lines = CopyBuffer(reservingCapacity: 0), refunds = CopyBuffer(reservingCapacity: 0), transactions = CopyBuffer(reservingCapacity: 0)
             do {
                 if let reason = children.undecodable { throw ItemRejection(reason) }
                 try Tables.orderLineItems.append(children: children.lineItems, parentID: children.orderID, companyID: companyID, to: &lines)
-                try Tables.orderRefunds.append(children: children.refunds, parentID: children.orderID, companyID: companyID, to: &orderRefunds)
-                try Tables.orderTransactions.append(children: children.transactions, parentID: children.orderID, companyID: companyID, to: &orderTransactions)
+                try Tables.orderRefunds.append(children: children.refunds, parentID: children.orderID, companyID: companyID, to: &refunds)
+                try Tables.orderTransactions.append(children: children.transactions, parentID: children.orderID, companyID: companyID, to: &transactions)
             } catch let rejection as ItemRejection {
-                result.rejected.append(RejectedItem(resource: .orders, itemID: children.orderID, reason: rejection.reason, raw: raws[children.orderID]))
+                rows.rejected.append((children.orderID, rejection.reason))
                 continue
             }
-            lineItems.append(contentsOf: lines)
-            refunds.append(contentsOf: orderRefunds)
-            transactions.append(contentsOf: orderTransactions)
-            result.sanitized += children.lineItems.count(where: \.sanitized) + children.refunds.count(where: \.sanitized)
+            rows.buffers[0].append(contentsOf: lines)
+            rows.buffers[1].append(contentsOf: refunds)
+            rows.buffers[2].append(contentsOf: transactions)
+            rows.sanitized += children.lineItems.count(where: \.sanitized) + children.refunds.count(where: \.sanitized)
                 + children.transactions.count(where: \.sanitized)
         }
-        let rejectedIDs = result.rejected.compactMap(\.itemID)
-        if !rejectedIDs.isEmpty {
-            try await loader.unstage(.orders, companyID: companyID, ids: rejectedIDs)
-        }
-        let storedIDs = orderIDs.filter { !rejectedIDs.contains($0) }
-        try await loader.stage(.orderLineItems, lineItems)
-        try await loader.stage(.orderRefunds, refunds)
-        try await loader.stage(.orderTransactions, transactions)
-        result.rows += try await loader.replaceChildren(.orderLineItems, parentColumn: "order_id", companyID: companyID, parentIDs: storedIDs)
-        result.rows += try await loader.replaceChildren(.orderRefunds, parentColumn: "order_id", companyID: companyID, parentIDs: storedIDs)
-        result.rows += try await loader.replaceChildren(.orderTransactions, parentColumn: "order_id", companyID: companyID, parentIDs: storedIDs)
-        return result
+        return rows
     }
 
     /// Fetches the children of `orderIDs`, at most `childConcurrency` orders at a time.
@@ -143,6 +149,8 @@ struct OrderChildren: ChildStage {
             async let transactions = client.transactions(orderID: id)
             do {
                 return Children(orderID: id, lineItems: try await lines, refunds: try await refunds, transactions: try await transactions)
+            } catch let error as UnderstoryAPIError where error.code == .notFound {
+                return Children(orderID: id, lineItems: [], refunds: [], transactions: [], gone: true)
             } catch let error as UnderstoryAPIError where error.code == .invalidResponse {
                 // A child that does not decode: the order is rejected, the rest of the batch loads.
                 let which = error.path.map { $0.split(separator: "/").last.map(String.init) ?? $0 } ?? "children"

@@ -155,7 +155,7 @@ struct PageLoader<Item: SyncedRecord> {
                     // Listed, if unreadable: never taken for missing.
                     if collectIDs { traversal.seenIDs += page.undecodable.compactMap(\.id) }
                     for item in page.items {
-                        traversal.observe(updatedAt: item.model.updatedAt)
+                        if let changedAt = item.model.changedAt { traversal.observe(updatedAt: changedAt) }
                         if collectIDs { traversal.seenIDs.append(item.model.id) }
                     }
                     inHand.items.append(contentsOf: page.items)

@@ -42,14 +42,14 @@ final class SortOrderCheck: Sendable {
             var previous = state.previousLast
             var leading = true
             for item in page.items {
-                let updatedAt = item.model.updatedAt
+                guard let updatedAt = item.model.changedAt else { continue }
                 // Items the previous page already listed, shifted onto this one: not disorder.
                 if leading, state.seen[item.model.id] == updatedAt { continue }
                 leading = false
                 if let previous, updatedAt > previous { ordered = false }
                 previous = updatedAt
             }
-            for item in page.items { state.seen[item.model.id] = item.model.updatedAt }
+            for item in page.items { state.seen[item.model.id] = item.model.changedAt }
             state.previousLast = previous
             if !ordered { state.unorderedPages += 1 }
             return (!ordered && state.unorderedPages == 1, state.unorderedPages == 0)

@@ -49,6 +49,6 @@ enum UpdatedAtPlan {
     static func reachedCutoff<Item: SyncedRecord>(_ page: Page<Item>, _ cutoff: Timestamp?, order: SortOrderCheck) -> Bool {
         // A full traversal reads to the end anyway: nothing to check.
         guard let cutoff, order.observe(page) else { return false }
-        return page.items.contains { $0.model.updatedAt < cutoff }
+        return page.items.contains { $0.model.changedAt.map { $0 < cutoff } ?? false }
     }
 }

@@ -10,21 +10,32 @@ import UnderstoryAPI
 ///    *stale*; both are then written with reconcile's upsert, where the API's version wins.
 /// 2. After a complete walk that never restarted, stored rows the list no longer holds go to
 ///    ``DeletionCheck``: a 404 on the single GET marks them deleted, a 200 writes the live version.
-/// 3. Orders: the line items, refunds and transactions of orders created in the last
-///    `childrenDays` (and of every missing or stale order) are fetched again, compared with the
-///    stored ones, and replaced per order where they differ (*children fixed*), because a change
-///    to them may not move the order's `updated_at`.
+/// 3. Children fetched per parent (``ChildrenAudit``): the line items, refunds and transactions
+///    of orders and the tickets (and ticket items) of bookings created in the last `childrenDays`,
+///    the ticket variants of every experience — and the children of every missing or stale
+///    parent — are fetched again, compared with the stored ones, and replaced per parent where
+///    they differ (*children fixed*), because a change to them may not move the parent's `updated_at`.
 ///
 /// Never moves the sync position (`sync_state`). In a dry run every write is rolled back and the
 /// same counts are reported.
 enum ReconcilePlan {
     static func run(_ context: PlanContext, resource: Resource) async throws -> ResourceCounts {
-        let walked = try await resource.plans.reconcile(context)
-        guard resource == .orders else { return walked.counts }
+        try await resource.plans.reconcile(context)
+    }
+
+    /// Walks the declaration's list, then audits the children it fetches per parent, if any.
+    static func reconcile<Item>(_ declaration: SyncedResource<Item>, _ context: PlanContext) async throws -> ResourceCounts {
+        let walked = try await walk(declaration, context)
+        guard let stage = declaration.children?(context) else { return walked.counts }
         var counts = walked.counts
-        let since = Timestamp(context.options.wallClock().addingTimeInterval(-Double(context.options.childrenDays) * 86_400))
-        let audit = try await OrderChildrenAudit(context: context).run(since: since, alsoOrders: walked.changed, except: walked.gone)
-        counts.childrenFixed = audit.ordersFixed
+        // A full list is small: all its parents; otherwise those created in the last childrenDays.
+        let since: Timestamp? =
+            if case .fullList = declaration.traversal { nil } else {
+                Timestamp(context.options.wallClock().addingTimeInterval(-Double(context.options.childrenDays) * 86_400))
+            }
+        let audit = try await ChildrenAudit(context: context, resource: declaration.resource, parentSpec: declaration.table.spec, stage: stage)
+            .run(since: since, alsoParents: walked.changed, except: walked.gone)
+        counts.childrenFixed = audit.parentsFixed
         counts.childRows += audit.rowsWritten
         counts.requests += audit.requests
         return counts
@@ -48,7 +59,7 @@ enum ReconcilePlan {
         let scope = declaration.traversal.scope(context.options, now: now)
         let check = declaration.deletionCheck(context, spec: spec)
         let tally = DriftTally()
-        // Children are audited apart (``OrderChildrenAudit``), not replaced with their parents.
+        // Children are audited apart (``ChildrenAudit``), not replaced with their parents.
         let loader = declaration.loader(context, spec: spec, pages: declaration.traversal.everything(context, now: now), withChildren: false)
         var counts = try await loader.run(.init(
             audit: { batchLoader, items in

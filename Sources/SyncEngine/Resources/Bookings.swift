@@ -35,7 +35,8 @@ extension Declarations {
     static let bookings = SyncedResource<Booking>(
         resource: .bookings, table: Tables.bookings,
         traversal: .updatedAt { client, query in client.bookings(query) },
-        children: { context in context.options.tickets ? BookingTickets(context: context) : nil }
+        children: { context in context.options.tickets ? BookingTickets.stage(context) : nil },
+        childTables: [(.bookingTicketItems, "booking_id"), (.bookingTickets, "booking_id")]
     )
 }
 
@@ -62,8 +63,8 @@ extension Tables {
         childLabel: { "ticket \($0.model.id)" }
     )
 
-    /// Never staged: ``BookingTickets`` writes them from the stored tickets' JSON with this SQL,
-    /// over the ticket `t`, the item `x.i` and its position `x.n`.
+    /// Never staged: ``BatchLoader/replaceDerived`` writes them from the stored tickets' JSON with
+    /// this SQL, over the ticket `t`, the item `x.i` and its position `x.n`.
     static let bookingTicketItems = Table<Never>(
         name: "booking_ticket_items",
         comment: "Items of each booking ticket (booking_tickets.raw->items): the ticket variants (guests) and add-ons on it, rebuilt whenever the booking's tickets are replaced.",
@@ -82,6 +83,7 @@ extension Tables {
             Column("raw", "jsonb NOT NULL", "The item exactly as the API sent it.", sql: "x.i"),
             .syncedAt,
             .runID,
-        ]
+        ],
+        derivedFrom: JSONArrayRows(parent: "booking_tickets", alias: "t", array: "items", element: "i", parentKey: "booking_id", column: "booking_id")
     )
 }

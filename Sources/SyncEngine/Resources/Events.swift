@@ -46,7 +46,7 @@ extension Tables {
         ]
     )
 
-    /// Sessions are never staged: ``BatchLoader/replaceEventSessions`` writes them from the stored
+    /// Sessions are never staged: ``BatchLoader/replaceDerived`` writes them from the stored
     /// events' JSON with this SQL, over the event `e`, the session `x.s` and its position `x.n`.
     static let eventSessions = Table<Never>(
         name: "event_sessions",
@@ -76,7 +76,8 @@ extension Tables {
             Column("raw", "jsonb NOT NULL", "The session exactly as the API sent it.", sql: "x.s"),
             .syncedAt,
             .runID,
-        ]
+        ],
+        derivedFrom: JSONArrayRows(parent: "events", alias: "e", array: "sessions", element: "s", parentKey: "id", column: "event_id")
     )
 }
 
@@ -85,6 +86,7 @@ extension Declarations {
     static let events = SyncedResource<Event>(
         resource: .events, table: Tables.events,
         traversal: .startWindow { client, from, to, limit in client.events(from: from, to: to, limit: limit) },
-        derived: { loader, companyID, changed in try await loader.replaceEventSessions(companyID: companyID, eventIDs: changed) }
+        derived: { loader, companyID, changed in try await loader.replaceDerived(.eventSessions, companyID: companyID, parentIDs: changed) },
+        childTables: [(.eventSessions, "event_id")]
     )
 }

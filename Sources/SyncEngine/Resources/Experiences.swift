@@ -27,7 +27,8 @@ extension Declarations {
     static let experiences = SyncedResource<Experience>(
         resource: .experiences, table: Tables.experiences,
         traversal: .fullList { client, options in client.experiences(limit: 100, acceptLanguage: options.acceptLanguage) },
-        children: { context in context.options.ticketVariants ? ExperienceTicketVariants(context: context) : nil }
+        children: { context in context.options.ticketVariants ? ExperienceTicketVariants.stage(context) : nil },
+        childTables: [(.experienceTicketVariants, "experience_id")]
     )
 }
 

@@ -129,6 +129,7 @@ extension Declarations {
     static let orders = SyncedResource<Order>(
         resource: .orders, table: Tables.orders,
         traversal: .updatedAt { client, query in client.orders(query) },
-        children: { context in OrderChildren(context: context) }
+        children: { context in OrderChildren(context: context) },
+        childTables: [(.orderLineItems, "order_id"), (.orderRefunds, "order_id"), (.orderTransactions, "order_id")]
     )
 }

@@ -1,23 +1,37 @@
 /// A resource's plans for `sync`, `backfill` and `reconcile`, built from its declaration.
 struct ResourcePlans: Sendable {
+    /// The resource's table.
+    let table: TableSpec
+    /// The tables of its rows' children, each with the column naming the parent: removed with a
+    /// parent confirmed deleted.
+    let childTables: [(spec: TableSpec, parentColumn: String)]
     let sync: @Sendable (PlanContext) async throws -> ResourceCounts
     /// Loads one slice of a backfill (the slice, and what to ask the API for); nil for a resource without a time filter.
     let backfill: (@Sendable (PlanContext, BackfillWindow.Slice, BackfillWindow.Slice) async throws -> ResourceCounts)?
-    let reconcile: @Sendable (PlanContext) async throws -> ReconcilePlan.Walk
+    let reconcile: @Sendable (PlanContext) async throws -> ResourceCounts
+    /// Webhooks: fetches subjects by id (id → a deletion message is among its rows), to write them
+    /// in the inbox worker's transaction (``InboxBatch``).
+    let inbox: @Sendable (PlanContext, _ subjects: [String: Bool], _ concurrency: Int) async -> InboxBatch
 
     init<Item>(_ declaration: SyncedResource<Item>) {
+        table = declaration.table.spec
+        childTables = declaration.childTables
+        let scope = OptionalScope(declaration.optionalScope, resource: declaration.resource)
         switch declaration.traversal {
         case .updatedAt(let list):
-            sync = { try await UpdatedAtPlan.run(declaration, list: list, $0) }
+            sync = { context in try await scope.run(context) { try await UpdatedAtPlan.run(declaration, list: list, context) } }
         case .startWindow, .fullList:
-            sync = { try await ListPassPlan.run(declaration, $0) }
+            sync = { context in try await scope.run(context) { try await ListPassPlan.run(declaration, context) } }
         }
         if case .fullList = declaration.traversal {
             backfill = nil
         } else {
-            backfill = { try await BackfillPlan.load(declaration, $0, slice: $1, request: $2) }
+            backfill = { context, slice, request in
+                try await scope.run(context) { try await BackfillPlan.load(declaration, context, slice: slice, request: request) }
+            }
         }
-        reconcile = { try await ReconcilePlan.walk(declaration, $0) }
+        inbox = { context, subjects, concurrency in await declaration.inboxBatch(subjects, context: context, concurrency: concurrency) }
+        reconcile = { context in try await scope.run(context) { try await ReconcilePlan.reconcile(declaration, context) } }
     }
 }
 
@@ -29,6 +43,7 @@ extension Resource {
         case .orders: ResourcePlans(Declarations.orders)
         case .events: ResourcePlans(Declarations.events)
         case .experiences: ResourcePlans(Declarations.experiences)
+        case .marketingConsents: ResourcePlans(Declarations.marketingConsents)
         }
     }
 }

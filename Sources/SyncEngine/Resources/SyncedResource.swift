@@ -14,6 +14,12 @@ struct SyncedResource<Item: SyncedRecord>: Sendable {
     /// Rows rebuilt from the stored parents after each upsert, for the parents that changed (or
     /// were found live by a deletion check); returns the rows written.
     var derived: (@Sendable (BatchLoader, _ companyID: String, _ changedIDs: [String]) async throws -> Int)? = nil
+    /// Tables of the rows' children (child stages, derived rows) with the column naming the
+    /// parent, whatever the options: emptied when a parent is confirmed deleted.
+    var childTables: [(spec: TableSpec, parentColumn: String)] = []
+    /// A scope the key may lack (marketing consents: `marketing.read`): without it the resource is
+    /// skipped with one notice instead of failing (``OptionalScope``).
+    var optionalScope: String? = nil
 
     /// A page loader for this resource over `pages`.
     func loader(
@@ -74,11 +80,15 @@ enum Traversal<Item: SyncedRecord>: Sendable {
 }
 
 /// Children of a parent fetched from an endpoint of their own (order line items, refunds and
-/// transactions): only for parents that are new or changed, replaced in the parents' transaction.
+/// transactions; booking tickets; experience ticket variants): only for parents that are new or
+/// changed, replaced in the parents' transaction — and audited by reconcile (``ChildrenAudit``).
 protocol ChildStage<Parent>: Sendable {
     associatedtype Parent: SyncedRecord
-    /// The child tables (their staging tables are prepared before the first batch).
+    /// The child tables (their staging tables are prepared before the first batch), in the order
+    /// of ``ChildRows/buffers``.
     var tables: [TableSpec] { get }
+    /// The column of each of `tables` naming the parent (`order_id`, `booking_id`, …).
+    var parentColumn: String { get }
     /// When a batch is complete, before the previous batch loads (outside any transaction): start
     /// fetching children for it, overlapping that load.
     func prefetch(_ parents: [Fetched<Parent>]) async throws
@@ -87,4 +97,47 @@ protocol ChildStage<Parent>: Sendable {
     /// Inside the batch's transaction, after the parents are staged: stage and replace the
     /// children of the parents that changed; parents whose children cannot be stored are rejected.
     func stageAndReplace(_ loader: BatchLoader, parents: [Fetched<Parent>]) async throws -> StagedChildren
+    /// The children of `parentIDs` fetched (again) as rows of `tables`, no transaction open.
+    func fetchRows(_ parentIDs: [String]) async throws -> ChildRows
+    /// After the children of `parentIDs` were replaced: rebuilds the rows derived from them
+    /// (booking ticket items); returns the rows written.
+    func replaceDerived(_ loader: BatchLoader, parentIDs: [String]) async throws -> Int
+}
+
+extension ChildStage {
+    func replaceDerived(_ loader: BatchLoader, parentIDs: [String]) async throws -> Int { 0 }
+
+    /// Inside the batch's transaction: takes the parents whose children cannot be stored out of
+    /// the staged parents (`parentSpec`) and rejects them, then replaces the children of the other
+    /// `parentIDs` with `rows` (a parent without rows loses its children) and rebuilds derived rows.
+    func replace(
+        _ loader: BatchLoader, rows: ChildRows, parentIDs: [String], parents: [Fetched<Parent>], resource: Resource, parentSpec: TableSpec,
+        companyID: String
+    ) async throws -> StagedChildren {
+        var result = StagedChildren(sanitized: rows.sanitized)
+        if !rows.rejected.isEmpty {
+            let raws = Dictionary(parents.map { ($0.model.id, $0.raw) }, uniquingKeysWith: { _, last in last })
+            result.rejected = rows.rejected.map { RejectedItem(resource: resource, itemID: $0.parentID, reason: $0.reason, raw: raws[$0.parentID]) }
+            try await loader.unstage(parentSpec, companyID: companyID, ids: rows.rejected.map(\.parentID))
+        }
+        let rejectedIDs = Set(rows.rejected.map(\.parentID))
+        let storedIDs = parentIDs.filter { !rejectedIDs.contains($0) }
+        for (spec, buffer) in zip(tables, rows.buffers) {
+            try await loader.stage(spec, buffer)
+            result.rows += try await loader.replaceChildren(spec, parentColumn: parentColumn, companyID: companyID, parentIDs: storedIDs)
+        }
+        result.rows += try await replaceDerived(loader, parentIDs: storedIDs)
+        return result
+    }
+}
+
+/// Child rows of some parents: one buffer per table of the stage, each parent's rows all or none.
+struct ChildRows: Sendable {
+    var buffers: [CopyBuffer]
+    /// Parents whose children cannot be stored, with why (in a sync the parent is rejected).
+    var rejected: [(parentID: String, reason: String)] = []
+    /// Parents that answered 404: no children (a deletion check confirms them gone later).
+    var gone: [String] = []
+    var sanitized = 0
+    var requests = 0
 }

@@ -35,6 +35,7 @@ public struct HealthCheck: Sendable {
                     let error = UnderstoryAPIError(code: .forbidden, requiredScope: missing.joined(separator: " "), detail: "missing scopes: \(missing.joined(separator: " ")); tick them on the integration key in Understory Backoffice")
                     check.items.append(Item(name: "scopes", ok: false, detail: "missing: \(missing.joined(separator: " ")) — tick them on the integration key in Understory Backoffice", error: error))
                 }
+                if let granted = report.granted { check.items.append(Self.optionalScopes(granted: granted, name: "optional scopes")) }
                 let me = try await client.me(logger: logger).model
                 check.items.append(Item(name: "account", ok: true, detail: "company \(me.companyName ?? "?") (\(me.companyID ?? "?"))"))
             } catch {
@@ -85,6 +86,7 @@ public struct HealthCheck: Sendable {
                 let missing = needed.filter { !scopes.contains($0) }
                 if missing.isEmpty {
                     check.items.append(Item(name: name, ok: true, detail: "active, \(me.companyName ?? "?"); token refreshed; scopes \(scopes.joined(separator: " "))"))
+                    check.items.append(Self.optionalScopes(granted: scopes, name: "\(name) optional scopes"))
                 } else {
                     let error = UnderstoryAPIError(code: .forbidden, requiredScope: missing.joined(separator: " "), detail: "the account granted no \(missing.joined(separator: " ")); connect it again asking for them")
                     check.items.append(Item(name: name, ok: false, detail: "missing scopes: \(missing.joined(separator: " ")) — connect it again asking for them", error: error))
@@ -98,6 +100,19 @@ public struct HealthCheck: Sendable {
 
     /// The scopes a sync needs.
     static let neededScopes = ["order.read", "booking.read", "event.read", "experience.read"]
+
+    /// Scopes a sync uses when granted and otherwise skips their resource with a notice.
+    static let optionalScopes: [(scope: String, resource: Resource)] = [("marketing.read", .marketingConsents)]
+
+    /// Never a failure: says which optional resources are synced and which are skipped.
+    static func optionalScopes(granted: [String], name: String) -> Item {
+        let verdicts = optionalScopes.map { scope, resource in
+            granted.contains(scope)
+                ? "\(scope) granted: \(resource) are synced"
+                : "\(scope) not granted (optional): \(resource) are skipped — tick it on the integration key and add it to UNDERSTORY_SCOPES to sync them"
+        }
+        return Item(name: name, ok: true, detail: verdicts.joined(separator: "; "))
+    }
 
     /// The database and schema verdicts.
     private static func databaseItems(_ database: PostgresConfiguration, logger: Logger) async -> [Item] {

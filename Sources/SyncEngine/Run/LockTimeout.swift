@@ -8,7 +8,7 @@ enum LockTimeout {
     static let blockingModes = ["ShareLock", "ShareRowExclusiveLock", "ExclusiveLock", "AccessExclusiveLock"]
 
     static func error(_ error: PostgresError, resource: Resource, on connection: PostgresConnection) async -> SyncError {
-        let table = "understory.\(resource.rawValue)"
+        let table = resource.plans.table.qualifiedName
         var waited = "lock_timeout"
         if let setting = try? await connection.execute("SELECT current_setting('lock_timeout') AS t").rows.first?["t"].string {
             waited = "lock_timeout (\(setting))"
@@ -27,7 +27,8 @@ enum LockTimeout {
     /// "pid 123 (application "psql", idle in transaction for 42 s, AccessExclusiveLock on understory.bookings)", …
     static func holders(resource: Resource, on connection: PostgresConnection) async throws -> [String] {
         // The resource's table and its child tables (order_line_items, event_sessions, …).
-        let childPrefix = String(resource.rawValue.dropLast()) + "\\_%"
+        let plans = resource.plans
+        let relations = [plans.table.name] + plans.childTables.map(\.spec.name)
         let rows = try await connection.execute(
             """
             SELECT n.nspname || '.' || c.relname AS relation, l.mode, l.pid,
@@ -39,11 +40,11 @@ enum LockTimeout {
             LEFT JOIN pg_stat_activity a ON a.pid = l.pid
             WHERE l.locktype = 'relation' AND l.granted AND l.pid <> pg_backend_pid()
               AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-              AND n.nspname = 'understory' AND (c.relname = $1 OR c.relname LIKE $2)
+              AND n.nspname = 'understory' AND c.relname = ANY($2::text[])
               AND l.mode IN (\(blockingModes.map { "'\($0)'" }.joined(separator: ", ")))
             ORDER BY c.relname = $1 DESC, seconds DESC NULLS LAST, l.pid
             """,
-            [resource.rawValue, childPrefix]
+            [plans.table.name, PostgresTextArray(relations)]
         ).rows
         return rows.map { row in
             var facts = [String]()

@@ -111,10 +111,9 @@ public struct StatusReport: Sendable, Codable {
             SELECT s.company_id, s.resource, s.watermark, s.last_success_at, s.last_full_pass_at, s.last_error, s.last_error_at,
                    extract(epoch FROM now() - s.last_success_at)::bigint AS stale,
                    CASE s.resource
-                     WHEN 'orders' THEN (SELECT count(*) FROM understory.orders t WHERE t.company_id = s.company_id AND t._deleted_at IS NULL)
-                     WHEN 'bookings' THEN (SELECT count(*) FROM understory.bookings t WHERE t.company_id = s.company_id AND t._deleted_at IS NULL)
-                     WHEN 'events' THEN (SELECT count(*) FROM understory.events t WHERE t.company_id = s.company_id AND t._deleted_at IS NULL)
-                     WHEN 'experiences' THEN (SELECT count(*) FROM understory.experiences t WHERE t.company_id = s.company_id AND t._deleted_at IS NULL)
+            \(Resource.allCases.map { resource in
+                "         WHEN '\(resource.rawValue)' THEN (SELECT count(*) FROM \(resource.plans.table.qualifiedName) t WHERE t.company_id = s.company_id AND t._deleted_at IS NULL)"
+            }.joined(separator: "\n"))
                      ELSE 0 END AS rows,
                    (SELECT count(*) FROM understory.rejected_items r
                     WHERE r.company_id = s.company_id AND r.resource = s.resource AND r.resolved_at IS NULL) AS rejected

@@ -31,6 +31,8 @@ public struct SyncRunner: Sendable {
         public var companyID: String
         public var counts: [Resource: ResourceCounts]
         public var failures: [Resource: String]
+        /// Resources left out with a notice, not failed (marketing consents without `marketing.read`).
+        public var skipped: [Resource: String] = [:]
         public var abandonedRuns: [Int64]
         public var http: RequestStatistics
         public var duration: Duration
@@ -136,6 +138,8 @@ public struct SyncRunner: Sendable {
                             try await work(resource, context)
                         }
                         return ResourceOutcome(resource: resource, counts: counts, error: nil)
+                    } catch let error as SyncError where error.code == .resourceSkipped {
+                        return ResourceOutcome(resource: resource, counts: nil, error: nil, skipped: error.message)
                     } catch let error as PostgresError where error.sqlState == .lockNotAvailable {
                         // Only this resource fails; name the table and who holds the lock.
                         let described = await LockTimeout.error(error, resource: resource, on: control)
@@ -151,9 +155,13 @@ public struct SyncRunner: Sendable {
         }
         var counts = [Resource: ResourceCounts]()
         var failures = [Resource: String]()
+        var skipped = [Resource: String]()
         var firstError: (any Error)?
         for outcome in outcomes {
-            if let resourceCounts = outcome.counts {
+            if let notice = outcome.skipped {
+                skipped[outcome.resource] = notice
+                logger.notice("resource skipped", metadata: ["resource": "\(outcome.resource)", "reason": "\(notice)"])
+            } else if let resourceCounts = outcome.counts {
                 counts[outcome.resource] = resourceCounts
                 logger.info("resource done", metadata: ["resource": "\(outcome.resource)", "inserted": "\(resourceCounts.inserted)", "updated": "\(resourceCounts.updated)", "unchanged": "\(resourceCounts.unchanged)"])
             } else if let error = outcome.error {
@@ -184,7 +192,7 @@ public struct SyncRunner: Sendable {
             try await runLog.finish(runID, status: status, counts: counts, http: http, error: error)
         }
         return Summary(
-            runID: dryRun ? nil : runID, companyID: companyID, counts: counts, failures: failures, abandonedRuns: abandoned,
+            runID: dryRun ? nil : runID, companyID: companyID, counts: counts, failures: failures, skipped: skipped, abandonedRuns: abandoned,
             http: http, duration: .zero, dryRun: dryRun, firstError: firstError
         )
     }
@@ -262,6 +270,8 @@ struct ResourceOutcome: Sendable {
     let resource: Resource
     let counts: ResourceCounts?
     let error: (any Error)?
+    /// Why the resource was skipped (a notice, not a failure).
+    var skipped: String? = nil
 
     /// Stopped by graceful shutdown rather than failed.
     var isInterruption: Bool { error.map(Self.isInterruption) ?? false }

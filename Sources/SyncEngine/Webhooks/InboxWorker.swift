@@ -129,98 +129,46 @@ public struct InboxWorker: Sendable {
         return rows.count
     }
 
-    /// The current state of one item, as the API tells it.
-    enum Fetch: Sendable {
-        case booking(Fetched<Booking>)
-        case event(Fetched<Event>)
-        case experience(Fetched<Experience>)
-        /// Deleted (a deletion message, or 404).
-        case gone
-        case failed(String)
-    }
-
     struct Subject: Hashable, Sendable {
         var resource: String
         var id: String
     }
 
     private func process(_ rows: [WebhookInbox.Pending], companyID: String, on connection: PostgresConnection) async throws {
-        var subjects: [Subject: Bool] = [:]  // subject → a deletion message is among its rows
-        for row in rows {
-            guard let resource = row.resource, let id = row.resourceID else { continue }
-            let subject = Subject(resource: resource, id: id)
-            subjects[subject] = (subjects[subject] ?? false) || row.eventType.hasSuffix(".deleted")
-        }
-        var fetched: [Subject: Fetch] = [:]
-        var client: UnderstoryClient?
-        do {
-            client = try await self.client(companyID)
-            fetched = await fetchAll(subjects, client: client!)
-        } catch {
-            for subject in subjects.keys { fetched[subject] = .failed("no API client for account \(companyID): \(error)") }
-        }
-
-        var staged: [String: CopyBuffer] = [:]
-        var gone: [String: [String]] = [:]
+        var subjects: [Resource: [String: Bool]] = [:]  // resource → id → a deletion message is among its rows
         var failures: [Subject: String] = [:]
-        var bookings: [Fetched<Booking>] = []
-        var experiences: [Fetched<Experience>] = []
-        for (subject, result) in fetched {
-            var buffer = staged[subject.resource] ?? CopyBuffer(reservingCapacity: 4096)
-            do {
-                switch result {
-                case .booking(let item):
-                    try Tables.bookings.append(item, companyID: companyID, to: &buffer)
-                    bookings.append(item)
-                case .event(let item): try Tables.events.append(item, companyID: companyID, to: &buffer)
-                case .experience(let item):
-                    try Tables.experiences.append(item, companyID: companyID, to: &buffer)
-                    experiences.append(item)
-                case .gone: gone[subject.resource, default: []].append(subject.id)
-                case .failed(let message): failures[subject] = message
-                }
-            } catch {
-                failures[subject] = "\(error)"
+        for row in rows {
+            guard let name = row.resource, let id = row.resourceID else { continue }
+            guard let resource = Resource(rawValue: name) else {
+                failures[Subject(resource: name, id: id)] = "unknown resource \(name)"
+                continue
             }
-            staged[subject.resource] = buffer
+            subjects[resource, default: [:]][id] = (subjects[resource]?[id] ?? false) || row.eventType.hasSuffix(".deleted")
+        }
+        let runID = -(rows.map(\.id).min() ?? 0)
+        var context: PlanContext?
+        var batches: [(Resource, InboxBatch)] = []
+        do {
+            let client = try await self.client(companyID)
+            let planContext = PlanContext(
+                client: client, connection: connection, companyID: companyID, runID: runID, options: options.sync, logger: logger, progress: nil
+            )
+            context = planContext
+            for (resource, ids) in subjects.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+                let batch = await resource.plans.inbox(planContext, ids, options.fetchConcurrency)
+                for (id, message) in batch.failures { failures[Subject(resource: resource.rawValue, id: id)] = message }
+                batches.append((resource, batch))
+            }
+        } catch {
+            for (resource, ids) in subjects {
+                for id in ids.keys { failures[Subject(resource: resource.rawValue, id: id)] = "no API client for account \(companyID): \(error)" }
+            }
         }
 
-        let runID = -(rows.map(\.id).min() ?? 0)
-        let loader = BatchLoader(connection: connection, runID: runID)
         let succeeded = try await connection.withTransaction { connection in
-            for (resource, spec) in [("bookings", TableSpec.bookings), ("events", TableSpec.events), ("experiences", TableSpec.experiences)] {
-                if let buffer = staged[resource], buffer.rowCount > 0 {
-                    try await loader.stage(spec, buffer)
-                    // An item's children (a booking's tickets, an experience's ticket variants) come with
-                    // it, as in a sync: one whose children cannot be stored is left out and its message
-                    // retried (then parked).
-                    if let client {
-                        let context = PlanContext(
-                            client: client, connection: connection, companyID: companyID, runID: runID, options: options.sync, logger: logger, progress: nil
-                        )
-                        var rejected: [RejectedItem] = []
-                        if resource == "bookings", let stage = Declarations.bookings.children?(context) {
-                            rejected = try await stage.stageAndReplace(loader, parents: bookings).rejected
-                        } else if resource == "experiences", let stage = Declarations.experiences.children?(context) {
-                            rejected = try await stage.stageAndReplace(loader, parents: experiences).rejected
-                        }
-                        for item in rejected {
-                            if let id = item.itemID { failures[Subject(resource: resource, id: id)] = item.reason }
-                        }
-                    }
-                    let outcome = try await loader.upsertStaged(spec)
-                    if resource == "events" {
-                        _ = try await loader.replaceEventSessions(companyID: companyID, eventIDs: outcome.changedIDs)
-                    }
-                }
-                if let ids = gone[resource], !ids.isEmpty {
-                    try await connection.execute(
-                        """
-                        UPDATE \(spec.qualifiedName) SET _deleted_at = now(), _run_id = $3
-                        WHERE company_id = $1 AND id = ANY($2::text[]) AND _deleted_at IS NULL
-                        """,
-                        [companyID, PostgresTextArray(ids), runID]
-                    )
+            if let context {
+                for (resource, batch) in batches {
+                    for (id, message) in try await batch.write(context) { failures[Subject(resource: resource.rawValue, id: id)] = message }
                 }
             }
             let succeeded = rows.filter { row in
@@ -250,41 +198,6 @@ public struct InboxWorker: Sendable {
                 logger.warning("webhook message failed; will retry", metadata: ["resource": "\(resource)", "inbox_id": "\(row.id)", "attempts": "\(failures)"])
             }
             onOutcome?(park ? .parked(resource: resource) : .failed(resource: resource))
-        }
-    }
-
-    private func fetchAll(_ subjects: [Subject: Bool], client: UnderstoryClient) async -> [Subject: Fetch] {
-        var results: [Subject: Fetch] = [:]
-        var pending = subjects.sorted { ($0.key.resource, $0.key.id) < ($1.key.resource, $1.key.id) }.makeIterator()
-        let logger = self.logger
-        await withTaskGroup(of: (Subject, Fetch).self) { group in
-            for _ in 0..<max(1, options.fetchConcurrency) {
-                guard let next = pending.next() else { break }
-                group.addTask { (next.key, await Self.fetch(next.key, deleted: next.value, client: client, logger: logger)) }
-            }
-            while let done = await group.next() {
-                results[done.0] = done.1
-                if let next = pending.next() {
-                    group.addTask { (next.key, await Self.fetch(next.key, deleted: next.value, client: client, logger: logger)) }
-                }
-            }
-        }
-        return results
-    }
-
-    static func fetch(_ subject: Subject, deleted: Bool, client: UnderstoryClient, logger: Logger) async -> Fetch {
-        if deleted { return .gone }
-        do {
-            switch subject.resource {
-            case "bookings": return .booking(try await client.booking(id: subject.id, logger: logger))
-            case "events": return .event(try await client.event(id: subject.id, logger: logger))
-            case "experiences": return .experience(try await client.experience(id: subject.id, logger: logger))
-            default: return .failed("unknown resource \(subject.resource)")
-            }
-        } catch let error as UnderstoryAPIError where error.code == .notFound {
-            return .gone
-        } catch {
-            return .failed("\(error)")
         }
     }
 }

@@ -8,7 +8,8 @@ struct StoreChange: Sendable, Hashable {
     var id: String
     var kind: Kind
 
-    /// `v1.booking.updated` and so on; nil for orders (Understory sends no order webhooks) and for
+    /// `v1.booking.updated` and so on; nil for orders and marketing consents (Understory sends no
+    /// webhooks for them) and for
     /// kinds a resource has no type for.
     var eventType: String? {
         let noun: String
@@ -16,7 +17,7 @@ struct StoreChange: Sendable, Hashable {
         case .bookings: noun = "booking"
         case .events: noun = "event"
         case .experiences: noun = "experience"
-        case .orders: return nil
+        case .orders, .marketingConsents: return nil
         }
         let type = "v1.\(noun).\(kind.rawValue)"
         return SimulatorWebhooks.eventTypes.contains(type) ? type : "v1.\(noun).updated"
@@ -29,6 +30,7 @@ struct StoreChange: Sendable, Hashable {
         case .events: return "event_id"
         case .experiences: return "experience_id"
         case .orders: return "order_id"
+        case .marketingConsents: return "consent_id"
         }
     }
 }
