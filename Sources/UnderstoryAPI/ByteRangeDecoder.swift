@@ -138,8 +138,8 @@ struct ByteRangeDecoder: Decoder {
 
     /// The members (`key`, `value`) or elements (`value` only) of the container at `range`, in
     /// order. The syntax was checked before decoding started, so this only finds boundaries.
-    static func children(of range: Range<Int>, in bytes: UnsafeRawBufferPointer, keyed: Bool) -> [Member] {
-        var members: [Member] = []
+    static func children(of range: Range<Int>, in bytes: UnsafeRawBufferPointer, keyed: Bool) -> Members {
+        var members = Members()
         var index = range.lowerBound + 1
         let end = range.upperBound - 1
         func skipWhitespace() {
@@ -150,7 +150,7 @@ struct ByteRangeDecoder: Decoder {
             var key = 0..<0
             if keyed {
                 let keyStart = index
-                skipString(bytes, &index)
+                if skipString(bytes, &index) { members.hasEscapedKey = true }
                 key = (keyStart + 1)..<(index - 1)
                 skipWhitespace()
                 index += 1  // ':'
@@ -158,7 +158,7 @@ struct ByteRangeDecoder: Decoder {
             }
             let valueStart = index
             skipValue(bytes, &index)
-            members.append(Member(key: key, value: valueStart..<index))
+            members.list.append(Member(key: key, value: valueStart..<index))
             skipWhitespace()
             index += 1  // ',' (or the closing bracket: then index passes end)
             skipWhitespace()
@@ -166,13 +166,19 @@ struct ByteRangeDecoder: Decoder {
         return members
     }
 
-    private static func skipString(_ bytes: UnsafeRawBufferPointer, _ index: inout Int) {
+    /// Skips a string from its opening quote; whether it has escapes.
+    @discardableResult
+    private static func skipString(_ bytes: UnsafeRawBufferPointer, _ index: inout Int) -> Bool {
         index += 1
+        var escaped = false
         while true {
             let byte = bytes[index]
             index += 1
-            if byte == UInt8(ascii: "\"") { return }
-            if byte == UInt8(ascii: "\\") { index += 1 }
+            if byte == UInt8(ascii: "\"") { return escaped }
+            if byte == UInt8(ascii: "\\") {
+                escaped = true
+                index += 1
+            }
         }
     }
 
@@ -204,6 +210,12 @@ struct ByteRangeDecoder: Decoder {
         }
     }
 
+    struct Members {
+        var list: [Member] = []
+        /// Some key is written with escapes (its bytes are not its name).
+        var hasEscapedKey = false
+    }
+
     struct Member {
         /// The key's bytes between its quotes (empty range for array elements).
         var key: Range<Int>
@@ -223,10 +235,10 @@ extension ByteRangeDecoder {
             guard session.bytes[range.lowerBound] == UInt8(ascii: "{") else { throw session.giveUp() }
             self.session = session
             let members = ByteRangeDecoder.children(of: range, in: session.bytes, keyed: true)
-            self.members = members
-            if members.contains(where: { session.bytes[$0.key].contains(0x5C) }) {
+            self.members = members.list
+            if members.hasEscapedKey {
                 let decoder = ByteRangeDecoder(session: session, range: range)
-                escapedNames = try members.map { try decoder.unescaped($0.key) }
+                escapedNames = try members.list.map { try decoder.unescaped($0.key) }
             } else {
                 escapedNames = nil
             }
@@ -326,7 +338,7 @@ extension ByteRangeDecoder {
         init(session: Session, range: Range<Int>) throws {
             guard session.bytes[range.lowerBound] == UInt8(ascii: "[") else { throw session.giveUp() }
             self.session = session
-            self.elements = ByteRangeDecoder.children(of: range, in: session.bytes, keyed: false)
+            self.elements = ByteRangeDecoder.children(of: range, in: session.bytes, keyed: false).list
         }
 
         var codingPath: [any CodingKey] { [] }

@@ -72,21 +72,12 @@ enum PageDecoding {
         // goes to Foundation's decoder, which sets it aside naming its id and field.
         var result = DecodedList<Item>(items: [], undecodable: [], next: next)
         result.items.reserveCapacity(envelope.items.count)
-        var decoder: JSONDecoder?
         for (position, range) in envelope.items.enumerated() {
-            let slice = UnsafeRawBufferPointer(rebasing: bytes[range])
-            if let raw = String(validating: slice, as: UTF8.self),
-                let model = ByteRangeDecoder.decode(Item.self, bytes: bytes, range: range)
-            {
-                result.items.append(Fetched(model: model, raw: raw, sanitized: sanitized[position]))
-                continue
-            }
-            if decoder == nil { decoder = JSONDecoder() }
             do {
-                let item = try decodeItem(type, bytes: bytes, range: range, position: nil, decoder: decoder!, context: context)
+                let item = try decodeItem(type, bytes: bytes, range: range, context: context)
                 result.items.append(Fetched(model: item.model, raw: item.raw, sanitized: sanitized[position]))
             } catch {
-                let raw = String(decoding: slice, as: UTF8.self)
+                let raw = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self)
                 let failure = error as? UnderstoryAPIError ?? UnderstoryAPIError(
                     code: .invalidResponse, path: context.path, resource: context.resource, page: context.page, underlying: error
                 )
@@ -125,23 +116,22 @@ enum PageDecoding {
                 detail: "malformed body: \(error)", underlying: error
             )
         }
-        if let raw = String(validating: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self),
-            let model = ByteRangeDecoder.decode(Item.self, bytes: bytes, range: range)
-        {
-            return Fetched(model: model, raw: raw)
-        }
-        return try decodeItem(type, bytes: bytes, range: range, position: nil, decoder: JSONDecoder(), context: context)
+        return try decodeItem(type, bytes: bytes, range: range, context: context)
     }
 
+    /// One item from its bytes: ``ByteRangeDecoder`` when it can vouch for them, otherwise
+    /// Foundation's `JSONDecoder`, whose errors name the item's id and field.
     private static func decodeItem<Item: APIModel>(
         _ type: Item.Type,
         bytes: UnsafeRawBufferPointer,
         range: Range<Int>,
-        position: Int?,
-        decoder: JSONDecoder,
         context: Context
     ) throws -> Fetched<Item> {
         let slice = UnsafeRawBufferPointer(rebasing: bytes[range])
+        if let raw = String(validating: slice, as: UTF8.self), let model = ByteRangeDecoder.decode(Item.self, bytes: bytes, range: range) {
+            return Fetched(model: model, raw: raw)
+        }
+        let decoder = JSONDecoder()
         let data = Data(slice)
         let model: Item
         do {
@@ -159,7 +149,6 @@ enum PageDecoding {
             } else {
                 failure.detail = "item is not valid JSON"
             }
-            if id == nil, let position { failure.detail = "item #\(position): " + (failure.detail ?? "") }
             throw failure
         }
         let raw = String(decoding: slice, as: UTF8.self)
