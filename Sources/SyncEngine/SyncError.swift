@@ -49,3 +49,10 @@ public struct SyncError: Error, Sendable, CustomStringConvertible {
 
     public var description: String { message }
 }
+
+extension SyncError {
+    /// The run stored everything else but set `count` items aside (exit 65).
+    public static func itemsRejected(_ count: Int) -> SyncError {
+        SyncError(.itemsRejected, "\(count) item\(count == 1 ? "" : "s") rejected: see understory.rejected_items")
+    }
+}

@@ -86,6 +86,6 @@ struct Backfill: AsyncParsableCommand {
             print(RunSummaryTable.render(summary.run))
             print("slices: \(summary.slicesDone) loaded now, \(summary.slicesSkipped) already done earlier")
         }
-        if let error = summary.run.firstError { throw error }
+        if let error = RunFailures.decisive(summary.run.runFailures, noun: "resource") { throw error }
     }
 }

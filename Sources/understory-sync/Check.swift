@@ -24,7 +24,7 @@ struct Check: AsyncParsableCommand {
         for item in report.items {
             print("\(item.ok ? "ok  " : "FAIL") \(item.name): \(item.detail)")
         }
-        if let error = report.firstError { throw error }
+        if let error = RunFailures.decisive(report.failures, noun: "check") { throw error }
     }
 
     private func checkAccounts(_ selection: AccountSync.Selection, logger: Logger) async -> HealthCheck {

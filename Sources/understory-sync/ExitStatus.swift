@@ -15,8 +15,31 @@ enum ExitStatus {
     static let noPermission: Int32 = 77
     static let configuration: Int32 = 78
 
+    /// Which status a run exits with when its accounts, resources or checks end differently: the
+    /// most fundamental first, so a scheduler never sees 75 ("retry later") while something needs a
+    /// person. An unexpected error, then bad usage, configuration (wrong for every account),
+    /// authentication or reconnection (one account needs its owner), unreachable, rejected items,
+    /// temporary; an interrupted run (0) only when nothing else failed. ``RunFailures`` applies it.
+    static let precedence: [Int32] = [failure, usage, configuration, noPermission, unavailable, dataError, temporary, success]
+
+    /// What each status means, in a run's closing lines.
+    static func name(of status: Int32) -> String {
+        switch status {
+        case usage: "usage"
+        case dataError: "items rejected or invalid data"
+        case unavailable: "unreachable"
+        case temporary: "temporary"
+        case noPermission: "authentication or reconnect needed"
+        case configuration: "configuration"
+        case success: "interrupted"
+        default: "unexpected error"
+        }
+    }
+
     static func code(for error: any Error) -> Int32 {
         switch error {
+        case let failures as RunFailures:
+            return failures.status
         case let error as SyncError:
             switch error.code {
             case .lockHeld, .lockTimeout: return temporary

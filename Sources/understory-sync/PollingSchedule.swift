@@ -129,7 +129,7 @@ struct PollingSchedule {
                     case .accounts(let outcomes):
                         let text = command == .sync ? AccountRuns.render(outcomes) : Reconcile.render(outcomes)
                         if !quiet { FileHandle.standardOutput.write(Data((text + "\n").utf8)) }
-                        if let error = outcome.failure {
+                        if let error = RunFailures.decisive(outcome) {
                             logger.error("scheduled run failed for some accounts", metadata: ["error": "\(ExitStatus.oneLine(error))"])
                         } else {
                             logger.info("scheduled run finished", metadata: ["accounts": "\(outcomes.count)"])
@@ -142,7 +142,7 @@ struct PollingSchedule {
                         }
                         var metadata: Logger.Metadata = ["duration": "\(summary.duration)"]
                         if let runID = summary.runID { metadata["run_id"] = "\(runID)" }
-                        if let error = summary.firstError {
+                        if let error = RunFailures.decisive(outcome) {
                             logger.error("scheduled run failed", metadata: metadata.merging(["error": "\(ExitStatus.oneLine(error))"]) { $1 })
                         } else {
                             logger.info("scheduled run finished", metadata: metadata)

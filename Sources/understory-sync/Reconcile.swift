@@ -36,7 +36,7 @@ struct Reconcile: AsyncParsableCommand {
             case .accounts(let outcomes): print(Self.render(outcomes))
             }
         }
-        if let error = outcome.failure { throw error }
+        if let error = RunFailures.decisive(outcome) { throw error }
     }
 
     /// What a reconcile found per resource, and how it ended.

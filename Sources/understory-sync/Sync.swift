@@ -44,7 +44,7 @@ struct Sync: AsyncParsableCommand {
             )
             ProgressLine.shared.clear()
             if !global.quiet { print(AccountRuns.render(pass)) }
-            if let error = AccountRuns.failure(pass) { throw error }
+            if let error = RunFailures.decisive(pass.failures, noun: "account") { throw error }
             return
         }
         let outcome = try await job.run(.sync, accounts.scope, options: sync.options, arguments: sync.arguments)
@@ -55,6 +55,6 @@ struct Sync: AsyncParsableCommand {
             case .accounts(let outcomes): print(AccountRuns.render(outcomes))
             }
         }
-        if let error = outcome.failure { throw error }
+        if let error = RunFailures.decisive(outcome) { throw error }
     }
 }

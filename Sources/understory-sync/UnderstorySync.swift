@@ -20,6 +20,9 @@ struct UnderstorySync: AsyncParsableCommand {
               77  authentication failed, a scope is missing, or an account must be connected again
               78  configuration: a variable is missing or invalid, or the schema is not migrated (run `migrate`)
               1   anything else
+
+            When accounts or resources fail differently, the most fundamental status wins:
+            1 > 64 > 78 > 77 > 69 > 65 > 75 > 0; the closing lines name every class with the accounts it hit.
             """,
         version: "0.1.0",
         subcommands: [Migrate.self, Sync.self, Backfill.self, Reconcile.self, Status.self, Schedule.self, Check.self, Accounts.self, Worker.self, Webhooks.self, Serve.self]

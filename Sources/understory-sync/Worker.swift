@@ -62,8 +62,11 @@ struct Worker: AsyncParsableCommand {
         let failed = pass.outcomes.filter { !$0.succeeded }
         for outcome in failed {
             logger.error("account sync failed", metadata: [
-                "company_id": "\(outcome.account.companyID)", "error": "\(outcome.failure.map(ExitStatus.oneLine) ?? "")",
+                "company_id": "\(outcome.account.companyID)", "error": "\(RunFailures.first(outcome.failures).map(ExitStatus.oneLine) ?? "")",
             ])
+        }
+        if let failures = RunFailures(pass.failures, noun: "account") {
+            logger.warning("pass ended with failures", metadata: ["exit_status": "\(failures.status)", "failures": "\(failures)"])
         }
         guard !pass.outcomes.isEmpty else { return }
         logger.info("pass finished", metadata: [

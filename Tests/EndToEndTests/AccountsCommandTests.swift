@@ -120,6 +120,40 @@ struct AccountsCommandTests {
         }
     }
 
+    @Test(
+        "a wrong token key (78) and an account needing reconnection (77): exit 78 and both named, whichever account id sorts first",
+        arguments: [false, true]
+    )
+    func mixedFailures(revokeFirst: Bool) async throws {
+        try await CommandLineWorld.with(Self.configuration()) { world in
+            let env = Self.appEnvironment(world)
+            for company in [nil, Self.secondCompany] {
+                let connected = try await Self.connect(world, company: company)
+                #expect(connected.status == 0, "\(connected.output)")
+            }
+            let companies = [world.simulator.configuration.companyID, Self.secondCompany].sorted()
+            let (revoked, other) = revokeFirst ? (companies[0], companies[1]) : (companies[1], companies[0])
+            world.simulator.revokeConsent(company: revoked)
+            let marked = try await world.run("sync", "--account", revoked, environment: env)
+            #expect(marked.status == 77, "\(marked.output)")
+
+            let wrongKey = env.merging(["UNDERSTORY_TOKEN_KEY": Data(repeating: 9, count: 32).base64EncodedString()]) { $1 }
+            for command in [["sync", "--all-accounts"], ["reconcile", "--all-accounts"]] {
+                let run = try await UnderstorySyncBinary.run(command, environment: world.environment.merging(wrongKey) { $1 })
+                #expect(run.status == 78, "\(command): \(run.output)")
+                let closing = run.stdout.components(separatedBy: "failures, most fundamental first").last ?? ""
+                let configuration = closing.range(of: "78 configuration: 1 account (\(other): ")
+                let reconnect = closing.range(of: "77 authentication or reconnect needed: 1 account (\(revoked): ")
+                #expect(configuration != nil && reconnect != nil, "\(command): \(run.stdout)")
+                if let configuration, let reconnect { #expect(configuration.lowerBound < reconnect.lowerBound) }
+                let last = run.stderr.split(separator: "\n").last.map(String.init) ?? ""
+                #expect(last.hasPrefix("understory-sync: 78 configuration: 1 account (\(other): "), "\(last)")
+                #expect(last.contains("; 77 authentication or reconnect needed: 1 account (\(revoked): "), "\(last)")
+                #expect(last.contains("UNDERSTORY_TOKEN_KEY"))
+            }
+        }
+    }
+
     @Test("a run killed after its refresh token rotated loses nothing: the next run refreshes with the stored token")
     func killAfterRotation() async throws {
         try await CommandLineWorld.with(Self.configuration()) { world in

@@ -38,6 +38,17 @@ public struct FleetWorker: Sendable {
         public var lostLeases: [String]
         /// Accounts never claimed because they must be connected again (consent revoked).
         public var needsReconnect: [Account]
+
+        /// Every failure of the pass: each synced account's, and each account skipped because it
+        /// must be connected again.
+        public var failures: [RunFailure] {
+            outcomes.flatMap(\.failures) + needsReconnect.map { account in
+                RunFailure(
+                    subject: account.companyID,
+                    error: SyncError(.accountNotActive, StoredRefreshToken.notActiveMessage(companyID: account.companyID, status: account.status))
+                )
+            }
+        }
     }
 
     private var logger: Logger {

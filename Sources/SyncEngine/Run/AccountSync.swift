@@ -21,8 +21,13 @@ public struct AccountSync: Sendable {
         public var summary: SyncRunner.Summary?
         public var error: (any Error)?
         public var succeeded: Bool { error == nil && summary?.firstError == nil }
-        /// The error deciding the exit status, if any.
+        /// A failure of the account's run, if any (for its one-line report).
         public var failure: (any Error)? { error ?? summary?.firstError }
+        /// Every failure of the account's run, each named by the account's company id.
+        public var failures: [RunFailure] {
+            if let error { return [RunFailure(subject: account.companyID, error: error)] }
+            return (summary?.runFailures ?? []).map { RunFailure(subject: account.companyID, error: $0.error) }
+        }
     }
 
     public let database: PostgresConfiguration

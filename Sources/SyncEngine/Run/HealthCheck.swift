@@ -15,7 +15,8 @@ public struct HealthCheck: Sendable {
 
     public var items: [Item] = []
     public var ok: Bool { items.allSatisfy(\.ok) }
-    public var firstError: (any Error)? { items.first { !$0.ok }?.error }
+    /// Every failed check with its error, named by the check.
+    public var failures: [RunFailure] { items.compactMap { item in item.ok ? nil : item.error.map { RunFailure(subject: item.name, error: $0) } } }
 
     public static func run(client: UnderstoryClient?, clientError: (any Error)?, database: PostgresConfiguration, logger: Logger) async -> HealthCheck {
         var check = HealthCheck()

@@ -15,11 +15,11 @@ public struct SyncJob: Sendable {
         /// Third-party mode: every selected account's outcome.
         case accounts([AccountSync.Outcome])
 
-        /// The error deciding the exit status, if any.
-        public var failure: (any Error)? {
+        /// Every failure of the run: the company's resources, or the accounts (by company id).
+        public var failures: [RunFailure] {
             switch self {
-            case .company(let summary): summary.firstError
-            case .accounts(let outcomes): outcomes.lazy.compactMap(\.failure).first
+            case .company(let summary): summary.runFailures
+            case .accounts(let outcomes): outcomes.flatMap(\.failures)
             }
         }
     }

@@ -37,12 +37,24 @@ public struct SyncRunner: Sendable {
         public var http: RequestStatistics
         public var duration: Duration
         public var dryRun: Bool
-        /// The first failure, to decide the exit status; `.itemsRejected` when nothing failed but
-        /// items went to `understory.rejected_items`.
+        /// The first failure (by resource name; a real failure before an interruption);
+        /// `.itemsRejected` when nothing failed but items went to `understory.rejected_items`.
         public var firstError: (any Error)?
+        /// Each failed resource's error (``failures`` holds their descriptions).
+        public var errors: [Resource: any Error] = [:]
         public var succeeded: Bool { failures.isEmpty }
         /// Items this run could not store (in `understory.rejected_items`).
         public var rejectedItems: Int { counts.values.reduce(0) { $0 + $1.rejected } }
+
+        /// Every failure of the run, by resource: each failed resource, and each resource that set
+        /// items aside in `understory.rejected_items`. The command line ranks them into an exit status.
+        public var runFailures: [RunFailure] {
+            var list = errors.sorted { $0.key.rawValue < $1.key.rawValue }.map { RunFailure(subject: $0.key.rawValue, error: $0.value) }
+            for (resource, counts) in self.counts.sorted(by: { $0.key.rawValue < $1.key.rawValue }) where counts.rejected > 0 {
+                list.append(RunFailure(subject: resource.rawValue, error: SyncError.itemsRejected(counts.rejected)))
+            }
+            return list
+        }
     }
 
     /// Incremental (or `--full`) sync of the chosen resources.
@@ -157,7 +169,8 @@ public struct SyncRunner: Sendable {
         var failures = [Resource: String]()
         var skipped = [Resource: String]()
         var firstError: (any Error)?
-        for outcome in outcomes {
+        var errors = [Resource: any Error]()
+        for outcome in outcomes.sorted(by: { $0.resource.rawValue < $1.resource.rawValue }) {
             if let notice = outcome.skipped {
                 skipped[outcome.resource] = notice
                 logger.notice("resource skipped", metadata: ["resource": "\(outcome.resource)", "reason": "\(notice)"])
@@ -166,6 +179,7 @@ public struct SyncRunner: Sendable {
                 logger.info("resource done", metadata: ["resource": "\(outcome.resource)", "inserted": "\(resourceCounts.inserted)", "updated": "\(resourceCounts.updated)", "unchanged": "\(resourceCounts.unchanged)"])
             } else if let error = outcome.error {
                 failures[outcome.resource] = String(describing: error)
+                errors[outcome.resource] = error
                 // A real failure decides the exit status before an interruption does.
                 if firstError == nil || (!outcome.isInterruption && firstError.map(ResourceOutcome.isInterruption) == true) { firstError = error }
                 logger.error("resource failed", metadata: ["resource": "\(outcome.resource)", "error": "\(error)"])
@@ -175,7 +189,7 @@ public struct SyncRunner: Sendable {
         // Rejected items do not fail the run (the rest was stored), but its exit status says so.
         let rejected = counts.values.reduce(0) { $0 + $1.rejected }
         if rejected > 0 && firstError == nil {
-            firstError = SyncError(.itemsRejected, "\(rejected) item\(rejected == 1 ? "" : "s") rejected: see understory.rejected_items")
+            firstError = SyncError.itemsRejected(rejected)
         }
 
         // Record failures per resource, and close the run row.
@@ -193,7 +207,7 @@ public struct SyncRunner: Sendable {
         }
         return Summary(
             runID: dryRun ? nil : runID, companyID: companyID, counts: counts, failures: failures, skipped: skipped, abandonedRuns: abandoned,
-            http: http, duration: .zero, dryRun: dryRun, firstError: firstError
+            http: http, duration: .zero, dryRun: dryRun, firstError: firstError, errors: errors
         )
     }
 
