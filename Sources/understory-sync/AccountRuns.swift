@@ -33,6 +33,6 @@ enum AccountRuns {
 
     /// "failures, most fundamental first (the first decides the exit status):" and one line per class.
     static func closingLines(_ failures: RunFailures) -> String {
-        (["failures, most fundamental first (the first decides the exit status):"] + failures.lines.map { "  " + $0 }).joined(separator: "\n")
+        (["failures, most fundamental first (the first decides the exit status):"] + failures.lines(reasons: false).map { "  " + $0 }).joined(separator: "\n")
     }
 }

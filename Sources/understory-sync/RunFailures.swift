@@ -36,17 +36,18 @@ struct RunFailures: Error, CustomStringConvertible {
     /// The exit status of the run: the most fundamental class's.
     var status: Int32 { classes[0].status }
 
-    /// One line per class, most fundamental first: `78 configuration: 1 account (A: why)`.
-    var lines: [String] {
+    /// One line per class, most fundamental first: `78 configuration: 1 account (A: why)`, or
+    /// without the reasons (`… 1 account (A)`) under a table that already gave them.
+    func lines(reasons: Bool = true) -> [String] {
         classes.map { group in
             let count = group.reasons.count
-            let shown = group.reasons.prefix(5).map { "\($0.subject): \(Self.clipped($0.reason))" }
+            let shown = group.reasons.prefix(5).map { reasons ? "\($0.subject): \(Self.clipped($0.reason))" : $0.subject }
             let more = count > 5 ? ", and \(count - 5) more" : ""
             return "\(group.status) \(ExitStatus.name(of: group.status)): \(count) \(noun)\(count == 1 ? "" : "s") (\(shown.joined(separator: ", "))\(more))"
         }
     }
 
-    var description: String { lines.joined(separator: "; ") }
+    var description: String { lines().joined(separator: "; ") }
 
     /// The error a command throws for `failures`: the failure itself when there is exactly one (its
     /// own message), else the grouped classes; nil when nothing failed.

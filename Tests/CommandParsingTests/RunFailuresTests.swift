@@ -46,9 +46,9 @@ struct RunFailuresTests {
                         let grouped = try #require(RunFailures(failures, noun: "account"))
                         #expect(grouped.status == first.status, "\(first.status) over \(second.status)")
                         #expect(ExitStatus.code(for: try #require(RunFailures.decisive(failures, noun: "account"))) == first.status)
-                        #expect(grouped.lines.count == 2)
-                        #expect(grouped.lines[0].hasPrefix("\(first.status) ") && grouped.lines[0].contains(idA))
-                        #expect(grouped.lines[1].hasPrefix("\(second.status) ") && grouped.lines[1].contains(idB))
+                        #expect(grouped.lines().count == 2)
+                        #expect(grouped.lines()[0].hasPrefix("\(first.status) ") && grouped.lines()[0].contains(idA))
+                        #expect(grouped.lines()[1].hasPrefix("\(second.status) ") && grouped.lines()[1].contains(idB))
                     }
                 }
             }
@@ -64,14 +64,14 @@ struct RunFailuresTests {
             RunFailure(subject: "acct-4", error: Self.byStatus[3].error),  // 77
             RunFailure(subject: "acct-4", error: Self.byStatus[5].error),  // 65, same account
         ]
-        let expected = try #require(RunFailures(failures, noun: "account")).lines
+        let expected = try #require(RunFailures(failures, noun: "account")).lines()
         #expect(expected.map { $0.prefix(3) } == ["78 ", "77 ", "65 ", "75 "])
         #expect(expected[1].contains("2 accounts (acct-1: ") && expected[1].contains(", acct-4: "))
         #expect(expected[0].contains("1 account (acct-2: UNDERSTORY_TOKEN_KEY"))
         var shuffled = failures
         for _ in 0..<20 {
             shuffled.shuffle()
-            #expect(try #require(RunFailures(shuffled, noun: "account")).lines == expected)
+            #expect(try #require(RunFailures(shuffled, noun: "account")).lines() == expected)
             #expect(ExitStatus.oneLine(try #require(RunFailures.decisive(shuffled, noun: "account"))) == expected.joined(separator: "; "))
             #expect(ExitStatus.oneLine(try #require(RunFailures.first(shuffled))) == ExitStatus.oneLine(Self.byStatus[2].error))
         }

@@ -142,8 +142,8 @@ struct AccountsCommandTests {
                 let run = try await UnderstorySyncBinary.run(command, environment: world.environment.merging(wrongKey) { $1 })
                 #expect(run.status == 78, "\(command): \(run.output)")
                 let closing = run.stdout.components(separatedBy: "failures, most fundamental first").last ?? ""
-                let configuration = closing.range(of: "78 configuration: 1 account (\(other): ")
-                let reconnect = closing.range(of: "77 authentication or reconnect needed: 1 account (\(revoked): ")
+                let configuration = closing.range(of: "78 configuration: 1 account (\(other))")
+                let reconnect = closing.range(of: "77 authentication or reconnect needed: 1 account (\(revoked))")
                 #expect(configuration != nil && reconnect != nil, "\(command): \(run.stdout)")
                 if let configuration, let reconnect { #expect(configuration.lowerBound < reconnect.lowerBound) }
                 let last = run.stderr.split(separator: "\n").last.map(String.init) ?? ""
