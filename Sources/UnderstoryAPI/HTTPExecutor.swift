@@ -195,9 +195,10 @@ struct HTTPExecutor: Sendable {
             code: forced ?? .unexpectedStatus, status: status, path: spec.path,
             apiCode: body.code, apiMessage: body.message, attempts: attempts, resource: spec.resource, page: spec.page
         )
-        let mentionsCursor = spec.carriesCursor
-            && ((body.code ?? "") + " " + (body.message ?? "")).lowercased().contains("cursor")
-        if forced == nil, mentionsCursor, [400, 404, 410].contains(status) {
+        // Cursors are short-lived and the API's answer to an expired one is undocumented: any
+        // 400/404/410 to a request that carried a cursor is cursor loss, whatever its wording
+        // (the same request without a cursor was accepted a page earlier).
+        if forced == nil, spec.carriesCursor, [400, 404, 410].contains(status) {
             error.code = .cursorRejected
         } else if forced == nil {
             switch status {

@@ -203,7 +203,9 @@ extension UnderstoryAPIError: CustomStringConvertible, CustomDebugStringConverti
             let last = status.map { "last \($0)" } ?? underlying.map { "last \(Self.transportSummary($0))" } ?? "last failure"
             return "retry budget exhausted\(tries): \(last)\(on)\(detail.map { "; \($0)" } ?? "")"
         case .cursorRejected:
-            return "cursor rejected\(on)\(page.map { " at page \($0)" } ?? ""); the traversal must restart\(api)"
+            let status = self.status.map { " (\($0))" } ?? ""
+            let next = detail ?? "the traversal must restart"
+            return "cursor lost: the API refused a cursor\(status)\(on)\(page.map { " at page \($0)" } ?? ""); \(next)\(api)"
         case .cursorLoop:
             return "cursor loop\(on)\(page.map { ": page \($0)" } ?? "") returned a cursor already used in this traversal"
         case .invalidResponse:

@@ -72,6 +72,10 @@ public struct SimulatorFaults: Sendable, Hashable {
     /// The next N requests that present a cursor get 400 `INVALID_CURSOR` (expired) whatever its
     /// age; each such answer counts one down. A traversal restart on demand.
     public var expireNextCursors: Int = 0
+    /// How an expired or unknown cursor is answered. Only `INTERNAL_SERVER_ERROR` and
+    /// `UNAUTHORIZED` are documented, so the real wording is unknown: a client must recognise
+    /// cursor loss by what it sent, not by what the answer says.
+    public var cursorLoss: CursorLossAnswer = .invalidCursor
     /// Offset cursors into the *current* sort order (a record updated mid-traversal shifts the
     /// others, so pages can skip or repeat items). Off: keyset cursors (no skips, no repeats).
     public var unstablePaging: Bool = false
@@ -97,6 +101,28 @@ public struct SimulatorFaults: Sendable, Hashable {
     public init() {}
 
     public static let none = SimulatorFaults()
+}
+
+/// How the simulator answers a cursor it no longer accepts (expired, tampered, another listing's).
+public enum CursorLossAnswer: String, Sendable, Hashable, CaseIterable {
+    /// `400 {"code":"INVALID_CURSOR", …}`: names the cursor (what the notes guessed).
+    case invalidCursor = "invalid-cursor"
+    /// `400 {"code":"BAD_REQUEST","message":"Bad request"}`: no mention of cursors.
+    case badRequest = "bad-request"
+    /// `404 {"code":"NOT_FOUND","message":"Not found"}`.
+    case notFound = "not-found"
+    /// `410 {"code":"GONE","message":"Gone"}`.
+    case gone
+
+    /// The answer's status, code and message; `detail` says why (used only by `.invalidCursor`).
+    public func answer(_ detail: String) -> (status: Int, code: String, message: String) {
+        switch self {
+        case .invalidCursor: (400, "INVALID_CURSOR", detail)
+        case .badRequest: (400, "BAD_REQUEST", "Bad request")
+        case .notFound: (404, "NOT_FOUND", "Not found")
+        case .gone: (410, "GONE", "Gone")
+        }
+    }
 }
 
 /// Everything that shapes a simulator: data, identity, credentials and faults.

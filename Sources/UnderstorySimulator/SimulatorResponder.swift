@@ -391,7 +391,7 @@ struct SimulatorResponder: HTTPResponder {
         var position = CursorPosition.start
         if let token = query["cursor"], !token.isEmpty {
             guard let cursor = Cursor.decode(token, secret: self.simulator.cursorSecret), cursor.resource == cursorResource else {
-                return Reply.error(.badRequest, "INVALID_CURSOR", "the cursor is invalid")
+                return Reply.cursorLost(faults.cursorLoss, "the cursor is invalid")
             }
             let expireNow = self.simulator.runtime.withLock { runtime in
                 guard runtime.faults.expireNextCursors > 0 else { return false }
@@ -399,16 +399,16 @@ struct SimulatorResponder: HTTPResponder {
                 return true
             }
             if expireNow {
-                return Reply.error(.badRequest, "INVALID_CURSOR", "the cursor has expired; start the listing again")
+                return Reply.cursorLost(faults.cursorLoss, "the cursor has expired; start the listing again")
             }
             if let ttl = faults.cursorTTL {
                 if nowMillis - cursor.issuedMillis > milliseconds(ttl) {
-                    return Reply.error(.badRequest, "INVALID_CURSOR", "the cursor has expired; start the listing again")
+                    return Reply.cursorLost(faults.cursorLoss, "the cursor has expired; start the listing again")
                 }
             }
             let sortGiven = query["sort"] != nil
             if (sortGiven && cursor.sort != sort) || (!fromText.isEmpty && cursor.from != fromText) || (!toText.isEmpty && cursor.to != toText) {
-                return Reply.error(.badRequest, "INVALID_CURSOR", "the cursor does not match the sort/from/to of this request")
+                return Reply.cursorLost(faults.cursorLoss, "the cursor does not match the sort/from/to of this request")
             }
             sort = cursor.sort
             switch sort {
@@ -465,6 +465,12 @@ enum Reply {
         var buffer = ByteBufferAllocator().buffer(capacity: bytes.count)
         buffer.writeBytes(bytes)
         return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: buffer))
+    }
+
+    /// A cursor the simulator no longer accepts, answered in the configured wording.
+    static func cursorLost(_ wording: CursorLossAnswer, _ detail: String) -> Response {
+        let answer = wording.answer(detail)
+        return error(HTTPResponse.Status(code: answer.status), answer.code, answer.message)
     }
 
     static func error(_ status: HTTPResponse.Status, _ code: String, _ message: String) -> Response {

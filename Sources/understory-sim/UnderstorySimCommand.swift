@@ -64,8 +64,11 @@ struct UnderstorySimCommand: AsyncParsableCommand {
     @Option(help: "Lifetime of issued access tokens, in seconds (expires_in).")
     var tokenTtl: Double = 3600
 
-    @Option(help: "Cursors older than this many seconds get 400 INVALID_CURSOR (0 = never expire).")
+    @Option(help: "Cursors older than this many seconds are refused (0 = never expire).")
     var cursorTtl: Double = 600
+
+    @Option(help: "How a refused cursor is answered: invalid-cursor (400 INVALID_CURSOR), bad-request (400 BAD_REQUEST, no mention of cursors), not-found (404) or gone (410).")
+    var cursorLoss: CursorLossAnswer = .invalidCursor
 
     @Flag(help: "Offset cursors into the current sort order: records updated mid-traversal shift the others (skips/repeats).")
     var unstablePaging = false
@@ -207,6 +210,7 @@ extension UnderstorySimCommand {
         config.faults.retryAfterSeconds = self.retryAfter
         config.faults.tokenTTL = .milliseconds(Int64(self.tokenTtl * 1000))
         config.faults.cursorTTL = self.cursorTtl == 0 ? nil : .milliseconds(Int64(self.cursorTtl * 1000))
+        config.faults.cursorLoss = self.cursorLoss
         config.faults.unstablePaging = self.unstablePaging
         config.faults.mutateEveryNRequests = self.mutateEvery
         return config
@@ -265,3 +269,5 @@ extension UnderstorySimCommand {
         return baseURL + "/oauth2/auth?" + PercentEncoding.formEncode(query)
     }
 }
+
+extension CursorLossAnswer: ExpressibleByArgument {}

@@ -1,6 +1,8 @@
 import Foundation
 import PostgresClient
 import SyncEngine
+import Synchronization
+import SyncTestSupport
 import Testing
 import UnderstoryAPI
 import UnderstorySimulator
@@ -145,10 +147,39 @@ struct SyncTests {
             // Every cursor expires, so each traversal restarts until the bound, then fails clearly.
             #expect(!summary.succeeded)
             #expect(summary.counts[.bookings] == nil)
+            let message = summary.failures[.bookings] ?? ""
+            #expect(message.contains("cursor lost") && message.contains("restarted 2 times"), "\(message)")
             harness.simulator.setFaults(SimulatorFaults())
             let retry = try await harness.runner.sync(options)
             #expect(retry.succeeded)
             try await harness.expectEqualToTruth([.bookings])
+        }
+    }
+
+    @Test(
+        "a first sync that pauses until its cursors expire, answered with a plain 400 BAD_REQUEST (or 404, 410), restarts and stores everything",
+        arguments: [CursorLossAnswer.badRequest, .notFound, .gone]
+    )
+    func pausedFirstSyncLosesCursors(wording: CursorLossAnswer) async throws {
+        try await SyncHarness.with { harness in
+            harness.simulator.updateFaults {
+                $0.cursorTTL = .seconds(60)
+                $0.cursorLoss = wording
+            }
+            var options = SyncHarness.options()
+            options.resources = [.bookings, .orders]
+            options.pageSize = 50
+            options.batchRows = 50
+            options.prefetchPages = 1
+            // The run pauses for longer than a cursor lives once it has committed its first batch
+            // (as a long child fetch between pages does on a real account).
+            let pause = PauseOnce(clock: harness.clock, by: .seconds(61))
+            let runner = SyncRunner(database: harness.database, client: harness.client, logger: harness.logger, progress: pause)
+            let summary = try await runner.sync(options)
+            #expect(summary.succeeded, "\(summary.failures)")
+            let restarts = (summary.counts[.bookings]?.restarts ?? 0) + (summary.counts[.orders]?.restarts ?? 0)
+            #expect(restarts >= 1 && restarts <= 6, "\(restarts) restarts")
+            try await harness.expectEqualToTruth([.bookings, .orders])
         }
     }
 
@@ -259,5 +290,22 @@ struct SyncTests {
     static func bookingListRequests(_ harness: SyncHarness) -> Int {
         harness.simulator.requestCounts().filter { $0.key.hasPrefix("/v1/bookings") && !$0.key.hasSuffix("/tickets") }
             .values.map { $0.values.reduce(0, +) }.reduce(0, +)
+    }
+}
+
+/// Moves virtual time past the cursors' lifetime once, after the first committed batch.
+final class PauseOnce: ProgressReporter {
+    private let clock: VirtualClock
+    private let duration: Duration
+    private let paused = Mutex(false)
+
+    init(clock: VirtualClock, by duration: Duration) {
+        self.clock = clock
+        self.duration = duration
+    }
+
+    func batchCommitted(resource: Resource, records: Int, pages: Int) {
+        guard paused.withLock({ paused in defer { paused = true }; return !paused }) else { return }
+        clock.advance(by: duration)
     }
 }

@@ -108,6 +108,14 @@ struct PagingHTTPTests {
         }
     }
 
+    @Test("a 400 or 404 to a request without a cursor is not cursor loss")
+    func notCursorLoss() async throws {
+        try await withSimulatorClient(Self.config) { _, client in
+            let error = await expectAPIError { _ = try await client.booking(id: "no-such-booking") }
+            #expect(error?.code == .notFound)
+        }
+    }
+
     @Test("a rejected cursor surfaces as .cursorRejected so the traversal can restart")
     func cursorRejected() async throws {
         try await withSimulatorClient(Self.config) { sim, client in
@@ -121,10 +129,11 @@ struct PagingHTTPTests {
         }
     }
 
-    @Test("an expired cursor mid-traversal is .cursorRejected; a fresh traversal then completes")
-    func expiredCursor() async throws {
+    @Test("an expired cursor mid-traversal is .cursorRejected whatever the answer's wording; a fresh traversal then completes", arguments: CursorLossAnswer.allCases)
+    func expiredCursor(wording: CursorLossAnswer) async throws {
         var config = Self.config
         config.faults.cursorTTL = .seconds(60)
+        config.faults.cursorLoss = wording
         let clock = VirtualClock()
         try await withSimulatorClient(config, clock: clock) { sim, client in
             let sequence = client.bookings(ListQuery(limit: 10))
@@ -133,8 +142,10 @@ struct PagingHTTPTests {
                     clock.advance(by: .seconds(61))
                 }
             }
-            #expect(error?.code == .cursorRejected)
+            #expect(error?.code == .cursorRejected, "\(wording): \(String(describing: error))")
+            #expect(error?.status == wording.answer("").status)
             #expect(error?.page == 2)
+            #expect(error?.description.contains("cursor lost") == true)
             sim.updateFaults { $0.cursorTTL = nil }
             let restarted = try await sequence.collectItems()
             #expect(restarted.count == 45)

@@ -116,7 +116,14 @@ struct PageLoader<Item: SyncedRecord> {
                     if Task.isShuttingDownGracefully && !reachedEnd { _ = await buffer.send(.interrupted) }
                     await buffer.finish()
                     return
-                } catch let error as UnderstoryAPIError where error.code == .cursorRejected && restarts < maxRestarts {
+                } catch let error as UnderstoryAPIError where error.code == .cursorRejected {
+                    guard restarts < maxRestarts else {
+                        var lost = error
+                        lost.detail = "the traversal restarted \(restarts) time\(restarts == 1 ? "" : "s") and lost its cursor each time "
+                            + "(cursors are short-lived; the next run starts again from the last committed position)"
+                        await buffer.finish(throwing: lost)
+                        return
+                    }
                     restarts += 1
                     guard await buffer.send(.restarted) else { return }
                 } catch {
