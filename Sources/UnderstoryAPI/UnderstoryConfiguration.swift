@@ -28,6 +28,9 @@ public struct UnderstoryConfiguration: Sendable {
         public static let authURL = "https://api.auth.understory.io"
         public static let audience = "https://api.understory.io"
         public static let scopes = ["openid", "order.read", "booking.read", "event.read", "experience.read"]
+        /// What to ask for when the token endpoint refuses ``scopes`` without naming the scopes it
+        /// refuses: the set other public clients of the API request by default (no `order.read`).
+        public static let fallbackScopes = ["openid", "booking.read", "event.read", "experience.read"]
         public static let rateLimitWait = Duration.seconds(60)
         public static let acceptLanguage = "en-GB; q=1.0, en-US; q=0.8"
     }
@@ -59,6 +62,9 @@ public struct UnderstoryConfiguration: Sendable {
     public var audience: String
     /// Scopes requested (sent space-separated).
     public var scopes: [String]
+    /// Scopes asked for, once, when the token endpoint answers `invalid_scope` to ``scopes`` without
+    /// naming the refused ones (when it names them, the retry leaves out just those).
+    public var fallbackScopes: [String] = Default.fallbackScopes
     public var clientID: String
     public var clientSecret: Secret
     /// Wait after a 429 that carries no `Retry-After`.

@@ -88,6 +88,10 @@ public struct SimulatorFaults: Sendable, Hashable {
     /// Answer a `/v1` request whose token lacks the endpoint's scope with 401 `UNAUTHORIZED` (as
     /// Understory's error docs allow: that code covers failed authorization too) instead of 403.
     public var missingScopeUnauthorized: Bool = false
+    /// Token responses carry no `scope` (no public client reads it, so the real API may not send it).
+    public var tokenResponseOmitsScope: Bool = false
+    /// `invalid_scope` answers do not name the refused scopes (`error_description: "invalid scope"`).
+    public var invalidScopeUnnamed: Bool = false
     /// Runs `mutate(batch: mutationBatch)` before serving every Nth `/v1` request.
     public var mutateEveryNRequests: Int? = nil
     public var mutationBatch: MutationBatch = .init()

@@ -485,7 +485,8 @@ enum Reply {
     }
 
     /// A successful token response (`Cache-Control: no-store`); `refresh_token` only when given.
-    static func token(access: String, ttl: Duration, scopes: Set<String>, refresh: String?) -> Response {
+    /// A token response; `scopes` nil leaves `scope` out.
+    static func token(access: String, ttl: Duration, scopes: Set<String>?, refresh: String?) -> Response {
         var w = JSONWriter(capacity: 256)
         w.beginObject()
         w.key("access_token")
@@ -494,8 +495,10 @@ enum Reply {
         w.int(ttl.components.seconds)
         w.key("token_type")
         w.string("bearer")
-        w.key("scope")
-        w.string(scopes.sorted().joined(separator: " "))
+        if let scopes {
+            w.key("scope")
+            w.string(scopes.sorted().joined(separator: " "))
+        }
         if let refresh {
             w.key("refresh_token")
             w.string(refresh)

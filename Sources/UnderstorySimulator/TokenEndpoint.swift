@@ -101,6 +101,9 @@ extension SimulatorResponder {
         } else {
             let refused = requested.subtracting(allowed)
             guard refused.isEmpty else {
+                if self.simulator.runtime.withLock({ $0.faults.invalidScopeUnnamed }) {
+                    return Reply.oauth(.badRequest, "invalid_scope", "invalid scope")
+                }
                 return Reply.oauth(.badRequest, "invalid_scope", "scope not allowed for this client: \(refused.sorted().joined(separator: " "))")
             }
             granted = requested
@@ -108,12 +111,12 @@ extension SimulatorResponder {
         let token = OAuthState.newToken()
         let company = self.simulator.companyData(client.companyID)?.index ?? 0
         let now = self.simulator.now
-        let ttl = self.simulator.runtime.withLock { runtime in
+        let (ttl, omitScope) = self.simulator.runtime.withLock { runtime in
             let ttl = runtime.faults.tokenTTL
             runtime.pruneTokens(now: now)
             runtime.tokens[token] = Runtime.IssuedToken(clientID: client.id, scopes: granted, expiresAt: now + ttl, company: company)
-            return ttl
+            return (ttl, runtime.faults.tokenResponseOmitsScope)
         }
-        return Reply.token(access: token, ttl: ttl, scopes: granted, refresh: nil)
+        return Reply.token(access: token, ttl: ttl, scopes: omitScope ? nil : granted, refresh: nil)
     }
 }

@@ -64,6 +64,18 @@ struct UnderstorySimCommand: AsyncParsableCommand {
     @Option(help: "Lifetime of issued access tokens, in seconds (expires_in).")
     var tokenTtl: Double = 3600
 
+    @Option(help: "Scopes of the simulated integration key, space- or comma-separated; openid is always allowed (default: openid booking.read order.read event.read experience.read). Add marketing.read to see marketing consents.")
+    var clientScopes: String?
+
+    @Flag(help: "Answer a request whose token lacks the endpoint's scope with 401 UNAUTHORIZED instead of 403.")
+    var missingScope401 = false
+
+    @Flag(help: "Leave `scope` out of token responses.")
+    var tokenOmitsScope = false
+
+    @Flag(help: "Answer invalid_scope without naming the refused scopes.")
+    var invalidScopeUnnamed = false
+
     @Option(help: "Cursors older than this many seconds are refused (0 = never expire).")
     var cursorTtl: Double = 600
 
@@ -134,6 +146,9 @@ struct UnderstorySimCommand: AsyncParsableCommand {
         if let every = self.mutateEvery, every < 1 { throw ValidationError("--mutate-every must be at least 1") }
         guard self.tokenTtl > 0 else { throw ValidationError("--token-ttl must be positive") }
         guard self.cursorTtl >= 0 else { throw ValidationError("--cursor-ttl must not be negative") }
+        if let unknown = self.scopes.subtracting(SimulatorClient.knownScopes).sorted().first {
+            throw ValidationError("--client-scopes: unknown scope \(unknown) (known: \(SimulatorClient.knownScopes.sorted().joined(separator: " ")))")
+        }
         guard Logger.Level(rawValue: self.logLevel) != nil else { throw ValidationError("unknown --log-level \(self.logLevel)") }
         if let anchor = self.anchor, Self.parseAnchor(anchor) == nil {
             throw ValidationError("--anchor must look like 2026-01-01T00:00:00Z")
@@ -157,6 +172,12 @@ struct UnderstorySimCommand: AsyncParsableCommand {
 extension UnderstorySimCommand {
     /// The client the token endpoint accepts: flags, else `UNDERSTORY_CLIENT_ID`/`UNDERSTORY_CLIENT_SECRET`
     /// (so a deployment passes the secret by environment, not in `ps`-visible arguments), else the defaults.
+    /// The key's scopes (`--client-scopes`), or every read scope but marketing.read.
+    var scopes: Set<String> {
+        guard let text = clientScopes else { return SimulatorClient.allReadScopes }
+        return Set(text.split { $0 == " " || $0 == "," }.map(String.init)).union(["openid"])
+    }
+
     var client: (id: String, secret: String, secretFromEnvironment: Bool) {
         let environment = ProcessInfo.processInfo.environment
         let environmentSecret = self.clientSecret == nil ? environment["UNDERSTORY_CLIENT_SECRET"].flatMap { $0.isEmpty ? nil : $0 } : nil
@@ -192,7 +213,10 @@ extension UnderstorySimCommand {
         config.historyDays = self.historyDays
         config.futureDays = self.futureDays
         config.adminEnabled = self.admin
-        config.clients = [SimulatorClient(id: self.client.id, secret: self.client.secret)]
+        config.clients = [SimulatorClient(id: self.client.id, secret: self.client.secret, scopes: self.scopes)]
+        config.faults.missingScopeUnauthorized = self.missingScope401
+        config.faults.tokenResponseOmitsScope = self.tokenOmitsScope
+        config.faults.invalidScopeUnnamed = self.invalidScopeUnnamed
         config.apps = [SimulatorApp(id: self.appId, secret: self.appSecret, redirectURIs: self.appRedirectURIs)]
         config.additionalCompanies = self.companies.enumerated().compactMap { n, text in
             Self.parseCompany(text).map { company in

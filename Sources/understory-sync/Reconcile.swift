@@ -95,6 +95,7 @@ struct ReconcileArguments: ParsableArguments {
     var options: SyncOptions {
         var options = SyncOptions()
         options.resources = resources.isEmpty ? Resource.allCases : resources
+        options.namedResources = Set(resources)
         options.dryRun = dryRun
         options.childrenDays = childrenDays
         options.eventsPastDays = eventsPastDays

@@ -42,6 +42,7 @@ struct SyncArguments: ParsableArguments {
         options.resources = (resources.isEmpty ? Resource.allCases : resources).filter { resource in
             !skipped.contains { $0.resource == resource }
         }
+        options.namedResources = Set(resources)
         options.full = full
         options.dryRun = dryRun
         options.lookback = .seconds(lookback)

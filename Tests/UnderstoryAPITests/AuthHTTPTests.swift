@@ -41,9 +41,28 @@ struct AuthHTTPTests {
         }
     }
 
-    @Test("a scope the key lacks: invalid_scope at the token endpoint is .forbidden")
-    func invalidScope() async throws {
+    @Test("invalid_scope: asked again once without the scopes it names; what is left is granted and the refused ones are known")
+    func invalidScopeNarrows() async throws {
         try await withSimulator(SimulatorConfiguration(seed: 1, bookings: 5, orders: 5, events: 5)) { sim in
+            var configuration = try UnderstoryConfiguration.forSimulator(sim)
+            configuration.clientID = "sim-bookings-only"
+            configuration.clientSecret = Secret("bookings-only-~secret")
+            try await withTestHTTPClient(configuration) { http in
+                let client = UnderstoryClient(configuration: configuration, httpClient: http, logger: quietLogger)
+                _ = try await client.me()
+                #expect(await client.tokens.refusedScopes == ["order.read", "event.read", "experience.read"])
+                #expect(await client.tokens.lacks("order.read") == true)
+                #expect(await client.tokens.lacks("booking.read") == false)
+                #expect(sim.requestCount(pathPrefix: "/oauth2/token") == 2)
+            }
+        }
+    }
+
+    @Test("invalid_scope that names nothing: asked again once with the fallback set; a second refusal is .forbidden, not retried again")
+    func invalidScopeTwice() async throws {
+        var simulatorConfiguration = SimulatorConfiguration(seed: 1, bookings: 5, orders: 5, events: 5)
+        simulatorConfiguration.faults.invalidScopeUnnamed = true
+        try await withSimulator(simulatorConfiguration) { sim in
             var configuration = try UnderstoryConfiguration.forSimulator(sim)
             configuration.clientID = "sim-bookings-only"
             configuration.clientSecret = Secret("bookings-only-~secret")
@@ -52,8 +71,20 @@ struct AuthHTTPTests {
                 let error = await expectAPIError { _ = try await client.me() }
                 #expect(error?.code == .forbidden)
                 #expect(error?.apiCode == "invalid_scope")
+                #expect(error?.description.contains("openid booking.read event.read experience.read") == true, "\(String(describing: error))")
+                #expect(sim.requestCount(pathPrefix: "/oauth2/token") == 2)
             }
         }
+    }
+
+    @Test("narrowing keeps openid and drops exactly the scopes a refusal names, as whole words")
+    func narrowing() {
+        let requested = ["openid", "order.read", "booking.read", "marketing.read"]
+        let fallback = UnderstoryConfiguration.Default.fallbackScopes
+        #expect(TokenSource.narrow(requested, refusal: "scope not allowed for this client: marketing.read order.read", fallback: fallback) == ["openid", "booking.read"])
+        #expect(TokenSource.narrow(requested, refusal: "invalid scope", fallback: fallback) == ["openid", "booking.read"])
+        #expect(TokenSource.narrow(requested, refusal: "the scope 'order.read' is not allowed", fallback: fallback) == ["openid", "booking.read", "marketing.read"])
+        #expect(TokenSource.narrow(requested, refusal: nil, fallback: fallback) == ["openid", "booking.read"])
     }
 
     @Test("403 from the API names the scope the endpoint needs")

@@ -4,6 +4,9 @@ import Foundation
 public struct SyncOptions: Sendable {
     /// Resources to sync; empty means all.
     public var resources: [Resource] = Resource.allCases
+    /// The resources asked for by name (`--resource`): without their scope they fail (77) instead
+    /// of being skipped with a notice (``ResourceScope``).
+    public var namedResources: Set<Resource> = []
     /// Fetch the tickets of new or changed bookings (one request per booking); `--skip-resource tickets` turns it off.
     public var tickets = true
     /// Fetch the ticket variants of new or changed experiences (one request per experience); `--skip-resource ticket-variants` turns it off.

@@ -33,7 +33,7 @@ extension Tables {
 
 extension Declarations {
     static let bookings = SyncedResource<Booking>(
-        resource: .bookings, table: Tables.bookings,
+        resource: .bookings, scope: "booking.read", table: Tables.bookings,
         traversal: .updatedAt { client, query in client.bookings(query) },
         children: { context in context.options.tickets ? BookingTickets.stage(context) : nil },
         childTables: [(.bookingTicketItems, "booking_id"), (.bookingTickets, "booking_id")]

@@ -84,7 +84,7 @@ extension Tables {
 extension Declarations {
     /// Sessions are rebuilt from the JSON of the events that changed.
     static let events = SyncedResource<Event>(
-        resource: .events, table: Tables.events,
+        resource: .events, scope: "event.read", table: Tables.events,
         traversal: .startWindow { client, from, to, limit in client.events(from: from, to: to, limit: limit) },
         derived: { loader, companyID, changed in try await loader.replaceDerived(.eventSessions, companyID: companyID, parentIDs: changed) },
         childTables: [(.eventSessions, "event_id")]

@@ -25,7 +25,7 @@ extension Tables {
 
 extension Declarations {
     static let experiences = SyncedResource<Experience>(
-        resource: .experiences, table: Tables.experiences,
+        resource: .experiences, scope: "experience.read", table: Tables.experiences,
         traversal: .fullList { client, options in client.experiences(limit: 100, acceptLanguage: options.acceptLanguage) },
         children: { context in context.options.ticketVariants ? ExperienceTicketVariants.stage(context) : nil },
         childTables: [(.experienceTicketVariants, "experience_id")]

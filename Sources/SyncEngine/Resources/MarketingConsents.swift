@@ -25,8 +25,8 @@ extension Tables {
 extension Declarations {
     /// No timestamps and no filters: the whole list every run, like experiences.
     static let marketingConsents = SyncedResource<MarketingConsent>(
-        resource: .marketingConsents, table: Tables.marketingConsents,
+        resource: .marketingConsents, scope: "marketing.read", table: Tables.marketingConsents,
         traversal: .fullList { client, options in client.marketingConsents(limit: min(100, max(options.pageSize, 1))) },
-        optionalScope: "marketing.read"
+        scopeIsOptional: true
     )
 }

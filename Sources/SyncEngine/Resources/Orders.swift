@@ -127,7 +127,7 @@ extension Tables {
 
 extension Declarations {
     static let orders = SyncedResource<Order>(
-        resource: .orders, table: Tables.orders,
+        resource: .orders, scope: "order.read", table: Tables.orders,
         traversal: .updatedAt { client, query in client.orders(query) },
         children: { context in OrderChildren(context: context) },
         childTables: [(.orderLineItems, "order_id"), (.orderRefunds, "order_id"), (.orderTransactions, "order_id")]

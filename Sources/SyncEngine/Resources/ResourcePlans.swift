@@ -16,7 +16,7 @@ struct ResourcePlans: Sendable {
     init<Item>(_ declaration: SyncedResource<Item>) {
         table = declaration.table.spec
         childTables = declaration.childTables
-        let scope = OptionalScope(declaration.optionalScope, resource: declaration.resource)
+        let scope = ResourceScope(declaration.scope, resource: declaration.resource, optional: declaration.scopeIsOptional)
         switch declaration.traversal {
         case .updatedAt(let list):
             sync = { context in try await scope.run(context) { try await UpdatedAtPlan.run(declaration, list: list, context) } }

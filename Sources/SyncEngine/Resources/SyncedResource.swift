@@ -7,6 +7,9 @@ import UnderstoryAPI
 /// `backfill` and `reconcile` all build their plans from it (``ResourcePlans``).
 struct SyncedResource<Item: SyncedRecord>: Sendable {
     let resource: Resource
+    /// The scope its endpoints need. Without it the resource is skipped with one notice when it was
+    /// not asked for by name, and fails (77) when it was (``ResourceScope``).
+    let scope: String
     let table: Table<Item>
     let traversal: Traversal<Item>
     /// Children fetched for new or changed parents and replaced in the parents' transaction.
@@ -17,9 +20,9 @@ struct SyncedResource<Item: SyncedRecord>: Sendable {
     /// Tables of the rows' children (child stages, derived rows) with the column naming the
     /// parent, whatever the options: emptied when a parent is confirmed deleted.
     var childTables: [(spec: TableSpec, parentColumn: String)] = []
-    /// A scope the key may lack (marketing consents: `marketing.read`): without it the resource is
-    /// skipped with one notice instead of failing (``OptionalScope``).
-    var optionalScope: String? = nil
+    /// Skipped without its scope even when asked for by name (marketing consents: keys are often
+    /// made without `marketing.read`, so it is not requested by default).
+    var scopeIsOptional = false
 
     /// A page loader for this resource over `pages`.
     func loader(

@@ -264,6 +264,7 @@ extension SyncRunner {
         let logger = self.logger
         var options = options
         options.resources = [resource]
+        options.namedResources = [resource]
         let summary = try await withRun(command: "backfill", arguments: arguments, resources: [resource], options: options) { resource, context in
             let result = try await BackfillPlan.run(
                 context, resource: resource, window: window, concurrency: concurrency, force: force,

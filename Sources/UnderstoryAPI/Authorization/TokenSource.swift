@@ -72,6 +72,18 @@ public actor TokenSource {
     /// The scopes of the last token fetched (`nil` before the first fetch or if the server omits `scope`).
     public var grantedScopes: [String]? { current?.grantedScopes }
 
+    /// Scopes the token endpoint refused (`invalid_scope`), left out of every later request.
+    public private(set) var refusedScopes: [String] = []
+    /// What the client-credentials grant asks for after a refusal (nil: `configuration.scopes`).
+    private var narrowedScopes: [String]?
+
+    /// Whether the key lacks `scope`: true when the token endpoint refused it or the token lists
+    /// other scopes but not it, false when the token lists it, nil when nobody said.
+    public func lacks(_ scope: String) -> Bool? {
+        if refusedScopes.contains(scope) { return true }
+        return grantedScopes.map { !$0.contains(scope) }
+    }
+
     /// A valid token, fetched if none is cached or the cached one is due for refresh.
     public func token(logger: Logger) async throws -> AccessToken {
         if let current, executor.clock.now() < current.refreshAt {
@@ -148,14 +160,20 @@ public actor TokenSource {
     private func fetchToken(logger: Logger) async throws -> AccessToken {
         switch grant {
         case .clientCredentials:
-            let form = [
-                ("grant_type", "client_credentials"),
-                ("client_id", configuration.clientID),
-                ("client_secret", configuration.clientSecret.revealed),
-                ("audience", configuration.audience),
-                ("scope", configuration.scopes.joined(separator: " ")),
-            ]
-            return try await requestToken(form, grantType: "client_credentials", logger: logger).accessToken
+            do {
+                return try await clientCredentials(scopes: narrowedScopes ?? configuration.scopes, logger: logger)
+            } catch let error as UnderstoryAPIError where error.apiCode == "invalid_scope" && narrowedScopes == nil {
+                // Once: ask again without what was refused, and say so; a second refusal is final.
+                let narrowed = Self.narrow(configuration.scopes, refusal: error.apiMessage, fallback: configuration.fallbackScopes)
+                guard narrowed != configuration.scopes, !narrowed.isEmpty else { throw error }
+                narrowedScopes = narrowed
+                refusedScopes = configuration.scopes.filter { !narrowed.contains($0) }
+                logger.notice(
+                    "the token endpoint refused some scopes; asking again without them",
+                    metadata: ["refused": "\(refusedScopes.joined(separator: " "))", "requested": "\(narrowed.joined(separator: " "))"]
+                )
+                return try await clientCredentials(scopes: narrowed, logger: logger)
+            }
         case .refreshToken(let store):
             let response = try await store.rotate { refreshToken in
                 let form = [
@@ -168,6 +186,27 @@ public actor TokenSource {
             }
             return response.accessToken
         }
+    }
+
+    private func clientCredentials(scopes: [String], logger: Logger) async throws -> AccessToken {
+        let form = [
+            ("grant_type", "client_credentials"),
+            ("client_id", configuration.clientID),
+            ("client_secret", configuration.clientSecret.revealed),
+            ("audience", configuration.audience),
+            ("scope", scopes.joined(separator: " ")),
+        ]
+        return try await requestToken(form, grantType: "client_credentials", logger: logger).accessToken
+    }
+
+    /// The scopes to ask for after `invalid_scope`: `requested` without the ones `refusal`
+    /// (`error_description`) names as whole words; when it names none, `fallback` (in the order
+    /// requested, `openid` kept).
+    static func narrow(_ requested: [String], refusal: String?, fallback: [String]) -> [String] {
+        let words = Set((refusal ?? "").split { $0.isWhitespace || ",;:()[]\"'".contains($0) }.map(String.init))
+        let named = requested.filter { $0 != "openid" && words.contains($0) }
+        if !named.isEmpty { return requested.filter { !named.contains($0) } }
+        return requested.filter { $0 == "openid" || fallback.contains($0) }
     }
 
     /// Exchanges an authorization code (with its PKCE verifier) for tokens, and uses the access token.
@@ -292,7 +331,7 @@ public actor TokenSource {
             error.code = .authenticationFailed
         case "invalid_scope":
             error.code = .forbidden
-            error.detail = "the key may not have the requested scopes (\(configuration.scopes.joined(separator: " "))); check UNDERSTORY_SCOPES and the key in Backoffice"
+            error.detail = "the key may not have the requested scopes (\((narrowedScopes ?? configuration.scopes).joined(separator: " "))); check UNDERSTORY_SCOPES and the key in Backoffice"
         case "invalid_grant" where grantType == "refresh_token":
             error.code = .reconnectRequired
             error.detail = "consent was revoked, or the refresh token was already used"
