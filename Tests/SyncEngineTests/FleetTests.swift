@@ -216,7 +216,8 @@ struct FleetTests {
                 return try await ahead.pass(options: SyncHarness.options())
             }
             let settled = try await eventually(within: .seconds(60)) {
-                done.withLock { $0 } || (try await world.count("accounts", where: "lease_owner = 'ahead'")) > 0
+                if done.withLock({ $0 }) { return true }
+                return try await world.count("accounts", where: "lease_owner = 'ahead'") > 0
             }
             #expect(settled)
             world.simulator.releaseAPIRequests()
@@ -225,7 +226,8 @@ struct FleetTests {
             #expect(other.outcomes.isEmpty, "the leases were live: \(other.outcomes.map(\.account.companyID))")
             #expect(held.lostLeases.isEmpty)
             #expect(Set(held.outcomes.map(\.account.companyID)) == Set(ids))
-            #expect(held.outcomes.allSatisfy(\.succeeded), "\(held.outcomes.compactMap(\.failure))")
+            let failures = held.outcomes.filter { !$0.succeeded }.map { "\($0.account.companyID): \(String(describing: $0.failure))" }
+            #expect(failures.isEmpty, "\(failures)")
             #expect(try await world.count("accounts", where: "consecutive_failures > 0") == 0)
             #expect(try await world.overlappingRuns() == 0)
             #expect(try await world.runsByCompany().values.allSatisfy { $0.runs == 1 && $0.workers == ["on-time"] })

@@ -107,6 +107,11 @@ struct ReconcileTests {
             let variantsBefore = try #require(simulator.experienceTicketVariants(experienceID: experience))
             #expect(simulator.changeChildren(.bookings, id: booking))
             #expect(simulator.changeChildren(.experiences, id: experience))
+            // A revision can hash to the same children (the data follows the current day): change again until they differ.
+            for _ in 0..<8 where simulator.bookingTickets(bookingID: booking) == ticketsBefore { _ = simulator.changeChildren(.bookings, id: booking) }
+            for _ in 0..<8 where simulator.experienceTicketVariants(experienceID: experience) == variantsBefore {
+                _ = simulator.changeChildren(.experiences, id: experience)
+            }
             let ticketsNow = try #require(simulator.bookingTickets(bookingID: booking))
             #expect(ticketsNow != ticketsBefore)
             #expect(simulator.experienceTicketVariants(experienceID: experience) != variantsBefore)
