@@ -9,9 +9,9 @@ import UnderstoryAPI
 /// Fetching overlaps loading: when a batch of orders is complete, ``prefetch(_:)`` starts
 /// fetching the children of the orders that are new or newer than the stored row (one indexed
 /// lookup, outside any transaction), while the previous batch loads. Inside the batch's
-/// transaction ``stage(_:parents:)`` still decides exactly as before which orders
-/// changed (staged against stored, `raw` compared) and replaces the children of exactly those;
-/// any the prefetch did not guess (same `updated_at`, different content) are fetched there and
+/// transaction ``stage(_:parents:)`` still decides exactly which orders changed (staged against
+/// stored, `raw` compared, ``NewestWins``) and stages the children of exactly those, replaced after
+/// the orders' upsert for the orders that stand (``ChildStage``); any the prefetch did not guess (same `updated_at`, different content) are fetched there and
 /// then, and prefetched children of orders that turn out unchanged are dropped.
 struct OrderChildren: ChildStage {
     let context: PlanContext
