@@ -208,6 +208,36 @@ struct ReconcileTests {
         }
     }
 
+    @Test("an unlisted booking whose GET keeps failing (5xx) is left undecided: reconcile succeeds and marks nothing; the next one confirms the deletion")
+    func failingGetLeavesIdUndecided() async throws {
+        try await SyncHarness.with(.smallAccount(seed: 7, bookings: 40)) { harness in
+            var options = SyncHarness.options()
+            options.resources = [.bookings]
+            options.tickets = false
+            #expect(try await harness.runner.sync(options).succeeded)
+            let simulator = harness.simulator
+            let gone = simulator.ids(.bookings)[7]
+            #expect(simulator.delete(.bookings, id: gone))
+
+            // The one list page is answered; from then on every API request fails.
+            simulator.holdAnswers(path: "/v1/bookings", count: 1)
+            let reconcile = Task { try await harness.runner.reconcile(options) }
+            #expect(try await eventually { simulator.heldAnswers == 1 })
+            simulator.updateFaults { $0.errorRate = 1 }
+            simulator.releaseHeldAnswers()
+            let report = try await reconcile.value
+            #expect(report.succeeded, "\(report.failures)")
+            #expect(report.counts[.bookings]?.deleted == 0)
+            #expect(try await harness.count("bookings", where: "_deleted_at IS NOT NULL") == 0, "undecided, not deleted")
+
+            simulator.updateFaults { $0.errorRate = 0 }
+            let again = try await harness.runner.reconcile(options)
+            #expect(again.succeeded, "\(again.failures)")
+            #expect(again.counts[.bookings]?.deleted == 1)
+            #expect(try await harness.count("bookings", where: "_deleted_at IS NOT NULL AND id = '\(gone)'") == 1)
+        }
+    }
+
     @Test("reconcile never runs alongside a sync of the same resource: lockHeld, naming the resource")
     func reconcileRespectsSyncLock() async throws {
         try await SyncHarness.with { harness in
