@@ -131,4 +131,29 @@ struct NewestWinsTests {
             try await Self.expectCurrent(harness, booking: id)
         }
     }
+
+    @Test("a backfill whose tickets answer was made before a webhook's commit and arrives after it: the webhook's newer booking and its tickets stay")
+    func backfillChildrenOlderThanWebhook() async throws {
+        try await SyncHarness.with(Self.configuration()) { harness in
+            let simulator = harness.simulator
+            let id = simulator.ids(.bookings)[5]
+            let options = Self.bookingsOnly()
+            #expect(try await harness.runner.sync(options).succeeded)
+            #expect(simulator.touch(.bookings, id: id) != nil, "changed: the backfill fetches its tickets")
+
+            try await Self.admin(harness, "/_admin/hold?path=/v1/bookings/\(id)/tickets&count=1")
+            let anchor = simulator.configuration.anchor
+            let window = try BackfillWindow(from: Timestamp(anchor.addingTimeInterval(-60 * 86_400)), to: Timestamp(anchor.addingTimeInterval(86_400)))
+            let backfill = Task { try await harness.runner.backfill(resource: .bookings, window: window, concurrency: 1, options: options) }
+            #expect(try await eventually { simulator.heldAnswers == 1 }, "the backfill's fetch of the tickets is made and held")
+            #expect(simulator.touch(.bookings, id: id) != nil)
+            try await Self.deliver(harness, bookingID: id)
+            try await Self.expectCurrent(harness, booking: id)
+            try await Self.admin(harness, "/_admin/release")
+
+            let report = try await backfill.value
+            #expect(report.run.succeeded, "\(report.run.failures)")
+            try await Self.expectCurrent(harness, booking: id)
+        }
+    }
 }
