@@ -358,6 +358,9 @@ struct Runtime: Sendable {
     /// While set, the `/v1` requests it matches wait in `heldRequests` (see Simulator+Hold.swift).
     var hold: APIHold? = nil
     var heldRequests: [CheckedContinuation<Void, Never>] = []
+    /// While set, the answers to the `/v1` requests it matches wait in `heldAnswers` (see Simulator+HeldAnswers.swift).
+    var answerHold: AnswerHold? = nil
+    var heldAnswers: [CheckedContinuation<Void, Never>] = []
     var baseURL = ""
     var port = 0
 

@@ -16,6 +16,9 @@ struct SimulatorResponder: HTTPResponder {
             response = await self.adminWebhooks(request)
         } else if path == "/v1" || path.hasPrefix("/v1/") {
             response = await self.api(request, path: path)
+            await self.simulator.waitWhileAnswerHeld(path: path)
+        } else if Self.isHoldRoute(path), self.simulator.configuration.adminEnabled {
+            response = self.adminHold(request, path: path)
         } else if path == "/oauth2/token" {
             response = await self.token(request)
         } else if path == "/oauth2/auth" {

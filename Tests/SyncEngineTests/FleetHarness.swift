@@ -74,6 +74,26 @@ extension AccountHarness {
         ).rows[0]["n"].int ?? -1
     }
 
+    /// Time passing on the database's clock, which leases and due times follow: every time in
+    /// `understory.accounts` moves `seconds` into the past.
+    func elapse(_ seconds: Double) async throws {
+        let columns = ["next_sync_at", "lease_expires_at", "heartbeat_at", "last_success_at", "last_failure_at", "connected_at"]
+        try await query(
+            "UPDATE understory.accounts SET " + columns.map { "\($0) = \($0) - $1::float8 * interval '1 second'" }.joined(separator: ", "),
+            [seconds]
+        )
+    }
+
+    func count(_ table: String, where condition: String) async throws -> Int {
+        try await query("SELECT count(*)::int AS n FROM understory.\(table) WHERE \(condition)").rows[0]["n"].decode(Int.self)
+    }
+
+    /// Seconds from `from` to `to` of account `id`, both set on the database's clock.
+    func seconds(_ id: String, from: String, to: String) async throws -> Double {
+        try await query("SELECT extract(epoch FROM \(to) - \(from))::float8 AS s FROM understory.accounts WHERE company_id = $1", [id])
+            .rows[0]["s"].decode(Double.self)
+    }
+
     func account(_ id: String) async throws -> PostgresRow {
         try await query(
             "SELECT status, lease_owner, next_sync_at, consecutive_failures, last_success_at, last_failure FROM understory.accounts WHERE company_id = $1",
@@ -82,8 +102,9 @@ extension AccountHarness {
     }
 }
 
-/// Wall-clock time the test sets. Time moves only when the test advances it (never during a
-/// pass), so a sleep (the lease heartbeat) waits until it is cancelled at the end of the pass.
+/// A worker's own wall clock, as the test sets it (leases and due times never read it: they
+/// follow the database's clock). A sleep (the lease heartbeat) waits until it is cancelled at
+/// the end of the pass.
 final class TestFleetClock: Sendable {
     private let current: Mutex<Date>
 
@@ -92,10 +113,6 @@ final class TestFleetClock: Sendable {
     }
 
     var now: Date { current.withLock { $0 } }
-
-    func advance(_ seconds: TimeInterval) {
-        current.withLock { $0 = $0.addingTimeInterval(seconds) }
-    }
 
     var fleetClock: FleetClock {
         FleetClock(now: { self.now }, sleep: { _ in try await untilCancelled() })

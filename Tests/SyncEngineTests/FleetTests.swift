@@ -2,6 +2,7 @@ import Foundation
 import PostgresClient
 import SyncEngine
 import SyncTestSupport
+import Synchronization
 import Testing
 import UnderstoryAPI
 import UnderstorySimulator
@@ -42,12 +43,12 @@ struct FleetTests {
             }
             // Released and scheduled an interval later (the injected random 0.5 means no jitter).
             let rows = try await world.query(
-                "SELECT count(*) FILTER (WHERE lease_owner IS NULL AND consecutive_failures = 0 AND last_success_at IS NOT NULL) AS released, min(next_sync_at) AS first, max(next_sync_at) AS last FROM understory.accounts"
+                "SELECT count(*) FILTER (WHERE lease_owner IS NULL AND consecutive_failures = 0 AND last_success_at IS NOT NULL) AS released FROM understory.accounts"
             ).rows[0]
             #expect(rows["released"].int == 50)
-            let expected = clock.now.addingTimeInterval(3600)
-            #expect(abs(try rows["first"].decode(Date.self).timeIntervalSince(expected)) < 0.001)
-            #expect(abs(try rows["last"].decode(Date.self).timeIntervalSince(expected)) < 0.001)
+            for id in ids {
+                #expect(abs(try await world.seconds(id, from: "last_success_at", to: "next_sync_at") - 3600) < 0.001)
+            }
 
             // Nothing is due any more: another pass claims nothing.
             let again = try await a.pass(options: SyncHarness.options())
@@ -64,7 +65,7 @@ struct FleetTests {
             let clock = TestFleetClock()
             // The dead worker claimed two accounts (as kill -9 would leave them) and never comes back.
             let dead = LeaseOwner("dead-host:4242:deadbeef")
-            let taken = try await world.claims { try await $0.claim(owner: dead, limit: 2, now: clock.now, lease: .seconds(60)) }
+            let taken = try await world.claims { try await $0.claim(owner: dead, limit: 2, lease: .seconds(60)) }
             #expect(taken.count == 2)
             #expect(try await world.fleetStatus().leased == 2)
 
@@ -74,7 +75,7 @@ struct FleetTests {
             #expect(try await world.runsByCompany().keys.filter { id in taken.contains { $0.companyID == id } }.isEmpty, "leased accounts untouched")
 
             // Past the lease's expiry the survivor takes them over.
-            clock.advance(61)
+            try await world.elapse(61)
             let after = try await survivor.pass(options: SyncHarness.options())
             #expect(Set(after.outcomes.map(\.account.companyID)) == Set(taken.map(\.companyID)))
             #expect(after.outcomes.allSatisfy { $0.succeeded })
@@ -87,7 +88,7 @@ struct FleetTests {
 
             // The dead worker's late release changes nothing: the lease is no longer its own.
             let stale = try await world.claims {
-                try await $0.release(owner: dead, companyID: taken[0].companyID, .failed(next: clock.now, reason: "late"), now: clock.now)
+                try await $0.release(owner: dead, companyID: taken[0].companyID, .failed(after: .zero, reason: "late"))
             }
             #expect(!stale)
             #expect(try await world.account(taken[0].companyID)["consecutive_failures"].int == 0)
@@ -98,23 +99,22 @@ struct FleetTests {
     func heartbeatRenewsHeldLeases() async throws {
         try await AccountHarness.with(AccountHarness.fleet(3)) { world in
             try await world.connectAll()
-            let clock = TestFleetClock()
             let owner = LeaseOwner("w1"), other = LeaseOwner("w2")
-            let mine = try await world.claims { try await $0.claim(owner: owner, limit: 2, now: clock.now, lease: .seconds(30)) }
+            let mine = try await world.claims { try await $0.claim(owner: owner, limit: 2, lease: .seconds(30)) }
             #expect(mine.count == 2)
             // A second claim at the same time skips the leased accounts.
-            let theirs = try await world.claims { try await $0.claim(owner: other, limit: 5, now: clock.now, lease: .seconds(30)) }
+            let theirs = try await world.claims { try await $0.claim(owner: other, limit: 5, lease: .seconds(30)) }
             #expect(theirs.count == 1)
             #expect(Set(theirs.map(\.companyID)).isDisjoint(with: mine.map(\.companyID)))
 
-            clock.advance(20)
+            try await world.elapse(20)
             let kept = try await world.claims {
-                try await $0.renew(owner: owner, companyIDs: mine.map(\.companyID) + [theirs[0].companyID], now: clock.now, lease: .seconds(30))
+                try await $0.renew(owner: owner, companyIDs: mine.map(\.companyID) + [theirs[0].companyID], lease: .seconds(30))
             }
             #expect(kept == Set(mine.map(\.companyID)), "another worker's lease is not renewed")
             // 40 s after the claim: w1's renewed leases hold, w2's expired one can be taken.
-            clock.advance(20)
-            let third = try await world.claims { try await $0.claim(owner: LeaseOwner("w3"), limit: 5, now: clock.now, lease: .seconds(30)) }
+            try await world.elapse(20)
+            let third = try await world.claims { try await $0.claim(owner: LeaseOwner("w3"), limit: 5, lease: .seconds(30)) }
             #expect(third.map(\.companyID) == [theirs[0].companyID])
         }
     }
@@ -140,7 +140,7 @@ struct FleetTests {
 
             // Long after any backoff it is still never claimed, and its token is not presented again.
             let refreshes = world.simulator.oauthStatistics.refreshes
-            clock.advance(7 * 86_400)
+            try await world.elapse(7 * 86_400)
             let later = try await worker.pass(options: SyncHarness.options())
             #expect(!later.outcomes.contains { $0.account.companyID == revoked })
             #expect(later.needsReconnect.map(\.companyID) == [revoked])
@@ -162,37 +162,78 @@ struct FleetTests {
             #expect(pass.outcomes.count == 1 && !pass.outcomes[0].succeeded)
             var row = try await world.account(id)
             #expect(row["consecutive_failures"].int == 1)
-            #expect(abs(try row["next_sync_at"].decode(Date.self).timeIntervalSince(clock.now.addingTimeInterval(60))) < 0.001)
+            #expect(abs(try await world.seconds(id, from: "last_failure_at", to: "next_sync_at") - 60) < 0.001)
             #expect(try row["last_failure"].decode(String?.self)?.isEmpty == false)
 
             // Not due before the backoff has passed.
-            clock.advance(59)
+            try await world.elapse(50)
             #expect(try await worker.pass(options: SyncHarness.options()).outcomes.isEmpty)
-            clock.advance(1)
+            try await world.elapse(10)
             pass = try await worker.pass(options: SyncHarness.options())
             #expect(pass.outcomes.count == 1)
             row = try await world.account(id)
             #expect(row["consecutive_failures"].int == 2)
-            #expect(abs(try row["next_sync_at"].decode(Date.self).timeIntervalSince(clock.now.addingTimeInterval(120))) < 0.001, "doubled")
+            #expect(abs(try await world.seconds(id, from: "last_failure_at", to: "next_sync_at") - 120) < 0.001, "doubled")
 
             world.simulator.updateFaults { $0.errorRate = 0 }
-            clock.advance(120)
+            try await world.elapse(120)
             pass = try await worker.pass(options: SyncHarness.options())
             #expect(pass.outcomes.first?.succeeded == true, "\(String(describing: pass.outcomes.first?.failure))")
             row = try await world.account(id)
             #expect(row["consecutive_failures"].int == 0)
-            #expect(abs(try row["next_sync_at"].decode(Date.self).timeIntervalSince(clock.now.addingTimeInterval(3600))) < 0.001)
+            #expect(abs(try await world.seconds(id, from: "last_success_at", to: "next_sync_at") - 3600) < 0.001)
         }
     }
 
     @Test("jitter moves the next due time by at most the fraction either way; backoff doubles up to its ceiling")
     func policyArithmetic() {
-        let now = Date(timeIntervalSince1970: 1_700_000_000)
         let low = FleetPolicy(every: .seconds(1000), jitter: 0.1, firstBackoff: .seconds(60), maxBackoff: .seconds(300), random: { 0 })
         let high = FleetPolicy(every: .seconds(1000), jitter: 0.1, firstBackoff: .seconds(60), maxBackoff: .seconds(300), random: { 0.999 })
-        #expect(low.nextSync(after: now).timeIntervalSince(now) == 900)
-        #expect(abs(high.nextSync(after: now).timeIntervalSince(now) - 1099.8) < 0.001)
+        #expect(low.nextSyncDelay() == .seconds(900))
+        #expect(abs(Self.seconds(high.nextSyncDelay()) - 1099.8) < 0.001)
         let exact = FleetPolicy(every: .seconds(1000), jitter: 0, firstBackoff: .seconds(60), maxBackoff: .seconds(300))
-        #expect([1, 2, 3, 4, 10].map { exact.retry(after: now, failures: $0).timeIntervalSince(now) } == [60, 120, 240, 300, 300])
+        #expect([1, 2, 3, 4, 10].map { exact.retryDelay(failures: $0) } == [60, 120, 240, 300, 300].map { .seconds($0) })
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    @Test("two workers whose clocks differ by 10 minutes: leases and due times follow the database's clock, so no lease is lost, no failure counted, no account synced twice at once")
+    func skewedClocksAgreeOnLeases() async throws {
+        try await AccountHarness.with(AccountHarness.fleet(3)) { world in
+            let ids = try await world.connectAll()
+            let onTime = world.worker("on-time", clock: TestFleetClock()), ahead = world.worker("ahead", clock: TestFleetClock(Date().addingTimeInterval(600)))
+            // The on-time worker takes every account (3 slots) and sits in the API with them.
+            world.simulator.holdAPIRequests(pathPrefix: "/v1/bookings")
+            let first = Task { try await onTime.pass(options: SyncHarness.options()) }
+            #expect(try await eventually { world.simulator.heldAPIRequests == 3 })
+            #expect(try await world.fleetStatus().leased == 3)
+            // Ten minutes ahead by its own clock, the other worker must still see live leases.
+            let done = Mutex(false)
+            let second = Task {
+                defer { done.withLock { $0 = true } }
+                return try await ahead.pass(options: SyncHarness.options())
+            }
+            let settled = try await eventually(within: .seconds(60)) {
+                if done.withLock({ $0 }) { return true }
+                return try await world.count("accounts", where: "lease_owner = 'ahead'") > 0
+            }
+            #expect(settled)
+            world.simulator.releaseAPIRequests()
+            let (held, other) = (try await first.value, try await second.value)
+
+            #expect(other.outcomes.isEmpty, "the leases were live: \(other.outcomes.map(\.account.companyID))")
+            #expect(held.lostLeases.isEmpty)
+            #expect(Set(held.outcomes.map(\.account.companyID)) == Set(ids))
+            let failures = held.outcomes.filter { !$0.succeeded }.map { "\($0.account.companyID): \(String(describing: $0.failure))" }
+            #expect(failures.isEmpty, "\(failures)")
+            #expect(try await world.count("accounts", where: "consecutive_failures > 0") == 0)
+            #expect(try await world.overlappingRuns() == 0)
+            #expect(try await world.runsByCompany().values.allSatisfy { $0.runs == 1 && $0.workers == ["on-time"] })
+            // Synced accounts are due an interval later on the database's clock, for both workers.
+            #expect(try await ahead.pass(options: SyncHarness.options()).outcomes.isEmpty)
+            #expect(try await onTime.pass(options: SyncHarness.options()).outcomes.isEmpty)
+        }
     }
 }

@@ -107,6 +107,11 @@ struct ReconcileTests {
             let variantsBefore = try #require(simulator.experienceTicketVariants(experienceID: experience))
             #expect(simulator.changeChildren(.bookings, id: booking))
             #expect(simulator.changeChildren(.experiences, id: experience))
+            // A revision can hash to the same children (the data follows the current day): change again until they differ.
+            for _ in 0..<8 where simulator.bookingTickets(bookingID: booking) == ticketsBefore { _ = simulator.changeChildren(.bookings, id: booking) }
+            for _ in 0..<8 where simulator.experienceTicketVariants(experienceID: experience) == variantsBefore {
+                _ = simulator.changeChildren(.experiences, id: experience)
+            }
             let ticketsNow = try #require(simulator.bookingTickets(bookingID: booking))
             #expect(ticketsNow != ticketsBefore)
             #expect(simulator.experienceTicketVariants(experienceID: experience) != variantsBefore)
@@ -154,20 +159,82 @@ struct ReconcileTests {
         )
     }
 
-    @Test("reconcile overwrites a stored row whose updated_at is ahead of the API's (the API wins), which sync never does")
-    func apiWinsOverNewerRow() async throws {
+    @Test("reconcile never lets an older version win: a stored row whose updated_at is ahead of the API's stays (not stale); one stamped beyond the future horizon is replaced")
+    func newerRowStays() async throws {
         try await SyncHarness.with { harness in
             var options = SyncHarness.options()
             options.resources = [.bookings]
             _ = try await harness.runner.sync(options)
-            let id = harness.simulator.ids(.bookings)[3]
-            try await harness.query("UPDATE understory.bookings SET updated_at = updated_at + interval '1 second', raw = raw || '{\"x\": 1}' WHERE id = $1", [id])
-            options.full = true
-            _ = try await harness.runner.sync(options)
-            #expect(try await harness.count("bookings", where: "id = '\(id)' AND raw ? 'x'") == 1)
+            let ids = harness.simulator.ids(.bookings)
+            let ahead = ids[3], future = ids[4]
+            try await harness.query("UPDATE understory.bookings SET updated_at = updated_at + interval '1 second', raw = raw || '{\"x\": 1}' WHERE id = $1", [ahead])
+            try await harness.query("UPDATE understory.bookings SET updated_at = now() + interval '1 day', raw = raw || '{\"x\": 1}' WHERE id = $1", [future])
             let repair = try await harness.runner.reconcile(options)
-            #expect(repair.counts[.bookings]?.stale == 1)
-            try await harness.expectEqualToTruth([.bookings])
+            #expect(repair.succeeded, "\(repair.failures)")
+            #expect(repair.counts[.bookings]?.stale == 1, "only the future-dated row")
+            #expect(try await harness.count("bookings", where: "id = '\(ahead)' AND raw ? 'x'") == 1, "the newer row stays")
+            #expect(try await harness.count("bookings", where: "id = '\(future)' AND raw ? 'x'") == 0, "the future-dated row is replaced")
+            #expect(try await harness.differences(.bookings, table: "bookings") == ["extra \(ahead)", "missing \(ahead)"])
+        }
+    }
+
+    @Test("stored bookings that stop decoding (one without its status, one without its id): reconcile quarantines them in rejected_items, never marks them deleted, still confirms the booking really deleted, and ends with itemsRejected")
+    func undecodableItemsAreQuarantinedNotDeleted() async throws {
+        try await SyncHarness.with { harness in
+            var options = SyncHarness.options()
+            options.resources = [.bookings]
+            #expect(try await harness.runner.sync(options).succeeded)
+            let simulator = harness.simulator
+            let ids = simulator.ids(.bookings)
+            let noStatus = ids[3], noID = ids[4], gone = ids[5]
+            #expect(simulator.corrupt(resource: .bookings, id: noStatus, removingField: "status"))
+            #expect(simulator.corrupt(resource: .bookings, id: noID, removingField: "id"))
+            #expect(simulator.delete(.bookings, id: gone))
+
+            let report = try await harness.runner.reconcile(options)
+            #expect(report.succeeded, "\(report.failures)")
+            #expect((report.firstError as? SyncError)?.code == .itemsRejected, "exit 65, as for a sync")
+            #expect(report.counts[.bookings]?.deleted == 1)
+            #expect(try await harness.count("bookings", where: "_deleted_at IS NOT NULL") == 1)
+            #expect(try await harness.count("bookings", where: "_deleted_at IS NOT NULL AND id = '\(gone)'") == 1)
+            #expect(try await harness.count("rejected_items", where: "resolved_at IS NULL AND item_id = '\(noStatus)'") == 1)
+            #expect(try await harness.count("rejected_items", where: "resolved_at IS NULL AND item_id = '\(noID)'") == 1)
+
+            // The next reconcile is no different: the quarantined items are still not deleted.
+            let again = try await harness.runner.reconcile(options)
+            #expect(again.succeeded, "\(again.failures)")
+            #expect(again.counts[.bookings]?.deleted == 0)
+            #expect(try await harness.count("bookings", where: "_deleted_at IS NOT NULL") == 1)
+        }
+    }
+
+    @Test("an unlisted booking whose GET keeps failing (5xx) is left undecided: reconcile succeeds and marks nothing; the next one confirms the deletion")
+    func failingGetLeavesIdUndecided() async throws {
+        try await SyncHarness.with(.smallAccount(seed: 7, bookings: 40)) { harness in
+            var options = SyncHarness.options()
+            options.resources = [.bookings]
+            options.tickets = false
+            #expect(try await harness.runner.sync(options).succeeded)
+            let simulator = harness.simulator
+            let gone = simulator.ids(.bookings)[7]
+            #expect(simulator.delete(.bookings, id: gone))
+
+            // The one list page is answered; from then on every API request fails.
+            simulator.holdAnswers(path: "/v1/bookings", count: 1)
+            let reconcile = Task { try await harness.runner.reconcile(options) }
+            #expect(try await eventually { simulator.heldAnswers == 1 })
+            simulator.updateFaults { $0.errorRate = 1 }
+            simulator.releaseHeldAnswers()
+            let report = try await reconcile.value
+            #expect(report.succeeded, "\(report.failures)")
+            #expect(report.counts[.bookings]?.deleted == 0)
+            #expect(try await harness.count("bookings", where: "_deleted_at IS NOT NULL") == 0, "undecided, not deleted")
+
+            simulator.updateFaults { $0.errorRate = 0 }
+            let again = try await harness.runner.reconcile(options)
+            #expect(again.succeeded, "\(again.failures)")
+            #expect(again.counts[.bookings]?.deleted == 1)
+            #expect(try await harness.count("bookings", where: "_deleted_at IS NOT NULL AND id = '\(gone)'") == 1)
         }
     }
 

@@ -2,7 +2,9 @@ import Foundation
 import PostgresClient
 
 /// Leases on `understory.accounts`: the only coordination between workers. Every statement is
-/// one short transaction of its own; `now` comes from the worker's injected clock.
+/// one short transaction of its own. Every time is set and compared on the database's clock
+/// (`now()`), never a worker's: workers whose clocks disagree still agree on who holds a lease
+/// and when an account is due.
 public struct AccountClaims: Sendable {
     let connection: PostgresConnection
 
@@ -17,26 +19,26 @@ public struct AccountClaims: Sendable {
         public var consecutiveFailures: Int
     }
 
-    /// Takes up to `limit` due accounts for `owner`: active, `next_sync_at <= now`, free or with an
-    /// expired lease, most overdue first. Rows another transaction is claiming right now are
+    /// Takes up to `limit` due accounts for `owner`: active, `next_sync_at <= now()`, free or with
+    /// an expired lease, most overdue first. Rows another transaction is claiming right now are
     /// skipped (`SKIP LOCKED`), so concurrent workers never take the same account.
-    public func claim(owner: LeaseOwner, limit: Int, now: Date, lease: Duration) async throws -> [Claim] {
+    public func claim(owner: LeaseOwner, limit: Int, lease: Duration) async throws -> [Claim] {
         let rows = try await connection.execute(
             """
             WITH due AS (
                 SELECT company_id FROM understory.accounts
-                WHERE status = 'active' AND next_sync_at <= $1::timestamptz
-                  AND (lease_owner IS NULL OR lease_expires_at <= $1::timestamptz)
+                WHERE status = 'active' AND next_sync_at <= now()
+                  AND (lease_owner IS NULL OR lease_expires_at <= now())
                 ORDER BY next_sync_at, company_id
-                LIMIT $2::int
+                LIMIT $1::int
                 FOR UPDATE SKIP LOCKED
             )
             UPDATE understory.accounts a
-            SET lease_owner = $3, lease_expires_at = $1::timestamptz + $4::float8 * interval '1 second', heartbeat_at = $1::timestamptz
+            SET lease_owner = $2, lease_expires_at = now() + $3::float8 * interval '1 second', heartbeat_at = now()
             FROM due WHERE a.company_id = due.company_id
             RETURNING a.company_id, a.next_sync_at, a.consecutive_failures
             """,
-            [now, limit, owner.name, FleetPolicy.seconds(lease)]
+            [limit, owner.name, FleetPolicy.seconds(lease)]
         ).rows
         return try rows.map { row in
             Claim(
@@ -49,27 +51,28 @@ public struct AccountClaims: Sendable {
 
     /// Extends `owner`'s leases on `companyIDs` (the heartbeat). Returns the ids still held; the
     /// others were lost (expired and taken by another worker, or released).
-    public func renew(owner: LeaseOwner, companyIDs: [String], now: Date, lease: Duration) async throws -> Set<String> {
+    public func renew(owner: LeaseOwner, companyIDs: [String], lease: Duration) async throws -> Set<String> {
         guard !companyIDs.isEmpty else { return [] }
         let ids = String(decoding: try JSONEncoder().encode(companyIDs), as: UTF8.self)
         let rows = try await connection.execute(
             """
             UPDATE understory.accounts
-            SET lease_expires_at = $2::timestamptz + $3::float8 * interval '1 second', heartbeat_at = $2::timestamptz
-            WHERE lease_owner = $1 AND company_id IN (SELECT jsonb_array_elements_text($4::jsonb))
+            SET lease_expires_at = now() + $2::float8 * interval '1 second', heartbeat_at = now()
+            WHERE lease_owner = $1 AND company_id IN (SELECT jsonb_array_elements_text($3::jsonb))
             RETURNING company_id
             """,
-            [owner.name, now, FleetPolicy.seconds(lease), PostgresJSON(ids)]
+            [owner.name, FleetPolicy.seconds(lease), PostgresJSON(ids)]
         ).rows
         return Set(try rows.map { try $0["company_id"].decode(String.self) })
     }
 
-    /// How a leased sync ended, and what that does to the account's schedule.
+    /// How a leased sync ended, and what that does to the account's schedule (delays from the
+    /// database's `now()` at the release).
     public enum Release: Sendable {
-        /// Synced: due again at `next`, failures reset.
-        case succeeded(next: Date, interval: Duration)
-        /// Failed: due again at `next` (the backoff), failures counted, the reason kept.
-        case failed(next: Date, reason: String)
+        /// Synced: due again `after` from now (the interval, jittered), failures reset.
+        case succeeded(after: Duration, interval: Duration)
+        /// Failed: due again `after` from now (the backoff), failures counted, the reason kept.
+        case failed(after: Duration, reason: String)
         /// Stopped by a signal before it finished: still due, for the next worker to pick up.
         case interrupted
     }
@@ -77,32 +80,32 @@ public struct AccountClaims: Sendable {
     /// Ends `owner`'s lease on the account and records the outcome. Returns false when the lease
     /// was no longer `owner`'s (it expired and another worker took it): nothing is written then.
     @discardableResult
-    public func release(owner: LeaseOwner, companyID: String, _ outcome: Release, now: Date) async throws -> Bool {
-        let free = "lease_owner = NULL, lease_expires_at = NULL, heartbeat_at = $3::timestamptz"
+    public func release(owner: LeaseOwner, companyID: String, _ outcome: Release) async throws -> Bool {
+        let free = "lease_owner = NULL, lease_expires_at = NULL, heartbeat_at = now()"
         let result: PostgresResult
         switch outcome {
-        case .succeeded(let next, let interval):
+        case .succeeded(let after, let interval):
             result = try await connection.execute(
                 """
-                UPDATE understory.accounts SET \(free), next_sync_at = $4::timestamptz, sync_interval = $5::float8 * interval '1 second',
-                    consecutive_failures = 0, last_success_at = $3::timestamptz
+                UPDATE understory.accounts SET \(free), next_sync_at = now() + $3::float8 * interval '1 second',
+                    sync_interval = $4::float8 * interval '1 second', consecutive_failures = 0, last_success_at = now()
                 WHERE company_id = $1 AND lease_owner = $2 RETURNING company_id
                 """,
-                [companyID, owner.name, now, next, FleetPolicy.seconds(interval)]
+                [companyID, owner.name, FleetPolicy.seconds(after), FleetPolicy.seconds(interval)]
             )
-        case .failed(let next, let reason):
+        case .failed(let after, let reason):
             result = try await connection.execute(
                 """
-                UPDATE understory.accounts SET \(free), next_sync_at = $4::timestamptz,
-                    consecutive_failures = consecutive_failures + 1, last_failure_at = $3::timestamptz, last_failure = $5
+                UPDATE understory.accounts SET \(free), next_sync_at = now() + $3::float8 * interval '1 second',
+                    consecutive_failures = consecutive_failures + 1, last_failure_at = now(), last_failure = $4
                 WHERE company_id = $1 AND lease_owner = $2 RETURNING company_id
                 """,
-                [companyID, owner.name, now, next, reason]
+                [companyID, owner.name, FleetPolicy.seconds(after), reason]
             )
         case .interrupted:
             result = try await connection.execute(
                 "UPDATE understory.accounts SET \(free) WHERE company_id = $1 AND lease_owner = $2 RETURNING company_id",
-                [companyID, owner.name, now]
+                [companyID, owner.name]
             )
         }
         return !result.rows.isEmpty
@@ -117,15 +120,21 @@ public struct AccountClaims: Sendable {
         ).rows.count
     }
 
-    /// When the next account falls due (active, not leased by someone live), or nil when none is active.
-    public func nextDue(now: Date) async throws -> Date? {
+    /// How long until the next account falls due (active, not leased by someone live), on the
+    /// database's clock: zero when one is due now, nil when none is active.
+    public func nextDue() async throws -> Duration? {
         let row = try await connection.execute(
             """
-            SELECT min(greatest(next_sync_at, CASE WHEN lease_expires_at > $1::timestamptz THEN lease_expires_at END)) AS due
+            SELECT extract(epoch FROM min(greatest(next_sync_at, CASE WHEN lease_expires_at > now() THEN lease_expires_at END)) - now())::float8 AS seconds
             FROM understory.accounts WHERE status = 'active'
-            """,
-            [now]
+            """
         ).rows.first
-        return try row?["due"].decode(Date?.self)
+        return try row?["seconds"].decode(Double?.self).map { .milliseconds(Int64(max(0, $0) * 1000)) }
+    }
+
+    /// The database's clock minus `local` (positive when the database is ahead).
+    public func skew(from local: Date) async throws -> Duration {
+        let now = try await connection.execute("SELECT now() AS now").rows[0]["now"].decode(Date.self)
+        return .milliseconds(Int64(now.timeIntervalSince(local) * 1000))
     }
 }

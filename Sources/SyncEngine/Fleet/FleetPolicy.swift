@@ -32,16 +32,16 @@ public struct FleetPolicy: Sendable {
         self.random = random
     }
 
-    /// When an account synced successfully at `now` is due again: `now + every`, jittered.
-    public func nextSync(after now: Date) -> Date {
-        now.addingTimeInterval(jittered(every))
+    /// How long after a successful sync an account is due again: `every`, jittered.
+    public func nextSyncDelay() -> Duration {
+        .seconds(jittered(every))
     }
 
-    /// When an account that has now failed `failures` times in a row (≥ 1) is due again:
+    /// How long after its `failures`-th failure in a row (≥ 1) an account is due again:
     /// `firstBackoff · 2^(failures − 1)`, at most `maxBackoff`, jittered.
-    public func retry(after now: Date, failures: Int) -> Date {
+    public func retryDelay(failures: Int) -> Duration {
         let base = Self.seconds(firstBackoff) * pow(2, Double(min(max(failures, 1) - 1, 40)))
-        return now.addingTimeInterval(jittered(.seconds(min(base, Self.seconds(maxBackoff)))))
+        return .seconds(jittered(.seconds(min(base, Self.seconds(maxBackoff)))))
     }
 
     private func jittered(_ duration: Duration) -> TimeInterval {

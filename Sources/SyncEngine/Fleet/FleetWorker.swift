@@ -12,8 +12,12 @@ import UnderstoryAPI
 /// Any number of workers, in any number of processes and machines, split the accounts with no
 /// coordinator: a claim is one `FOR UPDATE SKIP LOCKED` statement, a lease is renewed while the
 /// account syncs (heartbeat every `lease / 3`), and a worker that dies loses its leases when they
-/// expire. The per-resource advisory locks of ``SyncRunner`` stay as the last guard.
+/// expire. Leases and due times follow the database's clock, never the worker's. The
+/// per-resource advisory locks of ``SyncRunner`` stay as the last guard.
 public struct FleetWorker: Sendable {
+    /// How far the worker's clock may be from the database's before a pass warns about it.
+    public static let toleratedSkew: Duration = .seconds(30)
+
     public let accounts: AccountSync
     public let owner: LeaseOwner
     public var policy: FleetPolicy
@@ -64,6 +68,13 @@ public struct FleetWorker: Sendable {
         return try await PostgresConnection.withConnection(accounts.database, logger: logger) { connection in
             try await Schema.requireCurrent(on: connection)
             let claims = AccountClaims(connection: connection)
+            let skew = try await claims.skew(from: clock.now())
+            if abs(FleetPolicy.seconds(skew)) > FleetPolicy.seconds(Self.toleratedSkew) {
+                logger.warning(
+                    "this host's clock differs from the database's; leases and due times follow the database",
+                    metadata: ["skew_seconds": "\(Int(FleetPolicy.seconds(skew)))"]
+                )
+            }
             let hand = LeasesInHand()
             let policy = self.policy, clock = self.clock, owner = self.owner
 
@@ -74,7 +85,7 @@ public struct FleetWorker: Sendable {
                         do { try await clock.sleep(policy.lease / 3) } catch { break }
                         let ids = hand.held.withLock { Array($0) }
                         do {
-                            let kept = try await claims.renew(owner: owner, companyIDs: ids, now: clock.now(), lease: policy.lease)
+                            let kept = try await claims.renew(owner: owner, companyIDs: ids, lease: policy.lease)
                             for id in ids where !kept.contains(id) && hand.held.withLock({ $0.contains(id) }) {
                                 logger.warning("lease lost while syncing; another worker may take the account", metadata: ["company_id": "\(id)"])
                             }
@@ -113,7 +124,7 @@ public struct FleetWorker: Sendable {
         var outcomes = [AccountSync.Outcome]()
         let arguments = arguments.merging(["worker": owner.name]) { $1 }
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            guard let claim = try await claims.claim(owner: owner, limit: 1, now: clock.now(), lease: policy.lease).first else { break }
+            guard let claim = try await claims.claim(owner: owner, limit: 1, lease: policy.lease).first else { break }
             let id = claim.companyID
             hand.held.withLock { _ = $0.insert(id) }
             defer { hand.held.withLock { _ = $0.remove(id) } }
@@ -127,7 +138,7 @@ public struct FleetWorker: Sendable {
                 logger.error("account sync could not start", metadata: ["company_id": "\(id)", "error": "\(error)"])
                 release = self.release(for: error, claim: claim)
             }
-            if try await !claims.release(owner: owner, companyID: id, release, now: clock.now()) {
+            if try await !claims.release(owner: owner, companyID: id, release) {
                 logger.warning("lease had expired and was taken by another worker; outcome not recorded", metadata: ["company_id": "\(id)"])
                 hand.lost.withLock { $0.append(id) }
             }
@@ -137,14 +148,13 @@ public struct FleetWorker: Sendable {
 
     /// How to release an account whose sync ended with `failure` (nil = success).
     func release(for failure: (any Error)?, claim: AccountClaims.Claim) -> AccountClaims.Release {
-        let now = clock.now()
-        guard let failure else { return .succeeded(next: policy.nextSync(after: now), interval: policy.every) }
+        guard let failure else { return .succeeded(after: policy.nextSyncDelay(), interval: policy.every) }
         if (failure as? SyncError)?.code == .interrupted { return .interrupted }
         // Items set aside in rejected_items: everything else was stored and later runs fetch them
         // again, so the account keeps its schedule instead of backing off.
-        if (failure as? SyncError)?.code == .itemsRejected { return .succeeded(next: policy.nextSync(after: now), interval: policy.every) }
+        if (failure as? SyncError)?.code == .itemsRejected { return .succeeded(after: policy.nextSyncDelay(), interval: policy.every) }
         let line = String(describing: failure).split(separator: "\n").first.map(String.init) ?? "failed"
-        return .failed(next: policy.retry(after: now, failures: claim.consecutiveFailures + 1), reason: String(line.prefix(500)))
+        return .failed(after: policy.retryDelay(failures: claim.consecutiveFailures + 1), reason: String(line.prefix(500)))
     }
 
     /// `worker`: passes until a graceful shutdown (SIGTERM/SIGINT through swift-service-lifecycle):
@@ -166,10 +176,9 @@ public struct FleetWorker: Sendable {
             if Task.isCancelled || Task.isShuttingDownGracefully { break }
             var wait = policy.maxIdle
             if let due = try? await PostgresConnection.withConnection(accounts.database, logger: logger, { connection in
-                try await AccountClaims(connection: connection).nextDue(now: clock.now())
+                try await AccountClaims(connection: connection).nextDue()
             }) {
-                let seconds = max(0.2, min(FleetPolicy.seconds(policy.maxIdle), due.timeIntervalSince(clock.now())))
-                wait = .milliseconds(Int64(seconds * 1000))
+                wait = max(.milliseconds(200), min(policy.maxIdle, due))
             }
             let pause = wait
             do {

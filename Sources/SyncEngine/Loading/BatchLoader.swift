@@ -45,20 +45,42 @@ struct BatchLoader {
         return outcome
     }
 
-    /// Ids of staged parent rows that are new or differ from the stored version (and are not older),
-    /// or come back after being marked deleted (their children were removed then).
+    /// Ids of staged parent rows that are new or differ from the stored version (and are not older,
+    /// ``NewestWins``), or come back after being marked deleted (their children were removed then):
+    /// the parents whose children are fetched. Read before the upsert; which of them get their
+    /// children replaced is decided after it (``standingParents(_:companyID:parentIDs:)``).
     func stagedChanges(_ spec: TableSpec) async throws -> [String] {
         let sql = """
-            SELECT s.id FROM (SELECT DISTINCT ON (company_id, id) * FROM \(spec.stagingName) ORDER BY company_id, id, updated_at DESC) AS s
+            SELECT s.id FROM (\(spec.newestPerKey)) AS s
             LEFT JOIN \(spec.qualifiedName) AS t ON t.company_id = s.company_id AND t.id = s.id
-            WHERE t.id IS NULL OR ((t.updated_at <= s.updated_at OR t.updated_at > \(FutureDated.horizonSQL)) AND (t.raw IS DISTINCT FROM s.raw\(spec.hasDeletedAt ? " OR t._deleted_at IS NOT NULL" : "")))
+            WHERE t.id IS NULL OR (\(NewestWins.storedNotNewer("t", than: "s")) AND (t.raw IS DISTINCT FROM s.raw\(spec.hasDeletedAt ? " OR t._deleted_at IS NOT NULL" : "")))
             """
         return try await connection.execute(sql).rows.map { try $0["id"].decode(String.self) }
     }
 
-    /// Replaces all child rows of the given parents with what is staged for `spec`.
+    /// After the parents' upsert: the staged parents among `parentIDs` whose stored row is not newer
+    /// than the staged version (``NewestWins``) — the ones just written, or unchanged — locked
+    /// until the transaction ends. Only their children may be replaced with children fetched for
+    /// the staged version: a writer that stored a newer version first keeps its children, and one
+    /// that comes later waits for this transaction and then finds its version newer.
+    func standingParents(_ spec: TableSpec, companyID: String, parentIDs: [String]) async throws -> [String] {
+        guard !parentIDs.isEmpty else { return [] }
+        let sql = """
+            SELECT t.id FROM \(spec.qualifiedName) AS t
+            JOIN (\(spec.newestPerKey)) AS s ON t.company_id = s.company_id AND t.id = s.id
+            WHERE t.company_id = $1 AND t.id = ANY($2::text[]) AND \(NewestWins.storedNotNewer("t", than: "s"))
+            ORDER BY t.id
+            FOR UPDATE OF t
+            """
+        return try await connection.execute(sql, [companyID, PostgresTextArray(parentIDs)]).rows.map { try $0["id"].decode(String.self) }
+    }
+
+    /// Replaces all child rows of the given parents with what is staged for them in `spec`.
     func replaceChildren(_ spec: TableSpec, parentColumn: String, companyID: String, parentIDs: [String]) async throws -> Int {
-        try await replaceRows(spec, column: parentColumn, companyID: companyID, parentIDs: parentIDs, insert: spec.insertChildrenSQL, [runID])
+        try await replaceRows(
+            spec, column: parentColumn, companyID: companyID, parentIDs: parentIDs, insert: spec.insertChildrenSQL(parentColumn: parentColumn),
+            [runID, companyID, PostgresTextArray(parentIDs)]
+        )
     }
 
     /// Rebuilds the rows of a derived table (``TableSpec/derivedFrom``: event sessions, ticket

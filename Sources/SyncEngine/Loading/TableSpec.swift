@@ -12,8 +12,8 @@ struct TableSpec: Sendable {
     /// Whether the table has `_deleted_at` (cleared when a row is written again).
     var hasDeletedAt = false
     /// Reconcile's upsert: the API's version replaces a stored row whenever any stored column
-    /// differs, even one whose `updated_at` is newer (a row edited in the table, or a future
-    /// `updated_at` the API has since corrected). Sync's upsert never lets an older version win.
+    /// differs (a row edited in the table), not only its `raw` as sync's upsert does. Neither
+    /// ever lets an older version win (``NewestWins``).
     var apiWins = false
     /// The table's comment and every column as declared (``Table``): what the catalog check compares.
     var comment = ""
@@ -33,7 +33,7 @@ struct TableSpec: Sendable {
     /// their upsert writes whatever differs).
     var hasUpdatedAt: Bool { columns.contains("updated_at") }
     /// One staged row per key: the newest `updated_at` wins within a batch (any one without it).
-    private var newestPerKey: String {
+    var newestPerKey: String {
         let keyList = key.joined(separator: ", ")
         return "SELECT DISTINCT ON (\(keyList)) * FROM \(stagingName) ORDER BY \(keyList)\(hasUpdatedAt ? ", updated_at DESC" : "")"
     }
@@ -52,8 +52,8 @@ struct TableSpec: Sendable {
     func selectList(runID: String = "$1") -> [String] { columns.map { "s.\($0)" } + computed.map(\.expression) + ["now()", "\(runID)::bigint"] }
 
     /// Upserts staged rows: one row per key (the newest `updated_at` wins within a batch), never
-    /// letting an older version overwrite a newer one, never rewriting an unchanged row. A stored
-    /// row stamped in the future (an API clock bug) is not "newer": the next version replaces it.
+    /// letting an older version overwrite a newer one (``NewestWins``), never rewriting an
+    /// unchanged row.
     /// `$1` is the run id. Returns one row per inserted or updated key: `id`, `inserted`.
     var upsertSQL: String {
         let updates = targetColumns
@@ -61,11 +61,10 @@ struct TableSpec: Sendable {
             .map { "\($0) = excluded.\($0)" } + (hasDeletedAt ? ["_deleted_at = NULL"] : [])
         let keyList = key.joined(separator: ", ")
         let revived = hasDeletedAt ? " OR t._deleted_at IS NOT NULL" : ""
-        let condition = apiWins
+        let differs = apiWins
             ? "(\(comparedColumns.map { "t.\($0)" }.joined(separator: ", "))) IS DISTINCT FROM (\(comparedColumns.map { "excluded.\($0)" }.joined(separator: ", ")))\(revived)"
-            : hasUpdatedAt
-            ? "(t.updated_at <= excluded.updated_at OR t.updated_at > \(FutureDated.horizonSQL)) AND (t.raw IS DISTINCT FROM excluded.raw\(revived))"
             : "t.raw IS DISTINCT FROM excluded.raw\(revived)"
+        let condition = hasUpdatedAt ? "\(NewestWins.storedNotNewer("t", than: "excluded")) AND (\(differs))" : differs
         return """
             INSERT INTO \(qualifiedName) AS t (\(targetColumns.joined(separator: ", ")))
             SELECT \(selectList().joined(separator: ", "))
@@ -79,8 +78,10 @@ struct TableSpec: Sendable {
     /// Columns whose stored value must equal what the API sent: every staged and computed column but the key.
     private var comparedColumns: [String] { (columns + computed.map(\.column)).filter { !key.contains($0) } }
 
-    /// Staged rows (one per key, the newest) that are absent from the table, marked deleted there,
-    /// or differ from it in any compared column: `id`, `missing` (absent or marked deleted).
+    /// Staged rows (one per key, the newest) that are absent from the table, or — unless the stored
+    /// row is newer (``NewestWins``): then the table is ahead of the list — marked deleted there or
+    /// differing from it in any compared column: `id`, `missing` (absent or marked deleted).
+    /// Exactly the rows reconcile's upsert writes.
     var driftSQL: String {
         let join = key.map { "t.\($0) = s.\($0)" }.joined(separator: " AND ")
         let stored = comparedColumns.map { "t.\($0)" }.joined(separator: ", ")
@@ -90,7 +91,8 @@ struct TableSpec: Sendable {
             SELECT s.id, (t.id IS NULL\(deleted)) AS missing
             FROM (\(newestPerKey)) AS s
             LEFT JOIN \(qualifiedName) AS t ON \(join)
-            WHERE t.id IS NULL\(deleted) OR (\(stored)) IS DISTINCT FROM (\(incoming.joined(separator: ", ")))
+            WHERE t.id IS NULL OR (\(hasUpdatedAt ? NewestWins.storedNotNewer("t", than: "s") : "true")
+                AND ((\(stored)) IS DISTINCT FROM (\(incoming.joined(separator: ", ")))\(deleted)))
             """
     }
 
@@ -109,11 +111,13 @@ struct TableSpec: Sendable {
             """
     }
 
-    /// Inserts staged child rows as they are (the caller first deleted the parents' old children). `$1` is the run id.
-    var insertChildrenSQL: String {
+    /// Inserts the staged child rows of parents `$3` (a `text[]`) of account `$2` as they are (the
+    /// caller first deleted those parents' old children). `$1` is the run id.
+    func insertChildrenSQL(parentColumn: String) -> String {
         """
             INSERT INTO \(qualifiedName) (\(targetColumns.joined(separator: ", ")))
             SELECT \(selectList().joined(separator: ", ")) FROM \(stagingName) AS s
+            WHERE s.company_id = $2 AND s.\(parentColumn) = ANY($3::text[])
             ON CONFLICT (\(key.joined(separator: ", "))) DO NOTHING
             """
     }

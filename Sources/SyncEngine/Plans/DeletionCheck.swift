@@ -30,7 +30,21 @@ struct DeletionCheck<Item: SyncedRecord> {
         var gone: [String] = []
         /// Ids still live (200) whose stored row was inserted or updated.
         var changed: [String] = []
+        /// Ids left undecided: the GET failed (an API error, a timeout) or the item cannot be
+        /// stored (quarantined in `rejected_items`, counted in `counts.rejected`). Their rows stay
+        /// as they are; the next check asks again.
+        var undecided: [String] = []
         var counts = ResourceCounts()
+    }
+
+    /// What one GET answered.
+    private enum Answer: Sendable {
+        case live(Fetched<Item>)
+        case gone
+        /// The item is there but cannot be stored: quarantined.
+        case rejected(RejectedItem)
+        /// The GET failed: undecided.
+        case failed(String)
     }
 
     /// Stored, not-deleted ids of this resource's table that are not in `seen`, optionally only
@@ -47,25 +61,96 @@ struct DeletionCheck<Item: SyncedRecord> {
     }
 
     /// GETs every id (at most `childConcurrency` at once, no transaction open), then marks the
-    /// gone ones and upserts the live ones in one transaction.
+    /// gone ones and upserts the live ones in one transaction. Each id is decided on its own: one
+    /// whose GET fails, or whose item does not decode or cannot be stored (quarantined in
+    /// `rejected_items`, as a sync does), is left undecided and the others go on.
     func run(_ ids: [String]) async throws -> Outcome {
         guard !ids.isEmpty else { return Outcome() }
-        let fetch = self.fetch
-        let answers = try await boundedConcurrentMap(ids, limit: context.options.childConcurrency) { id -> (String, Fetched<Item>?) in
+        let fetch = self.fetch, resource = self.resource
+        let answers = try await boundedConcurrentMap(ids, limit: context.options.childConcurrency) { id -> (String, Answer) in
             do {
-                return (id, try await fetch(id))
+                return (id, .live(try await fetch(id)))
             } catch let error as UnderstoryAPIError where error.code == .notFound {
-                return (id, nil)
+                return (id, .gone)
+            } catch let error as UnderstoryAPIError where error.code == .invalidResponse {
+                return (id, .rejected(RejectedItem(resource: resource, itemID: id, reason: UndecodableItem(error: error, raw: "").reason, raw: nil)))
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                return (id, .failed(String(describing: error).split(separator: "\n").first.map(String.init) ?? "failed"))
             }
         }
-        let gone = answers.filter { $0.1 == nil }.map(\.0).sorted()
-        let live = answers.compactMap(\.1)
+        var gone: [String] = [], live: [Fetched<Item>] = [], rejected: [RejectedItem] = [], failed: [(id: String, error: String)] = []
         var rows = CopyBuffer()
-        for item in live { try stageRow(item, context.companyID, &rows) }
+        for (id, answer) in answers {
+            switch answer {
+            case .gone: gone.append(id)
+            case .rejected(let item): rejected.append(item)
+            case .failed(let error): failed.append((id, error))
+            case .live(let item):
+                do {
+                    try stageRow(item, context.companyID, &rows)
+                    live.append(item)
+                } catch let rejection as ItemRejection {
+                    rejected.append(RejectedItem(resource: resource, itemID: item.model.id, reason: rejection.reason, raw: item.raw))
+                }
+            }
+        }
+        gone.sort()
+        var outcome: Outcome
+        do {
+            outcome = try await write(live: live, rows: rows, gone: gone, rejected: rejected)
+        } catch let error as PostgresError where error.sqlState?.isDataException == true && !live.isEmpty {
+            // The database refused a value of a live item: each goes alone; the one refused is quarantined.
+            outcome = try await write(live: [], rows: CopyBuffer(), gone: gone, rejected: rejected)
+            for item in live {
+                var one = CopyBuffer()
+                try stageRow(item, context.companyID, &one)
+                let single: Outcome
+                do {
+                    single = try await write(live: [item], rows: one, gone: [], rejected: [])
+                } catch let refused as PostgresError where refused.sqlState?.isDataException == true {
+                    let reason = "PostgreSQL refused a value (SQLSTATE \(refused.sqlState?.rawValue ?? "?")): \(refused.message)"
+                    single = try await write(live: [], rows: CopyBuffer(), gone: [], rejected: [
+                        RejectedItem(resource: resource, itemID: item.model.id, reason: reason, raw: item.raw)
+                    ])
+                }
+                outcome.changed += single.changed
+                outcome.undecided += single.undecided
+                outcome.counts.inserted += single.counts.inserted
+                outcome.counts.updated += single.counts.updated
+                outcome.counts.unchanged += single.counts.unchanged
+                outcome.counts.childRows += single.counts.childRows
+                outcome.counts.rejected += single.counts.rejected
+            }
+        }
+        outcome.undecided += failed.map(\.id)
+        outcome.counts.requests = ids.count
+        if !gone.isEmpty || !live.isEmpty {
+            context.logger.info(
+                "unlisted rows checked by id",
+                metadata: ["resource": "\(resource)", "gone": "\(gone.count)", "live": "\(live.count)"]
+            )
+        }
+        if !outcome.undecided.isEmpty {
+            context.logger.warning(
+                "unlisted rows left undecided; the next check asks again",
+                metadata: [
+                    "resource": "\(resource)", "undecided": "\(outcome.undecided.count)", "rejected": "\(rejected.count)",
+                    "first_error": "\(failed.first.map { "\($0.id): \($0.error)" } ?? "-")",
+                ]
+            )
+        }
+        return outcome
+    }
+
+    /// In one transaction: upserts the live rows (staged in `rows`), marks the gone ones deleted,
+    /// and records the rejected items (a dry run rolls it all back and records nothing).
+    private func write(live: [Fetched<Item>], rows: CopyBuffer, gone: [String], rejected: [RejectedItem]) async throws -> Outcome {
         let context = self.context, spec = self.spec, resource = self.resource, afterUpsert = self.afterUpsert
         let liveCount = Set(live.map(\.model.id)).count
-        var outcome = try await context.inBatchTransaction { connection in
-            var outcome = Outcome(gone: gone)
+        return try await context.inBatchTransaction { connection in
+            var outcome = Outcome(gone: gone, undecided: rejected.compactMap(\.itemID))
             if !live.isEmpty {
                 try await context.loader.prepare([spec])
                 try await context.loader.stage(spec, rows)
@@ -79,16 +164,12 @@ struct DeletionCheck<Item: SyncedRecord> {
             outcome.counts.deleted = try await Self.markDeleted(
                 resource, ids: gone, companyID: context.companyID, runID: context.runID, on: connection
             )
+            if !rejected.isEmpty && !context.options.dryRun {
+                try await RejectedItemStore(connection: connection).record(rejected, companyID: context.companyID, runID: context.runID)
+            }
+            outcome.counts.rejected = rejected.count
             return outcome
         }
-        outcome.counts.requests = ids.count
-        if !gone.isEmpty || !live.isEmpty {
-            context.logger.info(
-                "unlisted rows checked by id",
-                metadata: ["resource": "\(resource)", "gone": "\(gone.count)", "live": "\(live.count)"]
-            )
-        }
-        return outcome
     }
 
     /// Sets `_deleted_at` on rows confirmed gone and removes their child rows, in the caller's

@@ -3,7 +3,8 @@ import UnderstoryAPI
 
 /// Children read with one list request per parent (booking tickets, experience ticket variants):
 /// fetched inside the batch's transaction only for parents that are new or changed in it (all of
-/// them with `--full`), and swapped in whole, in the same transaction as the parents. A parent
+/// them with `--full`), and swapped in whole, in the same transaction as the parents, for the
+/// parents whose stored version is not newer once they are upserted (``ChildStage``). A parent
 /// whose children cannot be stored is rejected, naming the child; the rest load.
 struct FetchedChildren<Parent: SyncedRecord, Child: Sendable>: ChildStage {
     let context: PlanContext
@@ -26,13 +27,10 @@ struct FetchedChildren<Parent: SyncedRecord, Child: Sendable>: ChildStage {
     func prefetch(_ parents: [Fetched<Parent>]) async throws {}
     func cancelPrefetches() {}
 
-    func stageAndReplace(_ loader: BatchLoader, parents: [Fetched<Parent>]) async throws -> StagedChildren {
+    func stage(_ loader: BatchLoader, parents: [Fetched<Parent>]) async throws -> StagedChildren {
         let parentIDs = context.options.full ? Array(Set(parents.map(\.model.id))) : try await loader.stagedChanges(parentSpec)
         guard !parentIDs.isEmpty else { return StagedChildren() }
-        let rows = try await fetchRows(parentIDs)
-        return try await replace(
-            loader, rows: rows, parentIDs: parentIDs, parents: parents, resource: resource, parentSpec: parentSpec, companyID: context.companyID
-        )
+        return try await stageRows(loader, rows: try await fetchRows(parentIDs), parentIDs: parentIDs, parents: parents)
     }
 
     func fetchRows(_ parentIDs: [String]) async throws -> ChildRows {

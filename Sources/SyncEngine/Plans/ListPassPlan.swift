@@ -33,6 +33,7 @@ enum ListPassPlan {
             counts.inserted += checked.counts.inserted
             counts.updated += checked.counts.updated
             counts.childRows += checked.counts.childRows
+            counts.rejected += checked.counts.rejected
         }
         return counts
     }

@@ -9,9 +9,9 @@ import UnderstoryAPI
 /// Fetching overlaps loading: when a batch of orders is complete, ``prefetch(_:)`` starts
 /// fetching the children of the orders that are new or newer than the stored row (one indexed
 /// lookup, outside any transaction), while the previous batch loads. Inside the batch's
-/// transaction ``stageAndReplace(_:parents:)`` still decides exactly as before which orders
-/// changed (staged against stored, `raw` compared) and replaces the children of exactly those;
-/// any the prefetch did not guess (same `updated_at`, different content) are fetched there and
+/// transaction ``stage(_:parents:)`` still decides exactly which orders changed (staged against
+/// stored, `raw` compared, ``NewestWins``) and stages the children of exactly those, replaced after
+/// the orders' upsert for the orders that stand (``ChildStage``); any the prefetch did not guess (same `updated_at`, different content) are fetched there and
 /// then, and prefetched children of orders that turn out unchanged are dropped.
 struct OrderChildren: ChildStage {
     let context: PlanContext
@@ -84,27 +84,27 @@ struct OrderChildren: ChildStage {
             """
             SELECT s.id FROM unnest($2::text[], $3::timestamptz[]) AS s(id, updated_at)
             LEFT JOIN understory.orders AS t ON t.company_id = $1 AND t.id = s.id
-            WHERE t.id IS NULL OR t.updated_at < s.updated_at OR t.updated_at > \(FutureDated.horizonSQL)
+            WHERE t.id IS NULL OR \(NewestWins.storedNotNewer("t", than: "s", strictly: true))
             """,
             [context.companyID, PostgresTextArray(ids), PostgresTextArray(ids.map { newest[$0]!.rfc3339 })]
         ).rows.map { try $0["id"].decode(String.self) }
     }
 
-    /// Runs inside the batch transaction after the orders are staged. An order whose children
-    /// cannot be stored (one does not decode, lacks a required field or has a value too large for
-    /// its column) is taken out of the batch and rejected, naming the child; the other orders and
-    /// their children load.
-    func stageAndReplace(_ loader: BatchLoader, parents orders: [Fetched<Order>]) async throws -> StagedChildren {
+    /// Runs inside the batch transaction after the orders are staged, before their upsert. An order
+    /// whose children cannot be stored (one does not decode, lacks a required field or has a value
+    /// too large for its column) is taken out of the batch and rejected, naming the child; the
+    /// other orders' children are staged, replaced after the upsert (``ChildStage``).
+    func stage(_ loader: BatchLoader, parents orders: [Fetched<Order>]) async throws -> StagedChildren {
         let prefetched = try await queue.popFirst()?.value ?? [:]
         let orderIDs = context.options.full ? Array(Set(orders.map(\.model.id))) : try await loader.stagedChanges(.orders)
         guard !orderIDs.isEmpty else { return StagedChildren() }
         let missing = orderIDs.filter { prefetched[$0] == nil }
         let fetched = orderIDs.compactMap { prefetched[$0] } + (missing.isEmpty ? [] : try await fetch(missing))
-        return try await replace(
-            loader, rows: rows(fetched), parentIDs: orderIDs, parents: orders, resource: .orders, parentSpec: .orders, companyID: context.companyID
-        )
+        return try await stageRows(loader, rows: rows(fetched), parentIDs: orderIDs, parents: orders)
     }
 
+    var resource: Resource { .orders }
+    var parentSpec: TableSpec { .orders }
     var parentColumn: String { "order_id" }
 
     func fetchRows(_ orderIDs: [String]) async throws -> ChildRows {

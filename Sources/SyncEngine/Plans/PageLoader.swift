@@ -36,6 +36,9 @@ struct PageLoader<Item: SyncedRecord> {
         var audit: ((BatchLoader, [Fetched<Item>]) async throws -> Void)? = nil
         /// In the last batch's transaction, once the traversal is complete (the watermark, a backfill slice).
         var complete: ((PostgresConnection, Traversal) async throws -> Void)? = nil
+        /// As each page arrives, with every id it lists — the undecodable items' too, when their id
+        /// can be read (reconcile's "seen": an item listed but not stored is never taken for deleted).
+        var listed: (([String]) -> Void)? = nil
     }
 
     /// What the traversal saw.
@@ -87,9 +90,10 @@ struct PageLoader<Item: SyncedRecord> {
     }
 
     /// Reads the pages and loads them batch by batch. Each batch goes through the stages in order:
-    /// children prefetched (while the batch before it loads) → rows staged → children staged and
-    /// replaced → audit → upsert → derived rows rebuilt → rejected items recorded → traversal
-    /// recorded (last batch only), all in the batch's transaction but the prefetch.
+    /// children prefetched (while the batch before it loads) → rows staged → children fetched and
+    /// staged → audit → upsert → children replaced for the parents that stand → derived rows
+    /// rebuilt → rejected items recorded → traversal recorded (last batch only), all in the batch's
+    /// transaction but the prefetch.
     func run(_ stages: Stages = Stages(), collectIDs: Bool = false) async throws -> ResourceCounts {
         var logger = context.logger
         logger[metadataKey: "resource"] = "\(resource)"
@@ -159,11 +163,14 @@ struct PageLoader<Item: SyncedRecord> {
                     inHand.pages += 1
                     traversal.seenCount += page.items.count
                     counts.pending += page.undecodable.map { RejectedItem(resource: resource, $0) }
-                    // Listed, if unreadable: never taken for missing.
-                    if collectIDs { traversal.seenIDs += page.undecodable.compactMap(\.id) }
                     for item in page.items {
                         if let changedAt = item.model.changedAt { traversal.observe(updatedAt: changedAt) }
-                        if collectIDs { traversal.seenIDs.append(item.model.id) }
+                    }
+                    // Listed, if unreadable or rejected: never taken for missing.
+                    if collectIDs || stages.listed != nil {
+                        let ids = page.undecodable.compactMap(\.id) + page.items.map(\.model.id)
+                        if collectIDs { traversal.seenIDs += ids }
+                        stages.listed?(ids)
                     }
                     inHand.items.append(contentsOf: page.items)
                     // After a signal the producer stops at once; the pages it already fetched
@@ -302,9 +309,10 @@ struct PageLoader<Item: SyncedRecord> {
         do {
             (outcome, children, resolved) = try await context.inBatchTransaction { connection in
                 try await loader.stage(spec, rows)
-                var children = try await batches.children?.stageAndReplace(loader, parents: staged) ?? StagedChildren()
+                var children = try await batches.children?.stage(loader, parents: staged) ?? StagedChildren()
                 try await batches.stages.audit?(loader, staged)
                 let outcome = try await loader.upsertStaged(spec)
+                children.rows += try await batches.children?.replaceStanding(loader, children) ?? 0
                 children.rows += try await declaration.derived?(loader, context.companyID, outcome.changedIDs) ?? 0
                 var resolved = 0
                 if !context.options.dryRun {
@@ -381,9 +389,11 @@ struct PageLoader<Item: SyncedRecord> {
     }
 }
 
-/// What the order-children hook staged for a batch: child rows written, children stored with
-/// U+FFFD for U+0000, and the orders rejected because a child cannot be stored (left out of the batch).
+/// What a children stage staged for a batch: the parents whose children are staged (replaced
+/// after the upsert if they stand), child rows written, children stored with U+FFFD for U+0000,
+/// and the parents rejected because a child cannot be stored (left out of the batch).
 struct StagedChildren: Sendable {
+    var parentIDs: [String] = []
     var rows = 0
     var sanitized = 0
     var rejected: [RejectedItem] = []

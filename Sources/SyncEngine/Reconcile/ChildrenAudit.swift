@@ -9,8 +9,11 @@ import UnderstoryAPI
 /// those that differ from the stored ones in any column (derived rows, the ticket items, are
 /// rebuilt with them).
 ///
-/// Parents go in chunks: the chunk's children are fetched first (no transaction open), then
-/// compared and replaced in one transaction (rolled back in a dry run).
+/// Parents go in chunks: the chunk's stored versions (`updated_at`) are noted and its children
+/// fetched (no transaction open), then compared and replaced in one transaction (rolled back in a
+/// dry run) — only for parents still at the version noted, locked until the commit: a parent
+/// written meanwhile (a webhook, a sync) came with children at least as new, which stay (the
+/// next reconcile checks them again).
 struct ChildrenAudit {
     let context: PlanContext
     let resource: Resource
@@ -52,12 +55,13 @@ struct ChildrenAudit {
             }
             let chunk = Array(parentIDs[start..<min(start + chunkSize, parentIDs.count)])
             start += chunk.count
+            let versions = try await storedVersions(chunk)
             let rows = try await stage.fetchRows(chunk)
             outcome.requests += rows.requests
             // A parent gone meanwhile is confirmed by the next reconcile; one whose children cannot
             // be stored is left as it is (a sync rejects it).
             let left = Set(rows.gone).union(rows.rejected.map(\.parentID))
-            let fixed = try await replaceDiffering(rows, parentIDs: chunk.filter { !left.contains($0) })
+            let fixed = try await replaceDiffering(rows, versions: versions.filter { !left.contains($0.id) })
             outcome.parentsFixed += fixed.parents
             outcome.rowsWritten += fixed.rows
         }
@@ -69,11 +73,35 @@ struct ChildrenAudit {
         return outcome
     }
 
-    /// Stages the fetched children, finds the parents whose stored children differ, and replaces those.
-    private func replaceDiffering(_ rows: ChildRows, parentIDs: [String]) async throws -> (parents: Int, rows: Int) {
-        guard !parentIDs.isEmpty else { return (0, 0) }
-        let companyID = context.companyID, loader = context.loader, stage = self.stage
+    /// The stored (not deleted) parents among `ids` with their `updated_at`, as text the same
+    /// session reads back exactly.
+    private func storedVersions(_ ids: [String]) async throws -> [(id: String, version: String)] {
+        try await context.connection.execute(
+            """
+            SELECT id, updated_at::text AS version FROM \(parentSpec.qualifiedName)
+            WHERE company_id = $1 AND id = ANY($2::text[]) AND _deleted_at IS NULL ORDER BY id
+            """,
+            [context.companyID, PostgresTextArray(ids)]
+        ).rows.map { (try $0["id"].decode(String.self), try $0["version"].decode(String.self)) }
+    }
+
+    /// Locks the parents still stored at the version noted before their children were fetched,
+    /// finds those whose stored children differ from the fetched ones, and replaces those.
+    private func replaceDiffering(_ rows: ChildRows, versions: [(id: String, version: String)]) async throws -> (parents: Int, rows: Int) {
+        guard !versions.isEmpty else { return (0, 0) }
+        let companyID = context.companyID, loader = context.loader, stage = self.stage, parentSpec = self.parentSpec
         return try await context.inBatchTransaction { connection in
+            let parentIDs = try await connection.execute(
+                """
+                SELECT t.id FROM \(parentSpec.qualifiedName) AS t
+                JOIN unnest($2::text[], $3::text[]) AS v(id, version) ON t.id = v.id
+                WHERE t.company_id = $1 AND t._deleted_at IS NULL AND t.updated_at = v.version::timestamptz
+                ORDER BY t.id
+                FOR UPDATE OF t
+                """,
+                [companyID, PostgresTextArray(versions.map(\.id)), PostgresTextArray(versions.map(\.version))]
+            ).rows.map { try $0["id"].decode(String.self) }
+            guard !parentIDs.isEmpty else { return (0, 0) }
             for (spec, buffer) in zip(stage.tables, rows.buffers) { try await loader.stage(spec, buffer) }
             var differing = Set<String>()
             for spec in stage.tables {

@@ -7,9 +7,14 @@ import UnderstoryAPI
 /// 1. Walk the whole list (bookings and orders newest-first by `updated_at` with no cutoff; the
 ///    events window; every experience). Each batch is compared with the table before it is
 ///    written: ids the table lacks are *missing*, rows whose any stored column differs are
-///    *stale*; both are then written with reconcile's upsert, where the API's version wins.
+///    *stale*; both are then written with reconcile's upsert, where the API's version wins over
+///    any edit of the table — unless the stored row is newer (``NewestWins``): a page older than
+///    a webhook's commit is not stale and writes nothing.
 /// 2. After a complete walk that never restarted, stored rows the list no longer holds go to
 ///    ``DeletionCheck``: a 404 on the single GET marks them deleted, a 200 writes the live version.
+///    An item listed but not decodable or storable is quarantined in `rejected_items` (the run
+///    ends with exit 65, as a sync does) and counts as listed, never as deleted; an id whose GET
+///    fails is left undecided for the next reconcile, and the others are still confirmed.
 /// 3. Children fetched per parent (``ChildrenAudit``): the line items, refunds and transactions
 ///    of orders and the tickets (and ticket items) of bookings created in the last `childrenDays`,
 ///    the ticket variants of every experience — and the children of every missing or stale
@@ -67,11 +72,13 @@ enum ReconcilePlan {
                 // table as it is, since every batch before was rolled back).
                 let drift = try await batchLoader.connection.execute(spec.driftSQL).rows
                 try tally.add(
-                    seen: items.map(\.model.id),
                     missing: drift.filter { try $0["missing"].decode(Bool.self) }.map { try $0["id"].decode(String.self) },
                     stale: drift.filter { try !$0["missing"].decode(Bool.self) }.map { try $0["id"].decode(String.self) }
                 )
-            }
+            },
+            // Every listed id, stored or not: an item that cannot be decoded or stored is
+            // quarantined (rejected_items), never taken for deleted.
+            listed: { ids in tally.list(ids) }
         ))
         var missing = tally.missing, stale = tally.stale.subtracting(tally.missing), gone = Set<String>()
         if counts.restarts == 0 {
@@ -85,6 +92,7 @@ enum ReconcilePlan {
             counts.unchanged += checked.counts.unchanged
             counts.childRows += checked.counts.childRows
             counts.requests += checked.counts.requests
+            counts.rejected += checked.counts.rejected
         } else {
             context.logger.warning(
                 "the list restarted after a rejected cursor; rows it did not list are not checked for deletion this time",
@@ -100,13 +108,16 @@ enum ReconcilePlan {
 
     /// Collects, across batches, the ids a walk saw and found drifted.
     final class DriftTally: @unchecked Sendable {
-        // Invariant: written only by the page loader's task (one batch at a time), read after `run` returns.
+        // Invariant: written only by the page loader's task (one page or batch at a time), read after `run` returns.
         private(set) var seen = Set<String>()
         private(set) var missing = Set<String>()
         private(set) var stale = Set<String>()
 
-        func add(seen ids: [String], missing: [String], stale: [String]) {
+        func list(_ ids: [String]) {
             seen.formUnion(ids)
+        }
+
+        func add(missing: [String], stale: [String]) {
             self.missing.formUnion(missing)
             self.stale.formUnion(stale)
         }

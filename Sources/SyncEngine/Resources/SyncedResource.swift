@@ -85,8 +85,17 @@ enum Traversal<Item: SyncedRecord>: Sendable {
 /// Children of a parent fetched from an endpoint of their own (order line items, refunds and
 /// transactions; booking tickets; experience ticket variants): only for parents that are new or
 /// changed, replaced in the parents' transaction — and audited by reconcile (``ChildrenAudit``).
+///
+/// In a batch's transaction the stage runs in two steps around the parents' upsert: ``stage(_:parents:)``
+/// before it (fetch, reject the parents whose children cannot be stored, stage the rest), then
+/// ``replaceStanding(_:_:)`` after it, which replaces the children only of the parents whose
+/// stored version is not newer than the staged one (``NewestWins``), those rows locked.
 protocol ChildStage<Parent>: Sendable {
     associatedtype Parent: SyncedRecord
+    var context: PlanContext { get }
+    /// The parents' resource and table.
+    var resource: Resource { get }
+    var parentSpec: TableSpec { get }
     /// The child tables (their staging tables are prepared before the first batch), in the order
     /// of ``ChildRows/buffers``.
     var tables: [TableSpec] { get }
@@ -97,9 +106,10 @@ protocol ChildStage<Parent>: Sendable {
     func prefetch(_ parents: [Fetched<Parent>]) async throws
     /// The traversal failed: stop what `prefetch` started.
     func cancelPrefetches()
-    /// Inside the batch's transaction, after the parents are staged: stage and replace the
-    /// children of the parents that changed; parents whose children cannot be stored are rejected.
-    func stageAndReplace(_ loader: BatchLoader, parents: [Fetched<Parent>]) async throws -> StagedChildren
+    /// Inside the batch's transaction, after the parents are staged and before their upsert:
+    /// fetches and stages the children of the parents that changed; parents whose children
+    /// cannot be stored are rejected (and taken out of the staged parents).
+    func stage(_ loader: BatchLoader, parents: [Fetched<Parent>]) async throws -> StagedChildren
     /// The children of `parentIDs` fetched (again) as rows of `tables`, no transaction open.
     func fetchRows(_ parentIDs: [String]) async throws -> ChildRows
     /// After the children of `parentIDs` were replaced: rebuilds the rows derived from them
@@ -110,27 +120,34 @@ protocol ChildStage<Parent>: Sendable {
 extension ChildStage {
     func replaceDerived(_ loader: BatchLoader, parentIDs: [String]) async throws -> Int { 0 }
 
-    /// Inside the batch's transaction: takes the parents whose children cannot be stored out of
-    /// the staged parents (`parentSpec`) and rejects them, then replaces the children of the other
-    /// `parentIDs` with `rows` (a parent without rows loses its children) and rebuilds derived rows.
-    func replace(
-        _ loader: BatchLoader, rows: ChildRows, parentIDs: [String], parents: [Fetched<Parent>], resource: Resource, parentSpec: TableSpec,
-        companyID: String
-    ) async throws -> StagedChildren {
+    /// Inside the batch's transaction, before the upsert: takes the parents whose children cannot
+    /// be stored out of the staged parents and rejects them, then stages the children of the
+    /// other `parentIDs` (`rows`) for ``replaceStanding(_:_:)``.
+    func stageRows(_ loader: BatchLoader, rows: ChildRows, parentIDs: [String], parents: [Fetched<Parent>]) async throws -> StagedChildren {
         var result = StagedChildren(sanitized: rows.sanitized)
         if !rows.rejected.isEmpty {
             let raws = Dictionary(parents.map { ($0.model.id, $0.raw) }, uniquingKeysWith: { _, last in last })
-            result.rejected = rows.rejected.map { RejectedItem(resource: resource, itemID: $0.parentID, reason: $0.reason, raw: raws[$0.parentID]) }
-            try await loader.unstage(parentSpec, companyID: companyID, ids: rows.rejected.map(\.parentID))
+            result.rejected = rows.rejected.map {
+                RejectedItem(resource: resource, itemID: $0.parentID, reason: $0.reason, raw: raws[$0.parentID])
+            }
+            try await loader.unstage(parentSpec, companyID: context.companyID, ids: rows.rejected.map(\.parentID))
         }
         let rejectedIDs = Set(rows.rejected.map(\.parentID))
-        let storedIDs = parentIDs.filter { !rejectedIDs.contains($0) }
-        for (spec, buffer) in zip(tables, rows.buffers) {
-            try await loader.stage(spec, buffer)
-            result.rows += try await loader.replaceChildren(spec, parentColumn: parentColumn, companyID: companyID, parentIDs: storedIDs)
-        }
-        result.rows += try await replaceDerived(loader, parentIDs: storedIDs)
+        result.parentIDs = parentIDs.filter { !rejectedIDs.contains($0) }
+        for (spec, buffer) in zip(tables, rows.buffers) { try await loader.stage(spec, buffer) }
         return result
+    }
+
+    /// After the parents' upsert: replaces the children of the staged parents that stand (the
+    /// stored row is the staged version or older, ``BatchLoader/standingParents(_:companyID:parentIDs:)``)
+    /// with the staged ones, and rebuilds derived rows. Returns the rows written.
+    func replaceStanding(_ loader: BatchLoader, _ staged: StagedChildren) async throws -> Int {
+        let standing = try await loader.standingParents(parentSpec, companyID: context.companyID, parentIDs: staged.parentIDs)
+        var written = 0
+        for spec in tables {
+            written += try await loader.replaceChildren(spec, parentColumn: parentColumn, companyID: context.companyID, parentIDs: standing)
+        }
+        return written + (try await replaceDerived(loader, parentIDs: standing))
     }
 }
 

@@ -51,10 +51,12 @@ extension SyncedResource {
                 try await loader.stage(spec, rows)
                 // An item's children come with it, as in a sync: one whose children cannot be
                 // stored is left out and its message retried (then parked).
-                for item in try await stage?.stageAndReplace(loader, parents: staged).rejected ?? [] {
+                let children = try await stage?.stage(loader, parents: staged) ?? StagedChildren()
+                for item in children.rejected {
                     if let id = item.itemID { failures[id] = item.reason }
                 }
                 let outcome = try await loader.upsertStaged(spec)
+                _ = try await stage?.replaceStanding(loader, children)
                 _ = try await derived?(loader, context.companyID, outcome.changedIDs)
             }
             _ = try await DeletionCheck<Item>.markDeleted(resource, ids: gone, companyID: context.companyID, runID: context.runID, on: context.connection)
