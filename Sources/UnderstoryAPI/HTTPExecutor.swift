@@ -44,7 +44,7 @@ struct HTTPExecutor: Sendable {
     let clock: UnderstoryClock
     let statistics: StatisticsBox
     /// Shared by every API request of the client (not by token requests): backs off together after 429s.
-    var gate = RateLimitGate()
+    let gate: RateLimitGate
 
     func send(_ spec: RequestSpec, tokens: TokenSource?, logger: Logger) async throws -> HTTPResponseData {
         var logger = logger
@@ -56,6 +56,7 @@ struct HTTPExecutor: Sendable {
         let started = clock.now()
         var attempt = 0
         var failuresInARow = 0
+        var rateLimitedInARow = 0
         var refreshedAfter401 = false
 
         func mayRetry(after wait: Duration) -> Bool {
@@ -92,6 +93,10 @@ struct HTTPExecutor: Sendable {
             }
 
             let response: HTTPResponseData
+            if spec.authorized {
+                let wait = await gate.turn(now: clock.now())
+                if wait > .zero { try await clock.sleep(wait) }
+            }
             let permit = spec.authorized ? await gate.acquire() : nil
             do {
                 let head = try await httpClient.execute(
@@ -105,9 +110,9 @@ struct HTTPExecutor: Sendable {
                     retryAfter: head.headers.first(name: "Retry-After"),
                     body: body
                 )
-                if let permit { await gate.release(permit, rateLimited: response.status == 429) }
+                if let permit { await gate.release(permit, rateLimited: response.status == 429, now: clock.now()) }
             } catch {
-                if let permit { await gate.release(permit, rateLimited: false) }
+                if let permit { await gate.release(permit, rateLimited: false, now: clock.now()) }
                 if Self.isCancellation(error) { throw CancellationError() }
                 if error is NIOTooManyBytesError {
                     throw UnderstoryAPIError(
@@ -157,7 +162,11 @@ struct HTTPExecutor: Sendable {
                 let retryAfter = response.retryAfter.flatMap {
                     RetryAfter.parse($0, now: clock.wallClock())
                 }
-                let wait = retryAfter ?? configuration.rateLimitWait
+                // Without Retry-After the gate's pace does the waiting: back off briefly (1 s,
+                // doubling per 429 in a row of this request), never longer than rateLimitWait.
+                rateLimitedInARow += 1
+                let brief = Duration.seconds(1) * (1 << min(rateLimitedInARow - 1, 16))
+                let wait = retryAfter ?? (configuration.adaptiveRate ? min(brief, configuration.rateLimitWait) : configuration.rateLimitWait)
                 guard mayRetry(after: wait) else {
                     var error = mapError(response, spec: spec, attempts: attempt, code: .rateLimited)
                     error.retryAfter = wait

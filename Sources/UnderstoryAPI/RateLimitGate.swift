@@ -1,31 +1,69 @@
-/// How many API requests of one client may be in flight: unbounded in practice (`ceiling`) until
-/// the API answers 429, then halved, and grown back by about one per round of successful
-/// requests (additive increase, multiplicative decrease, as TCP does). So concurrent slices and
-/// child fetches slow down to what the API accepts instead of each retrying on its own until the
-/// retry budget runs out. Without 429s the gate never binds and changes nothing.
+/// What one client (one account) may send to the API, found from the API's answers because its
+/// limits are not documented: how many requests may be in flight, and how many may start per
+/// second. Both are unbounded until the API answers 429; then they adapt the way TCP does
+/// (additive increase, multiplicative decrease). Lists, order children, backfill slices and the
+/// webhook inbox of an account share its client, so they share one gate and slow down together
+/// instead of each retrying on its own until the retry budget runs out.
 ///
-/// Several requests rejected together count as one signal: a 429 halves the limit only if its
-/// request went out after the last decrease (each permit carries the generation it was issued in).
+/// - **Concurrency:** a 429 halves the in-flight limit; successes grow it back by about one per
+///   round of requests.
+/// - **Rate:** a 429 sets the pace to 90 % of the rate the API was accepting over the last two
+///   seconds (or of the current pace, if lower); each success raises it by 0.15 %, so the client
+///   probes upwards about once every 70 requests and spends 1–2 % of its requests on 429s.
+///   Requests then start at most `pace` per second, spaced evenly.
+///
+/// Several requests rejected together count as one signal: a 429 decreases only if its request
+/// went out after the last decrease (each permit carries the generation it was issued in).
+/// `adaptiveRate: false` keeps the concurrency limit only (the behaviour before pacing).
 actor RateLimitGate {
     struct Permit: Sendable {
         var generation: Int
     }
 
     private let ceiling: Double
+    private let adaptiveRate: Bool
     private var limit: Double
     private var inFlight = 0
     private var generation = 0
     private var waiters: [CheckedContinuation<Void, Never>] = []
+    /// Requests per second; nil until the first 429.
+    private var pace: Double?
+    /// When the next request may start, by the pace.
+    private var nextStart: ContinuousClock.Instant?
+    /// When recent requests were accepted (not 429), oldest first, within `window`.
+    private var accepted: [ContinuousClock.Instant] = []
+    /// When the first request was accepted: the rate is measured over less than `window` before
+    /// that much time has passed.
+    private var firstAccepted: ContinuousClock.Instant?
+    private static let window = Duration.seconds(2)
+    private static let slowest = 0.2
+    /// After a 429: the pace becomes this share of the rate the API was accepting.
+    private static let decrease = 0.9
+    /// After each accepted request: the pace grows by this factor, so it climbs back the 10 % in
+    /// about 70 requests (one 429 per ~70 requests near the limit: about 1.5 %).
+    private static let increase = 1.0015
 
-    init(ceiling: Int = 1024) {
+    init(ceiling: Int = 1024, adaptiveRate: Bool = true) {
         self.ceiling = Double(max(1, ceiling))
         self.limit = Double(max(1, ceiling))
+        self.adaptiveRate = adaptiveRate
     }
 
-    /// Current limit (for tests and logs).
+    /// Current in-flight limit (for tests and logs).
     var currentLimit: Int { Int(limit) }
+    /// Current pace in requests per second; nil while unpaced (for tests and logs).
+    var currentPace: Double? { pace }
 
-    /// Waits until one more request may go out.
+    /// How long a request that wants to start at `now` waits for its turn by the pace (zero while
+    /// unpaced); its turn is reserved, so callers that wait start evenly spaced.
+    func turn(now: ContinuousClock.Instant) -> Duration {
+        guard let pace else { return .zero }
+        let start = max(now, nextStart ?? now)
+        nextStart = start + .seconds(1 / pace)
+        return start - now
+    }
+
+    /// Waits until one more request may be in flight.
     func acquire() async -> Permit {
         while inFlight >= max(1, Int(limit)) {
             await withCheckedContinuation { waiters.append($0) }
@@ -34,16 +72,28 @@ actor RateLimitGate {
         return Permit(generation: generation)
     }
 
-    /// The request is done; `rateLimited` when the API answered 429.
-    func release(_ permit: Permit, rateLimited: Bool) {
+    /// The request is done at `now`; `rateLimited` when the API answered 429.
+    func release(_ permit: Permit, rateLimited: Bool, now: ContinuousClock.Instant = .now) {
         inFlight -= 1
+        let horizon = now - Self.window
+        if let keep = accepted.firstIndex(where: { $0 >= horizon }) { accepted.removeFirst(keep) } else { accepted.removeAll() }
         if rateLimited {
             if permit.generation == generation {
                 limit = max(1, (min(limit, Double(inFlight + 1)) / 2).rounded(.down))
+                if adaptiveRate {
+                    let span = min(Self.window, max(.milliseconds(500), now - (firstAccepted ?? now)))
+                    let seconds = Double(span.components.seconds) + Double(span.components.attoseconds) / 1e18
+                    let measured = accepted.isEmpty ? Self.slowest : Double(accepted.count) / seconds
+                    pace = max(Self.slowest, min(pace ?? measured, measured) * Self.decrease)
+                    nextStart = max(nextStart ?? now, now + .seconds(1 / (pace ?? Self.slowest)))
+                }
                 generation += 1
             }
-        } else if limit < ceiling {
-            limit = min(ceiling, limit + 1 / limit)
+        } else {
+            accepted.append(now)
+            if firstAccepted == nil { firstAccepted = now }
+            if limit < ceiling { limit = min(ceiling, limit + 1 / limit) }
+            if let current = pace { pace = current * Self.increase }
         }
         wake()
     }

@@ -39,7 +39,10 @@ public struct UnderstoryClient: Sendable {
         grant: OAuthGrant = .clientCredentials
     ) {
         self.configuration = configuration
-        self.executor = HTTPExecutor(configuration: configuration, httpClient: httpClient, clock: clock, statistics: StatisticsBox())
+        self.executor = HTTPExecutor(
+            configuration: configuration, httpClient: httpClient, clock: clock, statistics: StatisticsBox(),
+            gate: RateLimitGate(adaptiveRate: configuration.adaptiveRate)
+        )
         self.tokens = TokenSource(configuration: configuration, executor: executor, grant: grant)
         self.logger = logger
     }

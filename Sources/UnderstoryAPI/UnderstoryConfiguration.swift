@@ -20,6 +20,7 @@ public struct UnderstoryConfiguration: Sendable {
         public static let audience = "UNDERSTORY_AUDIENCE"
         public static let scopes = "UNDERSTORY_SCOPES"
         public static let rateLimitWait = "UNDERSTORY_RATE_LIMIT_WAIT"
+        public static let adaptiveRate = "UNDERSTORY_ADAPTIVE_RATE"
     }
 
     /// The defaults of design.md.
@@ -67,8 +68,13 @@ public struct UnderstoryConfiguration: Sendable {
     public var fallbackScopes: [String] = Default.fallbackScopes
     public var clientID: String
     public var clientSecret: Secret
-    /// Wait after a 429 that carries no `Retry-After`.
+    /// Wait after a 429 that carries no `Retry-After`: the longest, when ``adaptiveRate`` is on
+    /// (the pace does the waiting and a retry backs off from 1 s), else every time.
     public var rateLimitWait: Duration
+    /// Find the API's undocumented rate limit by pacing requests after a 429 (``RateLimitGate``);
+    /// off (`UNDERSTORY_ADAPTIVE_RATE=off`) keeps only the in-flight limit and waits
+    /// ``rateLimitWait`` after each 429 without `Retry-After`.
+    public var adaptiveRate = true
     /// Sent on every request.
     public var userAgent: String
     /// Sent on the experience endpoints, which require it.
@@ -146,6 +152,15 @@ public struct UnderstoryConfiguration: Sendable {
             }
             wait = .milliseconds(Int64((seconds * 1000).rounded()))
         }
+        var adaptiveRate = true
+        if let text = value(Variable.adaptiveRate) {
+            switch text.lowercased() {
+            case "on", "true", "1", "yes": adaptiveRate = true
+            case "off", "false", "0", "no": adaptiveRate = false
+            default:
+                throw UnderstoryAPIError.invalidConfiguration(variable: Variable.adaptiveRate, detail: "expected on or off, got \"\(text)\"")
+            }
+        }
         self.init(
             clientID: clientID,
             clientSecret: Secret(secret),
@@ -156,6 +171,7 @@ public struct UnderstoryConfiguration: Sendable {
             rateLimitWait: wait,
             userAgent: "understory-sync/\(version)"
         )
+        self.adaptiveRate = adaptiveRate
     }
 
     /// Splits a scope list on spaces and/or commas, dropping empties and duplicates (order kept).

@@ -355,6 +355,8 @@ struct Runtime: Sendable {
     var recordedTargets: [String]? = nil
     var apiRequests = 0
     var inFlight = 0
+    /// Each client's token bucket, while `faults.rateLimiter` is set (by client id).
+    var buckets: [String: RateLimiterBucket] = [:]
     /// While set, the `/v1` requests it matches wait in `heldRequests` (see Simulator+Hold.swift).
     var hold: APIHold? = nil
     var heldRequests: [CheckedContinuation<Void, Never>] = []

@@ -88,6 +88,8 @@ public struct SimulatorFaults: Sendable, Hashable {
     /// Answer a `/v1` request whose token lacks the endpoint's scope with 401 `UNAUTHORIZED` (as
     /// Understory's error docs allow: that code covers failed authorization too) instead of 403.
     public var missingScopeUnauthorized: Bool = false
+    /// A real limiter: a token bucket per client (and optionally a concurrency cap); nil = none.
+    public var rateLimiter: RateLimiter? = nil
     /// Token responses carry no `scope` (no public client reads it, so the real API may not send it).
     public var tokenResponseOmitsScope: Bool = false
     /// `invalid_scope` answers do not name the refused scopes (`error_description: "invalid scope"`).

@@ -148,11 +148,25 @@ struct SimulatorResponder: HTTPResponder {
 
     private func api(_ request: Request, path: String) async -> Response {
         let simulator = self.simulator
+        let presented = self.bearer(request)
+        let arrived = simulator.now
+        var bucketClient: String?
         let admission = simulator.runtime.withLock { runtime -> Admission in
             runtime.apiRequests += 1
             runtime.inFlight += 1
             let n = runtime.apiRequests
             var admission = Admission(faults: runtime.faults)
+            if let limiter = runtime.faults.rateLimiter {
+                let client = presented.flatMap { runtime.tokens[$0]?.clientID } ?? "anonymous"
+                var bucket = runtime.buckets[client] ?? RateLimiterBucket(tokens: limiter.burst, refilledAt: arrived)
+                if bucket.admit(limiter, now: arrived) {
+                    bucket.inFlight += 1
+                    bucketClient = client
+                } else {
+                    admission.rateLimited = true
+                }
+                runtime.buckets[client] = bucket
+            }
             if let every = runtime.faults.rateLimitEveryN, every > 0, n % every == 0 { admission.rateLimited = true }
             if let limit = runtime.faults.maxConcurrentRequests, runtime.inFlight > limit { admission.rateLimited = true }
             if let after = runtime.faults.outageAfterRequests, n > after { admission.serverError = .serviceUnavailable }
@@ -165,7 +179,12 @@ struct SimulatorResponder: HTTPResponder {
             }
             return admission
         }
-        defer { simulator.runtime.withLock { $0.inFlight -= 1 } }
+        defer {
+            simulator.runtime.withLock { runtime in
+                runtime.inFlight -= 1
+                if let client = bucketClient { runtime.buckets[client]?.inFlight -= 1 }
+            }
+        }
 
         await simulator.waitWhileHeld(path: path)
         if admission.faults.latency > .zero {

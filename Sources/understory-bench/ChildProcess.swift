@@ -20,7 +20,8 @@ enum ChildProcess {
     /// Runs `executable` (a path, or a name looked up in PATH) to completion, stdout and stderr
     /// into one temporary file. The wait happens on a dedicated thread, never on the cooperative
     /// pool (the in-process simulator needs those threads to answer the child).
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> ChildRun {
+    /// `timeout`: the child gets SIGTERM once it has run that long (then exits as it does on SIGTERM).
+    static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:], timeout: Duration? = nil) async throws -> ChildRun {
         let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("understory-bench-\(getpid())-\(UUID().uuidString).out").path
         defer { unlink(outputPath) }
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("UNDERSTORY_") && $0.key != "DATABASE_URL" }
@@ -52,7 +53,12 @@ enum ChildProcess {
                 var status: Int32 = 0
                 var usage = rusage()
                 var peak = 0
+                var signalled = false
                 while true {
+                    if let timeout, !signalled, ContinuousClock.now - start > timeout {
+                        kill(child, SIGTERM)
+                        signalled = true
+                    }
                     peak = max(peak, Self.highWaterRSS(child))
                     let done = wait4(child, &status, WNOHANG, &usage)
                     if done == child || (done < 0 && errno != EINTR) { break }

@@ -58,6 +58,15 @@ struct UnderstorySimCommand: AsyncParsableCommand {
     @Option(help: "Answer 429 when more than K /v1 requests are in flight.")
     var maxConcurrent: Int?
 
+    @Option(help: "A real limiter: at most R requests per second per client (a token bucket), answered 429 beyond it (with Retry-After only if --retry-after is given).")
+    var rateLimit: Double?
+
+    @Option(help: "With --rate-limit: the bucket's size, the burst a client may send after a pause (default: R).")
+    var rateBurst: Double?
+
+    @Option(help: "With --rate-limit: at most this many requests of one client in flight.")
+    var rateConcurrency: Int?
+
     @Option(help: "Send Retry-After: N (seconds) with 429 responses (default: no header, as the docs describe).")
     var retryAfter: Int?
 
@@ -143,6 +152,9 @@ struct UnderstorySimCommand: AsyncParsableCommand {
         guard (0...1).contains(self.errorRate) else { throw ValidationError("--error-rate must be between 0 and 1") }
         if let every = self.rateLimitEvery, every < 1 { throw ValidationError("--rate-limit-every must be at least 1") }
         if let k = self.maxConcurrent, k < 1 { throw ValidationError("--max-concurrent must be at least 1") }
+        if let rate = self.rateLimit, !(rate > 0) { throw ValidationError("--rate-limit must be positive") }
+        if let burst = self.rateBurst, !(burst >= 1) { throw ValidationError("--rate-burst must be at least 1") }
+        if let cap = self.rateConcurrency, cap < 1 { throw ValidationError("--rate-concurrency must be at least 1") }
         if let every = self.mutateEvery, every < 1 { throw ValidationError("--mutate-every must be at least 1") }
         guard self.tokenTtl > 0 else { throw ValidationError("--token-ttl must be positive") }
         guard self.cursorTtl >= 0 else { throw ValidationError("--cursor-ttl must not be negative") }
@@ -231,6 +243,7 @@ extension UnderstorySimCommand {
         config.faults.errorRate = self.errorRate
         config.faults.rateLimitEveryN = self.rateLimitEvery
         config.faults.maxConcurrentRequests = self.maxConcurrent
+        config.faults.rateLimiter = self.rateLimit.map { RateLimiter(rate: $0, burst: self.rateBurst ?? max(1, $0), concurrency: self.rateConcurrency) }
         config.faults.retryAfterSeconds = self.retryAfter
         config.faults.tokenTTL = .milliseconds(Int64(self.tokenTtl * 1000))
         config.faults.cursorTTL = self.cursorTtl == 0 ? nil : .milliseconds(Int64(self.cursorTtl * 1000))
