@@ -109,7 +109,9 @@ public final class InternalCompany: Service, Sendable {
         var failures = 0
         while resolved.withLock({ $0 }) == nil {
             do {
-                let companyID = try await me()
+                // A shutdown must not wait out the API client's retries.
+                let me = self.me
+                let companyID = try await abandonAfterShutdown(grace: .zero, clock: clock) { try await me() }
                 resolved.withLock { $0 = companyID }
                 logger.info("the integration key's company is known", metadata: ["company_id": "\(companyID)"])
             } catch {

@@ -204,7 +204,7 @@ public struct WebhookServer: Sendable {
             await cache.reload()
             lookup = await cache.account(endpoint: endpoint)
         }
-        let account: Account
+        var account: Account
         switch lookup {
         case .found(let found): account = found
         case .unknown(let loadFailed):
@@ -224,14 +224,20 @@ public struct WebhookServer: Sendable {
             return Self.text(.contentTooLarge, "body larger than \(limit) bytes\n")
         }
         let body = Array(buffer.readableBytesView)
-        let sentAt: Int64
+        var sentAt: Int64?
+        var failure = "no webhook-signature matches"
         do {
             sentAt = try account.signature.verify(id: id, timestamp: timestamp, signatures: signatures, body: body, now: now)
-        } catch let error as WebhookSignatureError {
-            return reject("signature", error.message)
         } catch {
-            return reject("signature", "\(error)")
+            failure = "\(error)"
         }
+        // The plain path's single account may have a secret newer than those loaded (a subscription made
+        // while serving): one more try after a reload, itself at most one a `reloadInterval`.
+        if sentAt == nil, endpoint == nil, await cache.reload(), case .found(let reloaded) = await cache.account(endpoint: nil) {
+            sentAt = try? reloaded.signature.verify(id: id, timestamp: timestamp, signatures: signatures, body: body, now: now)
+            if sentAt != nil { account = reloaded }
+        }
+        guard let sentAt else { return reject("signature", failure) }
         guard let id, let message = WebhookMessage.decode(body) else {
             metrics.rejected("malformed")
             return Self.text(.badRequest, "the body is not a webhook message\n")
@@ -300,13 +306,15 @@ actor AccountCache {
         return found.map { .found($0) } ?? .unknown(loadFailed: lastLoadFailed)
     }
 
-    /// Reloads unless a load is running (then waits for it) or the last one started less than `minimumInterval` ago.
-    func reload() async {
+    /// Reloads unless a load is running (then waits for it) or the last one started less than
+    /// `minimumInterval` ago. True when a load ran (or was waited for) and worked.
+    @discardableResult
+    func reload() async -> Bool {
         if let inFlight {
             await inFlight.value
-            return
+            return !lastLoadFailed
         }
-        if let lastAttempt, clock.now() - lastAttempt < minimumInterval { return }
+        if let lastAttempt, clock.now() - lastAttempt < minimumInterval { return false }
         lastAttempt = clock.now()
         loads += 1
         let load = self.load
@@ -319,6 +327,7 @@ actor AccountCache {
         }
         inFlight = task
         await task.value
+        return !lastLoadFailed
     }
 
     private func apply(_ result: Result<[WebhookServer.Account], any Error>) {
@@ -368,11 +377,19 @@ struct AccountRefresh: Service {
 /// The inbox worker as a service of the server's group. Whatever stops the worker short of
 /// cancellation (an error it did not handle, a lost connection) is logged and the worker started
 /// again after a back-off (1 s doubling to 60 s, reset after a minute of running), so `serve`
-/// keeps accepting and processing deliveries; it ends only with the group.
+/// keeps accepting and processing deliveries; it ends only with the group. At SIGTERM the worker
+/// has `shutdownGrace` to finish the message in hand, then it is cancelled (its transaction rolls
+/// back and the row stays pending), so an API that does not answer cannot hold up the exit.
 struct WorkerService: Service {
     let worker: InboxWorker
     let clock: UnderstoryClock
     let logger: Logger
+    var shutdownGrace: Duration = .seconds(10)
+
+    private func runWithShutdownGrace() async throws {
+        let worker = self.worker
+        try await abandonAfterShutdown(grace: shutdownGrace, clock: clock) { try await worker.run() }
+    }
 
     static func backoff(afterFailures failures: Int) -> Duration {
         min(.seconds(1) * (1 << min(max(failures - 1, 0), 6)), .seconds(60))
@@ -383,7 +400,7 @@ struct WorkerService: Service {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let started = clock.now()
             do {
-                try await worker.run()
+                try await runWithShutdownGrace()
                 return
             } catch {
                 if Task.isCancelled || Task.isShuttingDownGracefully { return }

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import PostgresClient
+import ServiceLifecycleTestKit
 import Synchronization
 import SyncEngine
 @testable import SyncServer
@@ -382,6 +383,30 @@ struct ServeFaultTests {
             #expect(try await harness.post(body, headers: after) == 204)
             #expect(try await harness.count("webhook_inbox") == 2)
         }
+    }
+
+    @Test("at shutdown, work stuck where cancellation does not reach is cancelled after the grace and not waited for")
+    func abandonsStuckWorkAtShutdown() async throws {
+        let clock = VirtualClock()
+        let release = Once<Void>()
+        let cancelled = Shared(false)
+        try await testGracefulShutdown { trigger in
+            let task = Task {
+                try await abandonAfterShutdown(grace: .seconds(10), clock: clock.understory) {
+                    // Ignores cancellation, as a shared token refresh retrying against a dead API does.
+                    await withTaskCancellationHandler {
+                        await release.value
+                    } onCancel: {
+                        cancelled.withLock { $0 = true }
+                    }
+                }
+            }
+            trigger.triggerGracefulShutdown()
+            await #expect(throws: CancellationError.self) { try await task.value }
+            #expect(cancelled.withLock { $0 }, "the abandoned work was told to stop")
+            #expect(clock.sleeps == [.seconds(10)], "it had the grace first")
+        }
+        release.resolve(())
     }
 
     @Test("the ring's connect back-off doubles from 100 ms and is capped at 5 s; the worker's restart back-off from 1 s to 60 s")
