@@ -212,16 +212,18 @@ struct ServeFaultTests {
                     return try await group.reduce(into: [Duration]()) { $0.append($1) }
                 }
             }
-            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+            async let flood = withThrowingTaskGroup(of: Int.self) { group in
                 for index in 0..<50 { group.addTask { try await forge(index) } }
                 return try await group.reduce(into: [Int]()) { $0.append($1) }
             }
+            // The valid delivery is sent while the flood is under way.
             let validBody = ServerHarness.message(type: "v1.booking.updated", key: "booking_id", id: harness.simulator.ids(.bookings)[0])
             let validStarted = ContinuousClock.now
             let valid = try await harness.post(
                 validBody, headers: try Self.signed(id: "msg_valid", body: validBody, secret: secrets[0]), endpoint: "sub_0"
             )
             let validTook = ContinuousClock.now - validStarted
+            let statuses = try await flood
             let worstProbes = try await probes.value
             stop.withLock { $0 = true }
             try await monitor.value
@@ -245,6 +247,32 @@ struct ServeFaultTests {
             #expect(again.allSatisfy { $0 == 401 })
             #expect(loads.withLock { $0 } == loadsAtStart + 1, "single-flight: one load for 20 unknown endpoints")
         }
+    }
+
+    @Test("a failed secret load counts toward the reload interval too: concurrent and repeated reloads load once, then 503 until the next")
+    func failedLoadIsRateLimited() async throws {
+        let clock = VirtualClock()
+        let loads = Shared(0)
+        let cache = AccountCache(
+            load: {
+                loads.withLock { $0 += 1 }
+                throw TestFailure("PostgreSQL is down")
+            },
+            minimumInterval: .seconds(1), clock: clock.understory, logger: ServerHarness.logger
+        )
+        await withTaskGroup(of: Bool.self) { group in
+            for _ in 0..<20 { group.addTask { await cache.reload() } }
+            for await worked in group { #expect(!worked) }
+        }
+        await cache.reload()
+        #expect(loads.withLock { $0 } == 1)
+        guard case .unknown(loadFailed: true) = await cache.account(endpoint: "sub_x") else {
+            Issue.record("a failed load must answer 503, not 401")
+            return
+        }
+        clock.advance(by: .seconds(1))
+        await cache.reload()
+        #expect(loads.withLock { $0 } == 2)
     }
 
     @Test("each subscription's path verifies with its own account only; the plain path serves only a single account")

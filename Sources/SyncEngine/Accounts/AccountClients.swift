@@ -27,9 +27,6 @@ public final class AccountClients: Sendable {
         clients.withLock { clients in clients = clients.filter { companyIDs.contains($0.key) } }
     }
 
-    /// Whether a client of `companyID` is kept (tests).
-    public func holdsClient(for companyID: String) -> Bool { clients.withLock { $0[companyID] != nil } }
-
     /// Request counters of every client made so far, for `/metrics`.
     public var statistics: [RequestStatistics] {
         clients.withLock { $0.values.map(\.statistics) }
