@@ -53,6 +53,10 @@ actor ConnectionRing {
 
     /// Opens a connection in a place already counted in `open`; on failure gives the place up.
     private func connect() async throws -> PostgresConnection {
+        if closed {
+            release()
+            throw PostgresError(code: .connectionClosed, message: "the server is stopping")
+        }
         if let retryAt, clock.now() < retryAt, let lastConnectError {
             release()
             throw lastConnectError
