@@ -104,7 +104,10 @@ public final class InternalCompany: Service, Sendable {
         return candidates.count == 1 ? candidates[0] : nil
     }
 
-    /// Asks `/v1/me` until it answers (1 s doubling to 60 s), then waits for shutdown.
+    static let configurationErrors: Set<UnderstoryAPIError.Code> = [.missingConfiguration, .invalidConfiguration, .authenticationFailed, .forbidden]
+
+    /// Asks `/v1/me` until it answers (1 s doubling to 60 s; an unreachable API, 5xx and 429 are
+    /// retried, refused credentials end `serve` as a configuration error), then waits for shutdown.
     public func run() async throws {
         var failures = 0
         while resolved.withLock({ $0 }) == nil {
@@ -116,6 +119,8 @@ public final class InternalCompany: Service, Sendable {
                 logger.info("the integration key's company is known", metadata: ["company_id": "\(companyID)"])
             } catch {
                 if Task.isCancelled || Task.isShuttingDownGracefully { return }
+                // Credentials the issuer refuses are a configuration error: serve stops and says so.
+                if let error = error as? UnderstoryAPIError, Self.configurationErrors.contains(error.code) { throw error }
                 failures += 1
                 let wait = WorkerService.backoff(afterFailures: failures)
                 logger.warning("/v1/me did not answer; deliveries are still accepted", metadata: ["error": "\(error)", "retry_in": "\(wait)"])

@@ -59,6 +59,16 @@ struct ServeLifecycleTests {
         }
     }
 
+    @Test("credentials the issuer refuses are a configuration error: serve says so and exits, without the secret")
+    func refusedCredentialsExit() async throws {
+        try await CommandLineWorld.with { world in
+            let run = try await world.run("serve", "--port", "0", environment: ["UNDERSTORY_CLIENT_SECRET": "wrong-Secret-~42"])
+            #expect(run.status != 0 && run.status != 143, "\(run.output)")
+            #expect(run.stdout.contains("listening on"), "it listened first: \(run.output)")
+            #expect(!run.output.contains("wrong-Secret-~42"))
+        }
+    }
+
     @Test("webhooks subscribe registers a per-subscription path; accounts disconnect deletes the account's subscriptions in the API and here, and serve turns its deliveries away after one reload")
     func disconnectDeletesSubscriptions() async throws {
         var configuration = SimulatorConfiguration(seed: 43, bookings: 6, orders: 2, events: 2, experiences: 2)
