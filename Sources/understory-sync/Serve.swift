@@ -18,7 +18,7 @@ struct Serve: AsyncParsableCommand {
             in understory.webhook_inbox and acknowledged with 204 once committed; a worker fetches the item it names and upserts
             it. serve listens and stores deliveries while the API does not answer. GET /healthz answers 200 while PostgreSQL answers;
             GET /metrics is Prometheus text. With --cron the polling schedule (orders have no webhooks) runs in the same
-            process. SIGTERM or SIGINT stops accepting, finishes the work in hand, and exits 0.
+            process. SIGTERM or SIGINT stops accepting, finishes the work in hand (the message being fetched gets 10 s), and exits 0.
             Put the endpoint behind a TLS reverse proxy; it listens on 127.0.0.1 by default.
             """
     )
