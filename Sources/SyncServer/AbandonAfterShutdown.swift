@@ -18,17 +18,14 @@ func abandonAfterShutdown<T: Sendable>(
         work.cancel()
         outcome.resolve(.failure(CancellationError()))
     }
-    let waiter = Task {
+    Task {
         do {
             outcome.resolve(.success(try await work.value))
         } catch {
             outcome.resolve(.failure(error))
         }
     }
-    defer {
-        timer.cancel()
-        _ = waiter
-    }
+    defer { timer.cancel() }
     return try await withTaskCancellationHandler {
         try await outcome.value.get()
     } onCancel: {

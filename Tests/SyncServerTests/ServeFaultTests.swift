@@ -418,7 +418,7 @@ struct ServeFaultTests {
         let clock = VirtualClock()
         let release = Once<Void>()
         let cancelled = Shared(false)
-        try await testGracefulShutdown { trigger in
+        await testGracefulShutdown { trigger in
             let task = Task {
                 try await abandonAfterShutdown(grace: .seconds(10), clock: clock.understory) {
                     // Ignores cancellation, as a shared token refresh retrying against a dead API does.
