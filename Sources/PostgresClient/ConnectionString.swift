@@ -23,25 +23,50 @@ enum ConnectionString {
         )
     }
 
-    /// `message` with every password of `connectionString` replaced by `<redacted>`.
+    /// `message` with every password of `connectionString` replaced by `<redacted>`, and then every
+    /// password-shaped part of the message itself (``redactingPasswordShapes(_:)``), so that a
+    /// connection string this code does not recognise cannot leak through libpq's quoting either.
     static func redacting(_ message: String, in connectionString: String?) -> String {
-        guard let connectionString else { return message }
         var result = message
-        // Longest first, so a password that contains another one is replaced whole.
-        for secret in passwords(in: connectionString).sorted(by: { $0.count > $1.count }) where !secret.isEmpty {
+        if let connectionString {
+            // Longest first, so a password that contains another one is replaced whole.
+            for secret in passwords(in: connectionString).sorted(by: { $0.count > $1.count }) where !secret.isEmpty {
+                result = result.replacingOccurrences(of: secret, with: "<redacted>")
+            }
+        }
+        return redactingPasswordShapes(result)
+    }
+
+    /// `text` with the value of every `password=` (quoted or not, any case, spaces around `=`) and
+    /// the password of every `scheme://user:password@` replaced by `<redacted>`: what any libpq
+    /// message may quote back, whatever the connection string looked like.
+    static func redactingPasswordShapes(_ text: String) -> String {
+        var result = text
+        for secret in passwords(in: text).sorted(by: { $0.count > $1.count }) where !secret.isEmpty && secret != "<redacted>" {
             result = result.replacingOccurrences(of: secret, with: "<redacted>")
         }
         return result
     }
 
     /// Every password `text` holds, found textually, so that a string libpq cannot parse is covered
-    /// too: a URI's userinfo password and `password=` query parameter, and a conninfo
-    /// `password=` value (quoted or not). Percent-decoded forms are included.
+    /// too: the userinfo password and `password=` query parameter of every `…://` URI in it (any
+    /// scheme, anywhere: a leading space or a misspelled `postgresq://` is still a URI to a
+    /// reader), and every conninfo `password=` value (quoted or not). Percent-decoded forms are included.
     static func passwords(in text: String) -> [String] {
+        var found = uriPasswords(text) + userinfoPasswords(text) + conninfoPasswords(text)
+        found = found.reduce(into: [String]()) { unique, value in if !unique.contains(value) { unique.append(value) } }
+        return found + found.compactMap(PercentEncoding.decode).filter { !found.contains($0) }
+    }
+
+    /// The userinfo passwords and `password=` query values of every `scheme://` in `text`.
+    private static func uriPasswords(_ text: String) -> [String] {
         var found = [String]()
-        let lowered = text.lowercased()
-        if lowered.hasPrefix("postgresql://") || lowered.hasPrefix("postgres://") {
-            let rest = text[text.range(of: "://")!.upperBound...]
+        var searchStart = text.startIndex
+        while let separator = text.range(of: "://", range: searchStart..<text.endIndex) {
+            searchStart = separator.upperBound
+            // The URI runs to the next double quote (libpq quotes what it cannot parse that way).
+            let uriEnd = text[separator.upperBound...].firstIndex(of: "\"") ?? text.endIndex
+            let rest = text[separator.upperBound..<uriEnd]
             // Userinfo ends at the last "@" before the path: over-redacting is better than a leak.
             let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? rest.endIndex
             let authority = rest[..<authorityEnd]
@@ -50,16 +75,33 @@ enum ConnectionString {
                 let userinfo = rest[..<userinfoEnd]
                 if let colon = userinfo.firstIndex(of: ":") { found.append(String(userinfo[userinfo.index(after: colon)...])) }
             }
-            if let query = text.firstIndex(of: "?") {
-                for pair in text[text.index(after: query)...].split(separator: "&") {
+            if let query = rest.firstIndex(of: "?") {
+                for pair in rest[rest.index(after: query)...].split(separator: "&") {
                     let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
                     if parts.count == 2, parts[0].lowercased() == "password" { found.append(String(parts[1])) }
                 }
             }
-        } else {
-            found += conninfoPasswords(text)
         }
-        return found + found.compactMap(PercentEncoding.decode).filter { !found.contains($0) }
+        return found
+    }
+
+    /// The `password` of every `user:password@` in `text`, with or without a scheme before it.
+    private static func userinfoPasswords(_ text: String) -> [String] {
+        var found = [String]()
+        for at in text.indices where text[at] == "@" {
+            var start = at
+            while start > text.startIndex {
+                let previous = text.index(before: start)
+                let character = text[previous]
+                if character.isWhitespace || character == "\"" || character == "'" || character == "/" { break }
+                start = previous
+            }
+            let token = text[start..<at]
+            if let colon = token.firstIndex(of: ":"), token.index(after: colon) < token.endIndex {
+                found.append(String(token[token.index(after: colon)...]))
+            }
+        }
+        return found
     }
 
     /// `password=value` and `password = 'quoted \' value'` in a key=value string.

@@ -221,7 +221,7 @@ public final class PostgresConnection: @unchecked Sendable {
         let lost = PQstatus(handle) == CONNECTION_BAD
         return PostgresError(
             code: lost ? .connectionLost : .server,
-            message: message.isEmpty ? String(cString: PQerrorMessage(handle)).replacingNewlines() : message,
+            message: message.isEmpty ? ConnectionString.redactingPasswordShapes(String(cString: PQerrorMessage(handle)).replacingNewlines()) : message,
             sqlState: field("C").map(SQLState.init(rawValue:)),
             detail: field("D"), hint: field("H"), constraint: field("n"),
             schema: field("s"), table: field("t"), column: field("c"), query: query
@@ -229,7 +229,7 @@ public final class PostgresConnection: @unchecked Sendable {
     }
 
     static func connectionError(_ handle: OpaquePointer, code: PostgresError.Code, query: String?) -> PostgresError {
-        PostgresError(code: code, message: String(cString: PQerrorMessage(handle)).replacingNewlines(), query: query)
+        PostgresError(code: code, message: ConnectionString.redactingPasswordShapes(String(cString: PQerrorMessage(handle)).replacingNewlines()), query: query)
     }
 
     // MARK: - Connecting

@@ -6,7 +6,7 @@ import UnderstoryAPI
 struct AccountsDisconnect: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "disconnect",
-        abstract: "Revoke an account's refresh token at Understory and delete it here; its synced rows stay.",
+        abstract: "Delete an account's webhook subscriptions, revoke its refresh token at Understory and delete it here; its synced rows stay.",
         discussion: """
             The account is kept as `disconnected` (so status still explains its rows) until connected again. To delete its
             data too, run for each table: DELETE FROM understory.<table> WHERE company_id = '<ID>'.
@@ -20,7 +20,7 @@ struct AccountsDisconnect: AsyncParsableCommand {
 
     func run() async throws {
         let logger = global.makeLogger()
-        let outcome = try await AccountDisconnection.disconnect(
+        let (outcome, subscriptions) = try await AccountDisconnection.disconnect(
             companyID, database: global.database, key: try? TokenKey(environment: global.environment),
             api: Result { try global.apiConfiguration() }, logger: logger
         )
@@ -33,5 +33,13 @@ struct AccountsDisconnect: AsyncParsableCommand {
             "its refresh token was deleted here but could not be revoked at Understory (\(ExitStatus.oneLine(error)))"
         }
         print("disconnected company \(companyID): \(note); its synced rows are kept")
+        if !subscriptions.deleted.isEmpty {
+            print("deleted its webhook subscriptions: \(subscriptions.deleted.joined(separator: " "))")
+        }
+        if let error = subscriptions.apiError, !subscriptions.notDeletedInAPI.isEmpty {
+            print(
+                "forgot its webhook subscriptions \(subscriptions.notDeletedInAPI.joined(separator: " ")) here, but could not delete them at Understory (\(ExitStatus.oneLine(error))): delete them in Understory Backoffice"
+            )
+        }
     }
 }

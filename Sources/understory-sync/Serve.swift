@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import PostgresClient
+import ServiceLifecycle
 import SyncEngine
 import SyncServer
 import UnderstoryAPI
@@ -10,13 +11,14 @@ import UnderstoryAPI
 /// polling schedule (`--cron`), in one process.
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Receive Understory webhooks (POST /webhooks/understory) and keep bookings, events and experiences current.",
+        abstract: "Receive Understory webhooks (POST /webhooks/understory/{endpoint}) and keep bookings, events and experiences current.",
         discussion: """
-            Each delivery is verified (Standard Webhooks signature with the secrets of `webhooks subscribe`, stored sealed,
-            or UNDERSTORY_WEBHOOK_SECRET), stored in understory.webhook_inbox and acknowledged with 204 once committed;
-            a worker fetches the item it names and upserts it. GET /healthz answers 200 while PostgreSQL answers;
+            Each delivery is verified (Standard Webhooks signature with the secret of the subscription its path names, made by
+            `webhooks subscribe` and stored sealed; or UNDERSTORY_WEBHOOK_SECRET on the plain POST /webhooks/understory), stored
+            in understory.webhook_inbox and acknowledged with 204 once committed; a worker fetches the item it names and upserts
+            it. serve listens and stores deliveries while the API does not answer. GET /healthz answers 200 while PostgreSQL answers;
             GET /metrics is Prometheus text. With --cron the polling schedule (orders have no webhooks) runs in the same
-            process. SIGTERM or SIGINT stops accepting, finishes the work in hand, and exits 0.
+            process. SIGTERM or SIGINT stops accepting, finishes the work in hand (the message being fetched gets 10 s), and exits 0.
             Put the endpoint behind a TLS reverse proxy; it listens on 127.0.0.1 by default.
             """
     )
@@ -79,14 +81,7 @@ extension Serve {
                     let clients = AccountClients(accountSync)
                     // `--all-accounts` includes accounts connected while serving.
                     let wanted = selection == .all ? nil : Set(selected)
-                    let accounts: @Sendable () async throws -> [WebhookServer.Account] = {
-                        let secrets = try await WebhookSubscriptionStore.with(database: database, logger: logger) { store in
-                            try await store.secrets(key: accountSync.key)
-                        }
-                        return try secrets.filter { wanted?.contains($0.key) ?? true }.map {
-                            WebhookServer.Account(companyID: $0.key, signature: try WebhookSignature(secrets: $0.value))
-                        }
-                    }
+                    let accounts = WebhookAccounts.connected(database: database, key: accountSync.key, wanted: wanted, clients: clients, logger: logger)
                     try await serve(accounts: accounts, apiStatistics: { clients.statistics }, logger: logger) { companyID in
                         try await clients.client(for: companyID)
                     }
@@ -94,22 +89,18 @@ extension Serve {
             } else {
                 let api = try global.apiConfiguration()
                 try await UnderstoryClient.withClient(api, logger: logger) { client in
-                    guard let companyID = try await client.me(logger: logger).model.companyID else {
-                        throw SyncError(.invalidArguments, "/v1/me named no company_id")
-                    }
-                    let accounts: @Sendable () async throws -> [WebhookServer.Account] = {
-                        var secrets: [String: [Secret]] = [:]
-                        if let key {
-                            secrets = try await WebhookSubscriptionStore.with(database: database, logger: logger) { store in
-                                try await store.secrets(key: key)
-                            }
+                    // The company comes from /v1/me, asked in the background: serve listens (and stores
+                    // deliveries) while the API or its discovery does not answer.
+                    let company = InternalCompany(logger: logger) {
+                        guard let companyID = try await client.me(logger: logger).model.companyID else {
+                            throw SyncError(.invalidData, "/v1/me named no company_id")
                         }
-                        // Internal-key mode serves the key's own company only.
-                        secrets = secrets.filter { $0.key == companyID }
-                        if let extraSecret { secrets[companyID, default: []].append(extraSecret) }
-                        return try secrets.map { WebhookServer.Account(companyID: $0.key, signature: try WebhookSignature(secrets: $0.value)) }
+                        return companyID
                     }
-                    try await serve(accounts: accounts, apiStatistics: { [client.statistics] }, logger: logger) { _ in client }
+                    let accounts = WebhookAccounts.internalKey(database: database, key: key, extraSecret: extraSecret, company: company, logger: logger)
+                    try await serve(
+                        accounts: accounts, apiStatistics: { [client.statistics] }, services: [company], logger: logger
+                    ) { _ in client }
                 }
             }
         } catch let exit as ExitCode {
@@ -122,10 +113,10 @@ extension Serve {
     /// Serves until SIGTERM: the receiver, its inbox worker (fetching with `client`) and, with `--cron`, the polling schedule.
     private func serve(
         accounts: @escaping @Sendable () async throws -> [WebhookServer.Account],
-        apiStatistics: @escaping @Sendable () -> [RequestStatistics], logger: Logger,
+        apiStatistics: @escaping @Sendable () -> [RequestStatistics], services: [any Service] = [], logger: Logger,
         client: @escaping @Sendable (String) async throws -> UnderstoryClient
     ) async throws {
-        if try await accounts().isEmpty {
+        if (try? await accounts())?.isEmpty == true {
             logger.warning(
                 "no webhook secret yet: run `understory-sync webhooks subscribe` (needs \(TokenKey.variable)) or set \(Self.secretVariable); deliveries get 401 until then"
             )
@@ -141,12 +132,12 @@ extension Serve {
         }
         let server = WebhookServer(
             configuration: configuration, database: global.database, accounts: accounts, worker: worker,
-            apiStatistics: apiStatistics, services: schedule?.schedulers ?? [], logger: logger
+            apiStatistics: apiStatistics, services: services + (schedule?.schedulers ?? []), logger: logger
         )
         let host = configuration.host
         let run = {
             try await server.run { port in
-                logger.info("serving", metadata: ["address": "http://\(host):\(port)", "endpoint": "/webhooks/understory"])
+                logger.info("serving", metadata: ["address": "http://\(host):\(port)", "endpoint": "/webhooks/understory/{endpoint}"])
                 // Unbuffered, so a supervisor (or a test) reading a pipe sees it at once.
                 FileHandle.standardOutput.write(Data("listening on \(host):\(port)\n".utf8))
             }

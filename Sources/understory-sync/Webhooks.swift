@@ -39,7 +39,7 @@ struct Webhooks: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var accounts: AccountSelection
 
-        @Option(help: "The public https URL of `serve`'s POST /webhooks/understory.")
+        @Option(help: "The public https URL of `serve`'s POST /webhooks/understory; a key naming the subscription is appended (…/webhooks/understory/sub_…).")
         var url: String
 
         @Option(name: .customLong("event-type"), help: "An event type (repeat); default: all eleven v1.booking.*, v1.event.*, v1.experience.*.")
@@ -61,16 +61,10 @@ struct Webhooks: AsyncParsableCommand {
             let url = self.url
             let types = eventTypes.isEmpty ? WebhookSubscription.allEventTypes : eventTypes
             try await Webhooks.forEachAccount(global: global, accounts: accounts, logger: logger) { companyID, client in
-                let created = try await client.createWebhookSubscription(url: url, eventTypes: types, logger: logger)
-                guard let secret = created.model.secret else {
-                    throw SyncError(.invalidData, "the API created subscription \(created.model.id) but sent no secret; delete it and try again")
-                }
-                try await WebhookSubscriptionStore.with(database: database, logger: logger) { store in
-                    try await store.save(
-                        companyID: companyID, subscription: created.model, secret: secret, key: key
-                    )
-                }
-                print("subscribed \(companyID): \(created.model.id) \(url) (\(types.count) event types; secret stored sealed)")
+                let subscription = try await WebhookSubscribing.subscribe(
+                    companyID: companyID, baseURL: url, eventTypes: types, client: client, database: database, key: key, logger: logger
+                )
+                print("subscribed \(companyID): \(subscription.id) \(subscription.url ?? url) (\(types.count) event types; secret stored sealed)")
             }
         }
     }

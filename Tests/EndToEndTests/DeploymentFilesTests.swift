@@ -108,9 +108,11 @@ struct DeploymentFilesTests {
         #expect(try Self.text(".gitignore").split(separator: "\n").contains(".env"))
     }
 
-    @Test("Dockerfile: multi-stage on the official Swift image, runtime with libpq5 and the migrations")
+    @Test("Dockerfile: multi-stage on the official Swift image, runtime with libpq5 and the migrations, Package.resolved copied when present")
     func dockerfile() throws {
         let text = try Self.text("Dockerfile")
+        // A glob matching Package.resolved or nothing: COPY then neither fails without it nor ignores it.
+        #expect(text.split(separator: "\n").contains { $0.hasPrefix("COPY ") && $0.contains("Package.swift") && $0.contains("Package.resolve[d]") }, "\(text)")
         let stages = text.split(separator: "\n").filter { $0.hasPrefix("FROM ") }
         #expect(stages.count == 2)
         #expect(stages.first?.contains("swift:") == true)
@@ -122,7 +124,8 @@ struct DeploymentFilesTests {
 /// deploy/kubernetes: the fleet of workers, the internal-key CronJob and schedule, migrate, Secret and ConfigMap.
 extension DeploymentFilesTests {
     static let kubernetesFiles = [
-        "configmap.yaml", "migrate-job.yaml", "schedule-deployment.yaml", "secret.example.yaml", "sync-cronjob.yaml", "worker-deployment.yaml",
+        "configmap.yaml", "migrate-job.yaml", "schedule-deployment.yaml", "secret.example.yaml", "serve-deployment.yaml", "serve-pdb.yaml",
+        "serve-service.yaml", "sync-cronjob.yaml", "worker-deployment.yaml",
     ]
     /// Variables that are secrets: only ever read from the Secret.
     static let secretNames: Set<String> = ["UNDERSTORY_CLIENT_ID", "UNDERSTORY_CLIENT_SECRET", "UNDERSTORY_TOKEN_KEY", "DATABASE_URL"]
@@ -159,7 +162,8 @@ extension DeploymentFilesTests {
         }
         #expect(kinds == [
             "configmap.yaml": "ConfigMap", "migrate-job.yaml": "Job", "schedule-deployment.yaml": "Deployment",
-            "secret.example.yaml": "Secret", "sync-cronjob.yaml": "CronJob", "worker-deployment.yaml": "Deployment",
+            "secret.example.yaml": "Secret", "serve-deployment.yaml": "Deployment", "serve-pdb.yaml": "PodDisruptionBudget",
+            "serve-service.yaml": "Service", "sync-cronjob.yaml": "CronJob", "worker-deployment.yaml": "Deployment",
         ])
 
         // The example Secret holds placeholders only, and no workload repeats one of its values.
@@ -185,10 +189,10 @@ extension DeploymentFilesTests {
         #expect(grace >= lease, "SIGTERM grace covers a batch in hand")
 
         // The long-running pods are probed on /healthz and scraped where --metrics-port serves.
-        for file in ["schedule-deployment.yaml", "worker-deployment.yaml"] {
+        for file in ["schedule-deployment.yaml", "worker-deployment.yaml", "serve-deployment.yaml"] {
             let deployment = try Self.manifest(file)
             let deploymentArguments = try arguments(file)
-            let port = deploymentArguments.firstIndex(of: "--metrics-port").map { deploymentArguments[$0 + 1] }
+            let port = (deploymentArguments.firstIndex(of: "--metrics-port") ?? deploymentArguments.firstIndex(of: "--port")).map { deploymentArguments[$0 + 1] }
             let container = try #require((Self.podSpec(deployment)?["containers"] as? [[String: Any]])?.first)
             for probe in ["livenessProbe", "readinessProbe"] {
                 #expect(((container[probe] as? [String: Any])?["httpGet"] as? [String: Any])?["path"] as? String == "/healthz", "\(file) \(probe)")
@@ -199,5 +203,66 @@ extension DeploymentFilesTests {
             #expect(annotations["prometheus.io/port"] == port && port != nil, "\(file): scraped where --metrics-port serves")
             #expect(annotations["prometheus.io/path"] == "/metrics", "\(file)")
         }
+    }
+}
+
+/// deploy/kubernetes: `serve` behind a Service with a disruption budget, and every workload hardened.
+extension DeploymentFilesTests {
+    @Test("serve: a Deployment of 2 replicas probed on /healthz, a Service to its port, a PodDisruptionBudget selecting its pods")
+    func serveManifests() throws {
+        let deployment = try Self.manifest("serve-deployment.yaml")
+        let spec = try #require(deployment["spec"] as? [String: Any])
+        #expect(spec["replicas"] as? Int == 2)
+        let labels = try #require(((spec["selector"] as? [String: Any])?["matchLabels"]) as? [String: String])
+        let container = try #require((Self.podSpec(deployment)?["containers"] as? [[String: Any]])?.first)
+        let arguments = try #require(container["args"] as? [String])
+        #expect(arguments.first == "serve")
+        #expect(arguments.firstIndex(of: "--host").map { arguments[$0 + 1] } == "0.0.0.0", "listens beyond loopback in a pod")
+        let portName = try #require((container["ports"] as? [[String: Any]])?.first?["name"] as? String)
+        for probe in ["livenessProbe", "readinessProbe"] {
+            let get = (container[probe] as? [String: Any])?["httpGet"] as? [String: Any]
+            #expect(get?["path"] as? String == "/healthz" && get?["port"] as? String == portName, "\(probe)")
+        }
+
+        let service = try Self.manifest("serve-service.yaml")
+        let serviceSpec = try #require(service["spec"] as? [String: Any])
+        #expect(serviceSpec["selector"] as? [String: String] == labels)
+        #expect((serviceSpec["ports"] as? [[String: Any]])?.first?["targetPort"] as? String == portName)
+
+        let budget = try Self.manifest("serve-pdb.yaml")
+        #expect(budget["apiVersion"] as? String == "policy/v1")
+        let budgetSpec = try #require(budget["spec"] as? [String: Any])
+        #expect(((budgetSpec["selector"] as? [String: Any])?["matchLabels"]) as? [String: String] == labels)
+        let minAvailable = budgetSpec["minAvailable"] as? Int
+        #expect(minAvailable != nil && minAvailable! >= 1 && minAvailable! < 2, "one pod may go, one stays")
+    }
+
+    @Test("every workload runs as non-root with a read-only root file system, no capabilities, RuntimeDefault seccomp, requests and limits, a pinned image")
+    func hardened() throws {
+        var workloads = 0
+        for file in Self.kubernetesFiles {
+            let document = try Self.manifest(file)
+            guard let pod = Self.podSpec(document) else { continue }
+            workloads += 1
+            let podSecurity = (pod["securityContext"] as? [String: Any]) ?? [:]
+            #expect(podSecurity["runAsNonRoot"] as? Bool == true, "\(file)")
+            #expect(((podSecurity["runAsUser"] as? Int) ?? 0) > 0, "\(file): a numeric non-root user")
+            #expect((podSecurity["seccompProfile"] as? [String: Any])?["type"] as? String == "RuntimeDefault", "\(file)")
+            for container in try #require(pod["containers"] as? [[String: Any]], "\(file)") {
+                let image = container["image"] as? String ?? ""
+                let tag = image.split(separator: ":", maxSplits: 1).dropFirst().first.map(String.init) ?? ""
+                #expect(!tag.isEmpty && tag != "latest", "\(file): image \(image) is pinned")
+                let security = (container["securityContext"] as? [String: Any]) ?? [:]
+                #expect(security["readOnlyRootFilesystem"] as? Bool == true, "\(file)")
+                #expect(security["allowPrivilegeEscalation"] as? Bool == false, "\(file)")
+                #expect((security["capabilities"] as? [String: Any])?["drop"] as? [String] == ["ALL"], "\(file)")
+                let resources = (container["resources"] as? [String: Any]) ?? [:]
+                for kind in ["requests", "limits"] {
+                    let values = (resources[kind] as? [String: Any]) ?? [:]
+                    #expect(values["cpu"] != nil && values["memory"] != nil, "\(file): \(kind) for cpu and memory")
+                }
+            }
+        }
+        #expect(workloads == 5, "migrate, sync, schedule, worker and serve")
     }
 }

@@ -80,6 +80,15 @@ struct SessionTests {
         "password=s3cr3t host='unterminated",
         "password=s3cr3t host= garbage",
         "host=127.0.0.1 port=1 password='s3cr3t' dbname=x connect_timeout=1",
+        // Not recognisably a URI to libpq, which then quotes it whole in its error.
+        " postgresql://u:s3cr3t@127.0.0.1:1/db",
+        "\tpostgres://u:s3cr3t@127.0.0.1:1/db",
+        "postgresql://u:s3cr3t@127.0.0.1:1/db ",
+        "postgresq://u:s3cr3t@127.0.0.1:1/db",
+        "postgresql//u:s3cr3t@127.0.0.1:1/db",
+        "u:s3cr3t@127.0.0.1:1/db",
+        "host=127.0.0.1 PASSWORD = \"s3cr3t\" dbname='x",
+        "host=127.0.0.1 password = 's3\\'cr3t' port=1 dbname=x connect_timeout=1 '",
     ])
     func malformedConnectionString(_ connectionString: String) async throws {
         let logs = InMemoryLogHandler()

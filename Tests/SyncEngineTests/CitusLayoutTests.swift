@@ -90,7 +90,9 @@ struct CitusLayoutTests {
         ("Loading/RejectedItemStore.swift", "WHERE resolved_at IS NULL GROUP BY 1, 2",
          "`status` counts every account's unresolved rejected items: a read-only multi-shard query, never on the sync path"),
         ("Webhooks/WebhookSubscriptionStore.swift", "FROM understory.webhook_subscriptions ORDER BY company_id",
-         "`serve` loads every account's signing secrets at start and on an unknown signature: a small read, never on the sync path"),
+         "`serve` loads every account's signing secrets at start and on an unknown endpoint: a small read, never on the sync path"),
+        ("Webhooks/WebhookSubscriptionStore.swift", "UNION SELECT company_id FROM understory.sync_state",
+         "`serve` with an integration key names its company from the database while /v1/me does not answer: a small read, never on the sync path"),
     ]
 
     @Test("every statement the engine sends to a data table names a company (company_id = $n), or only inserts rows that carry one")

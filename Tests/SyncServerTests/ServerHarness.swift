@@ -29,6 +29,9 @@ struct ServerHarness: Sendable {
 
     var url: String { "http://127.0.0.1:\(port)/webhooks/understory" }
 
+    /// The per-subscription path of `endpoint`.
+    func url(endpoint: String) -> String { url + "/" + endpoint }
+
     static func smallAccount() -> SimulatorConfiguration {
         .smallAccount(seed: 11, bookings: 200, orders: 40, events: 50, experiences: 6)
     }
@@ -43,6 +46,9 @@ struct ServerHarness: Sendable {
         holdProcessing: Bool = false,
         workerOptions: InboxWorker.Options = InboxWorker.Options(),
         secret: String = "whsec_" + Data((0..<24).map { _ in UInt8.random(in: 0...255) }).base64EncodedString(),
+        clock: UnderstoryClock = .system,
+        configure: (inout WebhookServer.Configuration) -> Void = { _ in },
+        accounts: (@Sendable (_ database: PostgresConfiguration, _ companyID: String) -> @Sendable () async throws -> [WebhookServer.Account])? = nil,
         _ body: (ServerHarness) async throws -> Void
     ) async throws {
         try await TestDatabase.withFreshDatabase { database in
@@ -62,11 +68,15 @@ struct ServerHarness: Sendable {
                 var configuration = WebhookServer.Configuration()
                 configuration.port = 0
                 configuration.holdProcessing = holdProcessing
+                configure(&configuration)
                 let secrets = SecretList([secret])
+                let single: @Sendable () async throws -> [WebhookServer.Account] = {
+                    [.init(companyID: companyID, signature: try WebhookSignature(secrets: secrets.values.map(Secret.init)))]
+                }
                 let server = WebhookServer(
                     configuration: configuration, database: database,
-                    accounts: { [.init(companyID: companyID, signature: try WebhookSignature(secrets: secrets.values.map(Secret.init)))] },
-                    worker: worker, logger: logger
+                    accounts: accounts?(database, companyID) ?? single,
+                    worker: worker, clock: clock, logger: logger
                 )
                 let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
                 let task = Task { try await server.run(handleSignals: false) { continuation.yield($0) } }
@@ -100,8 +110,8 @@ struct ServerHarness: Sendable {
     }
 
     /// POSTs `body` with the given headers; returns the status.
-    func post(_ body: [UInt8], headers: [(String, String)]) async throws -> Int {
-        var request = HTTPClientRequest(url: url)
+    func post(_ body: [UInt8], headers: [(String, String)], endpoint: String? = nil) async throws -> Int {
+        var request = HTTPClientRequest(url: endpoint.map(url(endpoint:)) ?? url)
         request.method = .POST
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         request.body = .bytes(ByteBuffer(bytes: body))

@@ -22,6 +22,11 @@ public final class AccountClients: Sendable {
         }
     }
 
+    /// Forgets the clients of accounts not in `companyIDs` (disconnected, or no longer served).
+    public func retain(only companyIDs: Set<String>) {
+        clients.withLock { clients in clients = clients.filter { companyIDs.contains($0.key) } }
+    }
+
     /// Request counters of every client made so far, for `/metrics`.
     public var statistics: [RequestStatistics] {
         clients.withLock { $0.values.map(\.statistics) }

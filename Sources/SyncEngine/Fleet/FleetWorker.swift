@@ -160,7 +160,8 @@ public struct FleetWorker: Sendable {
     /// `worker`: passes until a graceful shutdown (SIGTERM/SIGINT through swift-service-lifecycle):
     /// after each pass it waits until the next account falls due (at most `policy.maxIdle`). On
     /// shutdown the accounts in hand commit their batch and are released still due. The first
-    /// pass's error is thrown (configuration, schema); later ones are logged and retried.
+    /// pass's error is thrown (configuration, schema) unless it is a lost PostgreSQL connection (a
+    /// terminated backend, a restarting server); later ones are logged and retried.
     public func run(options: SyncOptions, arguments: [String: String] = [:], onPass: @Sendable (Pass) async -> Void = { _ in }) async throws {
         let logger = self.logger, clock = self.clock
         var first = true
@@ -169,7 +170,8 @@ public struct FleetWorker: Sendable {
             do {
                 await onPass(try await pass(options: options, arguments: arguments))
             } catch {
-                if first { throw error }
+                let lost = (error as? PostgresError).map { [.connectionLost, .connectionClosed, .connectionFailed].contains($0.code) } ?? false
+                if first && !lost { throw error }
                 logger.error("worker pass failed; trying again", metadata: ["error": "\(error)"])
             }
             first = false

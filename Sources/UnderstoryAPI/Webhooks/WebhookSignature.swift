@@ -46,6 +46,31 @@ public struct WebhookSignature: Sendable {
     /// ``WebhookSignatureError`` naming what is wrong; returns the parsed timestamp.
     @discardableResult
     public func verify(id: String?, timestamp: String?, signatures: String?, body: some Sequence<UInt8>, now: Date) throws -> Int64 {
+        let seconds = try Self.checkHeaders(id: id, timestamp: timestamp, signatures: signatures, now: now, tolerance: tolerance)
+        guard let id, let timestamp, let signatures else { throw WebhookSignatureError(.missingHeader, "a webhook header is missing") }
+        let body = Array(body)
+        let presented: [[UInt8]] = signatures.split(separator: " ").compactMap { entry in
+            let parts = entry.split(separator: ",", maxSplits: 1)
+            guard parts.count == 2, parts[0] == "v1", let data = Data(base64Encoded: String(parts[1])) else { return nil }
+            return Array(data)
+        }
+        for key in keys {
+            let expected = Self.mac(key, id: id, timestamp: timestamp, body: body)
+            for candidate in presented where Self.constantTimeEquals(candidate, expected) {
+                return seconds
+            }
+        }
+        throw WebhookSignatureError(.signatureMismatch, "no webhook-signature matches the body with a configured secret")
+    }
+
+    /// What can be checked without a secret or the body: the three headers are present, the
+    /// timestamp is unix seconds within `tolerance` of `now`, and `webhook-signature` holds at
+    /// least one `v1,` entry of an HMAC-SHA256's length. A receiver checks this before it reads
+    /// the body or looks for a secret. Returns the timestamp.
+    @discardableResult
+    public static func checkHeaders(
+        id: String?, timestamp: String?, signatures: String?, now: Date, tolerance: Duration = .seconds(300)
+    ) throws(WebhookSignatureError) -> Int64 {
         guard let id, !id.isEmpty else { throw WebhookSignatureError(.missingHeader, "the webhook-id header is missing") }
         guard let timestamp, !timestamp.isEmpty else {
             throw WebhookSignatureError(.missingHeader, "the webhook-timestamp header is missing")
@@ -64,19 +89,14 @@ public struct WebhookSignature: Sendable {
                 "webhook-timestamp is \(Int(abs(skew))) s \(skew < 0 ? "old" : "in the future") (tolerance \(Int(limit)) s)"
             )
         }
-        let body = Array(body)
-        let presented: [[UInt8]] = signatures.split(separator: " ").compactMap { entry in
+        let wellFormed = signatures.split(separator: " ").contains { entry in
             let parts = entry.split(separator: ",", maxSplits: 1)
-            guard parts.count == 2, parts[0] == "v1", let data = Data(base64Encoded: String(parts[1])) else { return nil }
-            return Array(data)
+            return parts.count == 2 && parts[0] == "v1" && Data(base64Encoded: String(parts[1]))?.count == SHA256.byteCount
         }
-        for key in keys {
-            let expected = Self.mac(key, id: id, timestamp: timestamp, body: body)
-            for candidate in presented where Self.constantTimeEquals(candidate, expected) {
-                return seconds
-            }
+        guard wellFormed else {
+            throw WebhookSignatureError(.signatureMismatch, "webhook-signature holds no v1 HMAC-SHA256 signature")
         }
-        throw WebhookSignatureError(.signatureMismatch, "no webhook-signature matches the body with a configured secret")
+        return seconds
     }
 
     static func mac(_ key: SymmetricKey, id: String, timestamp: String, body: [UInt8]) -> [UInt8] {
