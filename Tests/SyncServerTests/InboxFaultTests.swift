@@ -155,7 +155,7 @@ struct InboxFaultTests {
             let ids = Array(harness.simulator.ids(.bookings).prefix(30))
             harness.simulator.failRequests(matching: "/v1/bookings/\(ids[0])/tickets", status: 500)
             for id in ids { try await harness.deliver("v1.booking.updated", key: "booking_id", id: id) }
-            let outcomes = Mutex<[String: Int]>([:])
+            let outcomes = OutcomeTally()
             var options = InboxWorker.Options()
             options.batchSize = 4
             let client = harness.client
@@ -167,7 +167,7 @@ struct InboxFaultTests {
                     case .failed: key = "failed"
                     case .parked: key = "parked"
                     }
-                    outcomes.withLock { $0[key, default: 0] += 1 }
+                    outcomes.add(key)
                 }) { _ in client }
             }
             let (first, second) = (worker(), worker())
@@ -175,7 +175,7 @@ struct InboxFaultTests {
             async let b = second.drain()
             let handled = try await a + b
             #expect(handled == 30)
-            #expect(outcomes.withLock { $0 } == ["processed": 29, "failed": 1])
+            #expect(outcomes.counts == ["processed": 29, "failed": 1])
             #expect(try await harness.count("webhook_inbox", where: "status = 'processed'") == 29)
             #expect(try await harness.count("webhook_inbox", where: "resource_id = '\(ids[0])' AND attempts = 1 AND status = 'pending'") == 1)
             let counts = harness.simulator.requestCounts()
@@ -218,4 +218,11 @@ extension ServerHarness {
         _ = try await response.body.collect(upTo: 1 << 16)
         return Int(response.status.code)
     }
+}
+
+/// Worker outcomes counted by kind, shared with the workers' callbacks.
+final class OutcomeTally: Sendable {
+    private let tally = Mutex<[String: Int]>([:])
+    var counts: [String: Int] { tally.withLock { $0 } }
+    func add(_ key: String) { tally.withLock { $0[key, default: 0] += 1 } }
 }

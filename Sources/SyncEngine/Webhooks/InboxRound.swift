@@ -142,9 +142,9 @@ struct InboxRound {
         }
         report(processed)
         let inbox = WebhookInbox(connection: connection)
-        try await inbox.awaitDeletionCheck(
-            awaitingCheck.flatMap { subjects[$0] ?? [] }.map(\.id), claim: claim, confirmAfter: worker.options.deletionConfirmation
-        )
+        for subject in awaitingCheck.sorted() {
+            try await inbox.awaitDeletionCheck((subjects[subject] ?? []).map(\.id), claim: claim, confirmAfter: worker.options.deletionConfirmation)
+        }
         for row in rows {
             guard let message = failures[row.id] else { continue }
             try await recordFailure(row, message: message, on: inbox)

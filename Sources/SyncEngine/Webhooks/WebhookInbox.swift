@@ -133,7 +133,7 @@ public struct WebhookInbox: Sendable {
         )
     }
 
-    /// Claimed rows whose item is gone but not yet confirmed gone: the first sighting is
+    /// Claimed rows of one item that is gone but not yet confirmed gone: the first sighting is
     /// remembered (`gone_since`, the earliest of the rows') and they are due again `confirmAfter`
     /// after it. Not a failure: `attempts` stays.
     func awaitDeletionCheck(_ ids: [Int64], claim: String, confirmAfter: Duration) async throws {
@@ -145,15 +145,6 @@ public struct WebhookInbox: Sendable {
             FROM since WHERE id = ANY($1::bigint[]) AND claim = $2
             """,
             [PostgresTextArray(ids.map(String.init)), claim, FleetPolicy.seconds(confirmAfter)]
-        )
-    }
-
-    /// Claimed rows whose item was found again: the earlier sighting of it gone no longer counts.
-    func forgetGone(_ ids: [Int64], claim: String) async throws {
-        guard !ids.isEmpty else { return }
-        try await connection.execute(
-            "UPDATE understory.webhook_inbox SET gone_since = NULL WHERE id = ANY($1::bigint[]) AND claim = $2 AND gone_since IS NOT NULL",
-            [PostgresTextArray(ids.map(String.init)), claim]
         )
     }
 
