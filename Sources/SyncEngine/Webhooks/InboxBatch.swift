@@ -42,7 +42,7 @@ extension SyncedResource {
         }
         var batch = InboxBatch(resource: resource, fetched: [], gone: [], failures: [:], undecodable: [:], raw: [:]) { _, _, _ in [] }
         var items: [String: Fetched<Item>] = [:]
-        for (id, answer) in fetched ?? ids.map { ($0, .failed("cancelled before it was fetched")) } {
+        for (id, answer) in fetched ?? ids.map({ ($0, .failed("cancelled before it was fetched")) }) {
             switch answer {
             case .item(let item):
                 items[id] = item
