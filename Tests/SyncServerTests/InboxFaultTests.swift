@@ -78,7 +78,7 @@ struct InboxFaultTests {
             #expect(terminated >= 2, "the worker's and the receiver's sessions")
             try await harness.deliver("v1.booking.updated", key: "booking_id", id: ids[1])
             #expect(try await eventually { try await harness.count("bookings", where: "id = '\(ids[1])'") == 1 })
-            #expect(try await eventually { try await harness.healthz() == 200 })
+            #expect(try await harness.healthzBecomes(200))
         }
     }
 
@@ -87,13 +87,13 @@ struct InboxFaultTests {
         var options = InboxWorker.Options()
         options.stallLimit = .milliseconds(300)
         try await ServerHarness.with(workerOptions: options) { harness in
-            #expect(try await eventually { try await harness.healthz() == 200 })
+            #expect(try await harness.healthzBecomes(200))
             harness.simulator.holdAPIRequests(pathPrefix: "/v1/bookings")
             try await harness.deliver("v1.booking.updated", key: "booking_id", id: harness.simulator.ids(.bookings)[0])
-            let stuck = try await eventually { try await harness.healthz() == 503 }
+            let stuck = try await harness.healthzBecomes(503)
             harness.simulator.releaseAPIRequests()
             #expect(stuck)
-            #expect(try await eventually { try await harness.healthz() == 200 })
+            #expect(try await harness.healthzBecomes(200))
             #expect(try await eventually { try await harness.count("webhook_inbox", where: "status = 'processed'") == 1 })
         }
     }
@@ -217,6 +217,11 @@ extension ServerHarness {
         let response = try await http.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/healthz"), timeout: .seconds(10))
         _ = try await response.body.collect(upTo: 1 << 16)
         return Int(response.status.code)
+    }
+
+    /// Whether `/healthz` comes to answer `status` (a bound, not a measurement).
+    func healthzBecomes(_ status: Int) async throws -> Bool {
+        try await eventually { try await healthz() == status }
     }
 }
 
