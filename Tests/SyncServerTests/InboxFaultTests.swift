@@ -39,12 +39,15 @@ struct InboxFaultTests {
         }
     }
 
-    @Test("an item PostgreSQL refuses (\"\\ud800\" in a field the model does not read) is quarantined in rejected_items, the others land, it is not fetched in a tight loop, and it is resolved once it heals")
-    func refusedValue() async throws {
+    @Test(
+        "an item PostgreSQL refuses (a value in a field the model does not read) is quarantined in rejected_items, the others land, it is not fetched in a tight loop, and it is resolved once it heals",
+        arguments: [#""\ud800""#, "1e1000000"]
+    )
+    func refusedValue(value: String) async throws {
         try await ServerHarness.with { harness in
             let ids = Array(harness.simulator.ids(.bookings).prefix(4))
             let bad = ids[0]
-            #expect(harness.simulator.setFields(.bookings, id: bad, [(key: "inbox_probe", json: #""\ud800""#)]))
+            #expect(harness.simulator.setFields(.bookings, id: bad, [(key: "inbox_probe", json: value)]))
             for id in ids { try await harness.deliver("v1.booking.updated", key: "booking_id", id: id) }
             let others = ids.dropFirst().map { "'\($0)'" }.joined(separator: ",")
             #expect(try await eventually { try await harness.count("bookings", where: "id IN (\(others))") == 3 })

@@ -19,7 +19,7 @@ public final class InboxHeartbeat: Sendable {
         self.state = Mutex(State(last: clock.now()))
     }
 
-    /// A round finished.
+    /// A round (or one account's share of it) finished.
     func beat() {
         let now = clock.now()
         state.withLock { $0.last = now }

@@ -243,9 +243,10 @@ struct InboxRound {
         }
     }
 
-    /// An error that is the connection's, not the message's: the worker reconnects.
+    /// An error that is the connection's (or the worker's cancellation), not the message's: the
+    /// worker reconnects (or stops) and the rows come due again when their lease ends.
     static func breaksConnection(_ error: any Error) -> Bool {
-        if error is CancellationError { return true }
+        if error is CancellationError || Task.isCancelled { return true }
         guard let error = error as? PostgresError else { return false }
         if [.connectionLost, .connectionFailed, .connectionClosed].contains(error.code) { return true }
         guard let state = error.sqlState else { return false }

@@ -45,8 +45,8 @@ public struct InboxWorker: Sendable {
         /// Wait before reopening a broken connection; doubles per failure up to `reconnectMaxDelay`.
         public var reconnectBaseDelay: Duration = .milliseconds(500)
         public var reconnectMaxDelay: Duration = .seconds(30)
-        /// A worker that has not finished a round (nor waited for work) for longer is stuck:
-        /// `/healthz` answers 503.
+        /// A worker that has not finished a round, nor one account's rows of it, nor waited for
+        /// work, for longer is stuck: `/healthz` answers 503.
         public var stallLimit: Duration = .seconds(300)
         /// What a sync would also store with an item (a booking's tickets unless `tickets` is off).
         public var sync = SyncOptions()
@@ -186,6 +186,7 @@ public struct InboxWorker: Sendable {
         for row in claim.rows { byCompany[row.companyID, default: []].append(row) }
         for (companyID, rows) in byCompany.sorted(by: { $0.key < $1.key }) {
             try await InboxRound(worker: self, connection: connection, claim: claim.token, companyID: companyID, rows: rows).process()
+            heartbeat.beat()  // progress: a long round of many accounts is not a stuck one
         }
         return claim.rows.count
     }
