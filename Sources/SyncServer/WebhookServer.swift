@@ -103,7 +103,11 @@ public struct WebhookServer: Sendable {
                 await server.receive(request, endpoint: context.parameters.get("endpoint") ?? "", ring: ring, signal: signal, accounts: cache)
             }
         }
+        let processing = configuration.holdProcessing || configuration.metricsOnly ? nil : worker
         router.get("/healthz") { _, _ -> Response in
+            if let processing, processing.isStalled {
+                return Self.text(.serviceUnavailable, "the webhook inbox worker has not finished a round for \(processing.heartbeat.silence)\n")
+            }
             do {
                 _ = try await ring.run { try await $0.execute("SELECT 1") }
                 return Self.text(.ok, "ok\n")
@@ -144,6 +148,7 @@ public struct WebhookServer: Sendable {
             let previous = worker.onOutcome
             observed = InboxWorker(
                 database: worker.database, options: worker.options, clock: worker.clock, logger: worker.logger, signal: worker.signal,
+                heartbeat: worker.heartbeat,
                 onOutcome: { outcome in
                     metrics.record(outcome)
                     previous?(outcome)

@@ -109,7 +109,9 @@ public final class Simulator: Sendable {
     /// `company`: nil = the primary company; an unknown id traps (here and in the other data methods).
     @discardableResult
     public func mutate(_ batch: MutationBatch, company: String? = nil) -> SimulatorMutationSummary {
-        self.requireCompany(company).store.withLock { $0.mutate(batch) }
+        let summary = self.requireCompany(company).store.withLock { $0.mutate(batch) }
+        self.noteCreations(summary)
+        return summary
     }
 
     /// Bumps one record's `updated_at` to a fresh instant (sometimes changing content as `mutate`
@@ -365,6 +367,8 @@ struct Runtime: Sendable {
     var heldAnswers: [CheckedContinuation<Void, Never>] = []
     var baseURL = ""
     var port = 0
+    /// When `mutate` created each item, while ``SimulatorFaults/notFoundAfterCreation`` is set.
+    var creations: [String: ContinuousClock.Instant] = [:]
 
     init(faults: SimulatorFaults, faultRandom: SeededRandom) {
         self.faults = faults

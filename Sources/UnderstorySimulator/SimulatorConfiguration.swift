@@ -103,6 +103,12 @@ public struct SimulatorFaults: Sendable, Hashable {
     public var refreshTokenReuseGrace: Duration = .zero
     /// Lifetime of authorization codes from `/oauth2/auth` (single use either way).
     public var authorizationCodeTTL: Duration = .seconds(60)
+    /// `/v1` requests whose path matches a pattern are answered with its status (the first match
+    /// wins): a 500 on one booking's tickets while everything else answers. See ``PathFault``.
+    public var pathFaults: [PathFault] = []
+    /// An item created (by `mutate`) while this is set answers 404 on its GET and its children for
+    /// this long after its creation (simulator clock), as an API whose reads lag its writes.
+    public var notFoundAfterCreation: Duration? = nil
 
     public init() {}
 
@@ -128,6 +134,39 @@ public enum CursorLossAnswer: String, Sendable, Hashable, CaseIterable {
         case .notFound: (404, "NOT_FOUND", "Not found")
         case .gone: (410, "GONE", "Gone")
         }
+    }
+}
+
+/// One per-path fault: `/v1` requests whose path matches `pattern` (`*` matches any run of
+/// characters within one path segment, e.g. `/v1/bookings/*/tickets`) are answered `status`
+/// (429 with `Retry-After` as the faults say; any other status with an error body).
+public struct PathFault: Sendable, Hashable {
+    public var pattern: String
+    public var status: Int
+
+    public init(pattern: String, status: Int) {
+        self.pattern = pattern
+        self.status = status
+    }
+
+    /// Whether `path` matches the pattern.
+    public func matches(_ path: String) -> Bool {
+        let patternSegments = pattern.split(separator: "/", omittingEmptySubsequences: false)
+        let pathSegments = path.split(separator: "/", omittingEmptySubsequences: false)
+        guard patternSegments.count == pathSegments.count else { return false }
+        return zip(patternSegments, pathSegments).allSatisfy { Self.segment($0.0, matches: $0.1) }
+    }
+
+    private static func segment(_ pattern: Substring, matches text: Substring) -> Bool {
+        let parts = pattern.split(separator: "*", omittingEmptySubsequences: false)
+        guard parts.count > 1 else { return pattern == text }
+        guard text.hasPrefix(parts[0]) else { return false }
+        var rest = text.dropFirst(parts[0].count)
+        for part in parts.dropFirst().dropLast() where !part.isEmpty {
+            guard let range = rest.range(of: part) else { return false }
+            rest = rest[range.upperBound...]
+        }
+        return rest.hasSuffix(parts.last!) && rest.count >= parts.last!.count
     }
 }
 

@@ -16,6 +16,10 @@ import Hummingbird
 /// - `GET /_admin/stats` (requests per path and status, in flight)
 /// - `GET /_admin/faults`, `POST /_admin/faults?latency_ms=&error_rate=&rate_limit_every=&max_concurrent=
 ///   &retry_after=&token_ttl=&cursor_ttl=&unstable_paging=&ignore_updated_at_sort=&missing_scope_401=&mutate_every=&refresh_reuse_grace=` (omitted = unchanged; `none` clears)
+/// - `POST /_admin/faults?path=/v1/bookings/ID/tickets&status=500` (a path fault; `*` matches within a segment;
+///   `status=none` removes it, `path_faults=none` removes all); `POST /_admin/faults?not_found_after_create=3` (new
+///   items answer 404 for 3 s after `mutate` creates them); an item with a value jsonb refuses: `/_admin/set` with
+///   `{"note":"\ud800"}` or `{"note":1e1000000}`
 /// - `POST /_admin/expire-tokens`
 /// - `POST /_admin/consent?decision=approve|deny&company=ID` (what `/oauth2/auth` answers from now on)
 /// - `POST /_admin/revoke-consent?company=ID[&app=ID]` (revokes that company's refresh and access tokens)
@@ -279,6 +283,7 @@ extension SimulatorResponder {
                     if let seconds = query["refresh_reuse_grace"].flatMap(Double.init) {
                         faults.refreshTokenReuseGrace = .milliseconds(Int64(seconds * 1000))
                     }
+                    Self.updatePathFaults(&faults, query: query)
                 }
             }
             return Reply.json(.ok, Self.describe(simulator.faults))
@@ -334,6 +339,7 @@ extension SimulatorResponder {
         optional(faults.mutateEveryNRequests)
         w.key("refresh_reuse_grace_ms")
         w.int(milliseconds(faults.refreshTokenReuseGrace))
+        describePathFaults(faults, into: &w)
         w.endObject()
         return w.bytes
     }

@@ -205,6 +205,7 @@ struct SimulatorResponder: HTTPResponder {
         if let status = admission.serverError {
             return Reply.error(status, "INTERNAL_SERVER_ERROR", "injected server error")
         }
+        if let response = self.injectedPathFault(path, faults: admission.faults) { return response }
         guard let route = self.route(path) else {
             return Reply.error(.notFound, "NOT_FOUND", "no route for \(path)")
         }

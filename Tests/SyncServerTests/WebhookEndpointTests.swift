@@ -100,11 +100,14 @@ struct WebhookEndpointTests {
         }
     }
 
-    @Test("v1.event.deleted sets _deleted_at on the event and removes its sessions, as a confirmed deletion in a sync does; a message whose item answers 404 is processed, not retried")
+    @Test("v1.event.deleted, confirmed by a 404 the confirmation delay later, sets _deleted_at on the event and removes its sessions, as a confirmed deletion in a sync does; a message whose item keeps answering 404 is processed after the second look, not retried")
     func deletions() async throws {
-        try await ServerHarness.with { harness in
+        var options = InboxWorker.Options()
+        options.deletionConfirmation = .milliseconds(500)
+        try await ServerHarness.with(workerOptions: options) { harness in
             _ = try await SyncRunner(database: harness.database, client: harness.client, logger: harness.logger).sync(ServerHarness.syncOptions())
             let eventID = harness.simulator.ids(.events)[0]
+            #expect(harness.simulator.delete(.events, id: eventID))
             let deleted = ServerHarness.message(type: "v1.event.deleted", key: "event_id", id: eventID)
             let deletedHeaders = try harness.signedHeaders(id: "msg_del", body: deleted)
             #expect(try await harness.post(deleted, headers: deletedHeaders) == 204)

@@ -16,9 +16,9 @@ struct RejectedItemStore {
         ).rows.map { try $0["item_id"].decode(String.self) }
     }
 
-    /// Records each item as rejected by `runID` (seen again: reason, text and last run updated,
-    /// and unresolved again if it had been resolved).
-    func record(_ items: [RejectedItem], companyID: String, runID: Int64) async throws {
+    /// Records each item as rejected by `runID` (nil: by the webhook inbox worker, which has no
+    /// run row) — seen again: reason, text and last run updated, and unresolved again if it had been resolved.
+    func record(_ items: [RejectedItem], companyID: String, runID: Int64?) async throws {
         for item in items {
             try await connection.execute(
                 """
@@ -35,9 +35,10 @@ struct RejectedItemStore {
         }
     }
 
-    /// Marks the unresolved items `ids` of `resource` resolved (stored after all, or gone).
-    /// Returns how many were.
-    func resolve(_ ids: [String], companyID: String, resource: Resource, runID: Int64) async throws -> Int {
+    /// Marks the unresolved items `ids` of `resource` resolved (stored after all, or gone) by
+    /// `runID` (nil: by the webhook inbox worker). Returns how many were.
+    @discardableResult
+    func resolve(_ ids: [String], companyID: String, resource: Resource, runID: Int64?) async throws -> Int {
         guard !ids.isEmpty else { return 0 }
         return try await connection.execute(
             """

@@ -9,9 +9,8 @@ struct ResourcePlans: Sendable {
     /// Loads one slice of a backfill (the slice, and what to ask the API for); nil for a resource without a time filter.
     let backfill: (@Sendable (PlanContext, BackfillWindow.Slice, BackfillWindow.Slice) async throws -> ResourceCounts)?
     let reconcile: @Sendable (PlanContext) async throws -> ResourceCounts
-    /// Webhooks: fetches subjects by id (id → a deletion message is among its rows), to write them
-    /// in the inbox worker's transaction (``InboxBatch``).
-    let inbox: @Sendable (PlanContext, _ subjects: [String: Bool], _ concurrency: Int) async -> InboxBatch
+    /// Webhooks: fetches subjects by id, to write them in the inbox worker's transaction (``InboxBatch``).
+    let inbox: @Sendable (PlanContext, _ ids: [String], _ concurrency: Int) async -> InboxBatch
 
     init<Item>(_ declaration: SyncedResource<Item>) {
         table = declaration.table.spec
@@ -30,7 +29,7 @@ struct ResourcePlans: Sendable {
                 try await scope.run(context) { try await BackfillPlan.load(declaration, context, slice: slice, request: request) }
             }
         }
-        inbox = { context, subjects, concurrency in await declaration.inboxBatch(subjects, context: context, concurrency: concurrency) }
+        inbox = { context, ids, concurrency in await declaration.inboxBatch(ids, context: context, concurrency: concurrency) }
         reconcile = { context in try await scope.run(context) { try await ReconcilePlan.reconcile(declaration, context) } }
     }
 }

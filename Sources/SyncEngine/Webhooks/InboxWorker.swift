@@ -2,16 +2,25 @@ import Foundation
 import Logging
 import PostgresClient
 import ServiceLifecycle
-import Synchronization
 import UnderstoryAPI
 
 /// Drains `understory.webhook_inbox`: for each pending delivery it GETs the booking, event or
 /// experience by id and upserts it through the same staging + upsert as `sync` (``BatchLoader``,
 /// ``TableSpec``), so an older version never overwrites a newer row and out-of-order deliveries are
-/// harmless. `v1.event.deleted`, `v1.experience.deleted` and a 404 set `_deleted_at`. The upsert and
-/// the row's `processed` mark commit together, so processing is idempotent: a crash before the
-/// commit leaves the row pending and the next start processes it. A failure is retried with
-/// back-off; after `maxAttempts` the row is parked with its error.
+/// harmless. The upsert and the row's `processed` mark commit together, so processing is
+/// idempotent: a crash before the commit leaves the row pending and the next claim processes it.
+///
+/// Every failure is the message's, never the process's (``InboxRound``): an API error on the item
+/// or its children, an undecodable item, a value PostgreSQL refuses — the row gets `attempts + 1`,
+/// a one-line error and a next attempt by back-off; after `maxAttempts` it is parked; an item that
+/// cannot be stored is quarantined in `rejected_items` as `sync` does. A deletion message or a 404
+/// marks an item deleted only after another 404 at least `deletionConfirmation` later.
+///
+/// Several workers (several `serve` processes) share one inbox: rows are claimed with
+/// `FOR UPDATE SKIP LOCKED` and a lease (``WebhookInbox/claim(limit:lease:confirmAfter:)``), and
+/// every due time is the database's `now()`. The worker's connection is reopened with back-off when
+/// it breaks (a PostgreSQL restart, a terminated backend); ``heartbeat`` tells `/healthz` whether
+/// rounds still finish.
 public struct InboxWorker: Sendable {
     public struct Options: Sendable {
         /// Failed attempts before a row is parked.
@@ -27,6 +36,18 @@ public struct InboxWorker: Sendable {
         public var idleWait: Duration = .seconds(1)
         /// Processed rows older than this are deleted.
         public var retention: Duration = .seconds(7 * 86_400)
+        /// How long claimed rows stay with their worker: one that dies mid-round leaves them due
+        /// again after this; one that takes longer has its outcome ignored (another claimed them).
+        public var claimLease: Duration = .seconds(120)
+        /// A deletion message or a 404 counts only when another 404 comes at least this much later
+        /// (an API that lags just after `created` is not taken for a deletion).
+        public var deletionConfirmation: Duration = .seconds(30)
+        /// Wait before reopening a broken connection; doubles per failure up to `reconnectMaxDelay`.
+        public var reconnectBaseDelay: Duration = .milliseconds(500)
+        public var reconnectMaxDelay: Duration = .seconds(30)
+        /// A worker that has not finished a round, nor one account's rows of it, nor waited for
+        /// work, for longer is stuck: `/healthz` answers 503.
+        public var stallLimit: Duration = .seconds(300)
         /// What a sync would also store with an item (a booking's tickets unless `tickets` is off).
         public var sync = SyncOptions()
 
@@ -48,6 +69,7 @@ public struct InboxWorker: Sendable {
     public let clock: UnderstoryClock
     public let logger: Logger
     public let signal: InboxSignal
+    public let heartbeat: InboxHeartbeat
     public let onOutcome: (@Sendable (Outcome) -> Void)?
 
     public init(
@@ -56,6 +78,7 @@ public struct InboxWorker: Sendable {
         clock: UnderstoryClock = .system,
         logger: Logger,
         signal: InboxSignal = InboxSignal(),
+        heartbeat: InboxHeartbeat? = nil,
         onOutcome: (@Sendable (Outcome) -> Void)? = nil,
         client: @escaping @Sendable (String) async throws -> UnderstoryClient
     ) {
@@ -64,42 +87,74 @@ public struct InboxWorker: Sendable {
         self.clock = clock
         self.logger = logger
         self.signal = signal
+        self.heartbeat = heartbeat ?? InboxHeartbeat(clock: clock)
         self.onOutcome = onOutcome
         self.client = client
     }
 
     /// Back-off after `failures` failed attempts: `baseDelay · 2^(failures−1)`, capped at `maxDelay`.
     public static func backoff(afterFailures failures: Int, options: Options) -> Duration {
-        let exponent = max(0, min(failures - 1, 30))
-        let delay = options.baseDelay * (1 << exponent)
-        return min(delay, options.maxDelay)
+        backoff(afterFailures: failures, base: options.baseDelay, max: options.maxDelay)
     }
 
+    /// `base · 2^(failures−1)`, capped at `max`.
+    static func backoff(afterFailures failures: Int, base: Duration, max maximum: Duration) -> Duration {
+        let exponent = max(0, min(failures - 1, 30))
+        return min(base * (1 << exponent), maximum)
+    }
+
+    /// Whether the worker has neither finished a round nor waited for work for longer than `stallLimit`.
+    public var isStalled: Bool { heartbeat.silence > options.stallLimit }
+
+    private var stopping: Bool { Task.isCancelled || Task.isShuttingDownGracefully }
+
     /// Processes rows until cancelled or graceful shutdown (the round in hand is finished first).
+    /// Never throws (the signature is a service's): a broken connection, or any error outside one
+    /// message, is logged and the connection reopened after a back-off; cancellation returns.
     public func run() async throws {
-        let connection = try await PostgresConnection.connect(database, logger: logger)
-        defer { Task { await connection.close() } }
-        try await BatchLoader(connection: connection, runID: 0).prepare([.bookings, .events, .experiences, .bookingTickets, .experienceTicketVariants])
+        var failures = 0
+        await withGracefulShutdownHandler {
+            while !stopping {
+                do {
+                    try await PostgresConnection.withConnection(database, logger: logger) { connection in
+                        try await prepare(connection)
+                        if failures > 0 { logger.info("webhook inbox worker reconnected to PostgreSQL") }
+                        failures = 0
+                        try await rounds(on: connection)
+                    }
+                } catch {
+                    if stopping { break }
+                    failures += 1
+                    let delay = Self.backoff(afterFailures: failures, base: options.reconnectBaseDelay, max: options.reconnectMaxDelay)
+                    logger.error(
+                        "webhook inbox worker lost its PostgreSQL connection; reconnecting",
+                        metadata: ["error": "\(error)", "failures": "\(failures)", "retry_in": "\(delay)"]
+                    )
+                    do { try await clock.sleep(delay) } catch { break }
+                }
+            }
+        } onGracefulShutdown: {
+            signal.notify()
+        }
+    }
+
+    /// Rounds on one connection until stopped; throws what breaks the connection.
+    private func rounds(on connection: PostgresConnection) async throws {
+        let inbox = WebhookInbox(connection: connection)
         var lastPrune: ContinuousClock.Instant?
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+        while !stopping {
             if lastPrune.map({ clock.now() - $0 > .seconds(3600) }) ?? true {
-                let cutoff = clock.wallClock().addingTimeInterval(-Double(options.retention.components.seconds))
-                let pruned = try await WebhookInbox(connection: connection).prune(processedBefore: cutoff)
+                let pruned = try await inbox.prune(processedLongerAgoThan: options.retention)
                 if pruned > 0 { logger.info("pruned processed webhook inbox rows", metadata: ["rows": "\(pruned)"]) }
                 lastPrune = clock.now()
             }
-            do {
-                let handled = try await drainRound(on: connection)
-                if handled > 0 { continue }
-            } catch let error as PostgresError {
-                logger.error("webhook inbox round failed", metadata: ["error": "\(error)"])
-            }
+            let handled = try await drainRound(on: connection)
+            heartbeat.beat()
+            if handled > 0 { continue }
             var wait = options.idleWait
-            if let due = try? await WebhookInbox(connection: connection).nextDue() {
-                let seconds = due.timeIntervalSince(clock.wallClock())
-                wait = min(wait, .milliseconds(max(0, Int64(seconds * 1000))))
-            }
-            await signal.wait(upTo: wait, clock: clock)
+            if let due = try await inbox.untilNextDue() { wait = max(.zero, min(wait, due)) }
+            guard wait > .zero else { continue }
+            await heartbeat.idle { await signal.wait(upTo: wait, clock: clock) }
         }
     }
 
@@ -107,7 +162,7 @@ public struct InboxWorker: Sendable {
     @discardableResult
     public func drain() async throws -> Int {
         try await PostgresConnection.withConnection(database, logger: logger) { connection in
-            try await BatchLoader(connection: connection, runID: 0).prepare([.bookings, .events, .experiences, .bookingTickets, .experienceTicketVariants])
+            try await prepare(connection)
             var total = 0
             while true {
                 let handled = try await drainRound(on: connection)
@@ -117,111 +172,22 @@ public struct InboxWorker: Sendable {
         }
     }
 
-    /// One round: up to `batchSize` due rows, grouped by account.
+    private func prepare(_ connection: PostgresConnection) async throws {
+        try await BatchLoader(connection: connection, runID: 0).prepare([.bookings, .events, .experiences, .bookingTickets, .experienceTicketVariants])
+    }
+
+    /// One round: claims up to `batchSize` due rows and processes them account by account.
     func drainRound(on connection: PostgresConnection) async throws -> Int {
-        let rows = try await WebhookInbox(connection: connection).due(now: clock.wallClock(), limit: options.batchSize)
-        guard !rows.isEmpty else { return 0 }
+        let claim = try await WebhookInbox(connection: connection).claim(
+            limit: options.batchSize, lease: options.claimLease, confirmAfter: options.deletionConfirmation
+        )
+        guard !claim.rows.isEmpty else { return 0 }
         var byCompany: [String: [WebhookInbox.Pending]] = [:]
-        for row in rows { byCompany[row.companyID, default: []].append(row) }
+        for row in claim.rows { byCompany[row.companyID, default: []].append(row) }
         for (companyID, rows) in byCompany.sorted(by: { $0.key < $1.key }) {
-            try await process(rows, companyID: companyID, on: connection)
+            try await InboxRound(worker: self, connection: connection, claim: claim.token, companyID: companyID, rows: rows).process()
+            heartbeat.beat()  // progress: a long round of many accounts is not a stuck one
         }
-        return rows.count
-    }
-
-    struct Subject: Hashable, Sendable {
-        var resource: String
-        var id: String
-    }
-
-    private func process(_ rows: [WebhookInbox.Pending], companyID: String, on connection: PostgresConnection) async throws {
-        var subjects: [Resource: [String: Bool]] = [:]  // resource → id → a deletion message is among its rows
-        var failures: [Subject: String] = [:]
-        for row in rows {
-            guard let name = row.resource, let id = row.resourceID else { continue }
-            guard let resource = Resource(rawValue: name) else {
-                failures[Subject(resource: name, id: id)] = "unknown resource \(name)"
-                continue
-            }
-            subjects[resource, default: [:]][id] = (subjects[resource]?[id] ?? false) || row.eventType.hasSuffix(".deleted")
-        }
-        let runID = -(rows.map(\.id).min() ?? 0)
-        var context: PlanContext?
-        var batches: [(Resource, InboxBatch)] = []
-        do {
-            let client = try await self.client(companyID)
-            let planContext = PlanContext(
-                client: client, connection: connection, companyID: companyID, runID: runID, options: options.sync, logger: logger, progress: nil
-            )
-            context = planContext
-            for (resource, ids) in subjects.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
-                let batch = await resource.plans.inbox(planContext, ids, options.fetchConcurrency)
-                for (id, message) in batch.failures { failures[Subject(resource: resource.rawValue, id: id)] = message }
-                batches.append((resource, batch))
-            }
-        } catch {
-            for (resource, ids) in subjects {
-                for id in ids.keys { failures[Subject(resource: resource.rawValue, id: id)] = "no API client for account \(companyID): \(error)" }
-            }
-        }
-
-        let succeeded = try await connection.withTransaction { connection in
-            if let context {
-                for (resource, batch) in batches {
-                    for (id, message) in try await batch.write(context) { failures[Subject(resource: resource.rawValue, id: id)] = message }
-                }
-            }
-            let succeeded = rows.filter { row in
-                guard let resource = row.resource, let id = row.resourceID else { return true }
-                return failures[Subject(resource: resource, id: id)] == nil
-            }
-            try await WebhookInbox(connection: connection).markProcessed(succeeded.map(\.id))
-            return succeeded
-        }
-        let now = clock.wallClock()
-        for row in succeeded {
-            onOutcome?(.processed(resource: row.resource, latency: .milliseconds(Int64(max(0, now.timeIntervalSince(row.receivedAt)) * 1000))))
-        }
-        let inbox = WebhookInbox(connection: connection)
-        for row in rows {
-            guard let resource = row.resource, let id = row.resourceID, let message = failures[Subject(resource: resource, id: id)] else { continue }
-            let failures = row.attempts + 1
-            let park = failures >= options.maxAttempts
-            let delay = Self.backoff(afterFailures: failures, options: options).components
-            let next = now.addingTimeInterval(Double(delay.seconds) + Double(delay.attoseconds) / 1e18)
-            try await inbox.recordFailure(row.id, error: message, nextAttempt: next, park: park)
-            if park {
-                logger.error(
-                    "webhook message parked", metadata: ["resource": "\(resource)", "inbox_id": "\(row.id)", "attempts": "\(failures)", "error": "\(message)"]
-                )
-            } else {
-                logger.warning("webhook message failed; will retry", metadata: ["resource": "\(resource)", "inbox_id": "\(row.id)", "attempts": "\(failures)"])
-            }
-            onOutcome?(park ? .parked(resource: resource) : .failed(resource: resource))
-        }
-    }
-}
-
-/// Wakes the inbox worker when a delivery was stored (instead of waiting for its idle timeout).
-public final class InboxSignal: Sendable {
-    private let pending = Mutex(false)
-
-    public init() {}
-
-    public func notify() {
-        pending.withLock { $0 = true }
-    }
-
-    /// Returns when notified (clearing the notice) or after `duration`, whichever is first.
-    func wait(upTo duration: Duration, clock: UnderstoryClock) async {
-        let step = Duration.milliseconds(10)
-        var waited = Duration.zero
-        while waited < duration {
-            if pending.withLock({ value in defer { value = false }; return value }) { return }
-            if Task.isCancelled || Task.isShuttingDownGracefully { return }
-            do { try await clock.sleep(step) } catch { return }
-            waited += step
-        }
-        _ = pending.withLock { value in defer { value = false }; return value }
+        return claim.rows.count
     }
 }
