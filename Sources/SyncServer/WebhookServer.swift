@@ -20,6 +20,8 @@ public struct WebhookServer: Sendable {
         public var holdProcessing = false
         /// Serve only `/healthz` and `/metrics` (`schedule --metrics-port`).
         public var metricsOnly = false
+        /// Who may read `/metrics`; nil: open on a loopback host, refused (the server does not start) on any other.
+        public var statusAccess: StatusAccess?
 
         public init() {}
     }
@@ -70,6 +72,7 @@ public struct WebhookServer: Sendable {
 
     /// Serves until SIGTERM/SIGINT (or cancellation). `onListening` gets the bound port.
     public func run(handleSignals: Bool = true, onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let access = try configuration.statusAccess ?? StatusAccess.forListener(host: configuration.host, token: nil, publicStatus: false)
         let ring = ConnectionRing(configuration: database, size: 4, logger: logger)
         let signal = worker?.signal ?? InboxSignal()
         let cache = AccountCache(load: accounts, clock: clock)
@@ -89,7 +92,8 @@ public struct WebhookServer: Sendable {
                 return Self.text(.serviceUnavailable, "PostgreSQL does not answer\n")
             }
         }
-        router.get("/metrics") { _, _ -> Response in
+        router.get("/metrics") { request, _ -> Response in
+            guard access.allows(request.headers) else { return StatusAccess.unauthorized() }
             do {
                 let now = server.clock.wallClock()
                 let statistics = server.apiStatistics()

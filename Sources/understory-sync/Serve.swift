@@ -17,7 +17,8 @@ struct Serve: AsyncParsableCommand {
             a worker fetches the item it names and upserts it. GET /healthz answers 200 while PostgreSQL answers;
             GET /metrics is Prometheus text. With --cron the polling schedule (orders have no webhooks) runs in the same
             process. SIGTERM or SIGINT stops accepting, finishes the work in hand, and exits 0.
-            Put the endpoint behind a TLS reverse proxy; it listens on 127.0.0.1 by default.
+            Put the endpoint behind a TLS reverse proxy; it listens on 127.0.0.1 by default. On any other address
+            GET /metrics needs `Authorization: Bearer $UNDERSTORY_STATUS_TOKEN` unless --public-status.
             """
     )
 
@@ -37,6 +38,8 @@ struct Serve: AsyncParsableCommand {
     @Flag(name: .customLong("hold-processing"), help: .hidden)
     var holdProcessing = false
 
+    @OptionGroup var status: StatusAccessOptions
+
     @OptionGroup var polling: PollingOptions
 
     @OptionGroup var sync: SyncArguments
@@ -45,6 +48,7 @@ struct Serve: AsyncParsableCommand {
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
+        _ = try status.access(host: host, global: global)
         if let cron {
             do {
                 _ = try CronExpression(cron)
@@ -134,6 +138,7 @@ extension Serve {
         configuration.host = host
         configuration.port = port
         configuration.holdProcessing = holdProcessing
+        configuration.statusAccess = try status.access(host: host, global: global)
         let worker = InboxWorker(database: global.database, logger: logger, client: client)
         var schedule: PollingSchedule?
         if let cron {
