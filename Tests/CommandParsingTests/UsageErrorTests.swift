@@ -33,6 +33,7 @@ struct UsageErrorTests {
             (["schedule", "--cron", "0 25 * * *"], #"invalid cron expression "0 25 * * *": 25 is out of range 0-23 (field hour, position 3)"#),
             (["schedule", "--cron", "@daily", "--reconcile-cron", "0 3 * * 8"], "--reconcile-cron"),
             (["frobnicate"], "frobnicate"),
+            (["serve", "--host", "0.0.0.0"], "set UNDERSTORY_STATUS_TOKEN (requests then need `Authorization: Bearer <token>`) or pass --public-status"),
         ]
     )
     func usageError(arguments: [String], mentions: String) throws {

@@ -43,6 +43,7 @@ struct ServerHarness: Sendable {
         holdProcessing: Bool = false,
         workerOptions: InboxWorker.Options = InboxWorker.Options(),
         secret: String = "whsec_" + Data((0..<24).map { _ in UInt8.random(in: 0...255) }).base64EncodedString(),
+        host: String = "127.0.0.1", statusAccess: StatusAccess? = nil,
         _ body: (ServerHarness) async throws -> Void
     ) async throws {
         try await TestDatabase.withFreshDatabase { database in
@@ -60,8 +61,10 @@ struct ServerHarness: Sendable {
                 let companyID = simulator.configuration.companyID
                 let worker = InboxWorker(database: database, options: workerOptions, logger: logger) { _ in client }
                 var configuration = WebhookServer.Configuration()
+                configuration.host = host
                 configuration.port = 0
                 configuration.holdProcessing = holdProcessing
+                configuration.statusAccess = statusAccess
                 let secrets = SecretList([secret])
                 let server = WebhookServer(
                     configuration: configuration, database: database,
