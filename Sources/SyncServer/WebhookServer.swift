@@ -92,6 +92,10 @@ public struct WebhookServer: Sendable {
                 return Self.text(.serviceUnavailable, "PostgreSQL does not answer\n")
             }
         }
+        router.get("/") { request, _ -> Response in
+            guard access.allows(request.headers) else { return StatusAccess.unauthorized() }
+            return await server.statusPage(ring: ring)
+        }
         router.get("/metrics") { request, _ -> Response in
             guard access.allows(request.headers) else { return StatusAccess.unauthorized() }
             do {

@@ -135,7 +135,7 @@ struct WorkerCommandTests {
             let health = try await ServeTests().httpGet("http://127.0.0.1:\(worker.port)/healthz")
             #expect(health.status == 200)
             let metrics = try await ServeTests().httpGet("http://127.0.0.1:\(worker.port)/metrics")
-            #expect(metrics.body.contains("understory_sync_runs{status=\"succeeded\"} \(ids.count)"), "\(metrics.body)")
+            #expect(metrics.body.contains("understory_sync_runs_last_day{status=\"succeeded\"} \(ids.count)"), "\(metrics.body)")
             #expect(await worker.stop() == 0, "\(worker.stderr.value.suffix(1000))")
             #expect(await Self.count(world, "SELECT count(*) AS n FROM understory.accounts WHERE lease_owner IS NOT NULL") == 0)
         }

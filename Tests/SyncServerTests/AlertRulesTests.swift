@@ -32,8 +32,8 @@ struct AlertRulesTests {
     func everyAlertTested() throws {
         let rules = try String(contentsOf: Self.alerts, encoding: .utf8)
         let tests = try String(contentsOf: Self.ruleTests, encoding: .utf8)
-        let alerts = Set(rules.matches(of: /- alert: ([A-Za-z]+)/).map { String($0.output.1) })
-        let tested = Set(tests.matches(of: /alertname: ([A-Za-z]+)/).map { String($0.output.1) })
+        let alerts = Set(rules.matches(of: #/- alert: ([A-Za-z]+)/#).map { String($0.output.1) })
+        let tested = Set(tests.matches(of: #/alertname: ([A-Za-z]+)/#).map { String($0.output.1) })
         #expect(Self.requiredAlerts.isSubset(of: alerts), "missing: \(Self.requiredAlerts.subtracting(alerts))")
         #expect(alerts == tested, "untested: \(alerts.subtracting(tested)); tests of no alert: \(tested.subtracting(alerts))")
     }

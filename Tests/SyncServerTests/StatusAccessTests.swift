@@ -50,6 +50,8 @@ struct StatusAccessTests {
             let allowed = try await harness.get("/metrics", headers: [("Authorization", "Bearer \(token)")])
             #expect(allowed.status == 200)
             #expect(allowed.body.contains("understory_webhook_inbox_pending"))
+            #expect(try await harness.get("/").status == 401, "the status page is guarded like /metrics")
+            #expect(try await harness.get("/", headers: [("Authorization", "Bearer \(token)")]).status == 200)
             #expect(try await harness.get("/healthz").status == 200)
         }
     }
