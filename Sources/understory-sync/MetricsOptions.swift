@@ -7,7 +7,7 @@ import SyncServer
 /// `--metrics-port` / `--metrics-host` of the long-running commands without a webhook endpoint
 /// (`schedule`, `worker`): GET /healthz and GET /metrics beside their work.
 struct MetricsOptions: ParsableArguments {
-    @Option(name: .customLong("metrics-port"), help: "Also serve GET /healthz and GET /metrics on this port (0 = any free port).")
+    @Option(name: .customLong("metrics-port"), help: "Also serve GET /healthz, GET /metrics and the status page (GET /) on this port (0 = any free port).")
     var metricsPort: Int?
 
     @Option(

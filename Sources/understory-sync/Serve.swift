@@ -15,10 +15,10 @@ struct Serve: AsyncParsableCommand {
             Each delivery is verified (Standard Webhooks signature with the secrets of `webhooks subscribe`, stored sealed,
             or UNDERSTORY_WEBHOOK_SECRET), stored in understory.webhook_inbox and acknowledged with 204 once committed;
             a worker fetches the item it names and upserts it. GET /healthz answers 200 while PostgreSQL answers;
-            GET /metrics is Prometheus text. With --cron the polling schedule (orders have no webhooks) runs in the same
+            GET /metrics is Prometheus text; GET / is the status page. With --cron the polling schedule (orders have no webhooks) runs in the same
             process. SIGTERM or SIGINT stops accepting, finishes the work in hand, and exits 0.
             Put the endpoint behind a TLS reverse proxy; it listens on 127.0.0.1 by default. On any other address
-            GET /metrics needs `Authorization: Bearer $UNDERSTORY_STATUS_TOKEN` unless --public-status.
+            GET /metrics and GET / need `Authorization: Bearer $UNDERSTORY_STATUS_TOKEN` unless --public-status.
             """
     )
 
