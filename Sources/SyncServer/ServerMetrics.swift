@@ -108,10 +108,10 @@ public final class ServerMetrics: Sendable {
         do {
             snapshot = try await OperationsSnapshot.read(connection: connection, now: now)
         } catch {
-            databaseUp.set(0)
+            databaseUp.set(Int64(0))
             throw error
         }
-        databaseUp.set(1)
+        databaseUp.set(Int64(1))
         record(snapshot, now: now)
     }
 

@@ -16,8 +16,8 @@ extension WebhookServer {
         }
         var response = Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: StatusPage.render(report, now: clock.wallClock()))))
         response.headers[.contentType] = "text/html; charset=utf-8"
-        response.headers[HTTPField.Name("Content-Security-Policy")!] = StatusPage.contentSecurityPolicy
-        response.headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
+        response.headers[.contentSecurityPolicy] = StatusPage.contentSecurityPolicy
+        response.headers[.xContentTypeOptions] = "nosniff"
         response.headers[.cacheControl] = "no-store"
         return response
     }

@@ -19,8 +19,8 @@ struct StatusAccessTests {
             #expect(try StatusAccess.forListener(host: host, token: nil, publicStatus: true).rule == .open, "\(host)")
             #expect(try StatusAccess.forListener(host: host, token: Secret("t"), publicStatus: false).rule == .bearer(Secret("t")), "\(host)")
         }
-        let refusal = StatusAccess.Refusal(host: "0.0.0.0")
-        #expect(refusal.description.contains("UNDERSTORY_STATUS_TOKEN") && refusal.description.contains("--public-status"))
+        let refusal = #expect(throws: StatusAccess.Refusal.self) { try StatusAccess.forListener(host: "0.0.0.0", token: nil, publicStatus: false) }
+        #expect(refusal?.description.contains("UNDERSTORY_STATUS_TOKEN") == true && refusal?.description.contains("--public-status") == true)
     }
 
     @Test("a server bound beyond loopback without a rule does not start")
