@@ -10,7 +10,7 @@ public enum StatusPage {
     public static let contentSecurityPolicy =
         "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
-    public static func render(_ report: StatusReport, now: Date) -> String {
+    public static func render(_ report: StatusReport, details: StatusDetails = StatusDetails(), now: Date) -> String {
         var html = HTML()
         html.raw(
             """
@@ -26,6 +26,9 @@ public enum StatusPage {
             td.num{text-align:right}td.err{white-space:normal;color:#9b1c1c}
             .ok{color:#1a7f37}.bad{color:#9b1c1c}.warn{color:#9a6700}
             code{background:#f3f3f3;padding:1px 4px}
+            .strip{display:flex;gap:2px}.run{display:inline-block;width:7px;height:14px;border-radius:1px}
+            .run.succeeded{background:#2da44e}.run.failed{background:#cf222e}.run.running{background:#bf8700}
+            .run.interrupted{background:#8c959f}.run.abandoned{background:#6e40c9}
             </style></head><body>
             """
         )
@@ -37,14 +40,16 @@ public enum StatusPage {
             html.element("p", "Nothing synced yet: run understory-sync sync.")
         } else {
             html.table(
-                ["account", "resource", "last success", "stale", "watermark", "rows", "rejected", "last error"],
+                ["account", "resource", "last success", "stale", "watermark", "rows", "rejected", "last \(StatusDetails.runsPerResource) runs", "last error"],
                 numeric: [5, 6],
                 rows: report.resources.map { item in
                     [
                         .text(item.companyID), .text(item.resource), .text(item.lastSuccessAt.map(time) ?? "never"),
                         .classed(item.staleSeconds.map(age) ?? "-", (item.staleSeconds ?? .max) > 7200 ? "bad" : "ok"),
                         .text(item.watermark.map(time) ?? "-"), .text("\(item.rows)"),
-                        .classed("\(item.rejectedItems)", item.rejectedItems > 0 ? "warn" : "ok"), .classed(item.lastError ?? "", "err"),
+                        .classed("\(item.rejectedItems)", item.rejectedItems > 0 ? "warn" : "ok"),
+                        .strip(details.recentRuns[StatusDetails.key(companyID: item.companyID, resource: item.resource)] ?? []),
+                        .classed(item.lastError ?? "", "err"),
                     ]
                 }
             )
@@ -77,8 +82,34 @@ public enum StatusPage {
                 .classed("\(inbox.parked)", inbox.parked > 0 ? "bad" : "ok"), .text("\(inbox.processed)"),
             ]]
         )
-        if inbox.parked > 0 {
-            html.element("p", "Parked deliveries and their errors: understory.webhook_inbox WHERE status = 'parked'.", class: "bad")
+        if !details.parked.isEmpty {
+            html.element("h3", "Parked deliveries (newest first)")
+            html.table(
+                ["account", "event", "item", "received", "attempts", "error"], numeric: [4],
+                rows: details.parked.map { delivery in
+                    [
+                        .text(delivery.companyID), .text(delivery.eventType),
+                        .text([delivery.resource, delivery.resourceID].compactMap { $0 }.joined(separator: " ")), .text(time(delivery.receivedAt)),
+                        .text("\(delivery.attempts)"), .classed(delivery.lastError ?? "", "err"),
+                    ]
+                }
+            )
+        }
+        html.close("section")
+
+        html.section("rejected", "Rejected items (unresolved)")
+        if details.rejected.isEmpty {
+            html.element("p", "None.", class: "ok")
+        } else {
+            html.table(
+                ["account", "resource", "id", "reason", "first seen", "last seen"], numeric: [],
+                rows: details.rejected.map { item in
+                    [
+                        .text(item.companyID), .text(item.resource), .text(item.itemID ?? "(no id)"), .classed(item.reason, "err"),
+                        .text(time(item.firstSeenAt)), .text(time(item.lastSeenAt)),
+                    ]
+                }
+            )
         }
         html.close("section")
 
@@ -157,6 +188,8 @@ struct HTML {
         case text(String)
         case classed(String, String)
         case code(String)
+        /// Runs as coloured marks, oldest first, each titled with its id, command, status, start and error.
+        case strip([StatusDetails.RecentRun])
     }
 
     private(set) var text = ""
@@ -206,6 +239,13 @@ struct HTML {
                     text += "<td class=\"\(Self.escape([align, className].compactMap { $0 }.joined(separator: " ")))\">\(Self.escape(value))</td>"
                 case .code(let value):
                     text += "<td><code>\(Self.escape(value))</code></td>"
+                case .strip(let runs):
+                    text += "<td><span class=\"strip\">"
+                    for run in runs {
+                        let title = "run \(run.id) \(run.command) \(run.status), \(StatusPage.time(run.startedAt))\(run.error.map { ": \($0)" } ?? "")"
+                        text += "<span class=\"run \(Self.escape(run.status))\" title=\"\(Self.escape(title))\"></span>"
+                    }
+                    text += "</span></td>"
                 }
             }
             text += "</tr>\n"

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PostgresClient
 import SyncEngine
 import SyncServer
 
@@ -20,7 +21,8 @@ struct Status: AsyncParsableCommand {
         let logger = global.makeLogger()
         let report = try await StatusReport.load(database: global.database, logger: logger)
         if let html {
-            try Data(StatusPage.render(report, now: Date()).utf8).write(to: URL(fileURLWithPath: html), options: .atomic)
+            let details = try await PostgresConnection.withConnection(global.database, logger: logger) { try await StatusDetails.load(from: $0) }
+            try Data(StatusPage.render(report, details: details, now: Date()).utf8).write(to: URL(fileURLWithPath: html), options: .atomic)
         }
         if json {
             try JSONOutput.print(report)

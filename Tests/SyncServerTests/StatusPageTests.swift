@@ -8,7 +8,7 @@ import Testing
 
 @Suite("GET /: the status page")
 struct StatusPageTests {
-    @Test("GET / renders freshness, accounts to reconnect with the fix, the inbox, the last reconcile's drift and the runs, every value escaped, under a strict CSP")
+    @Test("GET / renders freshness with run strips, accounts to reconnect with the fix, the inbox with parked errors, rejected items, the last reconcile's drift and the runs, every value escaped, under a strict CSP")
     func statusPage() async throws {
         try await ServerHarness.with(holdProcessing: true) { harness in
             let hostile = #"<script>alert("x")</script> & co"#
@@ -30,6 +30,28 @@ struct StatusPageTests {
                 """,
                 [harness.companyID]
             )
+            try await harness.query(
+                """
+                INSERT INTO understory.sync_runs (company_id, command, status, finished_at, counts, error) VALUES
+                  ($1, 'sync', 'succeeded', now(), '{"bookings": {"inserted": 1}}', NULL),
+                  ($1, 'sync', 'failed', now(), '{}', $2)
+                """,
+                [harness.companyID, hostile]
+            )
+            try await harness.query(
+                """
+                INSERT INTO understory.webhook_inbox (company_id, webhook_id, event_type, resource, resource_id, body, status, attempts, last_error)
+                VALUES ($1, 'w1', 'v1.booking.updated', 'bookings', 'b-parked', '{"email": "guest@example.com"}', 'parked', 10, 'HTTP 500 from /v1/bookings/b-parked')
+                """,
+                [harness.companyID]
+            )
+            try await harness.query(
+                """
+                INSERT INTO understory.rejected_items (company_id, resource, item_key, item_id, reason, raw_text)
+                VALUES ($1, 'bookings', 'id:b-rejected', 'b-rejected', 'updated_at is missing', '{"email": "guest@example.com"}')
+                """,
+                [harness.companyID]
+            )
             let response = try await harness.http.execute(HTTPClientRequest(url: "http://127.0.0.1:\(harness.port)/"), timeout: .seconds(30))
             let body = String(buffer: try await response.body.collect(upTo: 16 << 20))
             #expect(response.status.code == 200)
@@ -45,6 +67,11 @@ struct StatusPageTests {
             #expect(!body.contains("person@example.com"), "no personal data")
             #expect(body.contains("<td>bookings</td><td class=\"num\">2</td><td class=\"num\">1</td><td class=\"num\">3</td><td class=\"num\">4</td>"), "\(body)")
             #expect(body.contains("3 h"), "stale age of the freshness rows")
+            for section in ["rejected"] { #expect(body.contains("<section id=\"\(section)\">")) }
+            #expect(body.contains("class=\"run succeeded\"") && body.contains("class=\"run failed\""), "the run strip")
+            #expect(body.contains("b-parked") && body.contains("HTTP 500 from /v1/bookings/b-parked"), "parked delivery with its error")
+            #expect(body.contains("b-rejected") && body.contains("updated_at is missing"), "rejected item with its reason")
+            #expect(!body.contains("guest@example.com"), "never the raw item or delivery body")
         }
     }
 }
