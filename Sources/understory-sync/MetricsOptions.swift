@@ -20,6 +20,7 @@ struct MetricsOptions: ParsableArguments {
 
     func validate() throws {
         if let metricsPort, !(0...65535).contains(metricsPort) { throw ValidationError("--metrics-port must be 0...65535") }
+        if metricsPort != nil { _ = try status.access(host: metricsHost) }
     }
 
     /// Runs `services` with the metrics endpoints beside them until SIGTERM/SIGINT or until one of
@@ -29,7 +30,7 @@ struct MetricsOptions: ParsableArguments {
         configuration.host = metricsHost
         configuration.port = metricsPort ?? 0
         configuration.metricsOnly = true
-        configuration.statusAccess = try status.access(host: metricsHost, global: global)
+        configuration.statusAccess = try status.access(host: metricsHost, environment: global.environment)
         let host = metricsHost
         let server = WebhookServer(
             configuration: configuration, database: global.database, accounts: { [] }, worker: nil, services: services, logger: logger

@@ -48,7 +48,7 @@ struct Serve: AsyncParsableCommand {
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
-        _ = try status.access(host: host, global: global)
+        _ = try status.access(host: host, environment: global.environment)
         if let cron {
             do {
                 _ = try CronExpression(cron)
@@ -138,7 +138,7 @@ extension Serve {
         configuration.host = host
         configuration.port = port
         configuration.holdProcessing = holdProcessing
-        configuration.statusAccess = try status.access(host: host, global: global)
+        configuration.statusAccess = try status.access(host: host, environment: global.environment)
         let worker = InboxWorker(database: global.database, logger: logger, client: client)
         var schedule: PollingSchedule?
         if let cron {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import SyncServer
 import UnderstoryAPI
 
@@ -11,9 +12,11 @@ struct StatusAccessOptions: ParsableArguments {
     )
     var publicStatus = false
 
-    /// The rule for a listener on `host`, the token read from the environment (flags laid over it).
-    func access(host: String, global: GlobalOptions) throws -> StatusAccess {
-        let token = global.environment[StatusAccess.tokenVariable].flatMap { $0.isEmpty ? nil : Secret($0) }
+    /// The rule for a listener on `host`, the token read from `environment` (the token has no flag);
+    /// a usage error (64) when the listener would be open beyond loopback. Called from `validate()`,
+    /// so the command refuses before it starts any work.
+    func access(host: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> StatusAccess {
+        let token = environment[StatusAccess.tokenVariable].flatMap { $0.isEmpty ? nil : Secret($0) }
         do {
             return try StatusAccess.forListener(host: host, token: token, publicStatus: publicStatus)
         } catch let refusal as StatusAccess.Refusal {
