@@ -67,26 +67,48 @@ struct PrometheusServerTests {
               - job_name: understory-sync
                 static_configs: [{ targets: ["127.0.0.1:\(port)"] }]
             """.write(to: directory.appendingPathComponent("prometheus.yml"), atomically: true, encoding: .utf8)
-        let listen = try freeLoopbackPort()
         let log = directory.appendingPathComponent("prometheus.log")
         FileManager.default.createFile(atPath: log.path, contents: nil)
         let output = try FileHandle(forWritingTo: log)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try #require(PrometheusTools.prometheus))
-        process.arguments = [
-            "--config.file=\(directory.appendingPathComponent("prometheus.yml").path)",
-            "--storage.tsdb.path=\(directory.appendingPathComponent("data").path)",
-            "--web.listen-address=127.0.0.1:\(listen)", "--log.level=warn",
-        ]
-        process.currentDirectoryURL = directory
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
+        defer { try? output.close() }
+        let executable = URL(fileURLWithPath: try #require(PrometheusTools.prometheus))
+        /// Starts Prometheus listening on `listen`; nil when it exits before it is ready (the port
+        /// was taken between our pick and its bind).
+        func start(_ listen: Int) async throws -> Process? {
+            let process = Process()
+            process.executableURL = executable
+            process.arguments = [
+                "--config.file=\(directory.appendingPathComponent("prometheus.yml").path)",
+                "--storage.tsdb.path=\(directory.appendingPathComponent("data").path)",
+                "--web.listen-address=127.0.0.1:\(listen)", "--log.level=warn",
+            ]
+            process.currentDirectoryURL = directory
+            process.standardOutput = output
+            process.standardError = output
+            try process.run()
+            let ready = try await eventually(within: .seconds(60)) {
+                guard process.isRunning else { return true }
+                let response = try? await http.execute(HTTPClientRequest(url: "http://127.0.0.1:\(listen)/-/ready"), timeout: .seconds(5))
+                return response?.status.code == 200
+            }
+            if ready && process.isRunning { return process }
+            // Only the process this test started, by its own handle.
+            if process.isRunning { process.terminate() }
+            process.waitUntilExit()
+            return nil
+        }
+        var started: (process: Process, listen: Int)?
+        for _ in 1...3 where started == nil {
+            let listen = try freeLoopbackPort()
+            if let process = try await start(listen) { started = (process, listen) }
+        }
+        guard let (process, listen) = started else {
+            throw TestFailure("prometheus did not start: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
+        }
         defer {
             // Only the process this test started, by its own handle.
             if process.isRunning { process.terminate() }
             process.waitUntilExit()
-            try? output.close()
         }
         func get(_ path: String) async throws -> [String: Any] {
             let response = try await http.execute(HTTPClientRequest(url: "http://127.0.0.1:\(listen)\(path)"), timeout: .seconds(10))
