@@ -30,6 +30,8 @@ public struct WebhookServer: Sendable {
         public var holdProcessing = false
         /// Serve only `/healthz` and `/metrics` (`schedule --metrics-port`).
         public var metricsOnly = false
+        /// Who may read `/metrics`; nil: open on a loopback host, refused (the server does not start) on any other.
+        public var statusAccess: StatusAccess?
 
         public init() {}
     }
@@ -89,6 +91,7 @@ public struct WebhookServer: Sendable {
 
     /// Serves until SIGTERM/SIGINT (or cancellation). `onListening` gets the bound port.
     public func run(handleSignals: Bool = true, onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let access = try configuration.statusAccess ?? StatusAccess.forListener(host: configuration.host, token: nil, publicStatus: false)
         let ring = ConnectionRing(configuration: database, size: configuration.connections, clock: clock, logger: logger)
         let signal = worker?.signal ?? InboxSignal()
         let cache = AccountCache(load: accounts, minimumInterval: configuration.reloadInterval, clock: clock, logger: logger)
@@ -115,7 +118,12 @@ public struct WebhookServer: Sendable {
                 return Self.text(.serviceUnavailable, "PostgreSQL does not answer\n")
             }
         }
-        router.get("/metrics") { _, _ -> Response in
+        router.get("/") { request, _ -> Response in
+            guard access.allows(request.headers) else { return StatusAccess.unauthorized() }
+            return await server.statusPage(ring: ring)
+        }
+        router.get("/metrics") { request, _ -> Response in
+            guard access.allows(request.headers) else { return StatusAccess.unauthorized() }
             do {
                 let now = server.clock.wallClock()
                 let statistics = server.apiStatistics()

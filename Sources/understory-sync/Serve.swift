@@ -16,10 +16,12 @@ struct Serve: AsyncParsableCommand {
             Each delivery is verified (Standard Webhooks signature with the secret of the subscription its path names, made by
             `webhooks subscribe` and stored sealed; or UNDERSTORY_WEBHOOK_SECRET on the plain POST /webhooks/understory), stored
             in understory.webhook_inbox and acknowledged with 204 once committed; a worker fetches the item it names and upserts
-            it. serve listens and stores deliveries while the API does not answer. GET /healthz answers 200 while PostgreSQL answers;
-            GET /metrics is Prometheus text. With --cron the polling schedule (orders have no webhooks) runs in the same
-            process. SIGTERM or SIGINT stops accepting, finishes the work in hand (the message being fetched gets 10 s), and exits 0.
-            Put the endpoint behind a TLS reverse proxy; it listens on 127.0.0.1 by default.
+            it. serve listens and stores deliveries while the API does not answer. GET /healthz answers 200 while PostgreSQL answers
+            and the inbox worker makes progress; GET /metrics is Prometheus text; GET / is the status page. With --cron the polling
+            schedule (orders have no webhooks) runs in the same process. SIGTERM or SIGINT stops accepting, finishes the work in
+            hand (the message being fetched gets 10 s), and exits 0. Put the endpoint behind a TLS reverse proxy; it listens on
+            127.0.0.1 by default. On any other address GET /metrics and GET / need `Authorization: Bearer $UNDERSTORY_STATUS_TOKEN`
+            unless --public-status.
             """
     )
 
@@ -39,6 +41,8 @@ struct Serve: AsyncParsableCommand {
     @Flag(name: .customLong("hold-processing"), help: .hidden)
     var holdProcessing = false
 
+    @OptionGroup var status: StatusAccessOptions
+
     @OptionGroup var polling: PollingOptions
 
     @OptionGroup var sync: SyncArguments
@@ -47,6 +51,7 @@ struct Serve: AsyncParsableCommand {
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
+        _ = try status.access(host: host, environment: global.environment)
         if let cron {
             do {
                 _ = try CronExpression(cron)
@@ -125,6 +130,7 @@ extension Serve {
         configuration.host = host
         configuration.port = port
         configuration.holdProcessing = holdProcessing
+        configuration.statusAccess = try status.access(host: host, environment: global.environment)
         let worker = InboxWorker(database: global.database, logger: logger, client: client)
         var schedule: PollingSchedule?
         if let cron {

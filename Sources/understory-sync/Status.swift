@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import PostgresClient
 import SyncEngine
+import SyncServer
 
 struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -12,9 +14,16 @@ struct Status: AsyncParsableCommand {
     @Flag(help: "Print JSON for machines.")
     var json = false
 
+    @Option(help: ArgumentHelp("Also write the status page (the HTML `serve` shows at GET /) to this file.", valueName: "file"))
+    var html: String?
+
     func run() async throws {
         let logger = global.makeLogger()
         let report = try await StatusReport.load(database: global.database, logger: logger)
+        if let html {
+            let details = try await PostgresConnection.withConnection(global.database, logger: logger) { try await StatusDetails.load(from: $0) }
+            try Data(StatusPage.render(report, details: details, now: Date()).utf8).write(to: URL(fileURLWithPath: html), options: .atomic)
+        }
         if json {
             try JSONOutput.print(report)
         } else {

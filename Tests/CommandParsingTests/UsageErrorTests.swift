@@ -33,6 +33,9 @@ struct UsageErrorTests {
             (["schedule", "--cron", "0 25 * * *"], #"invalid cron expression "0 25 * * *": 25 is out of range 0-23 (field hour, position 3)"#),
             (["schedule", "--cron", "@daily", "--reconcile-cron", "0 3 * * 8"], "--reconcile-cron"),
             (["frobnicate"], "frobnicate"),
+            (["serve", "--host", "0.0.0.0"], "set UNDERSTORY_STATUS_TOKEN (requests then need `Authorization: Bearer <token>`) or pass --public-status"),
+            (["worker", "--metrics-port", "0", "--metrics-host", "0.0.0.0"], "set UNDERSTORY_STATUS_TOKEN"),
+            (["schedule", "--cron", "@daily", "--metrics-port", "0", "--metrics-host", "10.1.2.3"], "or pass --public-status"),
         ]
     )
     func usageError(arguments: [String], mentions: String) throws {
@@ -46,6 +49,10 @@ struct UsageErrorTests {
         #expect(try UnderstorySync.parseAsRoot(["sync", "--resource", "orders", "--all-accounts", "--claim"]) is Sync)
         #expect(try UnderstorySync.parseAsRoot(["schedule", "--cron", "*/15 * * * *", "--reconcile-cron", "0 3 * * *"]) is Schedule)
         #expect(try UnderstorySync.parseAsRoot(["worker", "--every", "1h30m", "--lease", "120"]) is Worker)
+        // /metrics beyond loopback: made public explicitly, or on loopback (the default).
+        #expect(try UnderstorySync.parseAsRoot(["worker", "--metrics-port", "0", "--metrics-host", "0.0.0.0", "--public-status"]) is Worker)
+        #expect(try UnderstorySync.parseAsRoot(["serve", "--host", "0.0.0.0", "--public-status"]) is Serve)
+        #expect(try UnderstorySync.parseAsRoot(["serve", "--host", "127.0.0.1"]) is Serve)
     }
 
     @Test("an engine error maps to its documented exit status at the root; argument-parser's own errors pass through")

@@ -26,10 +26,13 @@ struct DemoScriptTests {
             # PostgreSQL needs a number (its socket is named by it); the simulator binds any free port.
             export DEMO_PG_PORT=$(python3 -c 'import socket; a=socket.socket(); a.bind(("127.0.0.1",0)); print(a.getsockname()[1])')
             export DEMO_SIM_PORT=0
+            export DEMO_SERVE_PORT=0
             export DEMO_SIM_ARGS="--bookings 40 --orders 20 --events 10 --history-days 30"
             cd /
             status=0
             "$clone/scripts/demo" || status=$?
+            page=$(sed -n 's|^listening on \\([^ ]*\\)$|http://\\1/|p' "$clone/.demo/serve.log" | head -1)
+            [ -n "$page" ] && python3 -c 'import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=30).read().decode()[:15])' "$page"
             cluster=$(cat "$clone/.demo/cluster-dir" 2>/dev/null || true)
             "$clone/scripts/demo" stop
             echo "cluster=$cluster"
@@ -54,6 +57,8 @@ struct DemoScriptTests {
         #expect(run.stdout.contains("== Bookings by status."), "\(run.output)")
         #expect(run.stdout.contains("cluster=/tmp/understory-demo."), "\(run.output)")
         #expect(run.stdout.contains("cluster stopped"), "\(run.output)")
+        #expect(run.stdout.contains("Status:   http://127.0.0.1:"), "the demo prints the status page's URL: \(run.output)")
+        #expect(run.stdout.contains("<!doctype html>"), "the status page answers: \(run.output)")
         #expect(!run.output.contains("Permission denied"), "\(run.output)")
     }
 }

@@ -202,6 +202,10 @@ extension DeploymentFilesTests {
             #expect(annotations["prometheus.io/scrape"] == "true", "\(file)")
             #expect(annotations["prometheus.io/port"] == port && port != nil, "\(file): scraped where --metrics-port serves")
             #expect(annotations["prometheus.io/path"] == "/metrics", "\(file)")
+            // Annotation-based scraping sends no bearer token: beyond loopback, /metrics must be made public explicitly.
+            if let host = deploymentArguments.firstIndex(of: "--metrics-host").map({ deploymentArguments[$0 + 1] }), host != "127.0.0.1" {
+                #expect(deploymentArguments.contains("--public-status"), "\(file): /metrics on \(host) refuses to start without a token or --public-status")
+            }
         }
     }
 }

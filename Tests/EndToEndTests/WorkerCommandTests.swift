@@ -135,7 +135,11 @@ struct WorkerCommandTests {
             let health = try await ServeTests().httpGet("http://127.0.0.1:\(worker.port)/healthz")
             #expect(health.status == 200)
             let metrics = try await ServeTests().httpGet("http://127.0.0.1:\(worker.port)/metrics")
-            #expect(metrics.body.contains("understory_sync_runs{status=\"succeeded\"} \(ids.count)"), "\(metrics.body)")
+            #expect(metrics.body.contains("understory_sync_runs_last_day{status=\"succeeded\"} \(ids.count)"), "\(metrics.body)")
+            // The status page beside them: in fleet mode it says who holds which lease.
+            let page = try await ServeTests().httpGet("http://127.0.0.1:\(worker.port)/")
+            #expect(page.status == 200)
+            #expect(page.body.contains("<section id=\"leases\">") && ids.allSatisfy(page.body.contains), "\(page.body.prefix(2000))")
             #expect(await worker.stop() == 0, "\(worker.stderr.value.suffix(1000))")
             #expect(await Self.count(world, "SELECT count(*) AS n FROM understory.accounts WHERE lease_owner IS NOT NULL") == 0)
         }

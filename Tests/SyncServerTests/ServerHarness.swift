@@ -49,6 +49,7 @@ struct ServerHarness: Sendable {
         clock: UnderstoryClock = .system,
         configure: (inout WebhookServer.Configuration) -> Void = { _ in },
         accounts: (@Sendable (_ database: PostgresConfiguration, _ companyID: String) -> @Sendable () async throws -> [WebhookServer.Account])? = nil,
+        host: String = "127.0.0.1", statusAccess: StatusAccess? = nil,
         _ body: (ServerHarness) async throws -> Void
     ) async throws {
         try await TestDatabase.withFreshDatabase { database in
@@ -66,9 +67,11 @@ struct ServerHarness: Sendable {
                 let companyID = simulator.configuration.companyID
                 let worker = InboxWorker(database: database, options: workerOptions, logger: logger) { _ in client }
                 var configuration = WebhookServer.Configuration()
+                configuration.host = host
                 configuration.port = 0
                 configuration.holdProcessing = holdProcessing
                 configure(&configuration)
+                configuration.statusAccess = statusAccess
                 let secrets = SecretList([secret])
                 let single: @Sendable () async throws -> [WebhookServer.Account] = {
                     [.init(companyID: companyID, signature: try WebhookSignature(secrets: secrets.values.map(Secret.init)))]
