@@ -53,14 +53,14 @@ struct HTTPExecutor: Sendable {
         if let page = spec.page { logger[metadataKey: "page"] = "\(page)" }
 
         let policy = configuration.retry
-        let started = clock.now()
+        var started: ContinuousClock.Instant?  // the first send (after its turn): the budget counts retries, not queueing
         var attempt = 0
         var failuresInARow = 0
         var rateLimitedInARow = 0
         var refreshedAfter401 = false
 
         func mayRetry(after wait: Duration) -> Bool {
-            attempt < policy.maxAttempts && (clock.now() - started) + wait <= policy.totalBudget
+            attempt < policy.maxAttempts && (clock.now() - (started ?? clock.now())) + wait <= policy.totalBudget
         }
 
         func pause(_ wait: Duration, reason: String) async throws {
@@ -85,19 +85,28 @@ struct HTTPExecutor: Sendable {
             for (name, value) in spec.headers { request.headers.add(name: name, value: value) }
             if let body = spec.body { request.body = .bytes(body) }
 
-            var token: AccessToken?
-            if spec.authorized, let tokens {
-                let current = try await tokens.token(logger: logger)
-                token = current
-                request.headers.add(name: "Authorization", value: "Bearer \(current.value)")
-            }
-
-            let response: HTTPResponseData
+            // The turn by the pace and the in-flight permit come before the token, so a token is
+            // never fetched and then left to age while the request waits.
             if spec.authorized {
                 let wait = await gate.turn(now: clock.now())
                 if wait > .zero { try await clock.sleep(wait) }
             }
             let permit = spec.authorized ? await gate.acquire() : nil
+            if started == nil { started = clock.now() }
+            var token: AccessToken?
+            if spec.authorized, let tokens {
+                let current: AccessToken
+                do {
+                    current = try await tokens.token(logger: logger)
+                } catch {
+                    if let permit { await gate.forfeit(permit) }
+                    throw error
+                }
+                token = current
+                request.headers.add(name: "Authorization", value: "Bearer \(current.value)")
+            }
+
+            let response: HTTPResponseData
             do {
                 let head = try await httpClient.execute(
                     request,
@@ -112,7 +121,7 @@ struct HTTPExecutor: Sendable {
                 )
                 if let permit { await gate.release(permit, rateLimited: response.status == 429, now: clock.now()) }
             } catch {
-                if let permit { await gate.release(permit, rateLimited: false, now: clock.now()) }
+                if let permit { await gate.forfeit(permit) }
                 if Self.isCancellation(error) { throw CancellationError() }
                 if error is NIOTooManyBytesError {
                     throw UnderstoryAPIError(

@@ -8,8 +8,9 @@
 /// - **Concurrency:** a 429 halves the in-flight limit; successes grow it back by about one per
 ///   round of requests.
 /// - **Rate:** a 429 sets the pace to 90 % of the rate the API was accepting over the last two
-///   seconds (or of the current pace, if lower); each success raises it by 0.15 %, so the client
-///   probes upwards about once every 70 requests and spends 1–2 % of its requests on 429s.
+///   seconds (or of the current pace, if lower), never below half the best rate it accepted over
+///   ten seconds; each success raises it by 0.15 %, so the client probes upwards about once every
+///   70 requests and spends 1–2 % of its requests on 429s.
 ///   Requests then start at most `pace` per second, spaced evenly.
 ///
 /// Several requests rejected together count as one signal: a 429 decreases only if its request
@@ -30,12 +31,17 @@ actor RateLimitGate {
     private var pace: Double?
     /// When the next request may start, by the pace.
     private var nextStart: ContinuousClock.Instant?
-    /// When recent requests were accepted (not 429), oldest first, within `window`.
+    /// When recent requests were accepted (not 429), oldest first, within `longWindow`.
     private var accepted: [ContinuousClock.Instant] = []
     /// When the first request was accepted: the rate is measured over less than `window` before
     /// that much time has passed.
     private var firstAccepted: ContinuousClock.Instant?
+    /// The best rate the API accepted over `longWindow`: the pace never falls below half of it, so
+    /// 429s that do not depend on the rate (a flaky gateway) cost at most half the speed, instead of
+    /// pacing the client down to a crawl one 429 at a time.
+    private var bestRate = 0.0
     private static let window = Duration.seconds(2)
+    private static let longWindow = Duration.seconds(10)
     private static let slowest = 0.2
     /// After a 429: the pace becomes this share of the rate the API was accepting.
     private static let decrease = 0.9
@@ -75,16 +81,16 @@ actor RateLimitGate {
     /// The request is done at `now`; `rateLimited` when the API answered 429.
     func release(_ permit: Permit, rateLimited: Bool, now: ContinuousClock.Instant = .now) {
         inFlight -= 1
-        let horizon = now - Self.window
+        let horizon = now - Self.longWindow
         if let keep = accepted.firstIndex(where: { $0 >= horizon }) { accepted.removeFirst(keep) } else { accepted.removeAll() }
         if rateLimited {
             if permit.generation == generation {
                 limit = max(1, (min(limit, Double(inFlight + 1)) / 2).rounded(.down))
                 if adaptiveRate {
                     let span = min(Self.window, max(.milliseconds(500), now - (firstAccepted ?? now)))
-                    let seconds = Double(span.components.seconds) + Double(span.components.attoseconds) / 1e18
-                    let measured = accepted.isEmpty ? Self.slowest : Double(accepted.count) / seconds
-                    pace = max(Self.slowest, min(pace ?? measured, measured) * Self.decrease)
+                    let recent = accepted.count - (accepted.firstIndex { $0 >= now - span } ?? accepted.count)
+                    let measured = recent == 0 ? Self.slowest : Double(recent) / Self.seconds(span)
+                    pace = max(Self.slowest, bestRate / 2, min(pace ?? measured, measured) * Self.decrease)
                     nextStart = max(nextStart ?? now, now + .seconds(1 / (pace ?? Self.slowest)))
                 }
                 generation += 1
@@ -92,9 +98,22 @@ actor RateLimitGate {
         } else {
             accepted.append(now)
             if firstAccepted == nil { firstAccepted = now }
+            if let first = firstAccepted, now - first >= Self.longWindow {
+                bestRate = max(bestRate, Double(accepted.count) / Self.seconds(Self.longWindow))
+            }
             if limit < ceiling { limit = min(ceiling, limit + 1 / limit) }
             if let current = pace { pace = current * Self.increase }
         }
+        wake()
+    }
+
+    private static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    /// The request never got an answer (a transport error, no token): frees its place, no signal.
+    func forfeit(_ permit: Permit) {
+        inFlight -= 1
         wake()
     }
 

@@ -76,6 +76,7 @@ struct RobustnessCommandTests {
     func unauthorizedMissingScope() async throws {
         var account = CommandLineWorld.account()
         account.faults.missingScopeUnauthorized = true
+        account.faults.tokenResponseOmitsScope = true  // so the 401 is the only sign of the missing scope
         try await CommandLineWorld.with(account) { world in
             let run = try await world.run(
                 "sync", "--resource", "orders",

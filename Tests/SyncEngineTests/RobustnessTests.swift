@@ -91,10 +91,11 @@ struct RobustnessTests {
             // /v1/me is request 1; the first bookings page (request 2) is answered 429 without Retry-After.
             harness.simulator.updateFaults { $0.rateLimitEveryN = 2; $0.retryAfterSeconds = nil }
             let stalled = StalledClock()
-            let api = UnderstoryConfiguration(
+            var api = UnderstoryConfiguration(
                 clientID: harness.simulator.clientID, clientSecret: Secret(harness.simulator.clientSecret),
                 apiURL: harness.simulator.baseURL, authURL: harness.simulator.baseURL, rateLimitWait: .seconds(60)
             )
+            api.adaptiveRate = false  // the full wait after every 429
             let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: api.httpClientConfiguration())
             let client = UnderstoryClient(configuration: api, httpClient: http, logger: harness.logger, clock: stalled.clock)
             let runner = SyncRunner(database: harness.database, client: client, logger: harness.logger)

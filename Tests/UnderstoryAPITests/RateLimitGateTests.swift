@@ -36,3 +36,78 @@ struct RateLimitGateTests {
         #expect(await gate.currentLimit == 32)
     }
 }
+
+@Suite("rate-limit gate: pacing after 429s")
+struct RateLimitPacingTests {
+    /// `n` requests accepted `spacing` apart from `start`; returns when the last was released.
+    static func accept(_ gate: RateLimitGate, _ n: Int, from start: ContinuousClock.Instant, spacing: Duration) async -> ContinuousClock.Instant {
+        var now = start
+        for i in 0..<n {
+            now = start + spacing * i
+            let permit = await gate.acquire()
+            await gate.release(permit, rateLimited: false, now: now)
+        }
+        return now
+    }
+
+    @Test("unpaced until the first 429; then 90 % of the rate the API accepted, turns evenly spaced")
+    func pacesAfter429() async {
+        let gate = RateLimitGate()
+        let start = ContinuousClock.now
+        #expect(await gate.turn(now: start) == .zero)
+        let last = await Self.accept(gate, 20, from: start, spacing: .milliseconds(50))  // 20 in 0.95 s
+        #expect(await gate.currentPace == nil, "no 429 yet: no pace")
+        let rejected = await gate.acquire()
+        let at = last + .milliseconds(50)
+        await gate.release(rejected, rateLimited: true, now: at)
+        let pace = try? #require(await gate.currentPace)
+        let expected = 0.9 * 20 / 1.0  // 20 accepted over the 1 s since the first
+        #expect(abs((pace ?? 0) - expected) < 0.5, "pace \(String(describing: pace))")
+        let first = await gate.turn(now: at)
+        let second = await gate.turn(now: at)
+        let spacing = Duration.seconds(1 / (pace ?? 1))
+        #expect(abs(((second - first) - spacing) / spacing) < 0.01, "turns one pace-interval apart")
+    }
+
+    @Test("successes raise the pace about 11 % per 70; a 429 of a request sent before the last decrease changes nothing")
+    func growsAndIgnoresStaleSignals() async {
+        let gate = RateLimitGate()
+        let start = ContinuousClock.now
+        var now = await Self.accept(gate, 10, from: start, spacing: .milliseconds(100))
+        let stale = await gate.acquire()
+        let fresh = await gate.acquire()
+        now += .milliseconds(100)
+        await gate.release(fresh, rateLimited: true, now: now)
+        let paced = await gate.currentPace ?? 0
+        await gate.release(stale, rateLimited: true, now: now)  // same generation as the first: one signal
+        #expect(await gate.currentPace == paced)
+        now = await Self.accept(gate, 70, from: now, spacing: .milliseconds(100))
+        let grown = await gate.currentPace ?? 0
+        #expect(grown / paced > 1.10 && grown / paced < 1.12, "\(paced) → \(grown)")
+    }
+
+    @Test("429s that do not depend on the rate (every 40th request) slow the pace to half the best accepted rate, never further")
+    func randomRefusalsDoNotCollapse() async {
+        let gate = RateLimitGate()
+        var now = await Self.accept(gate, 220, from: .now, spacing: .milliseconds(50))  // 20/s for 11 s
+        for _ in 0..<40 {
+            let refused = await gate.acquire()
+            await gate.release(refused, rateLimited: true, now: now)
+            let pace = await gate.currentPace ?? 0
+            now = await Self.accept(gate, 40, from: now, spacing: .seconds(1 / pace))
+        }
+        let pace = await gate.currentPace ?? 0
+        #expect(pace >= 10 && pace < 20, "pace \(pace)")
+    }
+
+    @Test("with adaptiveRate off, 429s never pace (the in-flight limit only)")
+    func offMeansUnpaced() async {
+        let gate = RateLimitGate(adaptiveRate: false)
+        let start = ContinuousClock.now
+        let last = await Self.accept(gate, 10, from: start, spacing: .milliseconds(100))
+        let permit = await gate.acquire()
+        await gate.release(permit, rateLimited: true, now: last)
+        #expect(await gate.currentPace == nil)
+        #expect(await gate.turn(now: last) == .zero)
+    }
+}

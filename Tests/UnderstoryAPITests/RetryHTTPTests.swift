@@ -29,16 +29,30 @@ struct RetryHTTPTests {
         }
     }
 
-    @Test("429 without Retry-After waits the configured rate-limit wait")
+    @Test("429 without Retry-After, adaptive rate off: waits the configured rate-limit wait every time")
     func configuredWait() async throws {
+        var config = Self.small
+        config.faults.rateLimitEveryN = 2
+        let clock = VirtualClock()
+        try await withSimulatorClient(config, clock: clock, adjust: { $0.adaptiveRate = false }) { sim, client in
+            let items = try await client.bookings(ListQuery(limit: 10)).collectItems()
+            #expect(items.count == 30)
+            #expect(!clock.sleeps.isEmpty)
+            #expect(clock.sleeps.allSatisfy { $0 == .seconds(60) })
+            #expect(client.statistics.rateLimited == sim.requestCount(pathPrefix: "/v1", status: 429))
+        }
+    }
+
+    @Test("429 without Retry-After, adaptive rate on: a brief back-off (never the whole rate-limit wait), then paced turns")
+    func adaptiveWait() async throws {
         var config = Self.small
         config.faults.rateLimitEveryN = 2
         let clock = VirtualClock()
         try await withSimulatorClient(config, clock: clock) { sim, client in
             let items = try await client.bookings(ListQuery(limit: 10)).collectItems()
             #expect(items.count == 30)
-            #expect(!clock.sleeps.isEmpty)
-            #expect(clock.sleeps.allSatisfy { $0 == .seconds(60) })
+            #expect(clock.sleeps.contains(.seconds(1)), "\(clock.sleeps)")
+            #expect(clock.sleeps.allSatisfy { $0 < .seconds(60) }, "\(clock.sleeps)")
             #expect(client.statistics.rateLimited == sim.requestCount(pathPrefix: "/v1", status: 429))
         }
     }

@@ -46,12 +46,14 @@ func withSimulatorClient<T: Sendable>(
     retry: RetryPolicy = RetryPolicy(),
     clock: VirtualClock? = nil,
     logger: Logger = quietLogger,
+    adjust: (inout UnderstoryConfiguration) -> Void = { _ in },
     _ body: (Simulator, UnderstoryClient) async throws -> T
 ) async throws -> T {
     var simConfiguration = simConfiguration
     if let clock { simConfiguration.clock = clock.simulator }
     return try await withSimulator(simConfiguration) { sim in
-        let configuration = try UnderstoryConfiguration.forSimulator(sim, secret: secret, retry: retry)
+        var configuration = try UnderstoryConfiguration.forSimulator(sim, secret: secret, retry: retry)
+        adjust(&configuration)
         return try await withTestHTTPClient(configuration) { http in
             let client = UnderstoryClient(configuration: configuration, httpClient: http, logger: logger, clock: clock?.understory ?? .system)
             return try await body(sim, client)
