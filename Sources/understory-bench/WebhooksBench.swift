@@ -15,6 +15,9 @@ struct WebhooksCommand: AsyncParsableCommand {
     )
     @OptionGroup var options: BenchOptions
 
+    @Option(help: "Minutes of the soak section (100 deliveries/s with faults); 0 skips it (default 10; quick 1).")
+    var soakMinutes: Double?
+
     func run() async throws {
         try await BenchWorld.with(options.dataset, adminURL: try options.adminURL()) { world in
             let sync = try await world.sync(["sync", "--events-past-days", "3650"])
@@ -76,6 +79,25 @@ struct WebhooksCommand: AsyncParsableCommand {
                 report.target("final tables exact", differences.isEmpty ? "yes" : "no", "yes", differences.isEmpty && parked == 0)
                 report.targets.print()
             }
+            let minutes = soakMinutes ?? (options.quick ? 1 : 10)
+            guard minutes > 0 else { return }
+            serve.stop()  // the soak runs its own serve, which it kills and starts again
+            let soak = try await WebhooksSoak(
+                world: world, environment: world.environment.merging(["UNDERSTORY_WEBHOOK_SECRET": secret]) { $1 }, signer: signer,
+                minutes: minutes, perSecond: 100
+            ).run()
+            var table = Table("6b. Webhooks soak (\(Format.fixed(minutes, 1)) min at 100 deliveries/s; 1 % of API requests 5xx; \(soak.faults.joined(separator: "; ")))", ["what", "value"])
+            table.add("deliveries sent / acknowledged 204 / processed", "\(Format.int(soak.sent)) / \(Format.int(soak.acknowledged)) / \(Format.int(soak.processed))")
+            table.add("lost (acknowledged, never processed)", "**\(Format.int(max(0, soak.acknowledged - soak.processed)))**")
+            table.add("webhook → row latency outside ±15 s of each fault", "p50 \(Format.seconds(soak.p50)), p99 **\(Format.seconds(soak.p99))**")
+            table.add("parked rows", Format.int(soak.parked))
+            table.add("serve peak RSS, first minute / last minute", "\(Format.fixed(soak.rssFirstMinuteMB, 1)) MB / \(Format.fixed(soak.rssLastMinuteMB, 1)) MB")
+            table.print()
+            var report = Report()
+            report.target("soak: lost deliveries", Format.int(max(0, soak.acknowledged - soak.processed)), "0", soak.acknowledged == soak.processed && soak.acknowledged == soak.sent)
+            report.target("soak: p99 webhook-to-row outside the fault windows", Format.seconds(soak.p99), "≤ 2 s", soak.p99 <= 2)
+            report.target("soak: serve's memory flat (last minute ≤ 1.5 × first)", "\(Format.fixed(soak.rssLastMinuteMB, 1)) MB", "≤ \(Format.fixed(soak.rssFirstMinuteMB * 1.5, 1)) MB", soak.rssLastMinuteMB <= soak.rssFirstMinuteMB * 1.5)
+            report.targets.print()
         }
     }
 
@@ -144,10 +166,10 @@ struct ServeChild {
     let process: Process
     let port: Int
 
-    static func start(_ environment: [String: String]) async throws -> ServeChild {
+    static func start(_ environment: [String: String], port: Int = 0) async throws -> ServeChild {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try BinaryFolder.binary("understory-sync"))
-        process.arguments = ["serve", "--port", "0", "--quiet"]
+        process.arguments = ["serve", "--port", String(port), "--quiet"]
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("UNDERSTORY_") && $0.key != "DATABASE_URL" }
         env.merge(environment) { $1 }
         process.environment = env
