@@ -121,21 +121,9 @@ struct WebhooksCommand: AsyncParsableCommand {
                         let index = next.take()
                         guard index < count else { return ok }
                         if let pace { try await clock.sleep(until: start + pace * index) }
-                        let id = "\(prefix)_\(index)"
                         let bookingID = ids[index % ids.count]
                         change?(bookingID)
-                        let body = Array(
-                            #"{"id":"\#(UUID().uuidString.lowercased())","type":"v1.booking.updated","timestamp":"2026-01-01T00:00:00.000000000Z","payload":{"booking_id":"\#(bookingID)","host_id":"bench"}}"#
-                                .utf8
-                        )
-                        let timestamp = Int64(Date().timeIntervalSince1970)
-                        var request = HTTPClientRequest(url: url)
-                        request.method = .POST
-                        request.headers.add(name: "content-type", value: "application/json")
-                        request.headers.add(name: "webhook-id", value: id)
-                        request.headers.add(name: "webhook-timestamp", value: String(timestamp))
-                        request.headers.add(name: "webhook-signature", value: signer.sign(id: id, timestamp: timestamp, body: body))
-                        request.body = .bytes(ByteBuffer(bytes: body))
+                        let request = Self.delivery(id: "\(prefix)_\(index)", bookingID: bookingID, url: url, signer: signer)
                         let response = try await http.execute(request, timeout: .seconds(30))
                         _ = try await response.body.collect(upTo: 1 << 16)
                         if response.status.code == 204 { ok += 1 }
@@ -146,6 +134,23 @@ struct WebhooksCommand: AsyncParsableCommand {
             for try await ok in group { total += ok }
             return total
         }
+    }
+
+    /// A signed `v1.booking.updated` delivery for `bookingID`, stamped now.
+    static func delivery(id: String, bookingID: String, url: String, signer: WebhookSignature) -> HTTPClientRequest {
+        let body = Array(
+            #"{"id":"\#(UUID().uuidString.lowercased())","type":"v1.booking.updated","timestamp":"2026-01-01T00:00:00.000000000Z","payload":{"booking_id":"\#(bookingID)","host_id":"bench"}}"#
+                .utf8
+        )
+        let timestamp = Int64(Date().timeIntervalSince1970)
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "content-type", value: "application/json")
+        request.headers.add(name: "webhook-id", value: id)
+        request.headers.add(name: "webhook-timestamp", value: String(timestamp))
+        request.headers.add(name: "webhook-signature", value: signer.sign(id: id, timestamp: timestamp, body: body))
+        request.body = .bytes(ByteBuffer(bytes: body))
+        return request
     }
 
     static func waitForEmptyInbox(_ world: BenchWorld) async throws {

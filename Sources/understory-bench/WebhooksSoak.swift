@@ -118,21 +118,9 @@ struct WebhooksSoak {
     static func deliver(index: Int, id bookingID: String, url: String, signer: WebhookSignature, http: HTTPClient) async throws -> Bool {
         let clock = ContinuousClock()
         let deadline = clock.now + .seconds(120)
-        let id = "soak_\(index)"
-        let body = Array(
-            #"{"id":"\#(UUID().uuidString.lowercased())","type":"v1.booking.updated","timestamp":"2026-01-01T00:00:00.000000000Z","payload":{"booking_id":"\#(bookingID)","host_id":"bench"}}"#
-                .utf8
-        )
         var wait = Duration.milliseconds(100)
         while clock.now < deadline {
-            let timestamp = Int64(Date().timeIntervalSince1970)
-            var request = HTTPClientRequest(url: url)
-            request.method = .POST
-            request.headers.add(name: "content-type", value: "application/json")
-            request.headers.add(name: "webhook-id", value: id)
-            request.headers.add(name: "webhook-timestamp", value: String(timestamp))
-            request.headers.add(name: "webhook-signature", value: signer.sign(id: id, timestamp: timestamp, body: body))
-            request.body = .bytes(ByteBuffer(bytes: body))
+            let request = WebhooksCommand.delivery(id: "soak_\(index)", bookingID: bookingID, url: url, signer: signer)
             if let response = try? await http.execute(request, timeout: .seconds(10)) {
                 _ = try? await response.body.collect(upTo: 1 << 16)
                 if response.status.code == 204 { return true }
