@@ -192,7 +192,7 @@ struct SimulatorResponder: HTTPResponder {
         }
         if let batch = admission.mutation {
             // The company of the presented token (if any) is the one whose data moves.
-            let company = self.bearer(request).flatMap { presented in simulator.runtime.withLock { $0.tokens[presented]?.company } } ?? 0
+            let company = presented.flatMap { presented in simulator.runtime.withLock { $0.tokens[presented]?.company } } ?? 0
             _ = simulator.companies[company].store.withLock { $0.mutate(batch) }
         }
         if admission.rateLimited {
@@ -213,7 +213,7 @@ struct SimulatorResponder: HTTPResponder {
             return Reply.error(.methodNotAllowed, "METHOD_NOT_ALLOWED", "only GET is supported here")
         }
         // Authentication.
-        guard let presented = self.bearer(request) else {
+        guard let presented else {
             return Reply.unauthorized("missing bearer token")
         }
         let now = self.simulator.now

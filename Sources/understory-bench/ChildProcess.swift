@@ -77,9 +77,12 @@ enum ChildProcess {
 
 extension ChildProcess {
     /// `VmHWM` of a running process (its peak resident set so far), in bytes; 0 once it exited.
-    static func highWaterRSS(_ pid: pid_t) -> Int {
+    static func highWaterRSS(_ pid: pid_t) -> Int { procStatusBytes(pid, field: "VmHWM") }
+
+    /// A size field of `/proc/PID/status` (`VmHWM`, `VmRSS`, …) in bytes; 0 once the process exited.
+    static func procStatusBytes(_ pid: pid_t, field: String) -> Int {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return 0 }
-        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        for line in status.split(separator: "\n") where line.hasPrefix(field + ":") {
             let kilobytes = line.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
             return kilobytes * 1024
         }

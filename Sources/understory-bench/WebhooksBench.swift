@@ -36,7 +36,7 @@ struct WebhooksCommand: AsyncParsableCommand {
                 let accepted = try await Self.post(
                     count: burst, concurrency: 32, prefix: "burst", ids: bookingIDs, url: url, signer: signer, http: http, pace: nil
                 )
-                let burstSeconds = Self.seconds(clock.now - started)
+                let burstSeconds = (clock.now - started).seconds
                 try await Self.waitForEmptyInbox(world)
 
                 // 2. Latency at 50 deliveries/s with 50 ms API latency; each delivery follows a real change
@@ -99,10 +99,6 @@ struct WebhooksCommand: AsyncParsableCommand {
             report.target("soak: serve's memory flat (last minute ≤ 1.5 × first)", "\(Format.fixed(soak.rssLastMinuteMB, 1)) MB", "≤ \(Format.fixed(soak.rssFirstMinuteMB * 1.5, 1)) MB", soak.rssLastMinuteMB <= soak.rssFirstMinuteMB * 1.5)
             report.targets.print()
         }
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     /// Posts `count` signed `v1.booking.updated` deliveries; returns how many were answered 204.

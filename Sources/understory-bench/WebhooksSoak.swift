@@ -48,7 +48,7 @@ struct WebhooksSoak {
                 // Faults: terminate every session at 1/3, SIGKILL serve at 2/3.
                 group.addTask { [world] in
                     try await clock.sleep(until: start + .seconds(minutes * 60 / 3))
-                    faultTimes.withLock { $0.append(("PostgreSQL sessions terminated", Self.seconds(clock.now - start))) }
+                    faultTimes.withLock { $0.append(("PostgreSQL sessions terminated", (clock.now - start).seconds)) }
                     _ = try await world.execute(
                         "SELECT count(pg_terminate_backend(pid)) AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
                     )
@@ -57,7 +57,7 @@ struct WebhooksSoak {
                 // Memory of whichever serve runs, once a second.
                 group.addTask {
                     while clock.now - start < .seconds(minutes * 60) {
-                        rss.add(at: Self.seconds(clock.now - start), bytes: Self.residentBytes(current.withLock { $0 }))
+                        rss.add(at: (clock.now - start).seconds, bytes: ChildProcess.procStatusBytes(current.withLock { $0 }, field: "VmRSS"))
                         try await clock.sleep(for: .seconds(1))
                     }
                     return 0
@@ -78,7 +78,7 @@ struct WebhooksSoak {
                 }
                 // SIGKILL at 2/3, then start again on the same port.
                 try await clock.sleep(until: start + .seconds(minutes * 60 * 2 / 3))
-                faultTimes.withLock { $0.append(("serve killed (SIGKILL) and restarted", Self.seconds(clock.now - start))) }
+                faultTimes.withLock { $0.append(("serve killed (SIGKILL) and restarted", (clock.now - start).seconds)) }
                 kill(serve.process.processIdentifier, SIGKILL)
                 serve.process.waitUntilExit()
                 serve = try await ServeChild.start(environment, port: port)
@@ -129,18 +129,6 @@ struct WebhooksSoak {
             wait = min(wait * 2, .seconds(2))
         }
         return false
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
-
-    static func residentBytes(_ pid: pid_t) -> Int {
-        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return 0 }
-        for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
-            return (line.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0) * 1024
-        }
-        return 0
     }
 }
 

@@ -59,10 +59,8 @@ struct RunFailures: Error, CustomStringConvertible {
     /// The error deciding a `sync` or `reconcile` run's exit status: resources in internal-key
     /// mode, accounts in third-party mode.
     static func decisive(_ outcome: SyncJob.Outcome) -> (any Error)? {
-        switch outcome {
-        case .company(let summary): decisive(summary.runFailures, noun: "resource")
-        case .accounts(let outcomes): decisive(outcomes.flatMap(\.failures), noun: "account")
-        }
+        if case .company = outcome { return decisive(outcome.failures, noun: "resource") }
+        return decisive(outcome.failures, noun: "account")
     }
 
     /// The most fundamental of `failures` (ties: the smallest subject, then message), for a

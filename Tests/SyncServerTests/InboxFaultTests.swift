@@ -192,10 +192,8 @@ struct InboxFaultTests {
         try await ServerHarness.with(holdProcessing: true) { harness in
             let ids = Array(harness.simulator.ids(.bookings).prefix(3))
             for id in ids { try await harness.deliver("v1.booking.updated", key: "booking_id", id: id) }
-            let behind = UnderstoryClock(
-                now: { ContinuousClock.now }, wallClock: { Date().addingTimeInterval(-600) },
-                sleep: { try await Task.sleep(for: $0) }  // Justified: the real sleep of a clock whose wall time is shifted.
-            )
+            let virtual = VirtualClock().understory
+            let behind = UnderstoryClock(now: virtual.now, wallClock: { virtual.wallClock().addingTimeInterval(-600) }, sleep: virtual.sleep)
             let client = harness.client
             let worker = InboxWorker(database: harness.database, clock: behind, logger: harness.logger) { _ in client }
             #expect(try await worker.drain() == 3)

@@ -54,7 +54,7 @@ public struct StoredRefreshToken: RefreshTokenStore {
             throw try await store.unknownAccount(companyID)
         }
         guard current.status == .active, let sealed = current.sealed else {
-            throw SyncError(.accountNotActive, Self.notActiveMessage(companyID: companyID, status: current.status))
+            throw Self.notActive(companyID: companyID, status: current.status)
         }
         let token = try key.open(sealed, companyID: companyID, keyID: current.keyID)
         let response: TokenGrantResponse
@@ -72,7 +72,12 @@ public struct StoredRefreshToken: RefreshTokenStore {
         return response
     }
 
-    static func notActiveMessage(companyID: String, status: Account.Status) -> String {
+    /// Why an account that is not active cannot be synced (`.accountNotActive`, exit 77).
+    static func notActive(companyID: String, status: Account.Status) -> SyncError {
+        SyncError(.accountNotActive, notActiveMessage(companyID: companyID, status: status))
+    }
+
+    private static func notActiveMessage(companyID: String, status: Account.Status) -> String {
         switch status {
         case .needsReconnect:
             return "account \(companyID) needs to be connected again (its consent was revoked or its refresh token rejected): run `understory-sync accounts connect`"

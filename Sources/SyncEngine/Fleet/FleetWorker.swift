@@ -49,7 +49,7 @@ public struct FleetWorker: Sendable {
             outcomes.flatMap(\.failures) + needsReconnect.map { account in
                 RunFailure(
                     subject: account.companyID,
-                    error: SyncError(.accountNotActive, StoredRefreshToken.notActiveMessage(companyID: account.companyID, status: account.status))
+                    error: StoredRefreshToken.notActive(companyID: account.companyID, status: account.status)
                 )
             }
         }

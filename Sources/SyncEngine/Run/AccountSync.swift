@@ -81,7 +81,7 @@ public struct AccountSync: Sendable {
     public func activeClient(for companyID: String) async throws -> UnderstoryClient {
         let account = try await accounts(.accounts([companyID]))[0]
         guard account.status == .active else {
-            throw SyncError(.accountNotActive, StoredRefreshToken.notActiveMessage(companyID: companyID, status: account.status))
+            throw StoredRefreshToken.notActive(companyID: companyID, status: account.status)
         }
         return client(for: companyID)
     }
@@ -113,7 +113,7 @@ public struct AccountSync: Sendable {
             guard account.status == .active else {
                 return Outcome(
                     account: account, summary: nil,
-                    error: SyncError(.accountNotActive, StoredRefreshToken.notActiveMessage(companyID: account.companyID, status: account.status))
+                    error: StoredRefreshToken.notActive(companyID: account.companyID, status: account.status)
                 )
             }
             var logger = self.logger

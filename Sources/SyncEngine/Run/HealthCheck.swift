@@ -72,7 +72,7 @@ public struct HealthCheck: Sendable {
         for account in selected {
             let name = "account \(account.companyID)"
             guard account.status == .active else {
-                let error = SyncError(.accountNotActive, StoredRefreshToken.notActiveMessage(companyID: account.companyID, status: account.status))
+                let error = StoredRefreshToken.notActive(companyID: account.companyID, status: account.status)
                 check.items.append(Item(name: name, ok: false, detail: "\(account.status)\(account.statusReason.map { " — \($0)" } ?? "")", error: error))
                 continue
             }

@@ -30,7 +30,6 @@ public struct SyncRunner: Sendable {
         public var runID: Int64?
         public var companyID: String
         public var counts: [Resource: ResourceCounts]
-        public var failures: [Resource: String]
         /// Resources left out with a notice, not failed (marketing consents without `marketing.read`).
         public var skipped: [Resource: String] = [:]
         public var abandonedRuns: [Int64]
@@ -40,9 +39,11 @@ public struct SyncRunner: Sendable {
         /// The first failure (by resource name; a real failure before an interruption);
         /// `.itemsRejected` when nothing failed but items went to `understory.rejected_items`.
         public var firstError: (any Error)?
-        /// Each failed resource's error (``failures`` holds their descriptions).
+        /// Each failed resource's error.
         public var errors: [Resource: any Error] = [:]
-        public var succeeded: Bool { failures.isEmpty }
+        /// Each failed resource's error, described.
+        public var failures: [Resource: String] { errors.mapValues { String(describing: $0) } }
+        public var succeeded: Bool { errors.isEmpty }
         /// Items this run could not store (in `understory.rejected_items`).
         public var rejectedItems: Int { counts.values.reduce(0) { $0 + $1.rejected } }
 
@@ -166,7 +167,6 @@ public struct SyncRunner: Sendable {
             return outcomes
         }
         var counts = [Resource: ResourceCounts]()
-        var failures = [Resource: String]()
         var skipped = [Resource: String]()
         var firstError: (any Error)?
         var errors = [Resource: any Error]()
@@ -178,7 +178,6 @@ public struct SyncRunner: Sendable {
                 counts[outcome.resource] = resourceCounts
                 logger.info("resource done", metadata: ["resource": "\(outcome.resource)", "inserted": "\(resourceCounts.inserted)", "updated": "\(resourceCounts.updated)", "unchanged": "\(resourceCounts.unchanged)"])
             } else if let error = outcome.error {
-                failures[outcome.resource] = String(describing: error)
                 errors[outcome.resource] = error
                 // A real failure decides the exit status before an interruption does.
                 if firstError == nil || (!outcome.isInterruption && firstError.map(ResourceOutcome.isInterruption) == true) { firstError = error }
@@ -196,17 +195,17 @@ public struct SyncRunner: Sendable {
         let http = client.statistics - httpBefore
         if !dryRun {
             let store = WatermarkStore(connection: control)
-            for (resource, message) in failures {
-                try? await store.recordFailure(companyID: companyID, resource: resource, error: message)
+            for (resource, error) in errors {
+                try? await store.recordFailure(companyID: companyID, resource: resource, error: String(describing: error))
             }
             let interrupted = outcomes.allSatisfy { $0.error == nil || $0.isInterruption }
-            let status: RunLog.Status = failures.isEmpty ? .succeeded : (interrupted || Task.isCancelled ? .interrupted : .failed)
-            let error = failures.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key): \($0.value)" }.first
+            let status: RunLog.Status = errors.isEmpty ? .succeeded : (interrupted || Task.isCancelled ? .interrupted : .failed)
+            let error = errors.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key): \($0.value)" }.first
                 ?? firstError.map { String(describing: $0) }
             try await runLog.finish(runID, status: status, counts: counts, http: http, error: error)
         }
         return Summary(
-            runID: dryRun ? nil : runID, companyID: companyID, counts: counts, failures: failures, skipped: skipped, abandonedRuns: abandoned,
+            runID: dryRun ? nil : runID, companyID: companyID, counts: counts, skipped: skipped, abandonedRuns: abandoned,
             http: http, duration: .zero, dryRun: dryRun, firstError: firstError, errors: errors
         )
     }
