@@ -170,16 +170,9 @@ public enum StatusPage {
         return html.text
     }
 
-    static func time(_ date: Date) -> String {
-        ISO8601DateFormatter.string(from: date, timeZone: .gmt, formatOptions: [.withInternetDateTime])
-    }
+    static func time(_ date: Date) -> String { StatusFormat.time(date) }
 
-    static func age(_ seconds: Int) -> String {
-        if seconds < 120 { return "\(seconds) s" }
-        if seconds < 7200 { return "\(seconds / 60) min" }
-        if seconds < 172_800 { return "\(seconds / 3600) h" }
-        return "\(seconds / 86_400) d"
-    }
+    static func age(_ seconds: Int) -> String { StatusFormat.age(seconds) }
 }
 
 /// A small HTML builder: text is always escaped; only the page's fixed markup is written raw.

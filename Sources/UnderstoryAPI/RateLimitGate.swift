@@ -1,3 +1,5 @@
+import NIOCore
+
 /// What one client (one account) may send to the API, found from the API's answers because its
 /// limits are not documented: how many requests may be in flight, and how many may start per
 /// second. Both are unbounded until the API answers 429; then they adapt the way TCP does
@@ -32,7 +34,7 @@ actor RateLimitGate {
     /// When the next request may start, by the pace.
     private var nextStart: ContinuousClock.Instant?
     /// When recent requests were accepted (not 429), oldest first, within `longWindow`.
-    private var accepted: [ContinuousClock.Instant] = []
+    private var accepted = CircularBuffer<ContinuousClock.Instant>()
     /// When the first request was accepted: the rate is measured over less than `window` before
     /// that much time has passed.
     private var firstAccepted: ContinuousClock.Instant?
@@ -82,13 +84,13 @@ actor RateLimitGate {
     func release(_ permit: Permit, rateLimited: Bool, now: ContinuousClock.Instant = .now) {
         inFlight -= 1
         let horizon = now - Self.longWindow
-        if let keep = accepted.firstIndex(where: { $0 >= horizon }) { accepted.removeFirst(keep) } else { accepted.removeAll() }
+        while let oldest = accepted.first, oldest < horizon { accepted.removeFirst() }
         if rateLimited {
             if permit.generation == generation {
                 limit = max(1, (min(limit, Double(inFlight + 1)) / 2).rounded(.down))
                 if adaptiveRate {
                     let span = min(Self.window, max(.milliseconds(500), now - (firstAccepted ?? now)))
-                    let recent = accepted.count - (accepted.firstIndex { $0 >= now - span } ?? accepted.count)
+                    let recent = accepted.lazy.filter { $0 >= now - span }.count
                     let measured = recent == 0 ? Self.slowest : Double(recent) / Self.seconds(span)
                     pace = max(Self.slowest, bestRate / 2, min(pace ?? measured, measured) * Self.decrease)
                     nextStart = max(nextStart ?? now, now + .seconds(1 / (pace ?? Self.slowest)))

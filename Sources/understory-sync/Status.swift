@@ -91,14 +91,7 @@ struct Status: AsyncParsableCommand {
         return lines.joined(separator: "\n")
     }
 
-    static func time(_ date: Date) -> String {
-        ISO8601DateFormatter.string(from: date, timeZone: .gmt, formatOptions: [.withInternetDateTime])
-    }
+    static func time(_ date: Date) -> String { StatusFormat.time(date) }
 
-    static func age(_ seconds: Int) -> String {
-        if seconds < 120 { return "\(seconds) s" }
-        if seconds < 7200 { return "\(seconds / 60) min" }
-        if seconds < 172_800 { return "\(seconds / 3600) h" }
-        return "\(seconds / 86_400) d"
-    }
+    static func age(_ seconds: Int) -> String { StatusFormat.age(seconds) }
 }
