@@ -28,9 +28,6 @@ public struct SyncError: Error, Sendable, CustomStringConvertible {
         public static let itemsRejected = Code("itemsRejected")
         /// `/v1/me` named a different company than the account being synced.
         public static let accountMismatch = Code("accountMismatch")
-        /// A resource was left out because the key lacks its optional scope (marketing consents
-        /// without `marketing.read`): a notice, never a failure of the run.
-        public static let resourceSkipped = Code("resourceSkipped")
 
         public var description: String { name }
     }

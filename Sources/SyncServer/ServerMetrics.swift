@@ -144,6 +144,12 @@ public final class ServerMetrics: Sendable {
                 help: "Connected accounts (understory.accounts) by status: active, needs_reconnect, disconnected."
             ).set(Int64(count))
         }
+        for (key, count) in snapshot.skipped {
+            registry.makeGauge(
+                name: "understory_resources_skipped", labels: [("resource", key.resource), ("scope", key.scope)],
+                help: "Accounts whose last run skipped the resource because the integration key lacks the scope (tick it on the key and add it to UNDERSTORY_SCOPES)."
+            ).set(Int64(count))
+        }
         for (resource, count) in snapshot.unresolvedRejected {
             registry.makeGauge(
                 name: "understory_rejected_items", labels: [("resource", resource)],

@@ -26,7 +26,7 @@ public enum StatusPage {
             td.num{text-align:right}td.err{white-space:normal;color:#9b1c1c}
             .ok{color:#1a7f37}.bad{color:#9b1c1c}.warn{color:#9a6700}
             code{background:#f3f3f3;padding:1px 4px}
-            .strip{display:flex;gap:2px}.run{display:inline-block;width:7px;height:14px;border-radius:1px}
+            .strip{display:flex;gap:2px}.run{display:inline-block;min-width:7px;height:14px;border-radius:1px;font-size:9px;line-height:14px;color:#fff;text-align:center}
             .run.succeeded{background:#2da44e}.run.failed{background:#cf222e}.run.running{background:#bf8700}
             .run.interrupted{background:#8c959f}.run.abandoned{background:#6e40c9}
             </style></head><body>
@@ -67,6 +67,23 @@ public enum StatusPage {
                     [
                         .text(account.companyID), .text(account.companyName ?? ""), .text(time(account.statusChangedAt)),
                         .classed(account.statusReason ?? "", "err"), .code("understory-sync accounts connect"),
+                    ]
+                }
+            )
+        }
+        html.close("section")
+
+        let skipped = report.resources.filter { $0.skippedScope != nil }
+        html.section("skipped", "Resources skipped for a missing scope")
+        if skipped.isEmpty {
+            html.element("p", "None.", class: "ok")
+        } else {
+            html.table(
+                ["account", "resource", "scope to tick", "since", "why"], numeric: [],
+                rows: skipped.map { item in
+                    [
+                        .text(item.companyID), .text(item.resource), .code(item.skippedScope ?? ""),
+                        .text(item.skippedAt.map(time) ?? "-"), .classed(item.skippedReason ?? "", "warn"),
                     ]
                 }
             )
@@ -235,8 +252,11 @@ struct HTML {
                 case .strip(let runs):
                     text += "<td><span class=\"strip\">"
                     for run in runs {
-                        let title = "run \(run.id) \(run.command) \(run.status), \(StatusPage.time(run.startedAt))\(run.error.map { ": \($0)" } ?? "")"
-                        text += "<span class=\"run \(Self.escape(run.status))\" title=\"\(Self.escape(title))\"></span>"
+                        let exit = run.exitStatus.map { " (exit \($0))" } ?? ""
+                        let title = "run \(run.id) \(run.command) \(run.status)\(exit), \(StatusPage.time(run.startedAt))\(run.error.map { ": \($0)" } ?? "")"
+                        // A non-zero exit status is written in its box, so it reads without hovering (phones).
+                        let label = run.exitStatus.flatMap { $0 == 0 ? nil : String($0) } ?? ""
+                        text += "<span class=\"run \(Self.escape(run.status))\" title=\"\(Self.escape(title))\">\(Self.escape(label))</span>"
                     }
                     text += "</span></td>"
                 }

@@ -38,6 +38,15 @@ struct Status: AsyncParsableCommand {
         return "webhook inbox: \(inbox.pending) pending\(oldest), \(inbox.parked) parked, \(inbox.processed) processed (kept 7 days)"
     }
 
+    /// One line per resource the last run skipped for a missing scope, below the table: the scope to tick.
+    static func skippedLines(_ resources: [StatusReport.ResourceStatus]) -> [String] {
+        resources.compactMap { item in
+            guard let scope = item.skippedScope else { return nil }
+            let why = item.skippedReason.map { " (\($0))" } ?? ""
+            return "skipped: \(item.resource) of \(item.companyID) since \(item.skippedAt.map(Self.time) ?? "-")\(why): tick \(scope) on the integration key and add it to UNDERSTORY_SCOPES"
+        }
+    }
+
     func render(_ report: StatusReport) -> String {
         var lines = ["schema version \(report.schemaVersion)"]
         if report.resources.isEmpty {
@@ -57,6 +66,7 @@ struct Status: AsyncParsableCommand {
             if rejected > 0 {
                 lines.append("\(rejected) rejected item\(rejected == 1 ? "" : "s") unresolved: see understory.rejected_items (every sync fetches them again)")
             }
+            lines += Self.skippedLines(report.resources)
         }
         if !report.accounts.isEmpty {
             lines.append("accounts:")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import SyncEngine
 
 /// The root command: it only configures; each subcommand lives in its own file.
 @main

@@ -34,7 +34,11 @@ struct CommandLineTests {
             #expect(json.status == 0)
             let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
             let resources = object?["resources"] as? [[String: Any]]
-            #expect(resources?.count == 4)
+            // The four synced, and marketing consents skipped (the key lacks marketing.read) with the scope to tick.
+            #expect(resources?.count == 5)
+            let consents = resources?.first { $0["resource"] as? String == "marketing-consents" }
+            #expect(consents?["skipped_scope"] as? String == "marketing.read", "\(json.stdout)")
+            #expect(status.stdout.contains("skipped: marketing-consents of") && status.stdout.contains("tick marketing.read"), "\(status.stdout)")
             let inbox = object?["webhook_inbox"] as? [String: Any]
             #expect(inbox?["pending"] as? Int == 0 && inbox?["parked"] as? Int == 0, "\(json.stdout)")
             let diff = try await TruthCheck.differences(simulator: world.simulator, database: world.database, resource: .bookings, table: "bookings")

@@ -71,9 +71,12 @@ struct StatusPageCommandTests {
             #expect(status.status == 0, "\(status.output)")
 
             let dom = try Self.dumpDOM(file, profile: directory.appendingPathComponent("profile"))
-            for section in ["freshness", "reconnect", "inbox", "rejected", "reconcile", "runs"] {
+            for section in ["freshness", "reconnect", "skipped", "inbox", "rejected", "reconcile", "runs"] {
                 #expect(dom.contains("<section id=\"\(section)\">"), "section \(section) missing from the DOM")
             }
+            #expect(dom.contains("title=\"run 2 sync failed (exit 75)"), "the failed run's exit status in its title")
+            #expect(dom.contains("class=\"run failed\" title=\"run 2 sync failed (exit 75)") && dom.contains(">75</span>"), "and in its box")
+            #expect(dom.contains("<td>marketing-consents</td><td><code>marketing.read</code></td>"), "the skipped resource with the scope to tick")
             #expect(dom.contains("acct-revoked") && dom.contains("Revoked &amp; Co") && dom.contains("understory-sync accounts connect"))
             #expect(dom.contains("HTTP 500 from /v1/bookings/b-parked"), "the parked delivery's error")
             #expect(dom.contains("b-rejected") && dom.contains("updated_at is missing"), "the rejected item")

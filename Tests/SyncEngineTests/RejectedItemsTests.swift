@@ -137,7 +137,7 @@ struct RejectedItemsTests {
             #expect(run["r"].string == "2")
             let status = try await PostgresConnection.withConnection(harness.database, logger: harness.logger) { try await StatusReport.load(from: $0) }
             let unresolved = Dictionary(uniqueKeysWithValues: status.resources.map { ($0.resource, $0.rejectedItems) })
-            #expect(unresolved == ["bookings": 2, "orders": 2, "events": 1, "experiences": 0])
+            #expect(unresolved == ["bookings": 2, "orders": 2, "events": 1, "experiences": 0, "marketing-consents": 0])
 
             // The API fixes them (without a newer updated_at): the next run fetches them by id and stores them.
             #expect(simulator.setFields(.bookings, id: badTime.id, [("updated_at", "\"\(badTime.updatedAt)\"")]))
@@ -197,6 +197,9 @@ struct RejectedItemsTests {
             #expect(row["reason"].string?.contains("id") == true)
             #expect(row["raw_text"].string?.contains("\"created_at\"") == true)
             #expect(row["first_run_id"].int == 1 && row["last_run_id"].int == 2)
+            // Each run records the status the command line exits with: 65, items rejected.
+            let exits = try await harness.query("SELECT exit_status FROM understory.sync_runs ORDER BY id").rows.map { $0["exit_status"].int }
+            #expect(exits == [65, 65], "\(exits)")
             try await harness.expectEqualToTruth([.bookings], absent: [.bookings: [id]])
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import PostgresClient
 import SyncEngine
 import SyncTestSupport
 import Testing
@@ -83,6 +84,39 @@ struct ScopeTests {
             let named = try await harness.runner.sync(options)
             let error = try #require(named.errors[.bookings] as? UnderstoryAPIError)
             #expect(error.code == .authenticationFailed && error.requiredScope == "booking.read", "\(error)")
+        }
+    }
+
+    @Test("a skipped resource is recorded with the scope to tick for status, status --json and /metrics until a run syncs it; each run records its exit status")
+    func skippedResourceIsRecorded() async throws {
+        try await SyncHarness.with(SyncHarness.smallAccount()) { harness in
+            // The API answers 403 on orders: the default set skips them.
+            harness.simulator.failRequests(matching: "/v1/orders", status: 403)
+            var options = SyncHarness.options()
+            options.resources = [.orders, .bookings, .events, .experiences]
+            let skipped = try await harness.runner.sync(options)
+            #expect(skipped.succeeded && skipped.skipped[.orders] != nil, "\(skipped.failures)")
+            var report = try await StatusReport.load(database: harness.database, logger: harness.logger)
+            let orders = try #require(report.resources.first { $0.resource == "orders" })
+            #expect(orders.skippedScope == "order.read" && orders.skippedReason?.contains("403") == true, "\(orders)")
+            #expect(orders.skippedAt != nil && orders.lastSuccessAt == nil)
+            #expect(report.resources.filter { $0.skippedScope != nil }.map(\.resource) == ["orders"])
+            let json = String(decoding: try JSONEncoder().encode(report), as: UTF8.self)
+            #expect(json.contains("\"skipped_scope\":\"order.read\""), "\(json)")
+            #expect(report.lastRun?.exitStatus == 0, "a skip is a notice: the run exits 0")
+            var snapshot = try await PostgresConnection.withConnection(harness.database, logger: harness.logger) { try await OperationsSnapshot.read(connection: $0, now: Date()) }
+            #expect(snapshot.skipped[.init(resource: "orders", scope: "order.read")] == 1)
+            #expect(snapshot.skipped[.init(resource: "bookings", scope: "booking.read")] == 0, "every resource is exported, 0 when not skipped")
+
+            // The key can read orders again: the next run syncs them and clears the skip.
+            harness.simulator.clearPathFaults()
+            let synced = try await harness.runner.sync(options)
+            #expect(synced.succeeded && synced.skipped.isEmpty, "\(synced.failures)")
+            report = try await StatusReport.load(database: harness.database, logger: harness.logger)
+            let cleared = try #require(report.resources.first { $0.resource == "orders" })
+            #expect(cleared.skippedScope == nil && cleared.skippedReason == nil && cleared.lastSuccessAt != nil, "\(cleared)")
+            snapshot = try await PostgresConnection.withConnection(harness.database, logger: harness.logger) { try await OperationsSnapshot.read(connection: $0, now: Date()) }
+            #expect(snapshot.skipped[.init(resource: "orders", scope: "order.read")] == 0)
         }
     }
 }

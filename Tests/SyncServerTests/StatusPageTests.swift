@@ -58,7 +58,7 @@ struct StatusPageTests {
             #expect(response.headers.first(name: "content-type")?.hasPrefix("text/html") == true)
             let policy = response.headers.first(name: "content-security-policy") ?? ""
             #expect(policy.contains("default-src 'none'") && !policy.contains("script-src"), "\(policy)")
-            for section in ["freshness", "reconnect", "inbox", "reconcile", "runs"] {
+            for section in ["freshness", "reconnect", "skipped", "inbox", "reconcile", "runs"] {
                 #expect(body.contains("<section id=\"\(section)\">"), "section \(section) missing")
             }
             #expect(body.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; co"), "escaped error and name")

@@ -2,6 +2,8 @@
 struct ResourcePlans: Sendable {
     /// The resource's table.
     let table: TableSpec
+    /// The scope its endpoints need (``ResourceScope``).
+    let scope: String
     /// The tables of its rows' children, each with the column naming the parent: removed with a
     /// parent confirmed deleted.
     let childTables: [(spec: TableSpec, parentColumn: String)]
@@ -14,6 +16,7 @@ struct ResourcePlans: Sendable {
 
     init<Item>(_ declaration: SyncedResource<Item>) {
         table = declaration.table.spec
+        scope = declaration.scope
         childTables = declaration.childTables
         let scope = ResourceScope(declaration.scope, resource: declaration.resource, optional: declaration.scopeIsOptional)
         switch declaration.traversal {

@@ -7,7 +7,7 @@ import UnderstoryAPI
 /// to a fresh token that listed no scopes.
 ///
 /// Without it, a resource of the default set (none named with `--resource`), or one whose scope
-/// is optional (marketing consents), is skipped with one notice (``SyncError/Code/resourceSkipped``)
+/// is optional (marketing consents), is skipped with one notice (``ResourceSkip``)
 /// and the run goes on; a resource asked for by name fails with exit 77, naming the scope to tick.
 struct ResourceScope: Sendable {
     let scope: String
@@ -38,12 +38,7 @@ struct ResourceScope: Sendable {
         }
     }
 
-    private func skipped(_ why: String) -> SyncError {
-        SyncError(
-            .resourceSkipped,
-            "skipped: \(why); to sync \(resource), tick \(scope) on the integration key and add it to UNDERSTORY_SCOPES"
-                + (optional ? " (or leave it out with --skip-resource \(resource))" : " (or name the resources to sync with --resource)"),
-            resource: resource
-        )
+    private func skipped(_ why: String) -> ResourceSkip {
+        ResourceSkip(resource: resource, scope: scope, why: why, optional: optional)
     }
 }

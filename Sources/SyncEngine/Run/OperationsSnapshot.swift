@@ -21,7 +21,20 @@ public struct OperationsSnapshot: Sendable, Hashable {
     public var accounts: [String: Int] = [:]
     /// Unresolved `rejected_items` by resource (every resource, 0 when none).
     public var unresolvedRejected: [String: Int] = [:]
+    /// Per resource and the scope it needs, the accounts whose last run skipped it for lacking that
+    /// scope (`sync_state.skipped_scope`; every resource, 0 when none).
+    public var skipped: [ResourceScopeKey: Int] = [:]
     public var inbox = WebhookInbox.Summary()
+
+    public struct ResourceScopeKey: Sendable, Hashable {
+        public var resource: String
+        public var scope: String
+
+        public init(resource: String, scope: String) {
+            self.resource = resource
+            self.scope = scope
+        }
+    }
 
     /// The window `recentRuns` counts over (the index on `started_at` bounds the read to it).
     public static let recentRunsWindow: Duration = .seconds(24 * 3600)
@@ -63,6 +76,14 @@ public struct OperationsSnapshot: Sendable, Hashable {
             "SELECT resource, count(*) AS n FROM understory.rejected_items WHERE resolved_at IS NULL GROUP BY resource"
         ).rows {
             snapshot.unresolvedRejected[try row["resource"].decode(String.self)] = try row["n"].decode(Int.self)
+        }
+
+        snapshot.skipped = Dictionary(uniqueKeysWithValues: Resource.allCases.map { (ResourceScopeKey(resource: $0.rawValue, scope: $0.plans.scope), 0) })
+        for row in try await connection.execute(
+            "SELECT resource, skipped_scope, count(*) AS n FROM understory.sync_state WHERE skipped_scope IS NOT NULL GROUP BY resource, skipped_scope"
+        ).rows {
+            let key = ResourceScopeKey(resource: try row["resource"].decode(String.self), scope: try row["skipped_scope"].decode(String.self))
+            snapshot.skipped[key] = try row["n"].decode(Int.self)
         }
 
         snapshot.inbox = try await WebhookInbox(connection: connection).summary()

@@ -38,15 +38,16 @@ struct RunLog {
         }
     }
 
-    /// Closes the run row and releases its liveness lock.
-    func finish(_ runID: Int64, status: Status, counts: [Resource: ResourceCounts], http: RequestStatistics, error: String?) async throws {
+    /// Closes the run row (with the exit status the command line ends with, ``ExitStatus``) and
+    /// releases its liveness lock.
+    func finish(_ runID: Int64, status: Status, exitStatus: Int32, counts: [Resource: ResourceCounts], http: RequestStatistics, error: String?) async throws {
         var document = [String: RunCounts]()
         for (resource, value) in counts { document[resource.rawValue] = .resource(value) }
         document["http"] = .http(requests: http.requests, retries: http.retries, rateLimited: http.rateLimited)
         let json = String(decoding: try JSONEncoder.sorted.encode(document), as: UTF8.self)
         try await connection.execute(
-            "UPDATE understory.sync_runs SET finished_at = now(), status = $2, counts = $3::jsonb, error = $4 WHERE id = $1",
-            [runID, status.rawValue, PostgresJSON(json), error]
+            "UPDATE understory.sync_runs SET finished_at = now(), status = $2, counts = $3::jsonb, error = $4, exit_status = $5 WHERE id = $1",
+            [runID, status.rawValue, PostgresJSON(json), error, Int(exitStatus)]
         )
         try await connection.advisoryUnlock(Self.lockName(runID))
     }

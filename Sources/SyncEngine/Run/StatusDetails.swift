@@ -12,6 +12,8 @@ public struct StatusDetails: Sendable {
         public var status: String
         public var startedAt: Date
         public var error: String?
+        /// The status the run exited with (``ExitStatus``); nil while running, for abandoned runs and older rows.
+        public var exitStatus: Int?
     }
 
     public struct ParkedDelivery: Sendable, Hashable {
@@ -55,7 +57,7 @@ public struct StatusDetails: Sendable {
         let resources = Resource.allCases.map(\.rawValue)
         for row in try await connection.execute(
             """
-            SELECT id, company_id, command, status, started_at, error,
+            SELECT id, company_id, command, status, started_at, error, exit_status,
                    coalesce((SELECT string_agg(k, ',') FROM jsonb_object_keys(counts) k), '') AS resources
             FROM understory.sync_runs WHERE company_id IS NOT NULL ORDER BY id DESC LIMIT \(runsScanned)
             """
@@ -63,7 +65,7 @@ public struct StatusDetails: Sendable {
             let run = RecentRun(
                 id: try row["id"].decode(Int64.self), command: try row["command"].decode(String.self),
                 status: try row["status"].decode(String.self), startedAt: try row["started_at"].decode(Date.self),
-                error: try row["error"].decode(String?.self)
+                error: try row["error"].decode(String?.self), exitStatus: try row["exit_status"].decode(Int?.self)
             )
             let companyID = try row["company_id"].decode(String.self)
             var touched = try row["resources"].decode(String.self).split(separator: ",").map(String.init).filter(resources.contains)

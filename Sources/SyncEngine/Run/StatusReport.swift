@@ -17,6 +17,11 @@ public struct StatusReport: Sendable, Codable {
         public var lastErrorAt: Date?
         /// Unresolved rows of `understory.rejected_items` (items that could not be stored).
         public var rejectedItems: Int = 0
+        /// The scope the key lacks, when the last run that chose this resource skipped it (cleared by a success).
+        public var skippedScope: String?
+        /// Why it was skipped (the token endpoint refused the scope, the token did not list it, 403, 401).
+        public var skippedReason: String?
+        public var skippedAt: Date?
 
         enum CodingKeys: String, CodingKey {
             case companyID = "company_id", resource, watermark
@@ -24,6 +29,7 @@ public struct StatusReport: Sendable, Codable {
             case staleSeconds = "stale_seconds", rows
             case lastError = "last_error", lastErrorAt = "last_error_at"
             case rejectedItems = "rejected_items"
+            case skippedScope = "skipped_scope", skippedReason = "skipped_reason", skippedAt = "skipped_at"
         }
     }
 
@@ -34,10 +40,12 @@ public struct StatusReport: Sendable, Codable {
         public var startedAt: Date
         public var finishedAt: Date?
         public var error: String?
+        /// The status the run exited with (``ExitStatus``); nil while running, for abandoned runs and older rows.
+        public var exitStatus: Int?
 
         enum CodingKeys: String, CodingKey {
             case id, command, status, error
-            case startedAt = "started_at", finishedAt = "finished_at"
+            case startedAt = "started_at", finishedAt = "finished_at", exitStatus = "exit_status"
         }
     }
 
@@ -109,6 +117,7 @@ public struct StatusReport: Sendable, Codable {
         let states = try await connection.execute(
             """
             SELECT s.company_id, s.resource, s.watermark, s.last_success_at, s.last_full_pass_at, s.last_error, s.last_error_at,
+                   s.skipped_scope, s.skipped_reason, s.skipped_at,
                    extract(epoch FROM now() - s.last_success_at)::bigint AS stale,
                    CASE s.resource
             \(Resource.allCases.map { resource in
@@ -126,7 +135,9 @@ public struct StatusReport: Sendable, Codable {
                 watermark: try row["watermark"].decode(Date?.self), lastSuccessAt: try row["last_success_at"].decode(Date?.self),
                 lastFullPassAt: try row["last_full_pass_at"].decode(Date?.self), staleSeconds: try row["stale"].decode(Int?.self),
                 rows: try row["rows"].decode(Int.self), lastError: try row["last_error"].decode(String?.self),
-                lastErrorAt: try row["last_error_at"].decode(Date?.self), rejectedItems: try row["rejected"].decode(Int.self)
+                lastErrorAt: try row["last_error_at"].decode(Date?.self), rejectedItems: try row["rejected"].decode(Int.self),
+                skippedScope: try row["skipped_scope"].decode(String?.self), skippedReason: try row["skipped_reason"].decode(String?.self),
+                skippedAt: try row["skipped_at"].decode(Date?.self)
             )
         }
         func runs(_ sql: String) async throws -> [RunStatus] {
@@ -134,11 +145,12 @@ public struct StatusReport: Sendable, Codable {
                 RunStatus(
                     id: try row["id"].decode(Int64.self), command: try row["command"].decode(String.self),
                     status: try row["status"].decode(String.self), startedAt: try row["started_at"].decode(Date.self),
-                    finishedAt: try row["finished_at"].decode(Date?.self), error: try row["error"].decode(String?.self)
+                    finishedAt: try row["finished_at"].decode(Date?.self), error: try row["error"].decode(String?.self),
+                    exitStatus: try row["exit_status"].decode(Int?.self)
                 )
             }
         }
-        let columns = "id, command, status, started_at, finished_at, error"
+        let columns = "id, command, status, started_at, finished_at, error, exit_status"
         let last = try await runs("SELECT \(columns) FROM understory.sync_runs WHERE status <> 'running' ORDER BY id DESC LIMIT 1").first
         let running = try await runs("SELECT \(columns) FROM understory.sync_runs WHERE status = 'running' ORDER BY id")
         try await SchedulerHeartbeat.removeDead(on: connection)
@@ -164,7 +176,8 @@ public struct StatusReport: Sendable, Codable {
                 run: RunStatus(
                     id: try row["id"].decode(Int64.self), command: try row["command"].decode(String.self),
                     status: try row["status"].decode(String.self), startedAt: try row["started_at"].decode(Date.self),
-                    finishedAt: try row["finished_at"].decode(Date?.self), error: try row["error"].decode(String?.self)
+                    finishedAt: try row["finished_at"].decode(Date?.self), error: try row["error"].decode(String?.self),
+                    exitStatus: try row["exit_status"].decode(Int?.self)
                 ),
                 drift: counts.filter { Resource(rawValue: $0.key) != nil }
             )

@@ -151,8 +151,8 @@ public struct SyncRunner: Sendable {
                             try await work(resource, context)
                         }
                         return ResourceOutcome(resource: resource, counts: counts, error: nil)
-                    } catch let error as SyncError where error.code == .resourceSkipped {
-                        return ResourceOutcome(resource: resource, counts: nil, error: nil, skipped: error.message)
+                    } catch let skip as ResourceSkip {
+                        return ResourceOutcome(resource: resource, counts: nil, error: nil, skipped: skip)
                     } catch let error as PostgresError where error.sqlState == .lockNotAvailable {
                         // Only this resource fails; name the table and who holds the lock.
                         let described = await LockTimeout.error(error, resource: resource, on: control)
@@ -167,13 +167,13 @@ public struct SyncRunner: Sendable {
             return outcomes
         }
         var counts = [Resource: ResourceCounts]()
-        var skipped = [Resource: String]()
+        var skipped = [Resource: ResourceSkip]()
         var firstError: (any Error)?
         var errors = [Resource: any Error]()
         for outcome in outcomes.sorted(by: { $0.resource.rawValue < $1.resource.rawValue }) {
-            if let notice = outcome.skipped {
-                skipped[outcome.resource] = notice
-                logger.notice("resource skipped", metadata: ["resource": "\(outcome.resource)", "reason": "\(notice)"])
+            if let skip = outcome.skipped {
+                skipped[outcome.resource] = skip
+                logger.notice("resource skipped", metadata: ["resource": "\(outcome.resource)", "scope": "\(skip.scope)", "reason": "\(skip)"])
             } else if let resourceCounts = outcome.counts {
                 counts[outcome.resource] = resourceCounts
                 logger.info("resource done", metadata: ["resource": "\(outcome.resource)", "inserted": "\(resourceCounts.inserted)", "updated": "\(resourceCounts.updated)", "unchanged": "\(resourceCounts.unchanged)"])
@@ -191,23 +191,27 @@ public struct SyncRunner: Sendable {
             firstError = SyncError.itemsRejected(rejected)
         }
 
-        // Record failures per resource, and close the run row.
-        let http = client.statistics - httpBefore
+        // Record failures and skips per resource, and close the run row with its exit status.
+        let summary = Summary(
+            runID: dryRun ? nil : runID, companyID: companyID, counts: counts, skipped: skipped.mapValues(\.description), abandonedRuns: abandoned,
+            http: client.statistics - httpBefore, duration: .zero, dryRun: dryRun, firstError: firstError, errors: errors
+        )
         if !dryRun {
             let store = WatermarkStore(connection: control)
             for (resource, error) in errors {
                 try? await store.recordFailure(companyID: companyID, resource: resource, error: String(describing: error))
             }
+            for skip in skipped.values {
+                try? await store.recordSkip(skip, companyID: companyID)
+            }
             let interrupted = outcomes.allSatisfy { $0.error == nil || $0.isInterruption }
             let status: RunLog.Status = errors.isEmpty ? .succeeded : (interrupted || Task.isCancelled ? .interrupted : .failed)
             let error = errors.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key): \($0.value)" }.first
                 ?? firstError.map { String(describing: $0) }
-            try await runLog.finish(runID, status: status, counts: counts, http: http, error: error)
+            let exitStatus = RunFailures(summary.runFailures, noun: "resource")?.status ?? ExitStatus.success
+            try await runLog.finish(runID, status: status, exitStatus: exitStatus, counts: counts, http: summary.http, error: error)
         }
-        return Summary(
-            runID: dryRun ? nil : runID, companyID: companyID, counts: counts, skipped: skipped, abandonedRuns: abandoned,
-            http: http, duration: .zero, dryRun: dryRun, firstError: firstError, errors: errors
-        )
+        return summary
     }
 
     /// Runs an API call that graceful shutdown cancels (e.g. in a 429 wait before the run starts).
@@ -285,7 +289,7 @@ struct ResourceOutcome: Sendable {
     let counts: ResourceCounts?
     let error: (any Error)?
     /// Why the resource was skipped (a notice, not a failure).
-    var skipped: String? = nil
+    var skipped: ResourceSkip? = nil
 
     /// Stopped by graceful shutdown rather than failed.
     var isInterruption: Bool { error.map(Self.isInterruption) ?? false }

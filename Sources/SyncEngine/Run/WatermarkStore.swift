@@ -42,7 +42,8 @@ struct WatermarkStore {
             ON CONFLICT (company_id, resource) DO UPDATE SET
                 watermark = \(FutureDated.clampedSQL("GREATEST(s.watermark, excluded.watermark)")),
                 last_full_pass_at = coalesce(excluded.last_full_pass_at, s.last_full_pass_at),
-                last_success_at = now(), last_run_id = excluded.last_run_id, last_error = NULL, last_error_at = NULL
+                last_success_at = now(), last_run_id = excluded.last_run_id, last_error = NULL, last_error_at = NULL,
+                skipped_scope = NULL, skipped_reason = NULL, skipped_at = NULL
             """,
             [companyID, resource.rawValue, watermark?.rfc3339, fullPass, runID]
         )
@@ -57,6 +58,20 @@ struct WatermarkStore {
             ON CONFLICT (company_id, resource) DO UPDATE SET last_error = excluded.last_error, last_error_at = now()
             """,
             [companyID, resource.rawValue, error]
+        )
+    }
+
+    /// Records that a run skipped a resource for a missing scope (outside any data transaction);
+    /// a later success clears it.
+    func recordSkip(_ skip: ResourceSkip, companyID: String) async throws {
+        try await connection.execute(
+            """
+            INSERT INTO understory.sync_state AS s (company_id, resource, skipped_scope, skipped_reason, skipped_at)
+            VALUES ($1, $2, $3, $4, now())
+            ON CONFLICT (company_id, resource) DO UPDATE SET
+                skipped_scope = excluded.skipped_scope, skipped_reason = excluded.skipped_reason, skipped_at = now()
+            """,
+            [companyID, skip.resource.rawValue, skip.scope, skip.why]
         )
     }
 }

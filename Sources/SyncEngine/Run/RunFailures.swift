@@ -1,24 +1,22 @@
-import SyncEngine
-
 /// A run's failures grouped by the exit status each would have, ranked by
 /// ``ExitStatus/precedence``: the run exits with the first class's status, and its closing lines
 /// name every class with what it hit — so neither depends on which account id sorts first or
 /// which sync finished first.
-struct RunFailures: Error, CustomStringConvertible {
+public struct RunFailures: Error, Sendable, CustomStringConvertible {
     /// The failures that share one exit status.
-    struct Class {
-        var status: Int32
+    public struct Class: Sendable {
+        public var status: Int32
         /// Subject (account id, resource, check) → its one-line reason, sorted by subject.
-        var reasons: [(subject: String, reason: String)]
+        public var reasons: [(subject: String, reason: String)]
     }
 
     /// Most fundamental first; never empty.
-    let classes: [Class]
+    public let classes: [Class]
     /// What a subject is ("account", "resource", "check"), for "2 accounts (A, B)".
-    let noun: String
+    public let noun: String
 
     /// Groups `failures`; nil when there are none.
-    init?(_ failures: [RunFailure], noun: String) {
+    public init?(_ failures: [RunFailure], noun: String) {
         guard !failures.isEmpty else { return nil }
         var byStatus: [Int32: [String: String]] = [:]
         for failure in failures {
@@ -34,11 +32,11 @@ struct RunFailures: Error, CustomStringConvertible {
     }
 
     /// The exit status of the run: the most fundamental class's.
-    var status: Int32 { classes[0].status }
+    public var status: Int32 { classes[0].status }
 
     /// One line per class, most fundamental first: `78 configuration: 1 account (A: why)`, or
     /// without the reasons (`… 1 account (A)`) under a table that already gave them.
-    func lines(reasons: Bool = true) -> [String] {
+    public func lines(reasons: Bool = true) -> [String] {
         classes.map { group in
             let count = group.reasons.count
             let shown = group.reasons.prefix(5).map { reasons ? "\($0.subject): \(Self.clipped($0.reason))" : $0.subject }
@@ -47,25 +45,25 @@ struct RunFailures: Error, CustomStringConvertible {
         }
     }
 
-    var description: String { lines().joined(separator: "; ") }
+    public var description: String { lines().joined(separator: "; ") }
 
     /// The error a command throws for `failures`: the failure itself when there is exactly one (its
     /// own message), else the grouped classes; nil when nothing failed.
-    static func decisive(_ failures: [RunFailure], noun: String) -> (any Error)? {
+    public static func decisive(_ failures: [RunFailure], noun: String) -> (any Error)? {
         if failures.count == 1 { return failures[0].error }
         return RunFailures(failures, noun: noun)
     }
 
     /// The error deciding a `sync` or `reconcile` run's exit status: resources in internal-key
     /// mode, accounts in third-party mode.
-    static func decisive(_ outcome: SyncJob.Outcome) -> (any Error)? {
+    public static func decisive(_ outcome: SyncJob.Outcome) -> (any Error)? {
         if case .company = outcome { return decisive(outcome.failures, noun: "resource") }
         return decisive(outcome.failures, noun: "account")
     }
 
     /// The most fundamental of `failures` (ties: the smallest subject, then message), for a
     /// one-line report of one account.
-    static func first(_ failures: [RunFailure]) -> (any Error)? {
+    public static func first(_ failures: [RunFailure]) -> (any Error)? {
         failures.min { a, b in
             let ka = (rank(ExitStatus.code(for: a.error)), a.subject, ExitStatus.oneLine(a.error))
             let kb = (rank(ExitStatus.code(for: b.error)), b.subject, ExitStatus.oneLine(b.error))
