@@ -7,13 +7,17 @@ import NIOCore
 /// webhook inbox of an account share its client, so they share one gate and slow down together
 /// instead of each retrying on its own until the retry budget runs out.
 ///
-/// - **Concurrency:** a 429 halves the in-flight limit; successes grow it back by about one per
-///   round of requests.
-/// - **Rate:** a 429 sets the pace to 90 % of the rate the API was accepting over the last two
-///   seconds (or of the current pace, if lower), never below half the best rate it accepted over
-///   ten seconds; each success raises it by 0.15 %, so the client probes upwards about once every
-///   70 requests and spends 1–2 % of its requests on 429s.
-///   Requests then start at most `pace` per second, spaced evenly.
+/// - **Concurrency:** it starts at ``startingLimit`` in flight and grows by one per success (slow
+///   start: doubling each round of requests) until the first 429, so a fan-out does not spend a
+///   burst of requests on a limit it has not met yet; a 429 halves it; then successes grow it back
+///   by about one per round of requests.
+/// - **Rate:** the first 429 sets the pace to 90 % of the fastest rate the API was accepting over
+///   the last ¼, ½, 1 or 2 seconds (an estimate from the slow-start ramp; too high is corrected by
+///   the next 429 within a round, too low would take hundreds of requests to climb back); a later
+///   429 sets it to 90 % of the rate accepted over the last two seconds (or of the current pace, if
+///   lower), never below half the best rate it accepted over ten seconds. Each success raises it by
+///   0.15 %, so the client probes upwards about once every 70 requests and spends 1–2 % of its
+///   requests on 429s. Requests then start at most `pace` per second, spaced evenly.
 ///
 /// Several requests rejected together count as one signal: a 429 decreases only if its request
 /// went out after the last decrease (each permit carries the generation it was issued in).
@@ -26,6 +30,8 @@ actor RateLimitGate {
     private let ceiling: Double
     private let adaptiveRate: Bool
     private var limit: Double
+    /// Until the first 429: the limit grows by one per success.
+    private var slowStart: Bool
     private var inFlight = 0
     private var generation = 0
     private var waiters: [CheckedContinuation<Void, Never>] = []
@@ -50,10 +56,17 @@ actor RateLimitGate {
     /// After each accepted request: the pace grows by this factor, so it climbs back the 10 % in
     /// about 70 requests (one 429 per ~70 requests near the limit: about 1.5 %).
     private static let increase = 1.0015
+    /// Windows the first 429's estimate of the accepted rate is measured over (the fastest wins).
+    private static let firstWindows: [Duration] = [.milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2)]
+    /// In-flight requests allowed before the first answer (slow start).
+    static let startingLimit = 4
 
-    init(ceiling: Int = 1024, adaptiveRate: Bool = true) {
+    /// `startingLimit`: requests in flight before the first answers (slow start); with
+    /// `adaptiveRate: false`, the ceiling (the behaviour before pacing).
+    init(ceiling: Int = 1024, adaptiveRate: Bool = true, startingLimit: Int = RateLimitGate.startingLimit) {
         self.ceiling = Double(max(1, ceiling))
-        self.limit = Double(max(1, ceiling))
+        self.limit = adaptiveRate ? Double(max(1, min(ceiling, startingLimit))) : Double(max(1, ceiling))
+        self.slowStart = adaptiveRate
         self.adaptiveRate = adaptiveRate
     }
 
@@ -88,10 +101,9 @@ actor RateLimitGate {
         if rateLimited {
             if permit.generation == generation {
                 limit = max(1, (min(limit, Double(inFlight + 1)) / 2).rounded(.down))
+                slowStart = false
                 if adaptiveRate {
-                    let span = min(Self.window, max(.milliseconds(500), now - (firstAccepted ?? now)))
-                    let recent = accepted.lazy.filter { $0 >= now - span }.count
-                    let measured = recent == 0 ? Self.slowest : Double(recent) / Self.seconds(span)
+                    let measured = pace == nil ? fastestAcceptedRate(now: now) : acceptedRate(now: now)
                     pace = max(Self.slowest, bestRate / 2, min(pace ?? measured, measured) * Self.decrease)
                     nextStart = max(nextStart ?? now, now + .seconds(1 / (pace ?? Self.slowest)))
                 }
@@ -103,10 +115,28 @@ actor RateLimitGate {
             if let first = firstAccepted, now - first >= Self.longWindow {
                 bestRate = max(bestRate, Double(accepted.count) / Self.seconds(Self.longWindow))
             }
-            if limit < ceiling { limit = min(ceiling, limit + 1 / limit) }
+            if limit < ceiling { limit = min(ceiling, limit + (slowStart ? 1 : 1 / limit)) }
             if let current = pace { pace = current * Self.increase }
         }
         wake()
+    }
+
+    /// Requests per second the API accepted over the last ``window`` (less right after the first
+    /// answer, at least half a second).
+    private func acceptedRate(now: ContinuousClock.Instant) -> Double {
+        let span = min(Self.window, max(.milliseconds(500), now - (firstAccepted ?? now)))
+        let recent = accepted.lazy.filter { $0 >= now - span }.count
+        return recent == 0 ? Self.slowest : Double(recent) / Self.seconds(span)
+    }
+
+    /// The fastest rate the API accepted over any of ``firstWindows`` that fit since the first
+    /// answer: the ramp of slow start sends most of its requests last, so one long window would
+    /// underestimate the limit.
+    private func fastestAcceptedRate(now: ContinuousClock.Instant) -> Double {
+        let since = now - (firstAccepted ?? now)
+        let fitting = Self.firstWindows.filter { $0 <= max(since, Self.firstWindows[0]) }
+        let rates = fitting.map { span in Double(accepted.lazy.filter { $0 >= now - span }.count) / Self.seconds(span) }
+        return max(Self.slowest, rates.max() ?? 0)
     }
 
     private static func seconds(_ duration: Duration) -> Double {

@@ -6,7 +6,7 @@ import Testing
 struct RateLimitGateTests {
     @Test("429s of requests sent together halve the limit once; successes grow it back one per round")
     func halvesOnceThenGrows() async {
-        let gate = RateLimitGate(ceiling: 64)
+        let gate = RateLimitGate(ceiling: 64, startingLimit: 64)
         var permits: [RateLimitGate.Permit] = []
         for _ in 0..<16 { permits.append(await gate.acquire()) }
         // 12 of 16 rejected at once: one halving of what was in flight (16 → 8), not twelve.
@@ -26,9 +26,30 @@ struct RateLimitGateTests {
         #expect(await gate.currentLimit > before)
     }
 
+    @Test("slow start: 4 in flight before any answer, one more per success (doubling per round) up to the ceiling, until the first 429")
+    func slowStart() async {
+        let gate = RateLimitGate(ceiling: 32)
+        #expect(await gate.currentLimit == RateLimitGate.startingLimit)
+        var round = [RateLimitGate.Permit]()
+        for _ in 0..<4 { round.append(await gate.acquire()) }
+        for permit in round { await gate.release(permit, rateLimited: false) }
+        #expect(await gate.currentLimit == 8, "a round of 4 successes doubles it")
+        round = []
+        for _ in 0..<8 { round.append(await gate.acquire()) }
+        for permit in round { await gate.release(permit, rateLimited: false) }
+        #expect(await gate.currentLimit == 16)
+        round = []
+        for _ in 0..<16 { round.append(await gate.acquire()) }
+        await gate.release(round.removeLast(), rateLimited: true)
+        #expect(await gate.currentLimit == 8, "the first 429 halves what was in flight and ends slow start")
+        for permit in round { await gate.release(permit, rateLimited: false) }
+        let grown = await gate.currentLimit
+        #expect(grown < 11, "then about one per round: \(grown)")
+    }
+
     @Test("without 429s the gate never limits below its ceiling")
     func neverBindsWithout429() async {
-        let gate = RateLimitGate(ceiling: 32)
+        let gate = RateLimitGate(ceiling: 32, startingLimit: 32)
         var permits: [RateLimitGate.Permit] = []
         for _ in 0..<32 { permits.append(await gate.acquire()) }
         #expect(await gate.currentLimit == 32)
@@ -67,6 +88,21 @@ struct RateLimitPacingTests {
         let second = await gate.turn(now: at)
         let spacing = Duration.seconds(1 / (pace ?? 1))
         #expect(abs(((second - first) - spacing) / spacing) < 0.01, "turns one pace-interval apart")
+    }
+
+    @Test("the first 429 after a ramp paces at 90 % of the fastest recent rate, not of the ramp's average")
+    func firstEstimateFromTheRamp() async {
+        let gate = RateLimitGate()
+        let start = ContinuousClock.now
+        // A slow-start ramp: 5/s for a second, 10/s for half a second, then 40/s for a quarter.
+        var now = await Self.accept(gate, 5, from: start, spacing: .milliseconds(200))
+        now = await Self.accept(gate, 5, from: now + .milliseconds(100), spacing: .milliseconds(100))
+        now = await Self.accept(gate, 10, from: now + .milliseconds(25), spacing: .milliseconds(25))
+        let rejected = await gate.acquire()
+        await gate.release(rejected, rateLimited: true, now: now + .milliseconds(25))
+        let pace = await gate.currentPace ?? 0
+        // 10 in the last 0.25 s: 40/s → 36/s (over the 1.75 s since the first answer: 20/1.75 = 11/s → 10/s).
+        #expect(pace > 30 && pace < 40, "pace \(pace)")
     }
 
     @Test("successes raise the pace about 11 % per 70; a 429 of a request sent before the last decrease changes nothing")
