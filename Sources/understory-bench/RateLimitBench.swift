@@ -26,6 +26,9 @@ struct RateLimitCommand: AsyncParsableCommand {
     @Option(help: "Seconds after which a run is stopped (SIGTERM) and counted as not finished.")
     var deadline: Double = 900
 
+    @Flag(help: "Only the adaptive limiter (skip the runs with it off, the behaviour before, measured already).")
+    var adaptiveOnly = false
+
     struct Run {
         var rate: Double
         var adaptive: Bool
@@ -44,7 +47,7 @@ struct RateLimitCommand: AsyncParsableCommand {
         let limits = rates.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
         var runs: [Run] = []
         for rate in limits {
-            for adaptive in [false, true] {
+            for adaptive in adaptiveOnly ? [true] : [false, true] {
                 runs.append(try await Self.once(dataset, rate: rate, adaptive: adaptive, offWait: offWait, deadline: deadline, adminURL: try options.adminURL()))
             }
         }
