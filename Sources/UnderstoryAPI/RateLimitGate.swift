@@ -14,13 +14,16 @@ import NIOCore
 /// - **Rate:** the first 429 sets the pace to 90 % of the fastest rate the API was accepting over
 ///   the last ¼, ½, 1 or 2 seconds (an estimate from the slow-start ramp; too high is corrected by
 ///   the next 429 within a round, too low would take hundreds of requests to climb back); a later
-///   429 sets it to 90 % of the rate accepted over the last two seconds (or of the current pace, if
-///   lower), never below half the best rate it accepted over ten seconds. Each success raises it by
-///   0.15 %, so the client probes upwards about once every 70 requests and spends 1–2 % of its
-///   requests on 429s. Requests then start at most `pace` per second, spaced evenly.
+///   429 sets it to 90 % of the rate accepted over the last two seconds (or 20 requests' time at
+///   the pace, if longer), or of the current pace if lower, never below half the best rate it
+///   accepted over ten seconds. Each success raises it by 0.12 %, so the client probes upwards
+///   about once every 80 requests and spends 1–2 % of its requests on 429s. Requests then start
+///   at most `pace` per second, spaced evenly.
 ///
 /// Several requests rejected together count as one signal: a 429 decreases only if its request
-/// went out after the last decrease (each permit carries the generation it was issued in).
+/// went out after the last decrease (each permit carries the generation it was issued in), and
+/// at least a second after it (a drained token bucket refuses for a while whatever the pace;
+/// modelled on a bucket, cutting at each of those refusals paced at half the limit).
 /// `adaptiveRate: false` keeps the concurrency limit only (the behaviour before pacing).
 actor RateLimitGate {
     struct Permit: Sendable {
@@ -35,6 +38,8 @@ actor RateLimitGate {
     private var inFlight = 0
     private var generation = 0
     private var waiters: [CheckedContinuation<Void, Never>] = []
+    /// No decrease before this instant (``hold`` after the last one).
+    private var holdUntil: ContinuousClock.Instant?
     /// Requests per second; nil until the first 429.
     private var pace: Double?
     /// When the next request may start, by the pace.
@@ -54,10 +59,15 @@ actor RateLimitGate {
     /// After a 429: the pace becomes this share of the rate the API was accepting.
     private static let decrease = 0.9
     /// After each accepted request: the pace grows by this factor, so it climbs back the 10 % in
-    /// about 70 requests (one 429 per ~70 requests near the limit: about 1.5 %).
-    private static let increase = 1.0015
+    /// about 80 requests (one 429 per ~80 requests near the limit: 1–2 %).
+    private static let increase = 1.0012
     /// Windows the first 429's estimate of the accepted rate is measured over (the fastest wins).
     private static let firstWindows: [Duration] = [.milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2)]
+    /// After a decrease, further 429s do not decrease again for this long.
+    private static let hold = Duration.seconds(1)
+    /// The accepted rate is measured over at least this many requests at the current pace (a
+    /// slow limit needs a longer window than two seconds for a steady figure).
+    private static let samples = 20.0
     /// In-flight requests allowed before the first answer (slow start).
     static let startingLimit = 4
 
@@ -99,7 +109,10 @@ actor RateLimitGate {
         let horizon = now - Self.longWindow
         while let oldest = accepted.first, oldest < horizon { accepted.removeFirst() }
         if rateLimited {
-            if permit.generation == generation {
+            // One decrease per signal: the 429 of a request sent after the last decrease, at least
+            // `hold` after it (a drained bucket keeps refusing for a moment whatever the pace;
+            // cutting again for each of those refusals would pace far below the limit).
+            if permit.generation == generation, now >= holdUntil ?? now {
                 limit = max(1, (min(limit, Double(inFlight + 1)) / 2).rounded(.down))
                 slowStart = false
                 if adaptiveRate {
@@ -108,6 +121,7 @@ actor RateLimitGate {
                     nextStart = max(nextStart ?? now, now + .seconds(1 / (pace ?? Self.slowest)))
                 }
                 generation += 1
+                holdUntil = now + Self.hold
             }
         } else {
             accepted.append(now)
@@ -121,10 +135,12 @@ actor RateLimitGate {
         wake()
     }
 
-    /// Requests per second the API accepted over the last ``window`` (less right after the first
+    /// Requests per second the API accepted over the last ``window`` (or the time ``samples``
+    /// requests take at the pace, if longer, up to ``longWindow``; less right after the first
     /// answer, at least half a second).
     private func acceptedRate(now: ContinuousClock.Instant) -> Double {
-        let span = min(Self.window, max(.milliseconds(500), now - (firstAccepted ?? now)))
+        let wanted = pace.map { min(Self.longWindow, max(Self.window, .seconds(Self.samples / $0))) } ?? Self.window
+        let span = min(wanted, max(.milliseconds(500), now - (firstAccepted ?? now)))
         let recent = accepted.lazy.filter { $0 >= now - span }.count
         return recent == 0 ? Self.slowest : Double(recent) / Self.seconds(span)
     }

@@ -10,13 +10,14 @@ struct RateLimitGateTests {
         var permits: [RateLimitGate.Permit] = []
         for _ in 0..<16 { permits.append(await gate.acquire()) }
         // 12 of 16 rejected at once: one halving of what was in flight (16 → 8), not twelve.
-        for permit in permits.prefix(12) { await gate.release(permit, rateLimited: true) }
+        let start = ContinuousClock.now
+        for permit in permits.prefix(12) { await gate.release(permit, rateLimited: true, now: start) }
         #expect(await gate.currentLimit == 8)
         for permit in permits.suffix(4) { await gate.release(permit, rateLimited: false) }
         #expect(await gate.currentLimit == 8)
-        // A request sent after the decrease that is rejected again halves again.
+        // A request sent after the decrease that is rejected again (past the hold) halves again.
         let late = await gate.acquire()
-        await gate.release(late, rateLimited: true)
+        await gate.release(late, rateLimited: true, now: start + .seconds(2))
         #expect(await gate.currentLimit == 1)  // only it was in flight: min(8, 1) / 2, at least 1
         let before = await gate.currentLimit
         for _ in 0..<(before * 4) {
@@ -105,7 +106,7 @@ struct RateLimitPacingTests {
         #expect(pace > 30 && pace < 40, "pace \(pace)")
     }
 
-    @Test("successes raise the pace about 11 % per 70; a 429 of a request sent before the last decrease changes nothing")
+    @Test("successes raise the pace about 10 % per 80; a 429 of a request sent before the last decrease changes nothing")
     func growsAndIgnoresStaleSignals() async {
         let gate = RateLimitGate()
         let start = ContinuousClock.now
@@ -117,9 +118,28 @@ struct RateLimitPacingTests {
         let paced = await gate.currentPace ?? 0
         await gate.release(stale, rateLimited: true, now: now)  // same generation as the first: one signal
         #expect(await gate.currentPace == paced)
-        now = await Self.accept(gate, 70, from: now, spacing: .milliseconds(100))
+        now = await Self.accept(gate, 80, from: now, spacing: .milliseconds(100))
         let grown = await gate.currentPace ?? 0
-        #expect(grown / paced > 1.10 && grown / paced < 1.12, "\(paced) → \(grown)")
+        #expect(grown / paced > 1.09 && grown / paced < 1.11, "\(paced) → \(grown)")
+    }
+
+    @Test("a drained bucket's refusals within a second of a decrease do not decrease again; one after it does")
+    func holdsAfterADecrease() async {
+        let gate = RateLimitGate()
+        var now = await Self.accept(gate, 40, from: .now, spacing: .milliseconds(50))  // 20/s for 2 s
+        var refused = await gate.acquire()
+        await gate.release(refused, rateLimited: true, now: now)
+        let first = await gate.currentPace ?? 0
+        // Sent after the decrease (a new generation), refused 0.5 s later: the bucket is still empty.
+        now += .milliseconds(500)
+        refused = await gate.acquire()
+        await gate.release(refused, rateLimited: true, now: now)
+        #expect(await gate.currentPace == first, "held: no second decrease within a second")
+        now += .milliseconds(600)
+        refused = await gate.acquire()
+        await gate.release(refused, rateLimited: true, now: now)
+        let second = await gate.currentPace ?? 0
+        #expect(second < first, "\(first) → \(second)")
     }
 
     @Test("429s that do not depend on the rate (every 40th request) slow the pace to half the best accepted rate, never further")
