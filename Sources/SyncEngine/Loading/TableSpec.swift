@@ -124,24 +124,10 @@ struct TableSpec: Sendable {
 }
 
 extension TableSpec {
-    static let orders = Tables.orders.spec
-    static let bookings = Tables.bookings.spec
-    static let events = Tables.events.spec
-    static let experiences = Tables.experiences.spec
-    static let orderLineItems = Tables.orderLineItems.spec
-    static let orderRefunds = Tables.orderRefunds.spec
-    static let orderTransactions = Tables.orderTransactions.spec
-    /// Rebuilt from the events' JSON (``BatchLoader/replaceDerived``), never staged.
-    static let eventSessions = Tables.eventSessions.spec
-
-    static let bookingTickets = Tables.bookingTickets.spec
-    /// Rebuilt from the tickets' JSON (``BookingTickets``), never staged.
-    static let bookingTicketItems = Tables.bookingTicketItems.spec
-
-    static let experienceTicketVariants = Tables.experienceTicketVariants.spec
-
-    static let marketingConsents = Tables.marketingConsents.spec
-
     /// Every synced table (the catalog check compares each with the migrated one).
-    static let all: [TableSpec] = [orders, orderLineItems, orderRefunds, orderTransactions, bookings, bookingTickets, bookingTicketItems, events, eventSessions, experiences, experienceTicketVariants, marketingConsents]
+    static let all: [TableSpec] = [
+        Tables.orders.spec, Tables.orderLineItems.spec, Tables.orderRefunds.spec, Tables.orderTransactions.spec, Tables.bookings.spec,
+        Tables.bookingTickets.spec, Tables.bookingTicketItems.spec, Tables.events.spec, Tables.eventSessions.spec, Tables.experiences.spec,
+        Tables.experienceTicketVariants.spec, Tables.marketingConsents.spec,
+    ]
 }

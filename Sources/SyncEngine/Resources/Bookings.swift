@@ -35,8 +35,11 @@ extension Declarations {
     static let bookings = SyncedResource<Booking>(
         resource: .bookings, scope: "booking.read", table: Tables.bookings,
         traversal: .updatedAt { client, query in client.bookings(query) },
-        children: { context in context.options.tickets ? BookingTickets.stage(context) : nil },
-        childTables: [(.bookingTicketItems, "booking_id"), (.bookingTickets, "booking_id")]
+        children: { context in
+            guard context.options.tickets else { return NoChildren() }
+            return BookingTickets.stage(context)
+        },
+        childTables: [(Tables.bookingTicketItems.spec, "booking_id"), (Tables.bookingTickets.spec, "booking_id")]
     )
 }
 

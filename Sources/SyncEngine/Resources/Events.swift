@@ -86,7 +86,7 @@ extension Declarations {
     static let events = SyncedResource<Event>(
         resource: .events, scope: "event.read", table: Tables.events,
         traversal: .startWindow { client, from, to, limit in client.events(from: from, to: to, limit: limit) },
-        derived: { loader, companyID, changed in try await loader.replaceDerived(.eventSessions, companyID: companyID, parentIDs: changed) },
-        childTables: [(.eventSessions, "event_id")]
+        derived: { loader, companyID, changed in try await loader.replaceDerived(Tables.eventSessions.spec, companyID: companyID, parentIDs: changed) },
+        childTables: [(Tables.eventSessions.spec, "event_id")]
     )
 }

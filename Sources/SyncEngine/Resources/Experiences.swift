@@ -27,8 +27,11 @@ extension Declarations {
     static let experiences = SyncedResource<Experience>(
         resource: .experiences, scope: "experience.read", table: Tables.experiences,
         traversal: .fullList { client, options in client.experiences(limit: 100, acceptLanguage: options.acceptLanguage) },
-        children: { context in context.options.ticketVariants ? ExperienceTicketVariants.stage(context) : nil },
-        childTables: [(.experienceTicketVariants, "experience_id")]
+        children: { context in
+            guard context.options.ticketVariants else { return NoChildren() }
+            return ExperienceTicketVariants.stage(context)
+        },
+        childTables: [(Tables.experienceTicketVariants.spec, "experience_id")]
     )
 }
 

@@ -130,6 +130,6 @@ extension Declarations {
         resource: .orders, scope: "order.read", table: Tables.orders,
         traversal: .updatedAt { client, query in client.orders(query) },
         children: { context in OrderChildren(context: context) },
-        childTables: [(.orderLineItems, "order_id"), (.orderRefunds, "order_id"), (.orderTransactions, "order_id")]
+        childTables: [(Tables.orderLineItems.spec, "order_id"), (Tables.orderRefunds.spec, "order_id"), (Tables.orderTransactions.spec, "order_id")]
     )
 }

@@ -173,7 +173,7 @@ public struct InboxWorker: Sendable {
     }
 
     private func prepare(_ connection: PostgresConnection) async throws {
-        try await BatchLoader(connection: connection, runID: 0).prepare([.bookings, .events, .experiences, .bookingTickets, .experienceTicketVariants])
+        try await BatchLoader(connection: connection, runID: 0).prepare([Tables.bookings.spec, Tables.events.spec, Tables.experiences.spec, Tables.bookingTickets.spec, Tables.experienceTicketVariants.spec])
     }
 
     /// One round: claims up to `batchSize` due rows and processes them account by account.
