@@ -79,14 +79,7 @@ struct OrderChildren: ParentChildStage {
         }
         if context.options.full { return Array(newest.keys) }
         let ids = Array(newest.keys)
-        return try await context.connection.execute(
-            """
-            SELECT s.id FROM unnest($2::text[], $3::timestamptz[]) AS s(id, updated_at)
-            LEFT JOIN understory.orders AS t ON t.company_id = $1 AND t.id = s.id
-            WHERE t.id IS NULL OR \(NewestWins.storedNotNewer("t", than: "s", strictly: true))
-            """,
-            [context.companyID, PostgresTextArray(ids), PostgresTextArray(ids.map { newest[$0]!.rfc3339 })]
-        ).rows.map { try $0["id"].decode(String.self) }
+        return try await context.loader.missingOrOlder(parentSpec, companyID: context.companyID, ids: ids, updatedAts: ids.map { newest[$0]! })
     }
 
     /// Runs inside the batch transaction after the orders are staged, before their upsert. An order

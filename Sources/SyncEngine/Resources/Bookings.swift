@@ -13,12 +13,7 @@ extension Tables {
             },
             Column("event_id", "text", "The event booked (events.id).") { $0.model.eventID },
             Column("experience_id", "text", "The experience booked (experiences.id).") { $0.model.experienceID },
-            Column("customer_type", "text", "PRIVATE or COMPANY.") { $0.model.customer?.customerType?.rawValue },
-            Column("customer_name", "text", "Customer full name (private customers).") { $0.model.customer?.fullName ?? $0.model.customer?.name },
-            Column("customer_company_name", "text", "Company name (company customers).") { $0.model.customer?.companyName },
-            Column("customer_email", "text", "Customer e-mail address.") { $0.model.customer?.email },
-            Column("customer_phone", "text", "Customer phone number.") { $0.model.customer?.phone },
-            Column("customer_country", "text", "Country of the customer address.") { $0.model.customer?.address?.country },
+        ] + Column<Booking>.customer(\.customer) + [
             Column("source", "text", "Booking channel as sent by the API.") { $0.model.source },
             Column("locale", "text", "Customer locale, e.g. da or en-US.") { $0.model.locale },
             Column("created_at", "timestamp with time zone NOT NULL", "When the booking was made.") { $0.model.createdAt.rfc3339 },

@@ -13,12 +13,7 @@ extension Tables {
                 try ColumnRange.required($0.model.status, "status").rawValue
             },
             Column("payment_status", "text", "UNPAID, PAID, PARTIALLY_PAID, REFUNDED or PARTIALLY_REFUNDED.") { $0.model.paymentStatus?.rawValue },
-            Column("customer_type", "text", "PRIVATE or COMPANY.") { $0.model.customer?.customerType?.rawValue },
-            Column("customer_name", "text", "Customer full name (private customers).") { $0.model.customer?.fullName ?? $0.model.customer?.name },
-            Column("customer_company_name", "text", "Company name (company customers).") { $0.model.customer?.companyName },
-            Column("customer_email", "text", "Customer e-mail address.") { $0.model.customer?.email },
-            Column("customer_phone", "text", "Customer phone number.") { $0.model.customer?.phone },
-            Column("customer_country", "text", "Country of the customer address.") { $0.model.customer?.address?.country },
+        ] + Column<Order>.customer(\.customer) + [
             Column("origin_type", "text", "What created the order (origin.type), e.g. a booking or a gift card purchase.") { $0.model.origin?.type },
             Column("origin_id", "text", "Id of the origin (origin.id), e.g. the booking id.") { $0.model.origin?.id },
             Column(
