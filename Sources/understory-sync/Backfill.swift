@@ -18,7 +18,7 @@ struct Backfill: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(help: "orders, bookings or events.")
+    @Option(help: "One whose list has a time filter: \(Resource.allCases.filter(\.hasTimeFilter).map(\.rawValue).joined(separator: ", ")).")
     var resource: Resource
 
     @Option(help: "Start of the window (inclusive).", transform: Backfill.parseTime)
@@ -38,8 +38,8 @@ struct Backfill: AsyncParsableCommand {
 
     func validate() throws {
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
-        guard resource != .experiences else {
-            throw ValidationError("experiences have no time filter: use `sync --resource experiences`, which always reads them all")
+        guard resource.hasTimeFilter else {
+            throw ValidationError("\(resource) have no time filter: use `sync --resource \(resource)`, which always reads them all")
         }
         guard from < to else { throw ValidationError("--from must be before --to") }
     }

@@ -136,10 +136,6 @@ struct TableSpec: Sendable {
 }
 
 extension TableSpec {
-    /// Every synced table (the catalog check compares each with the migrated one).
-    static let all: [TableSpec] = [
-        Tables.orders.spec, Tables.orderLineItems.spec, Tables.orderRefunds.spec, Tables.orderTransactions.spec, Tables.bookings.spec,
-        Tables.bookingTickets.spec, Tables.bookingTicketItems.spec, Tables.events.spec, Tables.eventSessions.spec, Tables.experiences.spec,
-        Tables.experienceTicketVariants.spec, Tables.marketingConsents.spec,
-    ]
+    /// Every synced table, from the declarations (the catalog check compares each with the migrated one).
+    static var all: [TableSpec] { ResourceCatalog.current.tables }
 }

@@ -26,6 +26,18 @@ extension Tables {
     )
 }
 
+extension Resource {
+    public static let bookings = Resource("bookings")
+}
+
+extension Booking: SyncedRecord {
+    var changedAt: Timestamp? { updatedAt }
+
+    static func fetch(id: String, _ context: PlanContext) async throws -> Fetched<Booking> {
+        try await context.client.booking(id: id, logger: context.logger)
+    }
+}
+
 extension Declarations {
     static let bookings = SyncedResource<Booking>(
         resource: .bookings, scope: "booking.read", table: Tables.bookings,
@@ -34,7 +46,8 @@ extension Declarations {
             guard context.options.tickets else { return NoChildren() }
             return BookingTickets.stage(context)
         },
-        childTables: [(Tables.bookingTicketItems.spec, "booking_id"), (Tables.bookingTickets.spec, "booking_id")]
+        childTables: [(Tables.bookingTicketItems.spec, "booking_id"), (Tables.bookingTickets.spec, "booking_id")],
+        webhookTopic: .booking
     )
 }
 

@@ -23,6 +23,18 @@ extension Tables {
     )
 }
 
+extension Resource {
+    public static let experiences = Resource("experiences")
+}
+
+extension Experience: SyncedRecord {
+    var changedAt: Timestamp? { updatedAt }
+
+    static func fetch(id: String, _ context: PlanContext) async throws -> Fetched<Experience> {
+        try await context.client.experience(id: id, acceptLanguage: context.options.acceptLanguage, logger: context.logger)
+    }
+}
+
 extension Declarations {
     static let experiences = SyncedResource<Experience>(
         resource: .experiences, scope: "experience.read", table: Tables.experiences,
@@ -31,7 +43,8 @@ extension Declarations {
             guard context.options.ticketVariants else { return NoChildren() }
             return ExperienceTicketVariants.stage(context)
         },
-        childTables: [(Tables.experienceTicketVariants.spec, "experience_id")]
+        childTables: [(Tables.experienceTicketVariants.spec, "experience_id")],
+        webhookTopic: .experience
     )
 }
 

@@ -120,6 +120,18 @@ extension Tables {
     )
 }
 
+extension Resource {
+    public static let orders = Resource("orders")
+}
+
+extension Order: SyncedRecord {
+    var changedAt: Timestamp? { updatedAt }
+
+    static func fetch(id: String, _ context: PlanContext) async throws -> Fetched<Order> {
+        try await context.client.order(id: id, logger: context.logger)
+    }
+}
+
 extension Declarations {
     static let orders = SyncedResource<Order>(
         resource: .orders, scope: "order.read", table: Tables.orders,

@@ -24,6 +24,9 @@ struct SyncedResource<Item: SyncedRecord>: Sendable {
     /// Skipped without its scope even when asked for by name (marketing consents: keys are often
     /// made without `marketing.read`, so it is not requested by default).
     var scopeIsOptional = false
+    /// The webhook messages about its items (the inbox worker fetches and writes those items); nil
+    /// when Understory sends none.
+    var webhookTopic: WebhookSubject.Topic? = nil
 
     /// A page loader for this resource over `pages`.
     func loader(
