@@ -33,21 +33,21 @@ struct ResourcePlans: Sendable {
         optionalScope = declaration.scopeIsOptional ? declaration.scope : nil
         table = declaration.table.spec
         childTables = declaration.childTables
-        let scope = ResourceScope(declaration.scope, resource: declaration.resource, optional: declaration.scopeIsOptional)
+        let scoped = ResourceScope(declaration.scope, resource: declaration.resource, optional: declaration.scopeIsOptional)
         switch declaration.traversal {
         case .updatedAt(let list):
-            sync = { context in try await scope.run(context) { try await UpdatedAtPlan.run(declaration, list: list, context) } }
+            sync = { context in try await scoped.run(context) { try await UpdatedAtPlan.run(declaration, list: list, context) } }
         case .startWindow, .fullList:
-            sync = { context in try await scope.run(context) { try await ListPassPlan.run(declaration, context) } }
+            sync = { context in try await scoped.run(context) { try await ListPassPlan.run(declaration, context) } }
         }
         if case .fullList = declaration.traversal {
             backfill = nil
         } else {
             backfill = { context, slice, request in
-                try await scope.run(context) { try await BackfillPlan.load(declaration, context, slice: slice, request: request) }
+                try await scoped.run(context) { try await BackfillPlan.load(declaration, context, slice: slice, request: request) }
             }
         }
         inbox = { context, ids, concurrency in await declaration.inboxBatch(ids, context: context, concurrency: concurrency) }
-        reconcile = { context in try await scope.run(context) { try await ReconcilePlan.reconcile(declaration, context) } }
+        reconcile = { context in try await scoped.run(context) { try await ReconcilePlan.reconcile(declaration, context) } }
     }
 }

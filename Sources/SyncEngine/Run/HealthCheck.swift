@@ -100,7 +100,9 @@ public struct HealthCheck: Sendable {
     }
 
     /// The scopes a sync needs, from the declarations.
-    static var neededScopes: [String] { ResourceCatalog.current.plans.compactMap { $0.optionalScope == nil ? $0.scope : nil } }
+    static var neededScopes: [String] {
+        ResourceCatalog.current.plans.filter { $0.optionalScope == nil }.map(\.scope).reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
+    }
 
     /// Scopes a sync uses when granted and otherwise skips their resource with a notice, from the declarations.
     static var optionalScopes: [(scope: String, resource: Resource)] {
