@@ -55,7 +55,7 @@ public final class ServerMetrics: Sendable {
         )
         // Counters exist from the start (at 0), so rate() and the alert rules see them before the first event.
         for reason in ["signature", "timestamp", "missing_header", "too_large", "malformed"] { rejectedCounter(reason) }
-        for resource in ["bookings", "events", "experiences", "none"] { processedCounter(resource) }
+        for resource in InboxWorker.resources.map(\.rawValue) + ["none"] { processedCounter(resource) }
         _ = apiCounters
     }
 

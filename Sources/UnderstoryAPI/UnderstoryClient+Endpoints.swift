@@ -180,7 +180,7 @@ extension UnderstoryClient {
         list(path: "/v1/orders/\(PercentEncoding.encode(orderID))/\(name)", query: [], scope: "order.read", startCursor: nil, logger: logger)
     }
 
-    private func list<Item: APIModel>(
+    func list<Item: APIModel>(
         path: String,
         query: [(String, String)],
         scope: String,

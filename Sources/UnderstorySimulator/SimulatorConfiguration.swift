@@ -208,6 +208,8 @@ public struct SimulatorConfiguration: Sendable {
     /// Serve `/_admin/...` (mutate, truth, stats, faults, corrupt). Off by default.
     public var adminEnabled: Bool = false
     public var faults: SimulatorFaults = .init()
+    /// Lists served besides the simulator's own resources (a test's resource).
+    public var lists: [SimulatorList] = []
     /// "Now" for every lifetime the simulator checks, and the `latency` fault's wait.
     public var clock: SimulatorClock = .system
 

@@ -106,6 +106,8 @@ struct SimulatorResponder: HTTPResponder {
         case orderChildren(String, OrderChildKind)
         case bookingTickets(String)
         case experienceTicketVariants(String)
+        /// A list of ``SimulatorConfiguration/lists``: a page, or one item.
+        case other(SimulatorList, id: String?)
     }
 
     enum OrderChildKind { case lineItems, refunds, transactions }
@@ -114,6 +116,9 @@ struct SimulatorResponder: HTTPResponder {
         let parts = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst(2).map(String.init)
         guard let first = parts.first else { return nil }
         let resource = SimulatorResource(rawValue: first)
+        if resource == nil, parts.count <= 2, let list = simulator.configuration.lists.first(where: { $0.name == first }) {
+            return .other(list, id: parts.count == 2 ? parts[1] : nil)
+        }
         switch parts.count {
         case 1:
             if first == "me" { return .me }
@@ -226,6 +231,9 @@ struct SimulatorResponder: HTTPResponder {
         switch route {
         case .me:
             return Reply.json(.ok, company.store.withLock { $0.me })
+        case .other(let list, let id):
+            guard token.scopes.contains(list.scope) else { return Reply.error(.forbidden, "FORBIDDEN", "the token lacks the scope \(list.scope)") }
+            return list.respond(id: id, query: request.uri.query)
         case .list(let r), .get(let r, _): resource = r
         case .orderChildren: resource = .orders
         case .bookingTickets: resource = .bookings
@@ -246,7 +254,7 @@ struct SimulatorResponder: HTTPResponder {
             }
         }
         switch route {
-        case .me:
+        case .me, .other:
             return Reply.error(.internalServerError, "INTERNAL_SERVER_ERROR", "unreachable")
         case .list(let resource):
             return self.list(resource, request: request, language: language, faults: admission.faults, company: company)

@@ -18,8 +18,10 @@ struct Backfill: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(help: "orders, bookings or events.")
-    var resource: Resource
+    @Option(name: .customLong("resource"), help: "A resource whose list has a time filter.")
+    var backfilled: BackfilledResource
+
+    var resource: Resource { backfilled.resource }
 
     @Option(help: "Start of the window (inclusive).", transform: Backfill.parseTime)
     var from: Timestamp
@@ -38,8 +40,8 @@ struct Backfill: AsyncParsableCommand {
 
     func validate() throws {
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
-        guard resource != .experiences else {
-            throw ValidationError("experiences have no time filter: use `sync --resource experiences`, which always reads them all")
+        guard resource.hasTimeFilter else {
+            throw ValidationError("\(resource) have no time filter: use `sync --resource \(resource)`, which always reads them all")
         }
         guard from < to else { throw ValidationError("--from must be before --to") }
     }
@@ -88,4 +90,18 @@ struct Backfill: AsyncParsableCommand {
         }
         if let error = RunFailures.decisive(summary.run.runFailures, noun: "resource") { throw error }
     }
+}
+
+/// What `backfill --resource` takes: any resource parses (one without a time filter is refused by
+/// `validate` with what to run instead), and the help offers those with a time filter.
+struct BackfilledResource: ExpressibleByArgument {
+    let resource: Resource
+
+    init?(argument: String) {
+        guard let resource = Resource(rawValue: argument) else { return nil }
+        self.resource = resource
+    }
+
+    static var allValueStrings: [String] { Resource.allCases.filter(\.hasTimeFilter).map(\.rawValue) }
+    var defaultValueDescription: String { resource.rawValue }
 }

@@ -72,7 +72,7 @@ struct Reconcile: AsyncParsableCommand {
 
 /// What to reconcile and how: shared by `reconcile` and `schedule --reconcile-cron`.
 struct ReconcileArguments: ParsableArguments {
-    @Option(name: .customLong("resource"), help: "orders, bookings, events, experiences or marketing-consents; repeat for several (default all).")
+    @Option(name: .customLong("resource"), help: "A resource to reconcile; repeat for several (default all).")
     var resources: [Resource] = []
 
     @Option(name: .customLong("children-days"), help: "Re-fetch and compare the children of orders and the tickets of bookings created in the last N days (default 90).")

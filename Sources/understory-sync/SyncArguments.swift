@@ -3,7 +3,7 @@ import SyncEngine
 
 /// What to sync and how: shared by `sync` and `schedule`.
 struct SyncArguments: ParsableArguments {
-    @Option(name: .customLong("resource"), help: "orders, bookings, events, experiences or marketing-consents; repeat for several (default all).")
+    @Option(name: .customLong("resource"), help: "A resource to sync; repeat for several (default all).")
     var resources: [Resource] = []
 
     @Option(name: .customLong("skip-resource"), help: "tickets: leave booking tickets out (by default each new or changed booking costs one more request); ticket-variants: leave experiences' ticket variants out (one request per new or changed experience); marketing-consents: leave marketing consents out (read only when the key has marketing.read; otherwise skipped with a notice).")

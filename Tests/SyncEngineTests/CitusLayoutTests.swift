@@ -22,6 +22,12 @@ struct CitusLayoutTests {
         return (tables("create_distributed_table"), tables("create_reference_table"))
     }
 
+    @Test("every table a declaration names is distributed by company_id in sql/citus/distribute.sql")
+    func declaredTablesAreDistributed() throws {
+        let missing = Set(OperationsSnapshot.syncedTables).subtracting(try Self.layout().distributed)
+        #expect(missing.isEmpty, "declared but not distributed in sql/citus/distribute.sql: \(missing.sorted())")
+    }
+
     @Test("every table is laid out exactly once; every key and unique constraint of a distributed table includes company_id")
     func catalogFitsTheLayout() async throws {
         let layout = try Self.layout()

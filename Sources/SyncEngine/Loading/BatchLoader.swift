@@ -1,4 +1,5 @@
 import PostgresClient
+import UnderstoryAPI
 
 /// Loads batches of staged rows on one connection: COPY into a session-local staging table, then
 /// one set-based upsert into the target. Always called inside a transaction that the caller owns,
@@ -53,9 +54,23 @@ struct BatchLoader {
         let sql = """
             SELECT s.id FROM (\(spec.newestPerKey)) AS s
             LEFT JOIN \(spec.qualifiedName) AS t ON t.company_id = s.company_id AND t.id = s.id
-            WHERE t.id IS NULL OR (\(NewestWins.storedNotNewer("t", than: "s")) AND (t.raw IS DISTINCT FROM s.raw\(spec.hasDeletedAt ? " OR t._deleted_at IS NOT NULL" : "")))
+            WHERE t.id IS NULL OR (\(spec.replaces("t", with: "s")))
             """
         return try await connection.execute(sql).rows.map { try $0["id"].decode(String.self) }
+    }
+
+    /// Of the parent versions `ids` (stamped `updatedAts`) of account `companyID`, those whose
+    /// stored row is missing or strictly older: a guess, outside any transaction, at which
+    /// parents will change (children are prefetched for them).
+    func missingOrOlder(_ spec: TableSpec, companyID: String, ids: [String], updatedAts: [Timestamp]) async throws -> [String] {
+        try await connection.execute(
+            """
+            SELECT s.id FROM unnest($2::text[], $3::timestamptz[]) AS s(id, updated_at)
+            LEFT JOIN \(spec.qualifiedName) AS t ON t.company_id = $1 AND t.id = s.id
+            WHERE t.id IS NULL OR \(spec.storedNotNewer("t", than: "s", strictly: true))
+            """,
+            [companyID, PostgresTextArray(ids), PostgresTextArray(updatedAts.map(\.rfc3339))]
+        ).rows.map { try $0["id"].decode(String.self) }
     }
 
     /// After the parents' upsert: the staged parents among `parentIDs` whose stored row is not newer
@@ -68,7 +83,7 @@ struct BatchLoader {
         let sql = """
             SELECT t.id FROM \(spec.qualifiedName) AS t
             JOIN (\(spec.newestPerKey)) AS s ON t.company_id = s.company_id AND t.id = s.id
-            WHERE t.company_id = $1 AND t.id = ANY($2::text[]) AND \(NewestWins.storedNotNewer("t", than: "s"))
+            WHERE t.company_id = $1 AND t.id = ANY($2::text[]) AND \(spec.storedNotNewer("t", than: "s"))
             ORDER BY t.id
             FOR UPDATE OF t
             """

@@ -73,6 +73,18 @@ struct Column<Model: Sendable>: Sendable {
     static func deletedAt(_ comment: String) -> Column {
         Column(name: "_deleted_at", type: "timestamp with time zone", comment: comment, source: .deletedAt)
     }
+
+    /// The customer columns of a row that carries a ``Customer`` (orders, bookings), in table order.
+    static func customer(_ customer: @escaping @Sendable (Model) -> Customer?) -> [Column] {
+        [
+            Column("customer_type", "text", "PRIVATE or COMPANY.") { customer($0.model)?.customerType?.rawValue },
+            Column("customer_name", "text", "Customer full name (private customers).") { customer($0.model).flatMap { $0.fullName ?? $0.name } },
+            Column("customer_company_name", "text", "Company name (company customers).") { customer($0.model)?.companyName },
+            Column("customer_email", "text", "Customer e-mail address.") { customer($0.model)?.email },
+            Column("customer_phone", "text", "Customer phone number.") { customer($0.model)?.phone },
+            Column("customer_country", "text", "Country of the customer address.") { customer($0.model)?.address?.country },
+        ]
+    }
 }
 
 /// What a column's value is taken from: the item, its account, and for a child row its parent and

@@ -14,12 +14,24 @@ struct Table<Model: Sendable>: Sendable {
     let columns: [Column<Model>]
     /// How a rejected child row is named in the rejection of its parent (`line item 2`, `refund r1`);
     /// nil for a top-level table (the item itself is rejected).
-    var childLabel: (@Sendable (StagedItem<Model>) -> String)? = nil
-    /// For a table never staged: the array of the stored parents' JSON its rows are built from.
-    var derivedFrom: JSONArrayRows? = nil
+    let childLabel: (@Sendable (StagedItem<Model>) -> String)?
+    /// The SQL that loads this table (derived once, from the columns).
+    let spec: TableSpec
 
-    /// The SQL that loads this table.
-    var spec: TableSpec {
+    /// `derivedFrom`: for a table never staged, the array of the stored parents' JSON its rows are built from.
+    init(
+        name: String, comment: String, key: [String], columns: [Column<Model>],
+        childLabel: (@Sendable (StagedItem<Model>) -> String)? = nil, derivedFrom: JSONArrayRows? = nil
+    ) {
+        self.name = name
+        self.comment = comment
+        self.key = key
+        self.columns = columns
+        self.childLabel = childLabel
+        spec = Self.spec(name: name, comment: comment, key: key, columns: columns, derivedFrom: derivedFrom)
+    }
+
+    private static func spec(name: String, comment: String, key: [String], columns: [Column<Model>], derivedFrom: JSONArrayRows?) -> TableSpec {
         var staged: [String] = [], computed: [(column: String, expression: String)] = [], hasDeletedAt = false
         for column in columns {
             switch column.source {

@@ -51,6 +51,21 @@ struct TableSpec: Sendable {
     /// What each target column is set to, reading staging as `s`; `runID` is the run id's parameter.
     func selectList(runID: String = "$1") -> [String] { columns.map { "s.\($0)" } + computed.map(\.expression) + ["now()", "\(runID)::bigint"] }
 
+    /// SQL: the staged version `incoming` is written over the stored row `stored` — the one test
+    /// the upsert, reconcile's drift check and the changed-parents query
+    /// (``BatchLoader/stagedChanges(_:)``) share: the stored row is not newer (``storedNotNewer(_:than:strictly:)``)
+    /// and it `differs` (by default: its `raw` does) or is marked deleted.
+    func replaces(_ stored: String, with incoming: String, differs: String? = nil) -> String {
+        let differs = (differs ?? "\(stored).raw IS DISTINCT FROM \(incoming).raw") + (hasDeletedAt ? " OR \(stored)._deleted_at IS NOT NULL" : "")
+        return hasUpdatedAt ? "\(storedNotNewer(stored, than: incoming)) AND (\(differs))" : differs
+    }
+
+    /// SQL: the stored row `stored` is not newer than `incoming` (``NewestWins``), or strictly older
+    /// with `strictly`; always true for rows without `updated_at`, which have no order.
+    func storedNotNewer(_ stored: String, than incoming: String, strictly: Bool = false) -> String {
+        hasUpdatedAt ? NewestWins.storedNotNewer(stored, than: incoming, strictly: strictly) : "true"
+    }
+
     /// Upserts staged rows: one row per key (the newest `updated_at` wins within a batch), never
     /// letting an older version overwrite a newer one (``NewestWins``), never rewriting an
     /// unchanged row.
@@ -60,17 +75,15 @@ struct TableSpec: Sendable {
             .filter { !key.contains($0) }
             .map { "\($0) = excluded.\($0)" } + (hasDeletedAt ? ["_deleted_at = NULL"] : [])
         let keyList = key.joined(separator: ", ")
-        let revived = hasDeletedAt ? " OR t._deleted_at IS NOT NULL" : ""
         let differs = apiWins
-            ? "(\(comparedColumns.map { "t.\($0)" }.joined(separator: ", "))) IS DISTINCT FROM (\(comparedColumns.map { "excluded.\($0)" }.joined(separator: ", ")))\(revived)"
-            : "t.raw IS DISTINCT FROM excluded.raw\(revived)"
-        let condition = hasUpdatedAt ? "\(NewestWins.storedNotNewer("t", than: "excluded")) AND (\(differs))" : differs
+            ? "(\(comparedColumns.map { "t.\($0)" }.joined(separator: ", "))) IS DISTINCT FROM (\(comparedColumns.map { "excluded.\($0)" }.joined(separator: ", ")))"
+            : nil
         return """
             INSERT INTO \(qualifiedName) AS t (\(targetColumns.joined(separator: ", ")))
             SELECT \(selectList().joined(separator: ", "))
             FROM (\(newestPerKey)) AS s
             ON CONFLICT (\(keyList)) DO UPDATE SET \(updates.joined(separator: ", "))
-            WHERE \(condition)
+            WHERE \(replaces("t", with: "excluded", differs: differs))
             RETURNING t.id, (xmax = 0) AS inserted
             """
     }
@@ -91,8 +104,7 @@ struct TableSpec: Sendable {
             SELECT s.id, (t.id IS NULL\(deleted)) AS missing
             FROM (\(newestPerKey)) AS s
             LEFT JOIN \(qualifiedName) AS t ON \(join)
-            WHERE t.id IS NULL OR (\(hasUpdatedAt ? NewestWins.storedNotNewer("t", than: "s") : "true")
-                AND ((\(stored)) IS DISTINCT FROM (\(incoming.joined(separator: ", ")))\(deleted)))
+            WHERE t.id IS NULL OR (\(replaces("t", with: "s", differs: "(\(stored)) IS DISTINCT FROM (\(incoming.joined(separator: ", ")))")))
             """
     }
 
@@ -124,24 +136,6 @@ struct TableSpec: Sendable {
 }
 
 extension TableSpec {
-    static let orders = Tables.orders.spec
-    static let bookings = Tables.bookings.spec
-    static let events = Tables.events.spec
-    static let experiences = Tables.experiences.spec
-    static let orderLineItems = Tables.orderLineItems.spec
-    static let orderRefunds = Tables.orderRefunds.spec
-    static let orderTransactions = Tables.orderTransactions.spec
-    /// Rebuilt from the events' JSON (``BatchLoader/replaceDerived``), never staged.
-    static let eventSessions = Tables.eventSessions.spec
-
-    static let bookingTickets = Tables.bookingTickets.spec
-    /// Rebuilt from the tickets' JSON (``BookingTickets``), never staged.
-    static let bookingTicketItems = Tables.bookingTicketItems.spec
-
-    static let experienceTicketVariants = Tables.experienceTicketVariants.spec
-
-    static let marketingConsents = Tables.marketingConsents.spec
-
-    /// Every synced table (the catalog check compares each with the migrated one).
-    static let all: [TableSpec] = [orders, orderLineItems, orderRefunds, orderTransactions, bookings, bookingTickets, bookingTicketItems, events, eventSessions, experiences, experienceTicketVariants, marketingConsents]
+    /// Every synced table, from the declarations (the catalog check compares each with the migrated one).
+    static var all: [TableSpec] { ResourceCatalog.current.tables }
 }

@@ -5,9 +5,9 @@ import UnderstoryAPI
 enum BookingTickets {
     static func stage(_ context: PlanContext) -> FetchedChildren<Booking, Ticket> {
         FetchedChildren(
-            context: context, resource: .bookings, parentSpec: .bookings, table: Tables.bookingTickets, parentColumn: "booking_id",
+            context: context, resource: .bookings, parentSpec: Tables.bookings.spec, table: Tables.bookingTickets, parentColumn: "booking_id",
             label: "tickets", fetch: { context, id in try await context.client.tickets(bookingID: id, logger: context.logger) },
-            derived: .bookingTicketItems
+            derived: Tables.bookingTicketItems.spec
         )
     }
 }

@@ -5,7 +5,7 @@ import UnderstoryAPI
 enum ExperienceTicketVariants {
     static func stage(_ context: PlanContext) -> FetchedChildren<Experience, TicketVariant> {
         FetchedChildren(
-            context: context, resource: .experiences, parentSpec: .experiences, table: Tables.experienceTicketVariants,
+            context: context, resource: .experiences, parentSpec: Tables.experiences.spec, table: Tables.experienceTicketVariants,
             parentColumn: "experience_id", label: "ticket variants",
             fetch: { context, id in
                 try await context.client.ticketVariants(experienceID: id, acceptLanguage: context.options.acceptLanguage, logger: context.logger)

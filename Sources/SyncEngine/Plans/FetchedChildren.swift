@@ -6,7 +6,7 @@ import UnderstoryAPI
 /// them with `--full`), and swapped in whole, in the same transaction as the parents, for the
 /// parents whose stored version is not newer once they are upserted (``ChildStage``). A parent
 /// whose children cannot be stored is rejected, naming the child; the rest load.
-struct FetchedChildren<Parent: SyncedRecord, Child: Sendable>: ChildStage {
+struct FetchedChildren<Parent: SyncedRecord, Child: Sendable>: ParentChildStage {
     let context: PlanContext
     /// The parents' resource and table.
     let resource: Resource
@@ -45,7 +45,7 @@ struct FetchedChildren<Parent: SyncedRecord, Child: Sendable>: ChildStage {
                 return (id, .failure(error))
             }
         }
-        var rows = ChildRows(buffers: [CopyBuffer()], requests: parentIDs.count)
+        var rows = ChildRows(requests: parentIDs.count)
         for (parentID, answer) in fetched {
             var staged = CopyBuffer(reservingCapacity: 0)
             do {
@@ -62,7 +62,7 @@ struct FetchedChildren<Parent: SyncedRecord, Child: Sendable>: ChildStage {
                 rows.rejected.append((parentID, rejection.reason))
                 continue
             }
-            rows.buffers[0].append(contentsOf: staged)
+            rows.append(staged, to: table.spec)
         }
         return rows
     }

@@ -13,7 +13,7 @@ import UnderstoryAPI
 /// stored, `raw` compared, ``NewestWins``) and stages the children of exactly those, replaced after
 /// the orders' upsert for the orders that stand (``ChildStage``); any the prefetch did not guess (same `updated_at`, different content) are fetched there and
 /// then, and prefetched children of orders that turn out unchanged are dropped.
-struct OrderChildren: ChildStage {
+struct OrderChildren: ParentChildStage {
     let context: PlanContext
     /// Prefetches in the order their batches will load (the page loader prepares and loads in order).
     private let queue = PrefetchQueue()
@@ -22,8 +22,7 @@ struct OrderChildren: ChildStage {
         self.context = context
     }
 
-    static let specs: [TableSpec] = [.orderLineItems, .orderRefunds, .orderTransactions]
-    var tables: [TableSpec] { Self.specs }
+    var tables: [TableSpec] { [Tables.orderLineItems.spec, Tables.orderRefunds.spec, Tables.orderTransactions.spec] }
 
     struct Children: Sendable {
         var orderID: String
@@ -80,14 +79,7 @@ struct OrderChildren: ChildStage {
         }
         if context.options.full { return Array(newest.keys) }
         let ids = Array(newest.keys)
-        return try await context.connection.execute(
-            """
-            SELECT s.id FROM unnest($2::text[], $3::timestamptz[]) AS s(id, updated_at)
-            LEFT JOIN understory.orders AS t ON t.company_id = $1 AND t.id = s.id
-            WHERE t.id IS NULL OR \(NewestWins.storedNotNewer("t", than: "s", strictly: true))
-            """,
-            [context.companyID, PostgresTextArray(ids), PostgresTextArray(ids.map { newest[$0]!.rfc3339 })]
-        ).rows.map { try $0["id"].decode(String.self) }
+        return try await context.loader.missingOrOlder(parentSpec, companyID: context.companyID, ids: ids, updatedAts: ids.map { newest[$0]! })
     }
 
     /// Runs inside the batch transaction after the orders are staged, before their upsert. An order
@@ -96,7 +88,7 @@ struct OrderChildren: ChildStage {
     /// other orders' children are staged, replaced after the upsert (``ChildStage``).
     func stage(_ loader: BatchLoader, parents orders: [Fetched<Order>]) async throws -> StagedChildren {
         let prefetched = try await queue.popFirst()?.value ?? [:]
-        let orderIDs = context.options.full ? Array(Set(orders.map(\.model.id))) : try await loader.stagedChanges(.orders)
+        let orderIDs = context.options.full ? Array(Set(orders.map(\.model.id))) : try await loader.stagedChanges(parentSpec)
         guard !orderIDs.isEmpty else { return StagedChildren() }
         let missing = orderIDs.filter { prefetched[$0] == nil }
         let fetched = orderIDs.compactMap { prefetched[$0] } + (missing.isEmpty ? [] : try await fetch(missing))
@@ -104,7 +96,7 @@ struct OrderChildren: ChildStage {
     }
 
     var resource: Resource { .orders }
-    var parentSpec: TableSpec { .orders }
+    var parentSpec: TableSpec { Tables.orders.spec }
     var parentColumn: String { "order_id" }
 
     func fetchRows(_ orderIDs: [String]) async throws -> ChildRows {
@@ -114,7 +106,7 @@ struct OrderChildren: ChildStage {
     /// The rows of fetched children; each order's children are staged apart first, so a rejected
     /// order leaves no rows behind.
     private func rows(_ fetched: [Children]) throws -> ChildRows {
-        var rows = ChildRows(buffers: [CopyBuffer(), CopyBuffer(), CopyBuffer()], requests: 3 * fetched.count)
+        var rows = ChildRows(requests: 3 * fetched.count)
         let companyID = context.companyID
         for children in fetched {
             if children.gone {
@@ -131,9 +123,9 @@ struct OrderChildren: ChildStage {
                 rows.rejected.append((children.orderID, rejection.reason))
                 continue
             }
-            rows.buffers[0].append(contentsOf: lines)
-            rows.buffers[1].append(contentsOf: refunds)
-            rows.buffers[2].append(contentsOf: transactions)
+            rows.append(lines, to: Tables.orderLineItems.spec)
+            rows.append(refunds, to: Tables.orderRefunds.spec)
+            rows.append(transactions, to: Tables.orderTransactions.spec)
             rows.sanitized += children.lineItems.count(where: \.sanitized) + children.refunds.count(where: \.sanitized)
                 + children.transactions.count(where: \.sanitized)
         }

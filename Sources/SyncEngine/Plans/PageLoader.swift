@@ -35,14 +35,14 @@ struct PageLoader<Item: SyncedRecord> {
         /// drift check).
         var audit: ((BatchLoader, [Fetched<Item>]) async throws -> Void)? = nil
         /// In the last batch's transaction, once the traversal is complete (the watermark, a backfill slice).
-        var complete: ((PostgresConnection, Traversal) async throws -> Void)? = nil
+        var complete: ((PostgresConnection, Observations) async throws -> Void)? = nil
         /// As each page arrives, with every id it lists — the undecodable items' too, when their id
         /// can be read (reconcile's "seen": an item listed but not stored is never taken for deleted).
         var listed: (([String]) -> Void)? = nil
     }
 
-    /// What the traversal saw.
-    struct Traversal {
+    /// What the traversal saw (recorded by ``Stages/complete`` once it is complete).
+    struct Observations {
         /// The newest `updated_at` no later than `horizon`: what the watermark may become.
         var newestUpdatedAt: Timestamp?
         /// Now plus the future tolerance; later `updated_at`s are future-dated.
@@ -93,59 +93,75 @@ struct PageLoader<Item: SyncedRecord> {
     /// children prefetched (while the batch before it loads) → rows staged → children fetched and
     /// staged → audit → upsert → children replaced for the parents that stand → derived rows
     /// rebuilt → rejected items recorded → traversal recorded (last batch only), all in the batch's
-    /// transaction but the prefetch.
+    /// transaction but the prefetch. The pages are fetched by a child task (``produce(into:)``)
+    /// that ends with the traversal, or is cancelled when loading fails.
     func run(_ stages: Stages = Stages(), collectIDs: Bool = false) async throws -> ResourceCounts {
-        var logger = context.logger
-        logger[metadataKey: "resource"] = "\(resource)"
         let buffer = PageBuffer<Delivery>(capacity: max(1, context.options.prefetchPages))
-        let maxRestarts = context.options.maxRestarts
-        let pages = self.pages
-        let endsTraversal = self.endsTraversal
-        let producer = Task {
-            var restarts = 0
-            while true {
-                do {
-                    var reachedEnd = false
-                    // Graceful shutdown ends the sequence at once, abandoning a request in flight
-                    // or a retry wait (a 429 can mean a minute).
-                    for try await page in pages().cancelOnGracefulShutdown() {
-                        guard await buffer.send(.page(page)) else { return }
-                        if endsTraversal(page) {
-                            reachedEnd = true
-                            break
-                        }
-                        if Task.isShuttingDownGracefully { break }
-                    }
-                    // Stop fetching on graceful shutdown; the loader commits what it has.
-                    if Task.isShuttingDownGracefully && !reachedEnd { _ = await buffer.send(.interrupted) }
-                    await buffer.finish()
-                    return
-                } catch let error as UnderstoryAPIError where error.code == .cursorRejected {
-                    guard restarts < maxRestarts else {
-                        var lost = error
-                        lost.detail = "the traversal restarted \(restarts) time\(restarts == 1 ? "" : "s") and lost its cursor each time "
-                            + "(cursors are short-lived; the next run starts again from the last committed position)"
-                        await buffer.finish(throwing: lost)
-                        return
-                    }
-                    restarts += 1
-                    guard await buffer.send(.restarted) else { return }
-                } catch {
-                    await buffer.finish(throwing: error)
-                    return
-                }
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await produce(into: buffer) }
+            do {
+                let counts = try await consume(buffer, stages, collectIDs: collectIDs)
+                await buffer.close()
+                return counts
+            } catch {
+                await buffer.close()
+                group.cancelAll()
+                throw error
             }
         }
+    }
 
-        let children = withChildren ? declaration.children?(context) ?? nil : nil
+    /// Fetches the pages into `buffer`, restarting the traversal when the API rejects a cursor;
+    /// ends the buffer (with the error, if the traversal failed).
+    private func produce(into buffer: PageBuffer<Delivery>) async {
+        var restarts = 0
+        while true {
+            do {
+                var reachedEnd = false
+                // Graceful shutdown ends the sequence at once, abandoning a request in flight
+                // or a retry wait (a 429 can mean a minute).
+                for try await page in pages().cancelOnGracefulShutdown() {
+                    guard await buffer.send(.page(page)) else { return }
+                    if endsTraversal(page) {
+                        reachedEnd = true
+                        break
+                    }
+                    if Task.isShuttingDownGracefully { break }
+                }
+                // Stop fetching on graceful shutdown; the loader commits what it has.
+                if Task.isShuttingDownGracefully && !reachedEnd { _ = await buffer.send(.interrupted) }
+                await buffer.finish()
+                return
+            } catch let error as UnderstoryAPIError where error.code == .cursorRejected {
+                guard restarts < context.options.maxRestarts else {
+                    var lost = error
+                    lost.detail = "the traversal restarted \(restarts) time\(restarts == 1 ? "" : "s") and lost its cursor each time "
+                        + "(cursors are short-lived; the next run starts again from the last committed position)"
+                    await buffer.finish(throwing: lost)
+                    return
+                }
+                restarts += 1
+                guard await buffer.send(.restarted) else { return }
+            } catch {
+                await buffer.finish(throwing: error)
+                return
+            }
+        }
+    }
+
+    /// Takes the pages out of `buffer` and loads them batch by batch (see ``run(_:collectIDs:)``).
+    private func consume(_ buffer: PageBuffer<Delivery>, _ stages: Stages, collectIDs: Bool) async throws -> ResourceCounts {
+        var logger = context.logger
+        logger[metadataKey: "resource"] = "\(resource)"
+        let children: any ChildStage<Item> = withChildren ? declaration.children(context) : NoChildren<Item>()
         let batches = Batches(loader: self, stages: stages, children: children)
         var counts = Tally()
         let now = Timestamp(context.options.wallClock())
         let horizon = Timestamp(secondsSinceEpoch: now.secondsSinceEpoch + FutureDated.toleranceSeconds, nanoseconds: now.nanoseconds)
-        var traversal = Traversal(horizon: horizon, collectIDs: collectIDs)
+        var observations = Observations(horizon: horizon, collectIDs: collectIDs)
         var inHand = InHand()
         do {
-            try await context.loader.prepare([spec] + (children?.tables ?? []))
+            try await context.loader.prepare([spec] + children.tables)
             try await recheckRejected(batches, counts: &counts)
             var interrupted = false
             reading: while let delivery = try await buffer.receive() {
@@ -155,21 +171,21 @@ struct PageLoader<Item: SyncedRecord> {
                     break reading
                 case .restarted:
                     counts.restarts += 1
-                    traversal.restarts += 1
+                    observations.restarts += 1
                     logger.warning("the API rejected a cursor; restarting the traversal", metadata: ["restarts": "\(counts.restarts)"])
                 case .page(let page):
                     counts.pages += 1
                     counts.requests += 1
                     inHand.pages += 1
-                    traversal.seenCount += page.items.count
+                    observations.seenCount += page.items.count
                     counts.pending += page.undecodable.map { RejectedItem(resource: resource, $0) }
                     for item in page.items {
-                        if let changedAt = item.model.changedAt { traversal.observe(updatedAt: changedAt) }
+                        if let changedAt = item.model.changedAt { observations.observe(updatedAt: changedAt) }
                     }
                     // Listed, if unreadable or rejected: never taken for missing.
                     if collectIDs || stages.listed != nil {
                         let ids = page.undecodable.compactMap(\.id) + page.items.map(\.model.id)
-                        if collectIDs { traversal.seenIDs += ids }
+                        if collectIDs { observations.seenIDs += ids }
                         stages.listed?(ids)
                     }
                     inHand.items.append(contentsOf: page.items)
@@ -180,19 +196,17 @@ struct PageLoader<Item: SyncedRecord> {
             }
             // The one place a traversal ends: what is in hand commits, and only a complete
             // traversal that no signal cut short records itself (moves the watermark).
-            let completed = try await batches.commitInHand(&inHand, traversal: interrupted ? nil : traversal, counts: &counts)
+            let completed = try await batches.commitInHand(&inHand, observations: interrupted ? nil : observations, counts: &counts)
             guard completed else { throw interruption(counts) }
-            if traversal.futureDated > 0 {
+            if observations.futureDated > 0 {
                 logger.warning(
                     "items stamped in the future were stored as sent but not used as the watermark",
-                    metadata: ["future_dated": "\(traversal.futureDated)", "horizon": "\(traversal.horizon)"]
+                    metadata: ["future_dated": "\(observations.futureDated)", "horizon": "\(observations.horizon)"]
                 )
             }
-            counts.futureDated = traversal.futureDated
+            counts.futureDated = observations.futureDated
         } catch {
-            children?.cancelPrefetches()
-            await buffer.close()
-            producer.cancel()
+            children.cancelPrefetches()
             throw error
         }
         return counts.counts
@@ -210,39 +224,39 @@ struct PageLoader<Item: SyncedRecord> {
     struct Batches {
         let loader: PageLoader
         let stages: Stages
-        let children: (any ChildStage<Item>)?
+        let children: any ChildStage<Item>
 
-        /// A batch is full: without a children stage it loads now; with one, its children start
-        /// fetching and the batch held before it loads.
+        /// A batch is full: without child tables (``NoChildren``) it loads now; with them, its
+        /// children start fetching and the batch held before it loads.
         func completeBatch(_ inHand: inout InHand, counts: inout Tally) async throws {
             let batch = (items: inHand.items, pages: inHand.pages)
             inHand.items = []
             inHand.pages = 0
-            guard let children else {
-                try await loader.load(batch.items, pages: batch.pages, batches: self, traversal: nil, counts: &counts)
+            guard !children.tables.isEmpty else {
+                try await loader.load(batch.items, pages: batch.pages, batches: self, observations: nil, counts: &counts)
                 return
             }
             try await children.prefetch(batch.items)
             let previous = inHand.held
             inHand.held = batch
-            if let previous { try await loader.load(previous.items, pages: previous.pages, batches: self, traversal: nil, counts: &counts) }
+            if let previous { try await loader.load(previous.items, pages: previous.pages, batches: self, observations: nil, counts: &counts) }
         }
 
         /// Commits everything in hand: the held batch, then the open one, which also records
-        /// `traversal` — unless a signal arrived while the held batch loaded. Returns whether the
+        /// `observations` — unless a signal arrived while the held batch loaded. Returns whether the
         /// traversal was recorded.
-        func commitInHand(_ inHand: inout InHand, traversal: PageLoader.Traversal?, counts: inout Tally) async throws -> Bool {
-            var traversal = traversal
-            try await children?.prefetch(inHand.items)
+        func commitInHand(_ inHand: inout InHand, observations: PageLoader.Observations?, counts: inout Tally) async throws -> Bool {
+            var observations = observations
+            try await children.prefetch(inHand.items)
             if let held = inHand.held {
                 inHand.held = nil
-                try await loader.load(held.items, pages: held.pages, batches: self, traversal: nil, counts: &counts)
-                if Task.isShuttingDownGracefully { traversal = nil }
+                try await loader.load(held.items, pages: held.pages, batches: self, observations: nil, counts: &counts)
+                if Task.isShuttingDownGracefully { observations = nil }
             }
-            try await loader.load(inHand.items, pages: inHand.pages, batches: self, traversal: traversal, counts: &counts)
+            try await loader.load(inHand.items, pages: inHand.pages, batches: self, observations: observations, counts: &counts)
             inHand.items = []
             inHand.pages = 0
-            return traversal != nil
+            return observations != nil
         }
     }
 
@@ -267,7 +281,7 @@ struct PageLoader<Item: SyncedRecord> {
         context.logger.info(
             "re-fetched rejected items", metadata: ["resource": "\(resource)", "items": "\(ids.count)", "gone": "\(counts.gone.count)"]
         )
-        try await load(items, pages: 0, batches: batches, traversal: nil, counts: &counts)
+        try await load(items, pages: 0, batches: batches, observations: nil, counts: &counts)
     }
 
     /// The error that ends a traversal stopped by graceful shutdown, after its last commit.
@@ -279,12 +293,12 @@ struct PageLoader<Item: SyncedRecord> {
     }
 
     /// Loads one batch in one transaction. Items that cannot be stored are rejected one by one
-    /// (checked in Swift while staging; the order children hook rejects orders whose children
+    /// (checked in Swift while staging; the children stage rejects parents whose children
     /// cannot be stored) and recorded in `rejected_items` in the same transaction. Should the
     /// database still refuse a value (a data exception), the batch is loaded again item by item,
     /// and the item it refuses alone is rejected.
     fileprivate func load(
-        _ items: [Fetched<Item>], pages: Int, batches: Batches, traversal: Traversal?, counts: inout Tally
+        _ items: [Fetched<Item>], pages: Int, batches: Batches, observations: Observations?, counts: inout Tally
     ) async throws {
         var rows = CopyBuffer(reservingCapacity: items.count * 2048)
         var rejected = counts.pending
@@ -309,11 +323,11 @@ struct PageLoader<Item: SyncedRecord> {
         do {
             (outcome, children, resolved) = try await context.inBatchTransaction { connection in
                 try await loader.stage(spec, rows)
-                var children = try await batches.children?.stage(loader, parents: staged) ?? StagedChildren()
+                var children = try await batches.children.stage(loader, parents: staged)
                 try await batches.stages.audit?(loader, staged)
                 let outcome = try await loader.upsertStaged(spec)
-                children.rows += try await batches.children?.replaceStanding(loader, children) ?? 0
-                children.rows += try await declaration.derived?(loader, context.companyID, outcome.changedIDs) ?? 0
+                children.rows += try await batches.children.replaceStanding(loader, children)
+                children.rows += try await declaration.derived(loader, context.companyID, outcome.changedIDs)
                 var resolved = 0
                 if !context.options.dryRun {
                     let all = rejected + children.rejected
@@ -326,17 +340,17 @@ struct PageLoader<Item: SyncedRecord> {
                     }
                 }
                 // A dry run has no run row to point at and commits nothing: the position stays as it is.
-                if let traversal, !context.options.dryRun { try await batches.stages.complete?(connection, traversal) }
+                if let observations, !context.options.dryRun { try await batches.stages.complete?(connection, observations) }
                 return (outcome, children, resolved)
             }
         } catch let error as PostgresError where error.sqlState?.isDataException == true {
-            try await loadOneByOne(staged, refused: error, pendingRejections: rejected, batches: batches, traversal: traversal, counts: &counts)
+            try await loadOneByOne(staged, refused: error, pendingRejections: rejected, batches: batches, observations: observations, counts: &counts)
             return
         }
         counts.pending = []
         counts.gone = []
-        let rejectedOrders = Set(children.rejected.compactMap(\.itemID))
-        let distinct = Set(staged.map(\.model.id)).subtracting(rejectedOrders).count
+        let rejectedParents = Set(children.rejected.compactMap(\.itemID))
+        let distinct = Set(staged.map(\.model.id)).subtracting(rejectedParents).count
         counts.inserted += outcome.inserted
         counts.updated += outcome.updated
         counts.unchanged += distinct - outcome.inserted - outcome.updated
@@ -364,7 +378,7 @@ struct PageLoader<Item: SyncedRecord> {
     /// rejected with the server's one-line message (never its DETAIL). The traversal completes
     /// in a last, empty batch.
     private func loadOneByOne(
-        _ items: [Fetched<Item>], refused: PostgresError, pendingRejections: [RejectedItem], batches: Batches, traversal: Traversal?,
+        _ items: [Fetched<Item>], refused: PostgresError, pendingRejections: [RejectedItem], batches: Batches, observations: Observations?,
         counts: inout Tally
     ) async throws {
         // Nothing left to single out: the refusal is not about an item.
@@ -374,7 +388,7 @@ struct PageLoader<Item: SyncedRecord> {
                 resource: resource, itemID: first.model.id,
                 reason: "PostgreSQL refused a value (SQLSTATE \(refused.sqlState?.rawValue ?? "?")): \(refused.message)", raw: first.raw
             )]
-            try await load([], pages: 0, batches: batches, traversal: traversal, counts: &counts)
+            try await load([], pages: 0, batches: batches, observations: observations, counts: &counts)
             return
         }
         context.logger.warning(
@@ -383,9 +397,9 @@ struct PageLoader<Item: SyncedRecord> {
         )
         counts.pending = pendingRejections
         for item in items {
-            try await load([item], pages: 0, batches: batches, traversal: nil, counts: &counts)
+            try await load([item], pages: 0, batches: batches, observations: nil, counts: &counts)
         }
-        try await load([], pages: 0, batches: batches, traversal: traversal, counts: &counts)
+        try await load([], pages: 0, batches: batches, observations: observations, counts: &counts)
     }
 }
 

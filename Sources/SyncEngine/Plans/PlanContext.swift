@@ -28,9 +28,9 @@ struct PlanContext: Sendable {
     /// The page loader's completion hook that records the traversal with ``recordCompletion``.
     func completion<Item: SyncedRecord>(
         _ resource: Resource, fullPass: Bool
-    ) -> (PostgresConnection, PageLoader<Item>.Traversal) async throws -> Void {
-        { connection, traversal in
-            try await recordCompletion(resource, fullPass: fullPass, on: connection, newestUpdatedAt: traversal.newestUpdatedAt)
+    ) -> (PostgresConnection, PageLoader<Item>.Observations) async throws -> Void {
+        { connection, observations in
+            try await recordCompletion(resource, fullPass: fullPass, on: connection, newestUpdatedAt: observations.newestUpdatedAt)
         }
     }
 

@@ -102,7 +102,7 @@ struct ChildrenAudit {
                 [companyID, PostgresTextArray(versions.map(\.id)), PostgresTextArray(versions.map(\.version))]
             ).rows.map { try $0["id"].decode(String.self) }
             guard !parentIDs.isEmpty else { return (0, 0) }
-            for (spec, buffer) in zip(stage.tables, rows.buffers) { try await loader.stage(spec, buffer) }
+            try await rows.stage(loader)
             var differing = Set<String>()
             for spec in stage.tables {
                 let drift = try await connection.execute(

@@ -31,7 +31,8 @@ enum ReconcilePlan {
     /// Walks the declaration's list, then audits the children it fetches per parent, if any.
     static func reconcile<Item>(_ declaration: SyncedResource<Item>, _ context: PlanContext) async throws -> ResourceCounts {
         let walked = try await walk(declaration, context)
-        guard let stage = declaration.children?(context) else { return walked.counts }
+        let stage = declaration.children(context)
+        guard !stage.tables.isEmpty else { return walked.counts }
         var counts = walked.counts
         // A full list is small: all its parents; otherwise those created in the last childrenDays.
         let since: Timestamp? =

@@ -13,12 +13,7 @@ extension Tables {
             },
             Column("event_id", "text", "The event booked (events.id).") { $0.model.eventID },
             Column("experience_id", "text", "The experience booked (experiences.id).") { $0.model.experienceID },
-            Column("customer_type", "text", "PRIVATE or COMPANY.") { $0.model.customer?.customerType?.rawValue },
-            Column("customer_name", "text", "Customer full name (private customers).") { $0.model.customer?.fullName ?? $0.model.customer?.name },
-            Column("customer_company_name", "text", "Company name (company customers).") { $0.model.customer?.companyName },
-            Column("customer_email", "text", "Customer e-mail address.") { $0.model.customer?.email },
-            Column("customer_phone", "text", "Customer phone number.") { $0.model.customer?.phone },
-            Column("customer_country", "text", "Country of the customer address.") { $0.model.customer?.address?.country },
+        ] + Column<Booking>.customer(\.customer) + [
             Column("source", "text", "Booking channel as sent by the API.") { $0.model.source },
             Column("locale", "text", "Customer locale, e.g. da or en-US.") { $0.model.locale },
             Column("created_at", "timestamp with time zone NOT NULL", "When the booking was made.") { $0.model.createdAt.rfc3339 },
@@ -31,12 +26,28 @@ extension Tables {
     )
 }
 
+extension Resource {
+    public static let bookings = Resource("bookings")
+}
+
+extension Booking: SyncedRecord {
+    var changedAt: Timestamp? { updatedAt }
+
+    static func fetch(id: String, _ context: PlanContext) async throws -> Fetched<Booking> {
+        try await context.client.booking(id: id, logger: context.logger)
+    }
+}
+
 extension Declarations {
     static let bookings = SyncedResource<Booking>(
         resource: .bookings, scope: "booking.read", table: Tables.bookings,
         traversal: .updatedAt { client, query in client.bookings(query) },
-        children: { context in context.options.tickets ? BookingTickets.stage(context) : nil },
-        childTables: [(.bookingTicketItems, "booking_id"), (.bookingTickets, "booking_id")]
+        children: { context in
+            guard context.options.tickets else { return NoChildren() }
+            return BookingTickets.stage(context)
+        },
+        childTables: [(Tables.bookingTicketItems.spec, "booking_id"), (Tables.bookingTickets.spec, "booking_id")],
+        webhookTopic: .booking
     )
 }
 

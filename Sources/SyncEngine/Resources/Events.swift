@@ -81,12 +81,25 @@ extension Tables {
     )
 }
 
+extension Resource {
+    public static let events = Resource("events")
+}
+
+extension Event: SyncedRecord {
+    var changedAt: Timestamp? { updatedAt }
+
+    static func fetch(id: String, _ context: PlanContext) async throws -> Fetched<Event> {
+        try await context.client.event(id: id, logger: context.logger)
+    }
+}
+
 extension Declarations {
     /// Sessions are rebuilt from the JSON of the events that changed.
     static let events = SyncedResource<Event>(
         resource: .events, scope: "event.read", table: Tables.events,
         traversal: .startWindow { client, from, to, limit in client.events(from: from, to: to, limit: limit) },
-        derived: { loader, companyID, changed in try await loader.replaceDerived(.eventSessions, companyID: companyID, parentIDs: changed) },
-        childTables: [(.eventSessions, "event_id")]
+        derived: { loader, companyID, changed in try await loader.replaceDerived(Tables.eventSessions.spec, companyID: companyID, parentIDs: changed) },
+        childTables: [(Tables.eventSessions.spec, "event_id")],
+        webhookTopic: .event
     )
 }

@@ -23,12 +23,28 @@ extension Tables {
     )
 }
 
+extension Resource {
+    public static let experiences = Resource("experiences")
+}
+
+extension Experience: SyncedRecord {
+    var changedAt: Timestamp? { updatedAt }
+
+    static func fetch(id: String, _ context: PlanContext) async throws -> Fetched<Experience> {
+        try await context.client.experience(id: id, acceptLanguage: context.options.acceptLanguage, logger: context.logger)
+    }
+}
+
 extension Declarations {
     static let experiences = SyncedResource<Experience>(
         resource: .experiences, scope: "experience.read", table: Tables.experiences,
         traversal: .fullList { client, options in client.experiences(limit: 100, acceptLanguage: options.acceptLanguage) },
-        children: { context in context.options.ticketVariants ? ExperienceTicketVariants.stage(context) : nil },
-        childTables: [(.experienceTicketVariants, "experience_id")]
+        children: { context in
+            guard context.options.ticketVariants else { return NoChildren() }
+            return ExperienceTicketVariants.stage(context)
+        },
+        childTables: [(Tables.experienceTicketVariants.spec, "experience_id")],
+        webhookTopic: .experience
     )
 }
 

@@ -22,6 +22,19 @@ extension Tables {
     )
 }
 
+extension Resource {
+    /// Read only with the `marketing.read` scope.
+    public static let marketingConsents = Resource("marketing-consents")
+}
+
+extension MarketingConsent: SyncedRecord {
+    var changedAt: Timestamp? { nil }
+
+    static func fetch(id: String, _ context: PlanContext) async throws -> Fetched<MarketingConsent> {
+        try await context.client.marketingConsent(id: id, logger: context.logger)
+    }
+}
+
 extension Declarations {
     /// No timestamps and no filters: the whole list every run, like experiences.
     static let marketingConsents = SyncedResource<MarketingConsent>(

@@ -13,12 +13,7 @@ extension Tables {
                 try ColumnRange.required($0.model.status, "status").rawValue
             },
             Column("payment_status", "text", "UNPAID, PAID, PARTIALLY_PAID, REFUNDED or PARTIALLY_REFUNDED.") { $0.model.paymentStatus?.rawValue },
-            Column("customer_type", "text", "PRIVATE or COMPANY.") { $0.model.customer?.customerType?.rawValue },
-            Column("customer_name", "text", "Customer full name (private customers).") { $0.model.customer?.fullName ?? $0.model.customer?.name },
-            Column("customer_company_name", "text", "Company name (company customers).") { $0.model.customer?.companyName },
-            Column("customer_email", "text", "Customer e-mail address.") { $0.model.customer?.email },
-            Column("customer_phone", "text", "Customer phone number.") { $0.model.customer?.phone },
-            Column("customer_country", "text", "Country of the customer address.") { $0.model.customer?.address?.country },
+        ] + Column<Order>.customer(\.customer) + [
             Column("origin_type", "text", "What created the order (origin.type), e.g. a booking or a gift card purchase.") { $0.model.origin?.type },
             Column("origin_id", "text", "Id of the origin (origin.id), e.g. the booking id.") { $0.model.origin?.id },
             Column(
@@ -125,11 +120,23 @@ extension Tables {
     )
 }
 
+extension Resource {
+    public static let orders = Resource("orders")
+}
+
+extension Order: SyncedRecord {
+    var changedAt: Timestamp? { updatedAt }
+
+    static func fetch(id: String, _ context: PlanContext) async throws -> Fetched<Order> {
+        try await context.client.order(id: id, logger: context.logger)
+    }
+}
+
 extension Declarations {
     static let orders = SyncedResource<Order>(
         resource: .orders, scope: "order.read", table: Tables.orders,
         traversal: .updatedAt { client, query in client.orders(query) },
         children: { context in OrderChildren(context: context) },
-        childTables: [(.orderLineItems, "order_id"), (.orderRefunds, "order_id"), (.orderTransactions, "order_id")]
+        childTables: [(Tables.orderLineItems.spec, "order_id"), (Tables.orderRefunds.spec, "order_id"), (Tables.orderTransactions.spec, "order_id")]
     )
 }

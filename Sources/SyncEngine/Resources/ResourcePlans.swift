@@ -1,5 +1,8 @@
+import UnderstoryAPI
+
 /// A resource's plans for `sync`, `backfill` and `reconcile`, built from its declaration.
 struct ResourcePlans: Sendable {
+    let resource: Resource
     /// The resource's table.
     let table: TableSpec
     /// The scope its endpoints need (``ResourceScope``).
@@ -13,39 +16,41 @@ struct ResourcePlans: Sendable {
     let reconcile: @Sendable (PlanContext) async throws -> ResourceCounts
     /// Webhooks: fetches subjects by id, to write them in the inbox worker's transaction (``InboxBatch``).
     let inbox: @Sendable (PlanContext, _ ids: [String], _ concurrency: Int) async -> InboxBatch
+    /// The webhook messages about its items, if Understory sends any.
+    let webhookTopic: WebhookSubject.Topic?
+    /// The scope its endpoints need.
+    let scope: String
+    /// Its scope, when a key may well lack it and the resource is then skipped (``SyncedResource/scopeIsOptional``).
+    let optionalScope: String?
+
+    /// The tables its rows are staged in (its own and its child stages'; never derived ones).
+    var stagedTables: [TableSpec] { [table] + childTables.map(\.spec).filter { $0.derivedFrom == nil } }
+    /// Every table it writes.
+    var tables: [TableSpec] { [table] + childTables.map(\.spec) }
 
     init<Item>(_ declaration: SyncedResource<Item>) {
+        resource = declaration.resource
+        webhookTopic = declaration.webhookTopic
+        scope = declaration.scope
+        optionalScope = declaration.scopeIsOptional ? declaration.scope : nil
         table = declaration.table.spec
         scope = declaration.scope
         childTables = declaration.childTables
-        let scope = ResourceScope(declaration.scope, resource: declaration.resource, optional: declaration.scopeIsOptional)
+        let scoped = ResourceScope(declaration.scope, resource: declaration.resource, optional: declaration.scopeIsOptional)
         switch declaration.traversal {
         case .updatedAt(let list):
-            sync = { context in try await scope.run(context) { try await UpdatedAtPlan.run(declaration, list: list, context) } }
+            sync = { context in try await scoped.run(context) { try await UpdatedAtPlan.run(declaration, list: list, context) } }
         case .startWindow, .fullList:
-            sync = { context in try await scope.run(context) { try await ListPassPlan.run(declaration, context) } }
+            sync = { context in try await scoped.run(context) { try await ListPassPlan.run(declaration, context) } }
         }
         if case .fullList = declaration.traversal {
             backfill = nil
         } else {
             backfill = { context, slice, request in
-                try await scope.run(context) { try await BackfillPlan.load(declaration, context, slice: slice, request: request) }
+                try await scoped.run(context) { try await BackfillPlan.load(declaration, context, slice: slice, request: request) }
             }
         }
         inbox = { context, ids, concurrency in await declaration.inboxBatch(ids, context: context, concurrency: concurrency) }
-        reconcile = { context in try await scope.run(context) { try await ReconcilePlan.reconcile(declaration, context) } }
-    }
-}
-
-extension Resource {
-    /// The one place a resource meets its declaration.
-    var plans: ResourcePlans {
-        switch self {
-        case .bookings: ResourcePlans(Declarations.bookings)
-        case .orders: ResourcePlans(Declarations.orders)
-        case .events: ResourcePlans(Declarations.events)
-        case .experiences: ResourcePlans(Declarations.experiences)
-        case .marketingConsents: ResourcePlans(Declarations.marketingConsents)
-        }
+        reconcile = { context in try await scoped.run(context) { try await ReconcilePlan.reconcile(declaration, context) } }
     }
 }

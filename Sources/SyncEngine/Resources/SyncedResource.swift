@@ -12,17 +12,21 @@ struct SyncedResource<Item: SyncedRecord>: Sendable {
     let scope: String
     let table: Table<Item>
     let traversal: Traversal<Item>
-    /// Children fetched for new or changed parents and replaced in the parents' transaction.
-    var children: (@Sendable (PlanContext) -> (any ChildStage<Item>)?)? = nil
+    /// Children fetched for new or changed parents and replaced in the parents' transaction
+    /// (``NoChildren`` for a resource without any, or with them left out by an option).
+    var children: @Sendable (PlanContext) -> any ChildStage<Item> = { _ in NoChildren() }
     /// Rows rebuilt from the stored parents after each upsert, for the parents that changed (or
-    /// were found live by a deletion check); returns the rows written.
-    var derived: (@Sendable (BatchLoader, _ companyID: String, _ changedIDs: [String]) async throws -> Int)? = nil
+    /// were found live by a deletion check); returns the rows written (none by default).
+    var derived: @Sendable (BatchLoader, _ companyID: String, _ changedIDs: [String]) async throws -> Int = { _, _, _ in 0 }
     /// Tables of the rows' children (child stages, derived rows) with the column naming the
     /// parent, whatever the options: emptied when a parent is confirmed deleted.
     var childTables: [(spec: TableSpec, parentColumn: String)] = []
     /// Skipped without its scope even when asked for by name (marketing consents: keys are often
     /// made without `marketing.read`, so it is not requested by default).
     var scopeIsOptional = false
+    /// The webhook messages about its items (the inbox worker fetches and writes those items); nil
+    /// when Understory sends none.
+    var webhookTopic: WebhookSubject.Topic? = nil
 
     /// A page loader for this resource over `pages`.
     func loader(
@@ -41,7 +45,7 @@ struct SyncedResource<Item: SyncedRecord>: Sendable {
             context: context, resource: resource, spec: spec ?? table.spec,
             fetch: { id in try await Item.fetch(id: id, context) },
             stageRow: table.append(_:companyID:to:),
-            afterUpsert: derived.map { derived in { loader, changed in try await derived(loader, context.companyID, changed) } }
+            afterUpsert: { [derived] loader, changed in try await derived(loader, context.companyID, changed) }
         )
     }
 }
@@ -85,6 +89,7 @@ enum Traversal<Item: SyncedRecord>: Sendable {
 /// Children of a parent fetched from an endpoint of their own (order line items, refunds and
 /// transactions; booking tickets; experience ticket variants): only for parents that are new or
 /// changed, replaced in the parents' transaction — and audited by reconcile (``ChildrenAudit``).
+/// A resource without such children has ``NoChildren``.
 ///
 /// In a batch's transaction the stage runs in two steps around the parents' upsert: ``stage(_:parents:)``
 /// before it (fetch, reject the parents whose children cannot be stored, stage the rest), then
@@ -92,12 +97,8 @@ enum Traversal<Item: SyncedRecord>: Sendable {
 /// stored version is not newer than the staged one (``NewestWins``), those rows locked.
 protocol ChildStage<Parent>: Sendable {
     associatedtype Parent: SyncedRecord
-    var context: PlanContext { get }
-    /// The parents' resource and table.
-    var resource: Resource { get }
-    var parentSpec: TableSpec { get }
-    /// The child tables (their staging tables are prepared before the first batch), in the order
-    /// of ``ChildRows/buffers``.
+    /// The child tables (their staging tables are prepared before the first batch); none for
+    /// ``NoChildren``.
     var tables: [TableSpec] { get }
     /// The column of each of `tables` naming the parent (`order_id`, `booking_id`, …).
     var parentColumn: String { get }
@@ -110,6 +111,9 @@ protocol ChildStage<Parent>: Sendable {
     /// fetches and stages the children of the parents that changed; parents whose children
     /// cannot be stored are rejected (and taken out of the staged parents).
     func stage(_ loader: BatchLoader, parents: [Fetched<Parent>]) async throws -> StagedChildren
+    /// After the parents' upsert: replaces the children of the staged parents that stand with the
+    /// staged ones, and rebuilds derived rows. Returns the rows written.
+    func replaceStanding(_ loader: BatchLoader, _ staged: StagedChildren) async throws -> Int
     /// The children of `parentIDs` fetched (again) as rows of `tables`, no transaction open.
     func fetchRows(_ parentIDs: [String]) async throws -> ChildRows
     /// After the children of `parentIDs` were replaced: rebuilds the rows derived from them
@@ -119,7 +123,17 @@ protocol ChildStage<Parent>: Sendable {
 
 extension ChildStage {
     func replaceDerived(_ loader: BatchLoader, parentIDs: [String]) async throws -> Int { 0 }
+}
 
+/// A stage that fetches children for parents of one account: what staging and replacing them needs.
+protocol ParentChildStage: ChildStage {
+    var context: PlanContext { get }
+    /// The parents' resource and table.
+    var resource: Resource { get }
+    var parentSpec: TableSpec { get }
+}
+
+extension ParentChildStage {
     /// Inside the batch's transaction, before the upsert: takes the parents whose children cannot
     /// be stored out of the staged parents and rejects them, then stages the children of the
     /// other `parentIDs` (`rows`) for ``replaceStanding(_:_:)``.
@@ -134,7 +148,7 @@ extension ChildStage {
         }
         let rejectedIDs = Set(rows.rejected.map(\.parentID))
         result.parentIDs = parentIDs.filter { !rejectedIDs.contains($0) }
-        for (spec, buffer) in zip(tables, rows.buffers) { try await loader.stage(spec, buffer) }
+        try await rows.stage(loader)
         return result
     }
 
@@ -151,13 +165,45 @@ extension ChildStage {
     }
 }
 
-/// Child rows of some parents: one buffer per table of the stage, each parent's rows all or none.
+/// Child rows of some parents, each table's in its own buffer, each parent's rows all or none.
 struct ChildRows: Sendable {
-    var buffers: [CopyBuffer]
+    /// The rows of each child table, in the order the tables were first given rows.
+    private(set) var tables: [(spec: TableSpec, rows: CopyBuffer)] = []
     /// Parents whose children cannot be stored, with why (in a sync the parent is rejected).
     var rejected: [(parentID: String, reason: String)] = []
     /// Parents that answered 404: no children (a deletion check confirms them gone later).
     var gone: [String] = []
     var sanitized = 0
     var requests = 0
+
+    init(requests: Int) {
+        self.requests = requests
+    }
+
+    /// Adds one parent's rows of `spec` (already checked: they all store).
+    mutating func append(_ rows: CopyBuffer, to spec: TableSpec) {
+        if let index = tables.firstIndex(where: { $0.spec.name == spec.name }) {
+            tables[index].rows.append(contentsOf: rows)
+        } else {
+            tables.append((spec, rows))
+        }
+    }
+
+    /// COPYs each table's rows into its staging table.
+    func stage(_ loader: BatchLoader) async throws {
+        for (spec, rows) in tables { try await loader.stage(spec, rows) }
+    }
+}
+
+/// The stage of a resource whose rows have no children fetched per parent (or whose children an
+/// option leaves out): stages nothing, so a batch loads as soon as it is complete.
+struct NoChildren<Parent: SyncedRecord>: ChildStage {
+    var tables: [TableSpec] { [] }
+    var parentColumn: String { "" }
+
+    func prefetch(_ parents: [Fetched<Parent>]) async throws {}
+    func cancelPrefetches() {}
+    func stage(_ loader: BatchLoader, parents: [Fetched<Parent>]) async throws -> StagedChildren { StagedChildren() }
+    func fetchRows(_ parentIDs: [String]) async throws -> ChildRows { ChildRows(requests: 0) }
+    func replaceStanding(_ loader: BatchLoader, _ staged: StagedChildren) async throws -> Int { 0 }
 }

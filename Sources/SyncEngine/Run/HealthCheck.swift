@@ -99,11 +99,15 @@ public struct HealthCheck: Sendable {
         return check
     }
 
-    /// The scopes a sync needs.
-    static let neededScopes = ["order.read", "booking.read", "event.read", "experience.read"]
+    /// The scopes a sync needs, from the declarations.
+    static var neededScopes: [String] {
+        ResourceCatalog.current.plans.filter { $0.optionalScope == nil }.map(\.scope).reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
+    }
 
-    /// Scopes a sync uses when granted and otherwise skips their resource with a notice.
-    static let optionalScopes: [(scope: String, resource: Resource)] = [("marketing.read", .marketingConsents)]
+    /// Scopes a sync uses when granted and otherwise skips their resource with a notice, from the declarations.
+    static var optionalScopes: [(scope: String, resource: Resource)] {
+        ResourceCatalog.current.plans.compactMap { plans in plans.optionalScope.map { ($0, plans.resource) } }
+    }
 
     /// Never a failure: says which optional resources are synced and which are skipped.
     static func optionalScopes(granted: [String], name: String) -> Item {

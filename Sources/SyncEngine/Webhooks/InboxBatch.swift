@@ -72,16 +72,16 @@ extension SyncedResource {
                 }
             }
             if rows.rowCount > 0 {
-                let loader = context.loader, spec = table.spec, stage = children?(context)
-                try await loader.prepare([spec] + (stage?.tables ?? []))
+                let loader = context.loader, spec = table.spec, stage = children(context)
+                try await loader.prepare([spec] + stage.tables)
                 try await loader.stage(spec, rows)
                 // An item's children come with it, as in a sync: one whose children cannot be
                 // stored is left out (quarantined) and its message retried.
-                let children = try await stage?.stage(loader, parents: staged) ?? StagedChildren()
+                let children = try await stage.stage(loader, parents: staged)
                 rejected += children.rejected
                 let outcome = try await loader.upsertStaged(spec)
-                _ = try await stage?.replaceStanding(loader, children)
-                _ = try await derived?(loader, context.companyID, outcome.changedIDs)
+                _ = try await stage.replaceStanding(loader, children)
+                _ = try await derived(loader, context.companyID, outcome.changedIDs)
             }
             _ = try await DeletionCheck<Item>.markDeleted(resource, ids: deleted, companyID: context.companyID, runID: context.runID, on: context.connection)
             return rejected

@@ -172,8 +172,12 @@ public struct InboxWorker: Sendable {
         }
     }
 
+    /// The resources webhook messages are about (from their declarations), and their staging tables.
+    public static var resources: [Resource] { ResourceCatalog.current.plans.filter { $0.webhookTopic != nil }.map { $0.resource } }
+    static var stagedTables: [TableSpec] { resources.flatMap { $0.plans.stagedTables } }
+
     private func prepare(_ connection: PostgresConnection) async throws {
-        try await BatchLoader(connection: connection, runID: 0).prepare([.bookings, .events, .experiences, .bookingTickets, .experienceTicketVariants])
+        try await BatchLoader(connection: connection, runID: 0).prepare(Self.stagedTables)
     }
 
     /// One round: claims up to `batchSize` due rows and processes them account by account.

@@ -54,7 +54,10 @@ public struct WebhookInbox: Sendable {
     /// Stores a delivery (one statement: committed when this returns). False when a delivery with
     /// the same `webhook-id` was stored before (a retry or duplicate: acknowledge, do not process again).
     public func insert(_ delivery: Delivery) async throws -> Bool {
-        let subject = delivery.message.subject
+        // The topic's resource, by its declaration; a topic this build does not sync names nothing.
+        let subject = delivery.message.subject.flatMap { subject in
+            ResourceCatalog.current.resource(for: subject.topic).map { (resource: $0.rawValue, id: subject.id) }
+        }
         let result = try await connection.execute(
             """
             INSERT INTO understory.webhook_inbox (company_id, webhook_id, event_type, resource, resource_id, body, sent_at)

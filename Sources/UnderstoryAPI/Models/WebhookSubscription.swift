@@ -71,19 +71,33 @@ public struct WebhookMessage: Sendable, Hashable, Decodable {
         try? JSONDecoder().decode(WebhookMessage.self, from: Data(body))
     }
 
-    /// What the message is about: the resource (`bookings`, `events`, `experiences`) and the id, or
-    /// nil for a type this client does not sync.
-    public var subject: (resource: String, id: String)? {
+    /// What the message is about (the topic of its type, `v1.<topic>.<change>`, and the id in its
+    /// payload's `<topic>_id`), or nil for a topic this client does not know.
+    public var subject: WebhookSubject? {
         let parts = type.split(separator: ".")
-        guard parts.count == 3 else { return nil }
-        switch parts[1] {
-        case "booking": return payload["booking_id"].map { (resource: "bookings", id: $0) }
-        case "event": return payload["event_id"].map { (resource: "events", id: $0) }
-        case "experience": return payload["experience_id"].map { (resource: "experiences", id: $0) }
-        default: return nil
-        }
+        guard parts.count == 3, let topic = WebhookSubject.Topic(rawValue: String(parts[1])), let id = payload[topic.payloadKey] else { return nil }
+        return WebhookSubject(topic: topic, id: id)
     }
 
     /// `v1.event.deleted` / `v1.experience.deleted`.
     public var isDeletion: Bool { type.hasSuffix(".deleted") }
+}
+
+/// The item a webhook message is about.
+public struct WebhookSubject: Sendable, Hashable {
+    /// The kinds of item Understory sends webhook messages about.
+    public enum Topic: String, Sendable, CaseIterable {
+        case booking, event, experience
+
+        /// The payload key naming the item: `booking_id`, …
+        public var payloadKey: String { "\(rawValue)_id" }
+    }
+
+    public var topic: Topic
+    public var id: String
+
+    public init(topic: Topic, id: String) {
+        self.topic = topic
+        self.id = id
+    }
 }
