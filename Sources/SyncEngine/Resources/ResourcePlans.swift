@@ -5,8 +5,6 @@ struct ResourcePlans: Sendable {
     let resource: Resource
     /// The resource's table.
     let table: TableSpec
-    /// The scope its endpoints need (``ResourceScope``).
-    let scope: String
     /// The tables of its rows' children, each with the column naming the parent: removed with a
     /// parent confirmed deleted.
     let childTables: [(spec: TableSpec, parentColumn: String)]
@@ -34,7 +32,6 @@ struct ResourcePlans: Sendable {
         scope = declaration.scope
         optionalScope = declaration.scopeIsOptional ? declaration.scope : nil
         table = declaration.table.spec
-        scope = declaration.scope
         childTables = declaration.childTables
         let scoped = ResourceScope(declaration.scope, resource: declaration.resource, optional: declaration.scopeIsOptional)
         switch declaration.traversal {
