@@ -99,6 +99,8 @@ struct CitusLayoutTests {
          "`/metrics` reports the newest success per resource over every account: a read-only multi-shard aggregate, never on the sync path"),
         ("Run/OperationsSnapshot.swift", "FROM understory.rejected_items WHERE resolved_at IS NULL GROUP BY resource",
          "`/metrics` counts unresolved rejected items per resource over every account: a read-only multi-shard aggregate, never on the sync path"),
+        ("Run/OperationsSnapshot.swift", "FROM understory.sync_state WHERE skipped_scope IS NOT NULL GROUP BY resource, skipped_scope",
+         "`/metrics` counts the accounts whose last run skipped a resource for a missing scope: a read-only multi-shard aggregate, never on the sync path"),
         ("Run/StatusDetails.swift", "SELECT company_id, resource, item_id, reason, first_seen_at, last_seen_at",
          "the status page lists every account's unresolved rejected items: a read-only multi-shard query, never on the sync path"),
         ("Webhooks/WebhookSubscriptionStore.swift", "FROM understory.webhook_subscriptions ORDER BY company_id",
