@@ -84,7 +84,7 @@ struct CommandLineTests {
         try await CommandLineWorld.with { world in
             // The first run's bookings requests wait until released: it holds its locks as long as the test needs.
             world.simulator.holdAPIRequests(pathPrefix: "/v1/bookings")
-            let (first, out, err) = try UnderstorySyncBinary.start(["sync", "--events-past-days", "3650"], environment: world.environment)
+            let first = try UnderstorySyncBinary.start(["sync", "--events-past-days", "3650"], environment: world.environment)
             #expect(try await eventually(within: .seconds(120)) {
                 try await world.query("SELECT count(*) AS n FROM understory.sync_runs").rows[0]["n"].int ?? 0 > 0 && world.simulator.heldAPIRequests > 0
             })
@@ -92,7 +92,7 @@ struct CommandLineTests {
             #expect(second.status == 75, "\(second.output)")
             #expect(second.stderr.contains("already syncing"))
             world.simulator.releaseAPIRequests()
-            let firstRun = await UnderstorySyncBinary.finish(first, out, err)
+            let firstRun = await UnderstorySyncBinary.finish(first)
             #expect(firstRun.status == 0, "\(firstRun.output)")
             for resource in [SimulatorResource.bookings, .orders] {
                 let diff = try await TruthCheck.differences(simulator: world.simulator, database: world.database, resource: resource, table: resource.rawValue)
@@ -109,7 +109,7 @@ struct CommandLineTests {
             // Orders commit a batch once the next one is complete (its children are fetched meanwhile):
             // two pages let the first batch commit; the run waits at the request for the third, killed there.
             world.simulator.holdAPIRequests(path: "/v1/orders", passing: 2)
-            let (process, out, err) = try UnderstorySyncBinary.start(
+            let process = try UnderstorySyncBinary.start(
                 ["sync", "--events-past-days", "3650", "--batch-rows", "50"], environment: world.environment
             )
             // Stops waiting early if the run ends on its own; its output then says why.
@@ -117,8 +117,8 @@ struct CommandLineTests {
                 try await world.query("SELECT count(*) AS n FROM understory.orders").rows[0]["n"].int ?? 0 >= 1 && world.simulator.heldAPIRequests > 0
                     || !process.isRunning
             } && process.isRunning
-            kill(process.processIdentifier, SIGKILL)
-            let killed = await UnderstorySyncBinary.finish(process, out, err)
+            process.signal(SIGKILL)
+            let killed = await UnderstorySyncBinary.finish(process)
             #expect(held, "the run never sat at the held orders request: \(killed.output.suffix(2000))")
             #expect(killed.status != 0)
             world.simulator.releaseAPIRequests()
@@ -142,7 +142,7 @@ struct CommandLineTests {
         account.orders = 300
         try await CommandLineWorld.with(account) { world in
             world.simulator.holdAPIRequests(path: "/v1/orders", passing: 2)
-            let (process, out, err) = try UnderstorySyncBinary.start(
+            let process = try UnderstorySyncBinary.start(
                 ["sync", "--events-past-days", "3650", "--batch-rows", "50"], environment: world.environment
             )
             // Stops waiting early if the run ends on its own; its output then says why.
@@ -150,8 +150,8 @@ struct CommandLineTests {
                 try await world.query("SELECT count(*) AS n FROM understory.orders").rows[0]["n"].int ?? 0 >= 1 && world.simulator.heldAPIRequests > 0
                     || !process.isRunning
             } && process.isRunning
-            kill(process.processIdentifier, SIGTERM)
-            let run = await UnderstorySyncBinary.finish(process, out, err)
+            process.signal(SIGTERM)
+            let run = await UnderstorySyncBinary.finish(process)
             #expect(held, "the run never sat at the held orders request: \(run.output.suffix(2000))")
             #expect(run.status == 0, "\(run.output)")
             #expect(run.stderr.contains("stopped by a signal"), "\(run.stderr)")

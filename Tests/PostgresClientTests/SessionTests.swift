@@ -54,7 +54,7 @@ struct SessionTests {
             let sleeper = Task { try await connection.execute("SELECT pg_sleep(600)") }  // Justified: see above.
             // Wait (bounded) until the server runs the statement, then cancel the task.
             let running = try await PostgresConnection.withConnection(TestDatabase.configuration, logger: TestDatabase.logger) { observer in
-                try await eventually(within: .seconds(60)) {
+                try await eventually {
                     try await observer.execute(
                         "SELECT count(*) AS n FROM pg_stat_activity WHERE pid = $1 AND state = 'active' AND query LIKE '%pg_sleep%'", [pid]
                     ).rows[0]["n"].int == 1

@@ -215,7 +215,7 @@ struct FleetTests {
                 defer { done.withLock { $0 = true } }
                 return try await ahead.pass(options: SyncHarness.options())
             }
-            let settled = try await eventually(within: .seconds(60)) {
+            let settled = try await eventually {
                 if done.withLock({ $0 }) { return true }
                 return try await world.count("accounts", where: "lease_owner = 'ahead'") > 0
             }

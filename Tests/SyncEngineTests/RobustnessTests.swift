@@ -104,7 +104,7 @@ struct RobustnessTests {
             let fixedOptions = options
             let outcome: Result<SyncRunner.Summary, any Error>? = await testGracefulShutdown { trigger in
                 let run = Task { try await runner.sync(fixedOptions) }
-                #expect((try? await eventually(within: .seconds(60)) { stalled.sleeps.contains(.seconds(60)) }) == true)
+                #expect((try? await eventually { stalled.sleeps.contains(.seconds(60)) }) == true)
                 trigger.triggerGracefulShutdown()
                 return await bounded(run)
             }
@@ -130,7 +130,7 @@ struct RobustnessTests {
             let fixedOptions = options
             let outcome: Result<SyncRunner.Summary, any Error>? = await testGracefulShutdown { trigger in
                 let run = Task { try await runner.sync(fixedOptions) }
-                let waiting = try? await eventually(within: .seconds(60)) {
+                let waiting = try? await eventually {
                     try await harness.query(
                         "SELECT count(*) AS n FROM pg_locks WHERE NOT granted AND relation = 'understory.bookings'::regclass"
                     ).rows[0]["n"].decode(Int.self) >= 1
