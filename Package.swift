@@ -162,11 +162,12 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
-        // Shared by the engine and end-to-end tests: per-test databases, comparison with the simulator's truth.
+        // Shared by every test target that needs it: per-test databases, the simulator's client configuration and HTTP client, the quiet logger, started programs, comparison with the simulator's truth.
         .target(
             name: "SyncTestSupport",
             dependencies: [
                 "PostgresClient", "UnderstoryAPI", "UnderstorySimulator",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
             ],

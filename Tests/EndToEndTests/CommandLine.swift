@@ -55,14 +55,7 @@ struct CommandLineWorld: Sendable {
     let databaseURL: String
 
     var environment: [String: String] {
-        [
-            "DATABASE_URL": databaseURL,
-            "UNDERSTORY_API_URL": simulator.baseURL,
-            "UNDERSTORY_AUTH_URL": simulator.baseURL,
-            "UNDERSTORY_CLIENT_ID": simulator.clientID,
-            "UNDERSTORY_CLIENT_SECRET": simulator.clientSecret,
-            "UNDERSTORY_RATE_LIMIT_WAIT": "1",
-        ]
+        simulator.environment().merging(["DATABASE_URL": databaseURL, "UNDERSTORY_RATE_LIMIT_WAIT": "1"]) { $1 }
     }
 
     func run(_ arguments: String..., environment extra: [String: String] = [:]) async throws -> CommandLineRun {
@@ -70,7 +63,7 @@ struct CommandLineWorld: Sendable {
     }
 
     func query(_ sql: String) async throws -> PostgresResult {
-        try await PostgresConnection.withConnection(database, logger: TestDatabase.logger) { try await $0.execute(sql) }
+        try await PostgresConnection.withConnection(database, logger: quietLogger) { try await $0.execute(sql) }
     }
 
     static func with(

@@ -9,7 +9,7 @@ import UnderstorySimulator
 struct RobustnessCommandTests {
     /// Holds `LOCK TABLE understory.bookings IN ACCESS EXCLUSIVE MODE` while `body` runs.
     static func withBookingsLocked<T>(_ world: CommandLineWorld, _ body: () async throws -> T) async throws -> T {
-        try await PostgresConnection.withConnection(world.database, logger: TestDatabase.logger) { holder in
+        try await PostgresConnection.withConnection(world.database, logger: quietLogger) { holder in
             try await holder.execute("SET application_name = 'lock-holder-e2e'")
             try await holder.execute("BEGIN")
             try await holder.execute("LOCK TABLE understory.bookings IN ACCESS EXCLUSIVE MODE")

@@ -21,15 +21,10 @@ struct ServeLifecycleTests {
         request.headers.add(name: "webhook-timestamp", value: String(timestamp))
         request.headers.add(name: "webhook-signature", value: signer.sign(id: id, timestamp: timestamp, body: body))
         request.body = .bytes(ByteBuffer(bytes: body))
-        let http = HTTPClient(eventLoopGroupProvider: .singleton)
-        do {
-            let response = try await http.execute(request, timeout: .seconds(30))
+        return try await withHTTPClient { http in
+            let response = try await http.execute(request, timeout: .seconds(120))
             _ = try await response.body.collect(upTo: 1 << 20)
-            try await http.shutdown()
             return Int(response.status.code)
-        } catch {
-            try? await http.shutdown()
-            throw error
         }
     }
 

@@ -37,7 +37,7 @@ struct StatusPageCommandTests {
         try await CommandLineWorld.with { world in
             #expect(try await world.run("sync", "--events-past-days", "3650").status == 0)
             // A failed run of a known account: bookings stay locked by another session past the run's lock timeout.
-            try await PostgresConnection.withConnection(world.database, logger: TestDatabase.logger) { blocker in
+            try await PostgresConnection.withConnection(world.database, logger: quietLogger) { blocker in
                 _ = try await blocker.execute("BEGIN")
                 _ = try await blocker.execute("LOCK TABLE understory.bookings IN ACCESS EXCLUSIVE MODE")
                 let failed = try await world.run("sync", "--events-past-days", "3650", environment: ["PGOPTIONS": "-c lock_timeout=200ms"])

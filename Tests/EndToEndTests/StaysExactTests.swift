@@ -115,7 +115,7 @@ struct StaysExactTests {
             // 5. bookings locked by another session: that resource fails with 75 (bounded wait),
             //    the others commit and are exact.
             sim.mutate(updates: 10, creates: 2, cancels: 1, resources: [.bookings, .orders, .events])
-            let locked = try await PostgresConnection.withConnection(world.database, logger: TestDatabase.logger) { holder in
+            let locked = try await PostgresConnection.withConnection(world.database, logger: quietLogger) { holder in
                 try await holder.execute("SET application_name = 'analyst-report'")
                 try await holder.execute("BEGIN")
                 try await holder.execute("LOCK TABLE understory.bookings IN ACCESS EXCLUSIVE MODE")

@@ -19,7 +19,7 @@ struct WorkerCommandTests {
     static func connectAll(_ world: CommandLineWorld, scopes: Set<String> = SimulatorClient.allReadScopes) async throws -> [String] {
         let key = try TokenKey(text: AccountsCommandTests.tokenKey)
         let grants = world.simulator.bulkConnect(scopes: scopes)
-        try await PostgresConnection.withConnection(world.database, logger: TestDatabase.logger) { connection in
+        try await PostgresConnection.withConnection(world.database, logger: quietLogger) { connection in
             for grant in grants {
                 try await AccountStore(connection: connection).saveGranted(
                     companyID: grant.companyID, companyName: nil, clientID: world.simulator.appID, scopes: grant.scopes,

@@ -15,8 +15,8 @@ struct SchemaMapTests {
     @Test("docs/schema.md and docs/schema.dot are what the migrated catalog says; every declared table is in them, with its key")
     func mapIsCurrent() async throws {
         try await TestDatabase.withFreshDatabase { database in
-            let map = try await PostgresConnection.withConnection(database, logger: TestDatabase.logger) { connection in
-                _ = try await Schema.migrate(on: connection, logger: TestDatabase.logger)
+            let map = try await PostgresConnection.withConnection(database, logger: quietLogger) { connection in
+                _ = try await Schema.migrate(on: connection, logger: quietLogger)
                 return try await SchemaMap.read(on: connection)
             }
             for spec in TableSpec.all {

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import SyncTestSupport
 import Testing
 import UnderstorySimulator
 
@@ -26,7 +27,7 @@ struct AuthorizationCodeHTTPTests {
     @Test("the right verifier gets tokens with a refresh token; a wrong verifier is refused as authorizationFailed")
     func verifier() async throws {
         try await withSimulator(SimulatorConfiguration(seed: 3, bookings: 5, orders: 5, events: 5)) { sim in
-            try await withTestHTTPClient(try UnderstoryConfiguration.forSimulator(sim)) { http in
+            try await withHTTPClient(try UnderstoryConfiguration.forSimulator(sim)) { http in
                 let client = try Self.appClient(sim, http: http)
                 let endpoint = try #require(try await client.tokens.discover(logger: quietLogger).authorizationEndpoint)
                 func request() -> AuthorizationRequest {
