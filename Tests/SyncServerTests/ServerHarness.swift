@@ -7,6 +7,7 @@ import PostgresClient
 import SyncEngine
 import SyncServer
 import SyncTestSupport
+import ServiceLifecycleTestKit
 import Testing
 import UnderstoryAPI
 import UnderstorySimulator
@@ -108,7 +109,7 @@ struct ServerHarness: Sendable {
         request.method = .POST
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         request.body = .bytes(ByteBuffer(bytes: body))
-        let response = try await http.execute(request, timeout: .seconds(30))
+        let response = try await http.execute(request, timeout: .seconds(120))
         _ = try await response.body.collect(upTo: 1 << 20)
         return Int(response.status.code)
     }
@@ -171,23 +172,28 @@ final class SecretList: Sendable {
 }
 
 extension WebhookServer {
-    /// Runs `body` with the port the server listens on, then stops the server (whether `body`
-    /// returns or throws).
+    /// Runs `body` with the port the server listens on, then stops the server by a graceful
+    /// shutdown (whether `body` returns or throws), never by cancelling it: a connection accepted
+    /// while it stops is served and closed (apple/swift-nio#2637).
     func whileRunning(_ body: (Int) async throws -> Void) async throws {
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let server = self
-        let task = Task { try await server.run(handleSignals: false) { continuation.yield($0) } }
-        var iterator = ports.makeAsyncIterator()
-        do {
-            guard let port = await iterator.next() else { throw TestFailure("the server did not start") }
-            try await body(port)
-        } catch {
-            task.cancel()
-            _ = try? await task.value
-            throw error
+        try await testGracefulShutdown { trigger in
+            let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+            async let running: Void = {
+                defer { continuation.finish() }
+                try await self.run(handleSignals: false) { continuation.yield($0) }
+            }()
+            var iterator = ports.makeAsyncIterator()
+            do {
+                guard let port = await iterator.next() else { throw TestFailure("the server did not start") }
+                try await body(port)
+            } catch {
+                trigger.triggerGracefulShutdown()
+                try? await running
+                throw error
+            }
+            trigger.triggerGracefulShutdown()
+            try await running
         }
-        task.cancel()
-        _ = try? await task.value
     }
 }
 
