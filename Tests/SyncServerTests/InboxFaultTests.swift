@@ -222,7 +222,7 @@ extension ServerHarness {
     }
 
     func healthz() async throws -> Int {
-        let response = try await http.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/healthz"), timeout: .seconds(10))
+        let response = try await http.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/healthz"), timeout: .seconds(120))
         _ = try await response.body.collect(upTo: 1 << 16)
         return Int(response.status.code)
     }

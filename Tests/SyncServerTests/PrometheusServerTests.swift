@@ -101,7 +101,7 @@ struct PrometheusServerTests {
             throw TestFailure("prometheus did not start: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
         }
         func get(_ path: String) async throws -> [String: Any] {
-            let response = try await http.execute(HTTPClientRequest(url: "http://127.0.0.1:\(listen)\(path)"), timeout: .seconds(10))
+            let response = try await http.execute(HTTPClientRequest(url: "http://127.0.0.1:\(listen)\(path)"), timeout: .seconds(120))
             let bytes = try await response.body.collect(upTo: 16 << 20)
             return (try JSONSerialization.jsonObject(with: Data(bytes.readableBytesView)) as? [String: Any]) ?? [:]
         }

@@ -49,13 +49,13 @@ struct ServeFaultTests {
         request.method = .POST
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         request.body = .bytes(ByteBuffer(bytes: body))
-        let response = try await http.execute(request, timeout: .seconds(30))
+        let response = try await http.execute(request, timeout: .seconds(120))
         _ = try await response.body.collect(upTo: 1 << 20)
         return Int(response.status.code)
     }
 
     static func get(_ http: HTTPClient, _ url: String) async throws -> Int {
-        let response = try await http.execute(HTTPClientRequest(url: url), timeout: .seconds(30))
+        let response = try await http.execute(HTTPClientRequest(url: url), timeout: .seconds(120))
         _ = try await response.body.collect(upTo: 1 << 20)
         return Int(response.status.code)
     }

@@ -179,12 +179,12 @@ struct WebhookEndpointTests {
     func healthAndMetrics() async throws {
         try await ServerHarness.with(holdProcessing: true) { harness in
             var request = HTTPClientRequest(url: "http://127.0.0.1:\(harness.port)/healthz")
-            var response = try await harness.http.execute(request, timeout: .seconds(10))
+            var response = try await harness.http.execute(request, timeout: .seconds(120))
             #expect(response.status.code == 200)
             let body = ServerHarness.message(type: "v1.booking.updated", key: "booking_id", id: "x")
             _ = try await harness.post(body, headers: [("webhook-id", "m")])
             request = HTTPClientRequest(url: "http://127.0.0.1:\(harness.port)/metrics")
-            response = try await harness.http.execute(request, timeout: .seconds(10))
+            response = try await harness.http.execute(request, timeout: .seconds(120))
             let text = String(buffer: try await response.body.collect(upTo: 1 << 20))
             for name in [
                 "understory_webhooks_received_total", "understory_webhooks_rejected_total", "understory_webhook_inbox_pending",

@@ -10,7 +10,7 @@ import UnderstorySimulator
 struct AuthorizationCodeHTTPTests {
     /// Opens the authorize URL without following the redirect; returns the redirect's query.
     static func authorize(_ request: AuthorizationRequest, http: HTTPClient) async throws -> [String: String] {
-        let response = try await http.execute(HTTPClientRequest(url: request.authorizeURL), timeout: .seconds(10))
+        let response = try await http.execute(HTTPClientRequest(url: request.authorizeURL), timeout: .seconds(120))
         let location = try #require(response.headers.first(name: "Location"))
         let items = URLComponents(string: location)?.queryItems ?? []
         return Dictionary(items.map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { first, _ in first })
