@@ -65,7 +65,7 @@ struct FleetTests {
             let clock = TestFleetClock()
             // The dead worker claimed two accounts (as kill -9 would leave them) and never comes back.
             let dead = LeaseOwner("dead-host:4242:deadbeef")
-            let taken = try await world.claims { try await $0.claim(owner: dead, limit: 2, lease: .seconds(3600)) }
+            let taken = try await world.claims { try await $0.claim(owner: dead, limit: 2, lease: .seconds(1800)) }
             #expect(taken.count == 2)
             #expect(try await world.fleetStatus().leased == 2)
 
@@ -75,7 +75,7 @@ struct FleetTests {
             #expect(try await world.runsByCompany().keys.filter { id in taken.contains { $0.companyID == id } }.isEmpty, "leased accounts untouched")
 
             // Past the lease's expiry the survivor takes them over.
-            try await world.elapse(3601)
+            try await world.elapse(1801)
             let after = try await survivor.pass(options: SyncHarness.options())
             #expect(Set(after.outcomes.map(\.account.companyID)) == Set(taken.map(\.companyID)))
             #expect(after.outcomes.allSatisfy { $0.succeeded })

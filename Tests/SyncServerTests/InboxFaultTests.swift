@@ -112,9 +112,10 @@ struct InboxFaultTests {
         account.clock = clock.simulator
         try await ServerHarness.with(account: account, workerOptions: options) { harness in
             harness.simulator.updateFaults { $0.notFoundAfterCreation = .seconds(2) }
-            harness.subscribe()
             let created = harness.simulator.mutate(updates: 0, creates: 1, cancels: 0, resources: [.bookings]).created[.bookings]?.first
             let id = try #require(created)
+            // Delivered by the test, not the simulator's sender, whose retries would run on the stilled clock.
+            try await harness.deliver("v1.booking.created", key: "booking_id", id: id)
             let notFound = try await eventually { (harness.simulator.requestCounts()["/v1/bookings/\(id)"]?[404] ?? 0) >= 1 }
             #expect(notFound, "the first GET should have met the 404 window")
             clock.advance(by: .seconds(2))
