@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "understory-sync", targets: ["understory-sync"]),
         .executable(name: "understory-sim", targets: ["understory-sim"]),
         .library(name: "URLEncoding", targets: ["URLEncoding"]),
+        .library(name: "CivilTime", targets: ["CivilTime"]),
         .library(name: "PostgresClient", targets: ["PostgresClient"]),
         .library(name: "UnderstoryAPI", targets: ["UnderstoryAPI"]),
         .library(name: "UnderstorySimulator", targets: ["UnderstorySimulator"]),
@@ -36,11 +37,14 @@ let package = Package(
         ),
         // RFC 3986 percent-encoding, the one copy: a leaf with no dependencies, used by every module that encodes or decodes.
         .target(name: "URLEncoding"),
+        // Days since 1970 ↔ proleptic Gregorian dates, the one copy: a leaf with no dependencies, used by every module that reads or writes a date.
+        .target(name: "CivilTime"),
         // A thin, safe wrapper over libpq. Knows nothing of Understory.
         .target(
             name: "PostgresClient",
             dependencies: [
                 "CLibPQ",
+                "CivilTime",
                 "URLEncoding",
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -49,6 +53,7 @@ let package = Package(
         .target(
             name: "UnderstoryAPI",
             dependencies: [
+                "CivilTime",
                 "URLEncoding",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -62,6 +67,7 @@ let package = Package(
         .target(
             name: "UnderstorySimulator",
             dependencies: [
+                "CivilTime",
                 "URLEncoding",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -75,6 +81,7 @@ let package = Package(
         .target(
             name: "SyncEngine",
             dependencies: [
+                "CivilTime",
                 "PostgresClient",
                 "UnderstoryAPI",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -130,6 +137,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "URLEncodingTests", dependencies: ["URLEncoding"]),
+        .testTarget(name: "CivilTimeTests", dependencies: ["CivilTime"]),
         .testTarget(
             name: "PostgresClientTests",
             dependencies: [
