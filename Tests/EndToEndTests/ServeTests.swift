@@ -91,9 +91,12 @@ struct ServeTests {
             #expect(stored == 1)
 
             // 40 batches × (bookings 5 + events 5 + experiences 3) = 520 changes, delivered twice and reordered.
+            // The sender does not give up on a message within the test: one answered late by a starved
+            // `serve` is retried, not dropped (the test is about the receiver, not the sender's patience).
             world.simulator.updateWebhookFaults {
                 $0.duplicate = true
                 $0.outOfOrder = true
+                $0.maxAttempts = 1_000
             }
             for _ in 0..<40 { world.simulator.mutate(updates: 3, creates: 1, cancels: 1, resources: [.bookings, .events, .experiences]) }
             let converged = try await eventually { try await differences(world).isEmpty }
@@ -126,7 +129,7 @@ struct ServeTests {
             #expect(try await count(world, "SELECT count(*) AS n FROM understory.webhook_inbox") == inboxBefore)
             world.simulator.updateWebhookFaults {
                 $0.forgeSignature = false
-                $0.maxAttempts = 8
+                $0.maxAttempts = 1_000
             }
 
             // SIGTERM: exit 0.
@@ -198,6 +201,7 @@ struct ServeTests {
             #expect(subscribe.status == 0, "\(subscribe.output)")
             #expect(try await count(world, "SELECT count(DISTINCT company_id) AS n FROM understory.webhook_subscriptions") == ids.count)
             let runs = try await count(world, "SELECT count(*) AS n FROM understory.sync_runs")
+            world.simulator.updateWebhookFaults { $0.maxAttempts = 1_000 }  // retried until answered, never dropped (as above)
             for id in ids {
                 for _ in 0..<3 { world.simulator.mutate(updates: 3, creates: 1, cancels: 1, resources: [.bookings, .events, .experiences], company: id) }
             }
