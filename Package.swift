@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "understory-sync", targets: ["understory-sync"]),
         .executable(name: "understory-sim", targets: ["understory-sim"]),
         .library(name: "URLEncoding", targets: ["URLEncoding"]),
+        .library(name: "CivilTime", targets: ["CivilTime"]),
         .library(name: "PostgresClient", targets: ["PostgresClient"]),
         .library(name: "UnderstoryAPI", targets: ["UnderstoryAPI"]),
         .library(name: "UnderstorySimulator", targets: ["UnderstorySimulator"]),
@@ -25,7 +26,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
-        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
@@ -37,11 +37,14 @@ let package = Package(
         ),
         // RFC 3986 percent-encoding, the one copy: a leaf with no dependencies, used by every module that encodes or decodes.
         .target(name: "URLEncoding"),
+        // Days since 1970 ↔ proleptic Gregorian dates, the one copy: a leaf with no dependencies, used by every module that reads or writes a date.
+        .target(name: "CivilTime"),
         // A thin, safe wrapper over libpq. Knows nothing of Understory.
         .target(
             name: "PostgresClient",
             dependencies: [
                 "CLibPQ",
+                "CivilTime",
                 "URLEncoding",
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -50,6 +53,7 @@ let package = Package(
         .target(
             name: "UnderstoryAPI",
             dependencies: [
+                "CivilTime",
                 "URLEncoding",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -63,18 +67,21 @@ let package = Package(
         .target(
             name: "UnderstorySimulator",
             dependencies: [
+                "CivilTime",
                 "URLEncoding",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // Joins the API client and PostgreSQL: plans, watermarks, loaders, run log, locks.
         .target(
             name: "SyncEngine",
             dependencies: [
+                "CivilTime",
                 "PostgresClient",
                 "UnderstoryAPI",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -94,8 +101,6 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "CoreMetrics", package: "swift-metrics"),
-                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -107,10 +112,8 @@ let package = Package(
                 "SyncServer",
                 "PostgresClient",
                 "UnderstoryAPI",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
@@ -134,6 +137,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "URLEncodingTests", dependencies: ["URLEncoding"]),
+        .testTarget(name: "CivilTimeTests", dependencies: ["CivilTime"]),
         .testTarget(
             name: "PostgresClientTests",
             dependencies: [
@@ -160,13 +164,15 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        // Shared by the engine and end-to-end tests: per-test databases, comparison with the simulator's truth.
+        // Shared by every test target that needs it: per-test databases, the simulator's client configuration and HTTP client, the quiet logger, started programs, comparison with the simulator's truth.
         .target(
             name: "SyncTestSupport",
             dependencies: [
                 "PostgresClient", "UnderstoryAPI", "UnderstorySimulator",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
             ],
@@ -179,6 +185,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ]
         ),
@@ -196,7 +203,7 @@ let package = Package(
         .testTarget(
             name: "CommandParsingTests",
             dependencies: [
-                "understory-sync", "SyncEngine",
+                "understory-sync", "SyncEngine", "UnderstoryAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -205,7 +212,7 @@ let package = Package(
             dependencies: [
                 "PostgresClient", "UnderstorySimulator", "SyncTestSupport", "SyncEngine", "UnderstoryAPI",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Yams", package: "Yams"),
             ]
         ),

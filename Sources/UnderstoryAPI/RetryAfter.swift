@@ -1,3 +1,4 @@
+import CivilTime
 import Foundation
 
 /// Parsing of the `Retry-After` response header (RFC 9110 §10.2.3).

@@ -1,3 +1,4 @@
+import CivilTime
 import Foundation
 
 /// An instant as the API sends it (RFC 3339 `date-time`), kept exactly: whole seconds since the

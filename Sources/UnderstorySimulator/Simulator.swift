@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 import Synchronization
 
 /// An in-process fake of the Understory API (auth server and `/v1`), serving seeded data over real
@@ -281,16 +282,20 @@ public final class Simulator: Sendable {
     }
 
     /// Serves on `host`:`port` (0 = any free port) while `body` runs, then stops the server,
-    /// whether `body` returns or throws.
+    /// whether `body` returns or throws. The stop is a graceful shutdown, never a cancellation: a
+    /// connection accepted while the server stops is served and closed (cancelling a server whose
+    /// accepted connection is still buffered traps in NIOAsyncWriter's deinit, apple/swift-nio#2637),
+    /// and nothing held is left to hold the shutdown up.
     public func withServer<T>(host: String = "127.0.0.1", port: Int = 0, _ body: () async throws -> T) async throws -> T {
         let (started, continuation) = AsyncStream.makeStream(of: Int.self)
         let app = self.makeApplication(host: host, port: port) { port in
             continuation.yield(port)
         }
+        let server = ServiceGroup(configuration: ServiceGroupConfiguration(services: [app], logger: self.logger))
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 defer { continuation.finish() }
-                try await app.run()
+                try await server.run()
             }
             var iterator = started.makeAsyncIterator()
             guard await iterator.next() != nil else {
@@ -305,11 +310,13 @@ public final class Simulator: Sendable {
                 result = .failure(error)
             }
             self.webhooks.stop()
-            group.cancelAll()
+            self.releaseAPIRequests()
+            _ = self.releaseHeldAnswers()
+            await server.triggerGracefulShutdown()
             do {
                 try await group.waitForAll()
             } catch {
-                // Errors from shutting the server down after cancellation are not the caller's.
+                // Errors from shutting the server down are not the caller's.
             }
             return try result.get()
         }

@@ -1,3 +1,5 @@
+import CivilTime
+
 /// Timestamps are kept as integer microseconds since 1970-01-01T00:00:00Z (`Int64`), which sorts,
 /// compares and formats cheaply. Local wall-clock times (event sessions) are kept as seconds since
 /// 1970-01-01T00:00:00 *as if* the wall clock were UTC: comparing two of them compares wall-clock times.
@@ -5,28 +7,12 @@ enum SimulatorTime {
     static let microsPerSecond: Int64 = 1_000_000
     static let microsPerDay: Int64 = 86_400 * 1_000_000
 
-    // Howard Hinnant's days_from_civil / civil_from_days.
     static func days(year: Int, month: Int, day: Int) -> Int64 {
-        let y = Int64(month <= 2 ? year - 1 : year)
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let m = Int64(month)
-        let doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + Int64(day) - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
+        Int64(CivilCalendar.daysFromCivil(year: year, month: month, day: day))
     }
 
-    static func civil(days z0: Int64) -> (year: Int, month: Int, day: Int) {
-        let z = z0 + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let y = yoe + era * 400
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (Int(m <= 2 ? y + 1 : y), Int(m), Int(d))
+    static func civil(days: Int64) -> (year: Int, month: Int, day: Int) {
+        CivilCalendar.civilFromDays(Int(days))
     }
 
     /// Appends `YYYY-MM-DDTHH:MM:SS` for `seconds` since the epoch.

@@ -52,27 +52,29 @@ struct BenchWorld: Sendable {
 
     /// Serves `dataset` and creates a migrated database for the time of `body`; drops it afterwards.
     static func with<T>(_ dataset: Dataset, adminURL: String, _ body: (BenchWorld) async throws -> T) async throws -> T {
-        let name = "understory_bench_\(getpid())_\(UInt32.random(in: 0...UInt32.max))"
-        let admin = PostgresConfiguration(connectionString: adminURL)
-        try await PostgresConnection.withConnection(admin, logger: logger) { try await $0.createDatabase(name) }
-        let url = Self.url(adminURL, database: name)
-        let simulator = Simulator(configuration: dataset.configuration)
-        do {
-            let result = try await simulator.withServer {
+        try await withDatabase(named: "understory_bench_\(getpid())_\(UInt32.random(in: 0...UInt32.max))", adminURL: adminURL) { url in
+            let simulator = Simulator(configuration: dataset.configuration)
+            return try await simulator.withServer {
                 let world = BenchWorld(simulator: simulator, dataset: dataset, databaseURL: url, database: PostgresConfiguration(connectionString: url))
                 _ = try await world.sync(["migrate"])
                 return try await body(world)
             }
-            try? await drop(name, admin: admin)
-            return result
-        } catch {
-            try? await drop(name, admin: admin)
-            throw error
         }
     }
 
-    static func drop(_ name: String, admin: PostgresConfiguration) async throws {
-        try await PostgresConnection.withConnection(admin, logger: logger) { try await $0.dropDatabase(name) }
+    /// Creates database `name` on the server of `adminURL` for the time of `body` (given its URL)
+    /// and drops it afterwards, whether `body` returns or throws.
+    static func withDatabase<T>(named name: String, adminURL: String, _ body: (String) async throws -> T) async throws -> T {
+        let admin = PostgresConfiguration(connectionString: adminURL)
+        try await PostgresConnection.withConnection(admin, logger: logger) { try await $0.createDatabase(name) }
+        let result: Result<T, any Error>
+        do {
+            result = .success(try await body(url(adminURL, database: name)))
+        } catch {
+            result = .failure(error)
+        }
+        try? await PostgresConnection.withConnection(admin, logger: logger) { try await $0.dropDatabase(name) }
+        return try result.get()
     }
 
     /// The same server and credentials, another database.

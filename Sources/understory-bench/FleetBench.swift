@@ -116,13 +116,15 @@ struct FleetCommand: AsyncParsableCommand {
         if !exact { throw ExitCode(1) }
     }
 
-    /// A fresh database with every account connected and due, then `workers` processes at once.
+    /// A fresh database (dropped afterwards) with every account connected and due, then `workers` processes at once.
     func round(workers: Int, simulator: Simulator, truths: [String: TableTruth], adminURL: String) async throws -> FleetRound {
-        let name = "understory_fleet_\(getpid())_\(workers)_\(UInt32.random(in: 0...UInt32.max))"
-        let admin = PostgresConfiguration(connectionString: adminURL)
-        try await PostgresConnection.withConnection(admin, logger: BenchWorld.logger) { try await $0.createDatabase(name) }
-        defer { Task { try? await BenchWorld.drop(name, admin: admin) } }
-        let url = BenchWorld.url(adminURL, database: name)
+        try await BenchWorld.withDatabase(named: "understory_fleet_\(getpid())_\(workers)_\(UInt32.random(in: 0...UInt32.max))", adminURL: adminURL) { url in
+            try await round(workers: workers, simulator: simulator, truths: truths, url: url)
+        }
+    }
+
+    /// `workers` processes at once against the empty database at `url`, every account connected and due.
+    func round(workers: Int, simulator: Simulator, truths: [String: TableTruth], url: String) async throws -> FleetRound {
         let database = PostgresConfiguration(connectionString: url)
         let app = simulator.configuration.apps[0]
         let environment = [

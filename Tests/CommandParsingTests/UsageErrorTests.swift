@@ -36,6 +36,8 @@ struct UsageErrorTests {
             (["serve", "--host", "0.0.0.0"], "set UNDERSTORY_STATUS_TOKEN (requests then need `Authorization: Bearer <token>`) or pass --public-status"),
             (["worker", "--metrics-port", "0", "--metrics-host", "0.0.0.0"], "set UNDERSTORY_STATUS_TOKEN"),
             (["schedule", "--cron", "@daily", "--metrics-port", "0", "--metrics-host", "10.1.2.3"], "or pass --public-status"),
+            (["serve", "--run-now", "--port", "0"], "--run-now and --reconcile-cron need --cron"),
+            (["serve", "--reconcile-cron", "@daily"], "--run-now and --reconcile-cron need --cron"),
         ]
     )
     func usageError(arguments: [String], mentions: String) throws {

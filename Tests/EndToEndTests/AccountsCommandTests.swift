@@ -26,32 +26,30 @@ struct AccountsCommandTests {
     /// `accounts connect` as a subprocess; the test plays the browser with the URL it prints.
     static func connect(_ world: CommandLineWorld, company: String?) async throws -> CommandLineRun {
         world.simulator.setConsent(.approve(companyID: company))
-        let (process, out, err) = try UnderstorySyncBinary.start(
-            ["accounts", "connect", "--timeout", "30"], environment: world.environment.merging(appEnvironment(world)) { $1 }
+        let process = try UnderstorySyncBinary.start(
+            ["accounts", "connect", "--timeout", "300"], environment: world.environment.merging(appEnvironment(world)) { $1 }
         )
-        let reader = PipeReader(out)
-        let printed = await reader.read(until: { $0.contains("Waiting up to") }, timeout: 30)
+        _ = try await eventually { process.stdout.contains("Waiting up to") || !process.isRunning }
+        let printed = process.stdout
         let url = printed.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.first { $0.hasPrefix("http") }
         if let url {
             var configuration = HTTPClient.Configuration()
             configuration.redirectConfiguration = .disallow
-            let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
             do {
-                let authorize = try await http.execute(HTTPClientRequest(url: url), timeout: .seconds(10))
-                if let location = authorize.headers.first(name: "Location") {
-                    _ = try await http.execute(HTTPClientRequest(url: location), timeout: .seconds(10))
+                try await HTTPClient.withHTTPClient(configuration: configuration) { http in
+                    let authorize = try await http.execute(HTTPClientRequest(url: url), timeout: .seconds(120))
+                    if let location = authorize.headers.first(name: "Location") {
+                        _ = try await http.execute(HTTPClientRequest(url: location), timeout: .seconds(120))
+                    }
                 }
             } catch {
                 Issue.record("the browser failed: \(error)")
             }
-            try await http.shutdown()
         } else {
             Issue.record("no authorize URL printed: \(printed)")
-            process.terminate()
+            process.signal(SIGTERM)
         }
-        var run = await UnderstorySyncBinary.finish(process, reader.remainder(), err)
-        run.stdout = printed + run.stdout
-        return run
+        return await UnderstorySyncBinary.finish(process)
     }
 
     @Test("connect two companies, sync them all, list and status show both — never a token")
@@ -164,14 +162,14 @@ struct AccountsCommandTests {
 
             // API calls are held, so the run sits between its refresh and its first use until killed.
             world.simulator.holdAPIRequests()
-            let (process, out, err) = try UnderstorySyncBinary.start(["sync", "--account", company], environment: env)
-            let rotated = try await eventually(within: .seconds(20)) {
+            let process = try UnderstorySyncBinary.start(["sync", "--account", company], environment: env)
+            let rotated = try await eventually {
                 let generation = try? await world.query("SELECT token_generation FROM understory.accounts").rows[0]["token_generation"].int
                 return generation == 1 && world.simulator.heldAPIRequests > 0
             }
             #expect(rotated, "the run should have rotated and stored the refresh token, then called the API")
-            kill(process.processIdentifier, SIGKILL)
-            _ = await UnderstorySyncBinary.finish(process, out, err)
+            process.signal(SIGKILL)
+            _ = await UnderstorySyncBinary.finish(process)
             #expect(world.simulator.oauthStatistics.refreshes == 1)
 
             world.simulator.releaseAPIRequests()
@@ -190,13 +188,13 @@ struct AccountsCommandTests {
             let env = world.environment.merging(Self.appEnvironment(world)) { $1 }
             #expect(try await Self.connect(world, company: nil).status == 0)
             #expect(try await Self.connect(world, company: Self.secondCompany).status == 0)
-            let (process, out, err) = try UnderstorySyncBinary.start(
+            let process = try UnderstorySyncBinary.start(
                 ["schedule", "--cron", "@yearly", "--run-now", "--all-accounts", "--events-past-days", "3650"], environment: env
             )
-            let reader = PipeReader(out)
-            let printed = await reader.read(until: { $0.contains("accounts: ") }, timeout: 60)
-            kill(process.processIdentifier, SIGTERM)
-            let run = await UnderstorySyncBinary.finish(process, reader.remainder(), err)
+            _ = try await eventually { process.stdout.contains("accounts: ") || !process.isRunning }
+            let printed = process.stdout
+            process.signal(SIGTERM)
+            let run = await UnderstorySyncBinary.finish(process)
             #expect(run.status == 0, "\(printed)\(run.output)")
             #expect(printed.contains("accounts: 2 of 2 synced"), "\(printed)\(run.output)")
             let companies = try await world.query(
@@ -206,36 +204,4 @@ struct AccountsCommandTests {
         }
     }
 
-}
-
-/// Reads a pipe on a Dispatch thread until a condition holds, keeping the pipe for the rest.
-final class PipeReader: @unchecked Sendable {
-    // Invariant: `buffer` is only touched while `lock` is held.
-    private let pipe: Pipe
-    private let lock = NSLock()
-    private var buffer = Data()
-
-    init(_ pipe: Pipe) { self.pipe = pipe }
-
-    /// What was read when `condition` first held (or at timeout / end of file).
-    func read(until condition: @escaping @Sendable (String) -> Bool, timeout: Double) async -> String {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { [self] in
-                let deadline = Date().addingTimeInterval(timeout)
-                while Date() < deadline {
-                    let chunk = pipe.fileHandleForReading.availableData
-                    if chunk.isEmpty { break }
-                    let text = lock.withLock { () -> String in
-                        buffer.append(chunk)
-                        return String(decoding: buffer, as: UTF8.self)
-                    }
-                    if condition(text) { break }
-                }
-                continuation.resume(returning: lock.withLock { String(decoding: buffer, as: UTF8.self) })
-            }
-        }
-    }
-
-    /// The pipe, for reading what comes after.
-    func remainder() -> Pipe { pipe }
 }

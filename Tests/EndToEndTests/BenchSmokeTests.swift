@@ -10,16 +10,11 @@ struct BenchSmokeTests {
     func quickRunPrintsTheTables() async throws {
         try await TestDatabase.withFreshDatabase { database in
             let bench = UnderstorySyncBinary.url.deletingLastPathComponent().appendingPathComponent("understory-bench")
-            let process = Process()
-            process.executableURL = bench
-            process.arguments = ["all", "--quick", "--database-url", database.connectionString!]
-            process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("UNDERSTORY_") && $0.key != "DATABASE_URL" }
-            let out = Pipe(), err = Pipe()
-            process.standardOutput = out
-            process.standardError = err
-            process.standardInput = FileHandle.nullDevice
-            try process.run()
-            let run = await UnderstorySyncBinary.finish(process, out, err)
+            let process = try ChildProcess.start(
+                bench.path, ["all", "--quick", "--database-url", database.connectionString!],
+                environment: ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("UNDERSTORY_") && $0.key != "DATABASE_URL" }
+            )
+            let run = await UnderstorySyncBinary.finish(process)
             #expect(run.status == 0, "\(run.output)")
             for heading in ["### 0. COPY", "### 1. Full sync", "### 3. Incremental", "### 4. Backfill", "### 5. Scale", "### Targets"] {
                 #expect(run.stdout.contains(heading), "missing \(heading) in:\n\(run.output)")

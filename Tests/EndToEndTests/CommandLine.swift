@@ -30,46 +30,21 @@ enum UnderstorySyncBinary {
     }
 
     /// Starts the binary; the caller waits or kills it.
-    static func start(_ arguments: [String], environment: [String: String]) throws -> (Process, Pipe, Pipe) {
-        let process = Process()
-        process.executableURL = url
-        process.arguments = arguments
+    static func start(_ arguments: [String], environment: [String: String]) throws -> ChildProcess {
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("UNDERSTORY_") && $0.key != "DATABASE_URL" }
         env.merge(environment) { $1 }
-        process.environment = env
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        return (process, out, err)
+        return try ChildProcess.start(url.path, arguments, environment: env)
     }
 
     /// Runs the binary to completion.
     static func run(_ arguments: [String], environment: [String: String]) async throws -> CommandLineRun {
-        let (process, out, err) = try start(arguments, environment: environment)
-        return await finish(process, out, err)
+        await finish(try start(arguments, environment: environment))
     }
 
-    static func finish(_ process: Process, _ out: Pipe, _ err: Pipe) async -> CommandLineRun {
-        // Blocking reads and waits run on Dispatch threads, never on Swift's cooperative pool
-        // (the in-process simulator needs those threads to answer the binary's requests).
-        async let stdout = readAll(out)
-        async let stderr = readAll(err)
-        let (o, e) = await (stdout, stderr)
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            DispatchQueue.global().async {
-                process.waitUntilExit()
-                continuation.resume()
-            }
-        }
-        return CommandLineRun(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
-    }
-
-    private static func readAll(_ pipe: Pipe) async -> Data {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: pipe.fileHandleForReading.readDataToEndOfFile()) }
-        }
+    /// Waits for a started process to exit; what it printed.
+    static func finish(_ process: ChildProcess) async -> CommandLineRun {
+        let status = await process.exit()
+        return CommandLineRun(status: status, stdout: process.stdout, stderr: process.stderr)
     }
 }
 
@@ -80,14 +55,7 @@ struct CommandLineWorld: Sendable {
     let databaseURL: String
 
     var environment: [String: String] {
-        [
-            "DATABASE_URL": databaseURL,
-            "UNDERSTORY_API_URL": simulator.baseURL,
-            "UNDERSTORY_AUTH_URL": simulator.baseURL,
-            "UNDERSTORY_CLIENT_ID": simulator.clientID,
-            "UNDERSTORY_CLIENT_SECRET": simulator.clientSecret,
-            "UNDERSTORY_RATE_LIMIT_WAIT": "1",
-        ]
+        simulator.environment().merging(["DATABASE_URL": databaseURL, "UNDERSTORY_RATE_LIMIT_WAIT": "1"]) { $1 }
     }
 
     func run(_ arguments: String..., environment extra: [String: String] = [:]) async throws -> CommandLineRun {
@@ -95,7 +63,7 @@ struct CommandLineWorld: Sendable {
     }
 
     func query(_ sql: String) async throws -> PostgresResult {
-        try await PostgresConnection.withConnection(database, logger: TestDatabase.logger) { try await $0.execute(sql) }
+        try await PostgresConnection.withConnection(database, logger: quietLogger) { try await $0.execute(sql) }
     }
 
     static func with(

@@ -78,8 +78,6 @@ struct CommandLineTests {
             #expect(missing.status == 78, "\(missing.output)")
             #expect(missing.stderr.contains("UNDERSTORY_CLIENT_ID"))
 
-            let usage = try await world.run("sync", "--resource", "invoices")
-            #expect(usage.status == 64, "\(usage.output)")
         }
     }
 
@@ -88,7 +86,7 @@ struct CommandLineTests {
         try await CommandLineWorld.with { world in
             // The first run's bookings requests wait until released: it holds its locks as long as the test needs.
             world.simulator.holdAPIRequests(pathPrefix: "/v1/bookings")
-            let (first, out, err) = try UnderstorySyncBinary.start(["sync", "--events-past-days", "3650"], environment: world.environment)
+            let first = try UnderstorySyncBinary.start(["sync", "--events-past-days", "3650"], environment: world.environment)
             #expect(try await eventually(within: .seconds(120)) {
                 try await world.query("SELECT count(*) AS n FROM understory.sync_runs").rows[0]["n"].int ?? 0 > 0 && world.simulator.heldAPIRequests > 0
             })
@@ -96,7 +94,7 @@ struct CommandLineTests {
             #expect(second.status == 75, "\(second.output)")
             #expect(second.stderr.contains("already syncing"))
             world.simulator.releaseAPIRequests()
-            let firstRun = await UnderstorySyncBinary.finish(first, out, err)
+            let firstRun = await UnderstorySyncBinary.finish(first)
             #expect(firstRun.status == 0, "\(firstRun.output)")
             for resource in [SimulatorResource.bookings, .orders] {
                 let diff = try await TruthCheck.differences(simulator: world.simulator, database: world.database, resource: resource, table: resource.rawValue)
@@ -105,30 +103,51 @@ struct CommandLineTests {
         }
     }
 
-    @Test("kill -9 mid-sync, then sync: equal to the truth, no duplicates, the dead run marked abandoned")
-    func killMidSync() async throws {
+    /// How a sync is stopped mid-run: by kill -9 (the next run finds it dead and marks it
+    /// abandoned) or by SIGTERM (it commits what it has, marks itself interrupted and exits 0).
+    enum Stop: String, CaseIterable, Sendable, CustomTestStringConvertible {
+        case kill = "kill -9"
+        case terminate = "SIGTERM"
+
+        var signal: Int32 { self == .kill ? SIGKILL : SIGTERM }
+        /// The stopped run's status once the next run has succeeded.
+        var runStatus: String { self == .kill ? "abandoned" : "interrupted" }
+        var testDescription: String { rawValue }
+    }
+
+    @Test(
+        "a sync stopped mid-run, then sync: equal to the truth, no duplicates, committed pages kept, the stopped run marked",
+        arguments: Stop.allCases
+    )
+    func stoppedMidSync(_ stop: Stop) async throws {
         var account = CommandLineWorld.account()
         account.orders = 300
         try await CommandLineWorld.with(account) { world in
             // Orders commit a batch once the next one is complete (its children are fetched meanwhile):
-            // two pages let the first batch commit; the run waits at the request for the third, killed there.
+            // two pages let the first batch commit; the run waits at the request for the third, stopped there.
             world.simulator.holdAPIRequests(path: "/v1/orders", passing: 2)
-            let (process, out, err) = try UnderstorySyncBinary.start(
-                ["sync", "--events-past-days", "3650", "--batch-rows", "50"], environment: world.environment
-            )
+            let process = try UnderstorySyncBinary.start(["sync", "--events-past-days", "3650", "--batch-rows", "50"], environment: world.environment)
             // Stops waiting early if the run ends on its own; its output then says why.
-            let held = try await eventually(within: .seconds(120)) {
+            let held = try await eventually {
                 try await world.query("SELECT count(*) AS n FROM understory.orders").rows[0]["n"].int ?? 0 >= 1 && world.simulator.heldAPIRequests > 0
                     || !process.isRunning
             } && process.isRunning
-            kill(process.processIdentifier, SIGKILL)
-            let killed = await UnderstorySyncBinary.finish(process, out, err)
-            #expect(held, "the run never sat at the held orders request: \(killed.output.suffix(2000))")
-            #expect(killed.status != 0)
+            process.signal(stop.signal)
+            let stopped = await UnderstorySyncBinary.finish(process)
+            #expect(held, "the run never sat at the held orders request: \(stopped.output.suffix(2000))")
+            switch stop {
+            case .kill:
+                #expect(stopped.status != 0)
+            case .terminate:
+                #expect(stopped.status == 0, "\(stopped.output)")
+                #expect(stopped.stderr.contains("stopped by a signal"), "\(stopped.stderr)")
+                #expect(try await world.query("SELECT status FROM understory.sync_runs").rows[0]["status"].string == "interrupted")
+            }
+            #expect(try await world.query("SELECT count(*) AS n FROM understory.orders").rows[0]["n"].int ?? 0 >= 1, "committed pages kept")
             world.simulator.releaseAPIRequests()
             let again = try await world.run("sync", "--events-past-days", "3650")
             #expect(again.status == 0, "\(again.output)")
-            #expect(again.stdout.contains("abandoned"))
+            if stop == .kill { #expect(again.stdout.contains("abandoned"), "\(again.output)") }
             for resource in TruthCheck.defaultResources {
                 let diff = try await TruthCheck.differences(simulator: world.simulator, database: world.database, resource: resource, table: resource.rawValue)
                 #expect(diff.isEmpty, "\(resource): \(diff)")
@@ -136,45 +155,9 @@ struct CommandLineTests {
             let duplicates = try await world.query("SELECT count(*) - count(DISTINCT (order_id, line_number)) AS d FROM understory.order_line_items")
             #expect(duplicates.rows[0]["d"].int == 0)
             let statuses = try await world.query("SELECT string_agg(status, ',' ORDER BY id) AS s FROM understory.sync_runs").rows[0]["s"].string
-            #expect(statuses == "abandoned,succeeded")
+            #expect(statuses == "\(stop.runStatus),succeeded")
         }
     }
 
-    @Test("SIGTERM during sync: exit 0, the run marked interrupted, committed pages kept, the next sync completes")
-    func sigtermDuringSync() async throws {
-        var account = CommandLineWorld.account()
-        account.orders = 300
-        try await CommandLineWorld.with(account) { world in
-            world.simulator.holdAPIRequests(path: "/v1/orders", passing: 2)
-            let (process, out, err) = try UnderstorySyncBinary.start(
-                ["sync", "--events-past-days", "3650", "--batch-rows", "50"], environment: world.environment
-            )
-            // Stops waiting early if the run ends on its own; its output then says why.
-            let held = try await eventually(within: .seconds(120)) {
-                try await world.query("SELECT count(*) AS n FROM understory.orders").rows[0]["n"].int ?? 0 >= 1 && world.simulator.heldAPIRequests > 0
-                    || !process.isRunning
-            } && process.isRunning
-            kill(process.processIdentifier, SIGTERM)
-            let run = await UnderstorySyncBinary.finish(process, out, err)
-            #expect(held, "the run never sat at the held orders request: \(run.output.suffix(2000))")
-            #expect(run.status == 0, "\(run.output)")
-            #expect(run.stderr.contains("stopped by a signal"), "\(run.stderr)")
-            let status = try await world.query("SELECT status FROM understory.sync_runs").rows[0]["status"].string
-            #expect(status == "interrupted")
-            #expect(try await world.query("SELECT count(*) AS n FROM understory.orders").rows[0]["n"].int ?? 0 >= 1)
-            world.simulator.releaseAPIRequests()
-            let again = try await world.run("sync", "--events-past-days", "3650")
-            #expect(again.status == 0, "\(again.output)")
-            let diff = try await TruthCheck.differences(simulator: world.simulator, database: world.database, resource: .orders, table: "orders")
-            #expect(diff.isEmpty, "\(diff)")
-        }
-    }
-
-    @Test("--help documents the exit statuses")
-    func help() async throws {
-        let run = try await UnderstorySyncBinary.run(["--help"], environment: [:])
-        #expect(run.status == 0)
-        for code in ["64", "65", "69", "75", "77", "78"] { #expect(run.stdout.contains(code)) }
-    }
+    // Usage errors and --help are parsed and rendered in-process: Tests/CommandParsingTests.
 }
-

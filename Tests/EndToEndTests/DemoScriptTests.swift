@@ -1,4 +1,5 @@
 import Foundation
+import SyncTestSupport
 import Testing
 
 /// `scripts/demo` run the way a newcomer runs it: as root, from a clone the `postgres` user cannot
@@ -40,19 +41,11 @@ struct DemoScriptTests {
             [ -n "$cluster" ] && rm -rf "$cluster"
             exit $status
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = ["-c", script]
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("UNDERSTORY_") && $0.key != "DATABASE_URL" }
         environment["REPO"] = Self.root.path
         environment["DEMO_BIN"] = binaries.path
-        process.environment = environment
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let run = await UnderstorySyncBinary.finish(process, out, err)
+        let process = try ChildProcess.start("/bin/bash", ["-c", script], environment: environment)
+        let run = await UnderstorySyncBinary.finish(process)
         #expect(run.status == 0, "\(run.output)")
         #expect(run.stdout.contains("== Bookings by status."), "\(run.output)")
         #expect(run.stdout.contains("cluster=/tmp/understory-demo."), "\(run.output)")

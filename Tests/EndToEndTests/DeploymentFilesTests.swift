@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import SyncTestSupport
 import Testing
 import Yams
 
@@ -55,41 +56,30 @@ struct DeploymentFilesTests {
             Issue.record("understory-sim is not built next to the tests (\(binary.path))")
             return
         }
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = ["--port", "0", "--bookings", "1", "--orders", "1", "--events", "1", "--experiences", "1"]
-        process.environment = ["UNDERSTORY_CLIENT_ID": "compose-client", "UNDERSTORY_CLIENT_SECRET": "compose-s3cr3t-~x"]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        defer { if process.isRunning { process.terminate() }; process.waitUntilExit() }
-        // Read the banner up to the line after the secret's line, then stop the server.
-        var banner = ""
-        let handle = out.fileHandleForReading
-        while !banner.contains("companies:") {
-            let chunk = handle.availableData
-            if chunk.isEmpty { break }
-            banner += String(decoding: chunk, as: UTF8.self)
-        }
+        let process = try ChildProcess.start(
+            binary.path, ["--port", "0", "--bookings", "1", "--orders", "1", "--events", "1", "--experiences", "1"],
+            environment: ["UNDERSTORY_CLIENT_ID": "compose-client", "UNDERSTORY_CLIENT_SECRET": "compose-s3cr3t-~x"], stderr: .discard
+        )
+        // The banner, up to the line after the secret's line.
+        _ = try await eventually { process.stdout.contains("companies:") || !process.isRunning }
+        let banner = process.stdout
         #expect(banner.contains("UNDERSTORY_CLIENT_ID=compose-client"), "\(banner)")
         #expect(banner.contains("UNDERSTORY_CLIENT_SECRET=(as set in UNDERSTORY_CLIENT_SECRET)"), "\(banner)")
         #expect(!banner.contains("compose-s3cr3t"))
         // The environment's client is the one the token endpoint accepts.
-        let base = try #require(banner.split(separator: "\n").first { $0.contains("listening on") }?.split(separator: " ").last.map(String.init))
-        var request = HTTPClientRequest(url: base + "/oauth2/token")
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
-        request.body = .bytes(Array("grant_type=client_credentials&client_id=compose-client&client_secret=compose-s3cr3t-~x&audience=https://api.understory.io".utf8))
-        let http = HTTPClient(eventLoopGroupProvider: .singleton)
-        let status: UInt
-        do {
-            status = try await http.execute(request, timeout: .seconds(30)).status.code
-            try await http.shutdown()
-        } catch {
-            try? await http.shutdown()
-            throw error
+        let base = banner.split(separator: "\n").first { $0.contains("listening on") }?.split(separator: " ").last.map(String.init)
+        var status: UInt?
+        if let base {
+            var request = HTTPClientRequest(url: base + "/oauth2/token")
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+            request.body = .bytes(Array("grant_type=client_credentials&client_id=compose-client&client_secret=compose-s3cr3t-~x&audience=https://api.understory.io".utf8))
+            status = try? await HTTPClient.withHTTPClient { try await $0.execute(request, timeout: .seconds(120)).status.code }
         }
+        // Only the process this test started, by its own handle.
+        process.signal(SIGTERM)
+        await process.exit()
+        #expect(base != nil, "no listening line in \(banner)")
         #expect(status == 200)
     }
 

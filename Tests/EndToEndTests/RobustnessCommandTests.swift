@@ -9,7 +9,7 @@ import UnderstorySimulator
 struct RobustnessCommandTests {
     /// Holds `LOCK TABLE understory.bookings IN ACCESS EXCLUSIVE MODE` while `body` runs.
     static func withBookingsLocked<T>(_ world: CommandLineWorld, _ body: () async throws -> T) async throws -> T {
-        try await PostgresConnection.withConnection(world.database, logger: TestDatabase.logger) { holder in
+        try await PostgresConnection.withConnection(world.database, logger: quietLogger) { holder in
             try await holder.execute("SET application_name = 'lock-holder-e2e'")
             try await holder.execute("BEGIN")
             try await holder.execute("LOCK TABLE understory.bookings IN ACCESS EXCLUSIVE MODE")
@@ -93,10 +93,10 @@ struct RobustnessCommandTests {
             world.simulator.updateFaults { $0.rateLimitEveryN = 2; $0.retryAfterSeconds = nil }
             var environment = world.environment
             environment["UNDERSTORY_RATE_LIMIT_WAIT"] = "60"
-            let (process, out, err) = try UnderstorySyncBinary.start(["sync", "--resource", "bookings"], environment: environment)
+            let process = try UnderstorySyncBinary.start(["sync", "--resource", "bookings"], environment: environment)
             #expect(try await eventually(within: .seconds(120)) { world.simulator.requestCount(pathPrefix: "/v1/bookings", status: 429) >= 1 })
-            kill(process.processIdentifier, SIGTERM)
-            let run = await UnderstorySyncBinary.finish(process, out, err)
+            process.signal(SIGTERM)
+            let run = await UnderstorySyncBinary.finish(process)
             #expect(run.status == 0, "\(run.output)")
             #expect(world.simulator.requestCount(pathPrefix: "/v1/bookings") == 1, "the 60 s wait was not sat out")
             let status = try await world.query("SELECT status FROM understory.sync_runs").rows[0]["status"].string

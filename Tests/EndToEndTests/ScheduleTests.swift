@@ -11,7 +11,7 @@ struct ScheduleTests {
             // Orders requests wait until released: the run is known to be under way, mid-traversal, when signalled.
             world.simulator.holdAPIRequests(pathPrefix: "/v1/orders")
             // @yearly with --run-now: one run at start, then a long wait.
-            let (process, out, err) = try UnderstorySyncBinary.start(
+            let process = try UnderstorySyncBinary.start(
                 ["schedule", "--cron", "@yearly", "--run-now", "--events-past-days", "3650", "--batch-rows", "50"],
                 environment: world.environment
             )
@@ -22,8 +22,8 @@ struct ScheduleTests {
             let during = try await world.run("status")
             #expect(during.stdout.contains("scheduler:") && during.stdout.contains("@yearly"), "\(during.output)")
             #expect(during.stdout.contains("running:"), "\(during.output)")
-            kill(process.processIdentifier, SIGTERM)
-            let run = await UnderstorySyncBinary.finish(process, out, err)
+            process.signal(SIGTERM)
+            let run = await UnderstorySyncBinary.finish(process)
             let after = try await world.run("status", "--json")
             #expect(after.stdout.contains("\"schedulers\" : [\n\n  ]") || !after.stdout.contains("@yearly"), "\(after.output)")
             #expect(run.status == 0, "\(run.output)")

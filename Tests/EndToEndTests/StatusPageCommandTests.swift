@@ -37,7 +37,7 @@ struct StatusPageCommandTests {
         try await CommandLineWorld.with { world in
             #expect(try await world.run("sync", "--events-past-days", "3650").status == 0)
             // A failed run of a known account: bookings stay locked by another session past the run's lock timeout.
-            try await PostgresConnection.withConnection(world.database, logger: TestDatabase.logger) { blocker in
+            try await PostgresConnection.withConnection(world.database, logger: quietLogger) { blocker in
                 _ = try await blocker.execute("BEGIN")
                 _ = try await blocker.execute("LOCK TABLE understory.bookings IN ACCESS EXCLUSIVE MODE")
                 let failed = try await world.run("sync", "--events-past-days", "3650", environment: ["PGOPTIONS": "-c lock_timeout=200ms"])
@@ -70,7 +70,7 @@ struct StatusPageCommandTests {
             let status = try await world.run("status", "--html", file.path)
             #expect(status.status == 0, "\(status.output)")
 
-            let dom = try Self.dumpDOM(file, profile: directory.appendingPathComponent("profile"))
+            let dom = try await Self.dumpDOM(file, profile: directory.appendingPathComponent("profile"))
             for section in ["freshness", "reconnect", "skipped", "inbox", "rejected", "reconcile", "runs"] {
                 #expect(dom.contains("<section id=\"\(section)\">"), "section \(section) missing from the DOM")
             }
@@ -86,22 +86,15 @@ struct StatusPageCommandTests {
     }
 
     /// `chromium --headless --dump-dom` of a file: the DOM after parsing, as Chromium serialises it.
-    static func dumpDOM(_ file: URL, profile: URL) throws -> String {
+    static func dumpDOM(_ file: URL, profile: URL) async throws -> String {
         let output = profile.deletingLastPathComponent().appendingPathComponent("dom.html")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: output)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try #require(chromium))
         // --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start.
-        process.arguments = [
-            "--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(profile.path)", "--dump-dom", file.absoluteString,
-        ]
-        process.standardOutput = handle
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        try handle.close()
-        #expect(process.terminationStatus == 0)
+        let run = try await ChildProcess.run(
+            try #require(chromium),
+            ["--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(profile.path)", "--dump-dom", file.absoluteString],
+            environment: ProcessInfo.processInfo.environment, stdout: .file(output.path), stderr: .discard
+        )
+        #expect(run.status == 0)
         return try String(contentsOf: output, encoding: .utf8)
     }
 }

@@ -19,7 +19,7 @@ struct WorkerCommandTests {
     static func connectAll(_ world: CommandLineWorld, scopes: Set<String> = SimulatorClient.allReadScopes) async throws -> [String] {
         let key = try TokenKey(text: AccountsCommandTests.tokenKey)
         let grants = world.simulator.bulkConnect(scopes: scopes)
-        try await PostgresConnection.withConnection(world.database, logger: TestDatabase.logger) { connection in
+        try await PostgresConnection.withConnection(world.database, logger: quietLogger) { connection in
             for grant in grants {
                 try await AccountStore(connection: connection).saveGranted(
                     companyID: grant.companyID, companyName: nil, clientID: world.simulator.appID, scopes: grant.scopes,
@@ -73,16 +73,16 @@ struct WorkerCommandTests {
             // Bookings pages are held: the worker is caught mid-sync, its runs started. Its leases last an
             // hour, so they cannot expire on the wall clock however slowly this test runs (expiry is set below).
             world.simulator.holdAPIRequests(pathPrefix: "/v1/bookings")
-            let (process, out, err) = try UnderstorySyncBinary.start(
+            let process = try UnderstorySyncBinary.start(
                 ["worker", "--concurrency", "3", "--lease", "3600", "--every", "1h", "--events-past-days", "3650", "-q"], environment: env
             )
-            let leased = try await eventually(within: .seconds(30)) {
+            let leased = try await eventually {
                 let running = await Self.count(world, "SELECT count(*) AS n FROM understory.sync_runs WHERE status = 'running'")
                 return running > 0 && world.simulator.heldAPIRequests > 0
             }
             #expect(leased, "the worker should have claimed accounts and started syncing")
-            kill(process.processIdentifier, SIGKILL)
-            _ = await UnderstorySyncBinary.finish(process, out, err)
+            process.signal(SIGKILL)
+            _ = await UnderstorySyncBinary.finish(process)
             let orphaned = await Self.count(world, "SELECT count(*) AS n FROM understory.accounts WHERE lease_owner IS NOT NULL")
             #expect(orphaned > 0, "a killed worker releases nothing")
             world.simulator.releaseAPIRequests()
@@ -105,15 +105,15 @@ struct WorkerCommandTests {
 
             // A worker with every account due again stops on SIGTERM with exit 0 and holds no lease afterwards.
             try await world.query("UPDATE understory.accounts SET next_sync_at = now()")
-            let (worker, workerOut, workerErr) = try UnderstorySyncBinary.start(
+            let worker = try UnderstorySyncBinary.start(
                 ["worker", "--every", "1h", "--events-past-days", "3650", "-q"], environment: env
             )
             let synced = try await eventually(within: .seconds(120)) {
                 await Self.count(world, "SELECT count(*) AS n FROM understory.accounts WHERE next_sync_at > now() + interval '30 minutes'") == ids.count
             }
             #expect(synced)
-            kill(worker.processIdentifier, SIGTERM)
-            let stopped = await UnderstorySyncBinary.finish(worker, workerOut, workerErr)
+            worker.signal(SIGTERM)
+            let stopped = await UnderstorySyncBinary.finish(worker)
             #expect(stopped.status == 0, "\(stopped.output)")
             #expect(await Self.count(world, "SELECT count(*) AS n FROM understory.accounts WHERE lease_owner IS NOT NULL") == 0)
         }
@@ -131,7 +131,7 @@ struct WorkerCommandTests {
             let synced = try await eventually {
                 await Self.count(world, "SELECT count(*) AS n FROM understory.accounts WHERE last_success_at IS NOT NULL") == ids.count
             }
-            #expect(synced, "\(worker.stderr.value.suffix(2000))")
+            #expect(synced, "\(worker.stderr.suffix(2000))")
             let health = try await ServeTests().httpGet("http://127.0.0.1:\(worker.port)/healthz")
             #expect(health.status == 200)
             let metrics = try await ServeTests().httpGet("http://127.0.0.1:\(worker.port)/metrics")
@@ -140,7 +140,7 @@ struct WorkerCommandTests {
             let page = try await ServeTests().httpGet("http://127.0.0.1:\(worker.port)/")
             #expect(page.status == 200)
             #expect(page.body.contains("<section id=\"leases\">") && ids.allSatisfy(page.body.contains), "\(page.body.prefix(2000))")
-            #expect(await worker.stop() == 0, "\(worker.stderr.value.suffix(1000))")
+            #expect(await worker.stop() == 0, "\(worker.stderr.suffix(1000))")
             #expect(await Self.count(world, "SELECT count(*) AS n FROM understory.accounts WHERE lease_owner IS NOT NULL") == 0)
         }
     }

@@ -13,10 +13,10 @@ struct DatabaseTests {
     func createAndDrop() async throws {
         let name = "pc_test_Mixed-" + UUID().uuidString.prefix(8).lowercased()
         let admin = TestDatabase.configuration
-        try await PostgresConnection.withConnection(admin, logger: TestDatabase.logger) { connection in
+        try await PostgresConnection.withConnection(admin, logger: quietLogger) { connection in
             try await connection.createDatabase(name)
             #expect(try await Self.exists(name, on: connection), "the name is quoted: mixed case and '-' survive")
-            let other = try await PostgresConnection.connect(admin.database(name), logger: TestDatabase.logger)
+            let other = try await PostgresConnection.connect(admin.database(name), logger: quietLogger)
             #expect(try await other.execute("SELECT current_database() AS d").rows[0]["d"].string == name)
             try await connection.dropDatabase(name)
             #expect(try await !Self.exists(name, on: connection), "dropped although a session was still connected")

@@ -82,7 +82,7 @@ struct ErrorTests {
         let secret = "s3cr3t-PaSsWoRd~"
         let configuration = PostgresConfiguration(connectionString: "postgresql://someone:\(secret)@127.0.0.1:1/somedb?connect_timeout=3")
         let error = await #expect(throws: PostgresError.self) {
-            try await PostgresConnection.connect(configuration, logger: TestDatabase.logger)
+            try await PostgresConnection.connect(configuration, logger: quietLogger)
         }
         let text = String(describing: error) + String(reflecting: error)
         #expect(error?.code == .connectionFailed)
@@ -101,7 +101,7 @@ struct ErrorTests {
         let wrong = "definitely-wrong-\(UUID().uuidString)"
         components.password = wrong
         let error = await #expect(throws: PostgresError.self) {
-            try await PostgresConnection.connect(PostgresConfiguration(connectionString: components.string), logger: TestDatabase.logger)
+            try await PostgresConnection.connect(PostgresConfiguration(connectionString: components.string), logger: quietLogger)
         }
         let text = String(describing: error) + String(reflecting: error)
         #expect(text.contains("password authentication failed"))
@@ -115,7 +115,7 @@ struct ErrorTests {
         if let user = components.user { parts.append("user=\(user)") }
         if let password = components.password { parts.append("password='\(password)'") }
         let value = try await PostgresConnection.withConnection(
-            PostgresConfiguration(connectionString: parts.joined(separator: " "), applicationName: "conninfo-test"), logger: TestDatabase.logger
+            PostgresConfiguration(connectionString: parts.joined(separator: " "), applicationName: "conninfo-test"), logger: quietLogger
         ) { connection in
             try await connection.execute("SELECT current_setting('application_name') AS app").rows[0]["app"].string
         }
@@ -138,8 +138,8 @@ struct ErrorTests {
     @Test("advisory locks: a second session cannot take a held lock until it is released")
     func advisoryLocks() async throws {
         let name = "test-lock-\(UUID().uuidString)"
-        try await PostgresConnection.withConnection(TestDatabase.configuration, logger: TestDatabase.logger) { first throws in
-            try await PostgresConnection.withConnection(TestDatabase.configuration, logger: TestDatabase.logger) { second throws in
+        try await PostgresConnection.withConnection(TestDatabase.configuration, logger: quietLogger) { first throws in
+            try await PostgresConnection.withConnection(TestDatabase.configuration, logger: quietLogger) { second throws in
                 #expect(try await first.tryAdvisoryLock(name))
                 #expect(try await second.tryAdvisoryLock(name) == false)
                 #expect(try await first.advisoryUnlock(name))
@@ -151,7 +151,7 @@ struct ErrorTests {
 
     @Test("a closed connection reports that it is closed")
     func closedConnection() async throws {
-        let connection = try await PostgresConnection.connect(TestDatabase.configuration, logger: TestDatabase.logger)
+        let connection = try await PostgresConnection.connect(TestDatabase.configuration, logger: quietLogger)
         await connection.close()
         let error = await #expect(throws: PostgresError.self) { try await connection.execute("SELECT 1") }
         #expect(error?.code == .connectionClosed)

@@ -16,10 +16,10 @@ struct MigrationRunnerTests {
     func idempotent() async throws {
         try await TestDatabase.withSchema { connection, schema in
             let runner = MigrationRunner(schema: schema, migrations: migrations(schema).reversed())
-            let first = try await runner.migrate(on: connection, logger: TestDatabase.logger)
+            let first = try await runner.migrate(on: connection, logger: quietLogger)
             #expect(first.applied.map(\.version) == [1, 2])
             #expect(first.currentVersion == 2)
-            let second = try await runner.migrate(on: connection, logger: TestDatabase.logger)
+            let second = try await runner.migrate(on: connection, logger: quietLogger)
             #expect(second.applied.isEmpty)
             #expect(second.currentVersion == 2)
             let status = try await runner.status(on: connection)
@@ -32,10 +32,10 @@ struct MigrationRunnerTests {
     func tampered() async throws {
         try await TestDatabase.withSchema { connection, schema in
             var list = migrations(schema)
-            _ = try await MigrationRunner(schema: schema, migrations: list).migrate(on: connection, logger: TestDatabase.logger)
+            _ = try await MigrationRunner(schema: schema, migrations: list).migrate(on: connection, logger: quietLogger)
             list[0].sql += "\n-- edited later"
             let error = await #expect(throws: PostgresError.self) {
-                try await MigrationRunner(schema: schema, migrations: list).migrate(on: connection, logger: TestDatabase.logger)
+                try await MigrationRunner(schema: schema, migrations: list).migrate(on: connection, logger: quietLogger)
             }
             #expect(error?.description.contains("0001_create.sql") == true)
             await #expect(throws: PostgresError.self) {
@@ -50,7 +50,7 @@ struct MigrationRunnerTests {
             var list = migrations(schema)
             list.append(Migration(version: 3, name: "broken", sql: "CREATE TABLE \(schema).b (id int); SELECT no_such_function();"))
             let error = await #expect(throws: PostgresError.self) {
-                try await MigrationRunner(schema: schema, migrations: list).migrate(on: connection, logger: TestDatabase.logger)
+                try await MigrationRunner(schema: schema, migrations: list).migrate(on: connection, logger: quietLogger)
             }
             #expect(error?.description.contains("0003_broken.sql") == true)
             let tables = try await connection.execute(

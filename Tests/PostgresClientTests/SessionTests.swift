@@ -19,7 +19,7 @@ struct SessionTests {
     }
 
     static func setting(_ name: String, _ configuration: PostgresConfiguration) async throws -> String? {
-        try await PostgresConnection.withConnection(configuration, logger: TestDatabase.logger) { connection in
+        try await PostgresConnection.withConnection(configuration, logger: quietLogger) { connection in
             try await connection.execute("SELECT current_setting($1) AS v", [name]).rows[0]["v"].string
         }
     }
@@ -48,13 +48,13 @@ struct SessionTests {
 
     @Test("cancelling the task that awaits a statement cancels the statement on the server (57014)")
     func cancelRunningStatement() async throws {
-        try await PostgresConnection.withConnection(TestDatabase.configuration, logger: TestDatabase.logger) { connection in
+        try await PostgresConnection.withConnection(TestDatabase.configuration, logger: quietLogger) { connection in
             let pid = try await connection.execute("SELECT pg_backend_pid() AS pid").rows[0]["pid"].int ?? 0
             // Justified: a server-side statement that runs until the test cancels it (never waited out).
             let sleeper = Task { try await connection.execute("SELECT pg_sleep(600)") }  // Justified: see above.
             // Wait (bounded) until the server runs the statement, then cancel the task.
-            let running = try await PostgresConnection.withConnection(TestDatabase.configuration, logger: TestDatabase.logger) { observer in
-                try await eventually(within: .seconds(60)) {
+            let running = try await PostgresConnection.withConnection(TestDatabase.configuration, logger: quietLogger) { observer in
+                try await eventually {
                     try await observer.execute(
                         "SELECT count(*) AS n FROM pg_stat_activity WHERE pid = $1 AND state = 'active' AND query LIKE '%pg_sleep%'", [pid]
                     ).rows[0]["n"].int == 1
@@ -108,7 +108,7 @@ struct SessionTests {
     @Test("an unparsable URI is a connection-string error that shows the rest of the URI")
     func unparsableURI() async throws {
         let error = await #expect(throws: PostgresError.self) {
-            try await PostgresConnection.withConnection(PostgresConfiguration(connectionString: "postgresql://u:s3cr3t@[bad"), logger: TestDatabase.logger) { _ in }
+            try await PostgresConnection.withConnection(PostgresConfiguration(connectionString: "postgresql://u:s3cr3t@[bad"), logger: quietLogger) { _ in }
         }
         #expect(error?.code == .invalidConnectionString)
         #expect(error?.description.contains("postgresql://u:<redacted>@[bad") == true, "\(error.map { "\($0)" } ?? "")")

@@ -33,29 +33,23 @@ struct AccountHarness: Sendable {
 
     static func with(_ configuration: SimulatorConfiguration = twoCompanies(), _ body: (AccountHarness) async throws -> Void) async throws {
         try await TestDatabase.withFreshDatabase { database in
-            try await PostgresConnection.withConnection(database, logger: SyncHarness.logger) { connection in
-                _ = try await Schema.migrate(on: connection, logger: SyncHarness.logger)
+            try await PostgresConnection.withConnection(database, logger: quietLogger) { connection in
+                _ = try await Schema.migrate(on: connection, logger: quietLogger)
             }
             try await withSimulator(configuration) { simulator in
                 let app = try #require(simulator.configuration.apps.first)
-                let api = UnderstoryConfiguration(
-                    clientID: app.id, clientSecret: Secret(app.secret), apiURL: simulator.baseURL, authURL: simulator.baseURL,
-                    rateLimitWait: .seconds(1),
+                let api = try UnderstoryConfiguration.forSimulator(
+                    simulator, clientID: app.id, secret: app.secret, rateLimitWait: .seconds(1),
                     retry: RetryPolicy(maxAttempts: 8, totalBudget: .seconds(120), baseDelay: .milliseconds(20), maxDelay: .milliseconds(200))
                 )
-                var http = HTTPClient.Configuration()
-                http.redirectConfiguration = .disallow
-                let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: http)
-                let harness = AccountHarness(
-                    simulator: simulator, database: database, api: api, http: client,
-                    key: try TokenKey(bytes: (0..<32).map { UInt8($0 * 3 % 256) }), logger: SyncHarness.logger
-                )
-                do {
-                    try await body(harness)
-                    try await client.shutdown()
-                } catch {
-                    try? await client.shutdown()
-                    throw error
+                // The "browser" sees the authorize redirect rather than following it (the API configuration's client disallows redirects).
+                try await withHTTPClient(api) { http in
+                    try await body(
+                        AccountHarness(
+                            simulator: simulator, database: database, api: api, http: http,
+                            key: try TokenKey(bytes: (0..<32).map { UInt8($0 * 3 % 256) }), logger: quietLogger
+                        )
+                    )
                 }
             }
         }

@@ -8,7 +8,6 @@ import UnderstoryAPI
 
 @Suite("Connected accounts' refresh tokens: sealed at rest, rotated under a lock")
 struct AccountTokenTests {
-    static let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
     static let key = try! TokenKey(bytes: Array(repeating: 7, count: 32))
     static let me = Me(companyID: "co-1", companyName: "One", userID: "u-1", email: nil)
 
@@ -41,7 +40,7 @@ struct AccountTokenTests {
     @Test("the stored row holds no readable token; list never shows one")
     func atRest() async throws {
         try await Self.withAccount(token: "plain-refresh-token-XYZ") { database in
-            try await PostgresConnection.withConnection(database, logger: Self.logger) { connection in
+            try await PostgresConnection.withConnection(database, logger: quietLogger) { connection in
                 let dump = try await connection.execute("SELECT a::text AS row, encode(refresh_token_sealed, 'escape') AS raw FROM understory.accounts a").rows[0]
                 #expect(dump["row"].string?.contains("plain-refresh-token-XYZ") == false)
                 #expect(dump["raw"].string?.contains("plain-refresh-token-XYZ") == false)
@@ -62,7 +61,7 @@ struct AccountTokenTests {
             // lock, so all of them would present the same token to the issuer if the lock did not hold them.
             let issuer = StrictIssuer(current: "rt-0") { turn in
                 let queued = try await eventually {
-                    try await PostgresConnection.withConnection(database, logger: Self.logger) { connection in
+                    try await PostgresConnection.withConnection(database, logger: quietLogger) { connection in
                         try await connection.execute(
                             """
                             SELECT count(*) AS n FROM pg_locks
@@ -73,7 +72,7 @@ struct AccountTokenTests {
                 }
                 #expect(queued, "the other callers queue on the account's lock")
             }
-            let store = StoredRefreshToken(companyID: "co-1", database: database, key: Self.key, logger: Self.logger)
+            let store = StoredRefreshToken(companyID: "co-1", database: database, key: Self.key, logger: quietLogger)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for _ in 0..<callers {
                     group.addTask { _ = try await store.rotate { try await issuer.refresh($0) } }
@@ -81,7 +80,7 @@ struct AccountTokenTests {
                 try await group.waitForAll()
             }
             #expect(await issuer.rotations == 6)
-            let stored = try await PostgresConnection.withConnection(database, logger: Self.logger) { connection in
+            let stored = try await PostgresConnection.withConnection(database, logger: quietLogger) { connection in
                 try await connection.execute("SELECT refresh_token_sealed, token_key_id, token_generation FROM understory.accounts").rows[0]
             }
             #expect(try Self.key.open(stored["refresh_token_sealed"].bytes ?? [], companyID: "co-1", keyID: stored["token_key_id"].string) == Secret("rt-6"))
@@ -92,12 +91,12 @@ struct AccountTokenTests {
     @Test("invalid_grant marks the account needs_reconnect; later refreshes fail without calling the issuer")
     func revoked() async throws {
         try await Self.withAccount(token: "rt-0") { database in
-            let store = StoredRefreshToken(companyID: "co-1", database: database, key: Self.key, logger: Self.logger)
+            let store = StoredRefreshToken(companyID: "co-1", database: database, key: Self.key, logger: quietLogger)
             let rejected = await #expect(throws: UnderstoryAPIError.self) {
                 _ = try await store.rotate { _ in throw UnderstoryAPIError(code: .reconnectRequired, status: 400, apiCode: "invalid_grant") }
             }
             #expect(rejected?.code == .reconnectRequired)
-            let account = try await PostgresConnection.withConnection(database, logger: Self.logger) { try await AccountStore(connection: $0).find("co-1") }
+            let account = try await PostgresConnection.withConnection(database, logger: quietLogger) { try await AccountStore(connection: $0).find("co-1") }
             #expect(account?.status == .needsReconnect)
             #expect(account?.statusReason?.contains("invalid_grant") == true)
             let again = await #expect(throws: SyncError.self) {
@@ -111,8 +110,8 @@ struct AccountTokenTests {
     /// A fresh database with account `co-1` holding `token`.
     static func withAccount(token: String, _ body: (PostgresConfiguration) async throws -> Void) async throws {
         try await TestDatabase.withFreshDatabase { database in
-            try await PostgresConnection.withConnection(database, logger: logger) { connection in
-                _ = try await Schema.migrate(on: connection, logger: logger)
+            try await PostgresConnection.withConnection(database, logger: quietLogger) { connection in
+                _ = try await Schema.migrate(on: connection, logger: quietLogger)
                 _ = try await AccountStore(connection: connection).saveConnected(
                     me: me, companyID: "co-1", clientID: "app", scopes: ["openid", "offline"], refreshToken: Secret(token), key: key
                 )

@@ -33,8 +33,8 @@ struct CitusLayoutTests {
         let layout = try Self.layout()
         #expect(layout.distributed.contains("orders") && layout.distributed.count >= 8)
         try await TestDatabase.withFreshDatabase { database in
-            try await PostgresConnection.withConnection(database, logger: TestDatabase.logger) { connection in
-                _ = try await Schema.migrate(on: connection, logger: TestDatabase.logger)
+            try await PostgresConnection.withConnection(database, logger: quietLogger) { connection in
+                _ = try await Schema.migrate(on: connection, logger: quietLogger)
                 let tables = try await connection.execute(
                     "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'understory' AND c.relkind IN ('r', 'p') ORDER BY 1"
                 ).rows.map { try $0["relname"].decode(String.self) }

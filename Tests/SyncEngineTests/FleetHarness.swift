@@ -34,10 +34,12 @@ extension AccountHarness {
         return grants.map(\.companyID)
     }
 
+    /// A worker whose lease and first backoff are an hour of the database's (real) clock, so that
+    /// however slowly a starved test runs, neither lapses by itself: time passes by ``elapse(_:)``.
     func worker(_ name: String, clock: TestFleetClock, concurrency: Int = 3, random: Double = 0.5) -> FleetWorker {
         FleetWorker(
             accounts: accountSync, owner: LeaseOwner(name),
-            policy: FleetPolicy(every: .seconds(3600), lease: .seconds(60), jitter: 0.1, firstBackoff: .seconds(60), random: { random }),
+            policy: FleetPolicy(every: .seconds(3600), lease: .seconds(3600), jitter: 0.1, firstBackoff: .seconds(3600), random: { random }),
             concurrency: concurrency, clock: clock.fleetClock
         )
     }

@@ -65,7 +65,7 @@ struct FleetTests {
             let clock = TestFleetClock()
             // The dead worker claimed two accounts (as kill -9 would leave them) and never comes back.
             let dead = LeaseOwner("dead-host:4242:deadbeef")
-            let taken = try await world.claims { try await $0.claim(owner: dead, limit: 2, lease: .seconds(60)) }
+            let taken = try await world.claims { try await $0.claim(owner: dead, limit: 2, lease: .seconds(1800)) }
             #expect(taken.count == 2)
             #expect(try await world.fleetStatus().leased == 2)
 
@@ -75,7 +75,7 @@ struct FleetTests {
             #expect(try await world.runsByCompany().keys.filter { id in taken.contains { $0.companyID == id } }.isEmpty, "leased accounts untouched")
 
             // Past the lease's expiry the survivor takes them over.
-            try await world.elapse(61)
+            try await world.elapse(1801)
             let after = try await survivor.pass(options: SyncHarness.options())
             #expect(Set(after.outcomes.map(\.account.companyID)) == Set(taken.map(\.companyID)))
             #expect(after.outcomes.allSatisfy { $0.succeeded })
@@ -100,21 +100,21 @@ struct FleetTests {
         try await AccountHarness.with(AccountHarness.fleet(3)) { world in
             try await world.connectAll()
             let owner = LeaseOwner("w1"), other = LeaseOwner("w2")
-            let mine = try await world.claims { try await $0.claim(owner: owner, limit: 2, lease: .seconds(30)) }
+            let mine = try await world.claims { try await $0.claim(owner: owner, limit: 2, lease: .seconds(3000)) }
             #expect(mine.count == 2)
             // A second claim at the same time skips the leased accounts.
-            let theirs = try await world.claims { try await $0.claim(owner: other, limit: 5, lease: .seconds(30)) }
+            let theirs = try await world.claims { try await $0.claim(owner: other, limit: 5, lease: .seconds(3000)) }
             #expect(theirs.count == 1)
             #expect(Set(theirs.map(\.companyID)).isDisjoint(with: mine.map(\.companyID)))
 
-            try await world.elapse(20)
+            try await world.elapse(2000)
             let kept = try await world.claims {
-                try await $0.renew(owner: owner, companyIDs: mine.map(\.companyID) + [theirs[0].companyID], lease: .seconds(30))
+                try await $0.renew(owner: owner, companyIDs: mine.map(\.companyID) + [theirs[0].companyID], lease: .seconds(3000))
             }
             #expect(kept == Set(mine.map(\.companyID)), "another worker's lease is not renewed")
-            // 40 s after the claim: w1's renewed leases hold, w2's expired one can be taken.
-            try await world.elapse(20)
-            let third = try await world.claims { try await $0.claim(owner: LeaseOwner("w3"), limit: 5, lease: .seconds(30)) }
+            // 4000 s after the claim: w1's renewed leases hold, w2's expired one can be taken.
+            try await world.elapse(2000)
+            let third = try await world.claims { try await $0.claim(owner: LeaseOwner("w3"), limit: 5, lease: .seconds(3000)) }
             #expect(third.map(\.companyID) == [theirs[0].companyID])
         }
     }
@@ -162,21 +162,21 @@ struct FleetTests {
             #expect(pass.outcomes.count == 1 && !pass.outcomes[0].succeeded)
             var row = try await world.account(id)
             #expect(row["consecutive_failures"].int == 1)
-            #expect(abs(try await world.seconds(id, from: "last_failure_at", to: "next_sync_at") - 60) < 0.001)
+            #expect(abs(try await world.seconds(id, from: "last_failure_at", to: "next_sync_at") - 3600) < 0.001)
             #expect(try row["last_failure"].decode(String?.self)?.isEmpty == false)
 
             // Not due before the backoff has passed.
-            try await world.elapse(50)
+            try await world.elapse(3000)
             #expect(try await worker.pass(options: SyncHarness.options()).outcomes.isEmpty)
-            try await world.elapse(10)
+            try await world.elapse(600)
             pass = try await worker.pass(options: SyncHarness.options())
             #expect(pass.outcomes.count == 1)
             row = try await world.account(id)
             #expect(row["consecutive_failures"].int == 2)
-            #expect(abs(try await world.seconds(id, from: "last_failure_at", to: "next_sync_at") - 120) < 0.001, "doubled")
+            #expect(abs(try await world.seconds(id, from: "last_failure_at", to: "next_sync_at") - 7200) < 0.001, "doubled")
 
             world.simulator.updateFaults { $0.errorRate = 0 }
-            try await world.elapse(120)
+            try await world.elapse(7200)
             pass = try await worker.pass(options: SyncHarness.options())
             #expect(pass.outcomes.first?.succeeded == true, "\(String(describing: pass.outcomes.first?.failure))")
             row = try await world.account(id)
@@ -215,7 +215,7 @@ struct FleetTests {
                 defer { done.withLock { $0 = true } }
                 return try await ahead.pass(options: SyncHarness.options())
             }
-            let settled = try await eventually(within: .seconds(60)) {
+            let settled = try await eventually {
                 if done.withLock({ $0 }) { return true }
                 return try await world.count("accounts", where: "lease_owner = 'ahead'") > 0
             }

@@ -29,7 +29,7 @@ struct NewestWinsTests {
         try await HTTPClient.withHTTPClient { http in
             var request = HTTPClientRequest(url: harness.simulator.baseURL + pathAndQuery)
             request.method = .POST
-            let response = try await http.execute(request, timeout: .seconds(30))
+            let response = try await http.execute(request, timeout: .seconds(120))
             #expect(response.status.code == 200, "\(pathAndQuery)")
         }
     }

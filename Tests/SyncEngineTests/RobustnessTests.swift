@@ -20,7 +20,7 @@ struct RobustnessTests {
         let pid: Int
 
         static func lock(_ table: String, database: PostgresConfiguration) async throws -> TableLockHolder {
-            let connection = try await PostgresConnection.connect(database, logger: SyncHarness.logger)
+            let connection = try await PostgresConnection.connect(database, logger: quietLogger)
             try await connection.execute("SET application_name = 'lock-holder-test'")
             try await connection.execute("BEGIN")
             try await connection.execute("LOCK TABLE understory.\(table) IN ACCESS EXCLUSIVE MODE")
@@ -91,24 +91,21 @@ struct RobustnessTests {
             // /v1/me is request 1; the first bookings page (request 2) is answered 429 without Retry-After.
             harness.simulator.updateFaults { $0.rateLimitEveryN = 2; $0.retryAfterSeconds = nil }
             let stalled = StalledClock()
-            var api = UnderstoryConfiguration(
-                clientID: harness.simulator.clientID, clientSecret: Secret(harness.simulator.clientSecret),
-                apiURL: harness.simulator.baseURL, authURL: harness.simulator.baseURL, rateLimitWait: .seconds(60)
-            )
+            var api = try UnderstoryConfiguration.forSimulator(harness.simulator, rateLimitWait: .seconds(60))
             api.adaptiveRate = false  // the full wait after every 429
-            let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: api.httpClientConfiguration())
-            let client = UnderstoryClient(configuration: api, httpClient: http, logger: harness.logger, clock: stalled.clock)
-            let runner = SyncRunner(database: harness.database, client: client, logger: harness.logger)
-            var options = SyncHarness.options()
-            options.resources = [.bookings]
-            let fixedOptions = options
-            let outcome: Result<SyncRunner.Summary, any Error>? = await testGracefulShutdown { trigger in
-                let run = Task { try await runner.sync(fixedOptions) }
-                #expect((try? await eventually(within: .seconds(60)) { stalled.sleeps.contains(.seconds(60)) }) == true)
-                trigger.triggerGracefulShutdown()
-                return await bounded(run)
+            let outcome: Result<SyncRunner.Summary, any Error>? = try await withHTTPClient(api) { http in
+                let client = UnderstoryClient(configuration: api, httpClient: http, logger: harness.logger, clock: stalled.clock)
+                let runner = SyncRunner(database: harness.database, client: client, logger: harness.logger)
+                var options = SyncHarness.options()
+                options.resources = [.bookings]
+                let fixedOptions = options
+                return await testGracefulShutdown { trigger in
+                    let run = Task { try await runner.sync(fixedOptions) }
+                    #expect((try? await eventually { stalled.sleeps.contains(.seconds(60)) }) == true)
+                    trigger.triggerGracefulShutdown()
+                    return await bounded(run)
+                }
             }
-            try await http.shutdown()
             guard case .success(let summary) = try #require(outcome) else {
                 Issue.record("the run failed: \(String(describing: outcome))")
                 return
@@ -130,7 +127,7 @@ struct RobustnessTests {
             let fixedOptions = options
             let outcome: Result<SyncRunner.Summary, any Error>? = await testGracefulShutdown { trigger in
                 let run = Task { try await runner.sync(fixedOptions) }
-                let waiting = try? await eventually(within: .seconds(60)) {
+                let waiting = try? await eventually {
                     try await harness.query(
                         "SELECT count(*) AS n FROM pg_locks WHERE NOT granted AND relation = 'understory.bookings'::regclass"
                     ).rows[0]["n"].decode(Int.self) >= 1

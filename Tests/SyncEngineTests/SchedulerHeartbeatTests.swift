@@ -10,7 +10,7 @@ struct SchedulerHeartbeatTests {
     @Test("after its backend is terminated the next beat reconnects, takes the lock again and keeps the row; status does not drop it as dead")
     func reconnectsAfterTerminatedBackend() async throws {
         try await TestDatabase.withFreshDatabase { database in
-            let logger = TestDatabase.logger
+            let logger = quietLogger
             try await PostgresConnection.withConnection(database, logger: logger) { _ = try await Schema.migrate(on: $0, logger: logger) }
             let heartbeat = try await SchedulerHeartbeat.start(database: database, cron: "*/5 * * * *", timeZone: .gmt, nextFire: nil, logger: logger)
             try await PostgresConnection.withConnection(database, logger: logger) { connection in

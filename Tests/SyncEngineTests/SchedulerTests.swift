@@ -3,6 +3,7 @@ import Logging
 import ServiceLifecycleTestKit
 import Synchronization
 import SyncEngine
+import SyncTestSupport
 import Testing
 
 /// A clock the test moves by hand. Every sleep that has to wait announces its deadline on
@@ -100,7 +101,6 @@ final class RunRecorder: Sendable {
 
 @Suite("scheduler loop with a fake clock")
 struct SchedulerTests {
-    static let logger = Logger(label: "scheduler-test", factory: { _ in SwiftLogNoOpLogHandler() })
     static let utc = TimeZone(identifier: "UTC")!
 
     static func date(_ text: String) -> Date { try! Date(text, strategy: .iso8601) }
@@ -110,7 +110,7 @@ struct SchedulerTests {
     ) throws -> Scheduler {
         Scheduler(
             expression: try CronExpression(cron), timeZone: utc, runNow: runNow, clock: clock.schedulerClock,
-            logger: logger, job: job
+            logger: quietLogger, job: job
         )
     }
 

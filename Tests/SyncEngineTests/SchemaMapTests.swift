@@ -15,8 +15,8 @@ struct SchemaMapTests {
     @Test("docs/schema.md and docs/schema.dot are what the migrated catalog says; every declared table is in them, with its key")
     func mapIsCurrent() async throws {
         try await TestDatabase.withFreshDatabase { database in
-            let map = try await PostgresConnection.withConnection(database, logger: TestDatabase.logger) { connection in
-                _ = try await Schema.migrate(on: connection, logger: TestDatabase.logger)
+            let map = try await PostgresConnection.withConnection(database, logger: quietLogger) { connection in
+                _ = try await Schema.migrate(on: connection, logger: quietLogger)
                 return try await SchemaMap.read(on: connection)
             }
             for spec in TableSpec.all {
@@ -28,7 +28,7 @@ struct SchemaMapTests {
             if Self.updating {
                 try map.markdown.write(to: Self.docs.appendingPathComponent("schema.md"), atomically: true, encoding: .utf8)
                 try map.graphviz.write(to: Self.docs.appendingPathComponent("schema.dot"), atomically: true, encoding: .utf8)
-                for format in ["svg", "png"] { _ = try Self.dot(format, output: Self.docs.appendingPathComponent("schema.\(format)")) }
+                for format in ["svg", "png"] { _ = try await Self.dot(format, output: Self.docs.appendingPathComponent("schema.\(format)")) }
                 return
             }
             let committedMarkdown = try String(contentsOf: Self.docs.appendingPathComponent("schema.md"), encoding: .utf8)
@@ -39,12 +39,12 @@ struct SchemaMapTests {
     }
 
     @Test("the committed pictures are drawn from the committed graph (Graphviz)")
-    func picturesAreCurrent() throws {
+    func picturesAreCurrent() async throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/dot") else {
             print("SchemaMapTests: Graphviz (dot) is not installed; scripts/install-test-tools installs it as root")
             return
         }
-        let svg = try Self.dot("svg", output: nil)
+        let svg = try await Self.dot("svg", output: nil)
         let committed = try String(contentsOf: Self.docs.appendingPathComponent("schema.svg"), encoding: .utf8)
         #expect(svg == committed, "docs/schema.svg is out of date: run scripts/schema-map")
         let png = try Data(contentsOf: Self.docs.appendingPathComponent("schema.png"))
@@ -52,15 +52,11 @@ struct SchemaMapTests {
     }
 
     /// Runs `dot -T<format> docs/schema.dot`, into `output` or returned as text.
-    static func dot(_ format: String, output: URL?) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/dot")
-        process.arguments = ["-T\(format)", docs.appendingPathComponent("schema.dot").path] + (output.map { ["-o", $0.path] } ?? [])
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+    static func dot(_ format: String, output: URL?) async throws -> String {
+        let run = try await ChildProcess.run(
+            "/usr/bin/dot", ["-T\(format)", docs.appendingPathComponent("schema.dot").path] + (output.map { ["-o", $0.path] } ?? []),
+            environment: ProcessInfo.processInfo.environment
+        )
+        return run.stdout
     }
 }

@@ -20,8 +20,6 @@ struct SyncHarness: Sendable {
 
     var runner: SyncRunner { SyncRunner(database: database, client: client, logger: logger) }
 
-    static let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
-
     /// A small, fast account whose events all fall inside the default event window.
     static func smallAccount(seed: UInt64 = 7) -> SimulatorConfiguration {
         .smallAccount(seed: seed)
@@ -46,18 +44,14 @@ struct SyncHarness: Sendable {
         var configuration = configuration
         configuration.clock = clock.simulator
         try await TestDatabase.withFreshDatabase { database in
-            try await PostgresConnection.withConnection(database, logger: logger) { connection in
-                _ = try await Schema.migrate(on: connection, logger: logger)
+            try await PostgresConnection.withConnection(database, logger: quietLogger) { connection in
+                _ = try await Schema.migrate(on: connection, logger: quietLogger)
             }
             try await withSimulator(configuration) { simulator in
-                let api = UnderstoryConfiguration(
-                    clientID: simulator.clientID, clientSecret: Secret(simulator.clientSecret),
-                    apiURL: simulator.baseURL, authURL: simulator.baseURL, scopes: scopes,
-                    rateLimitWait: .seconds(1), retry: retry
-                )
-                try await HTTPClient.withHTTPClient(configuration: api.httpClientConfiguration()) { http in
-                    let client = UnderstoryClient(configuration: api, httpClient: http, logger: logger, clock: clock.understory)
-                    try await body(SyncHarness(simulator: simulator, database: database, client: client, logger: logger, clock: clock))
+                let api = try UnderstoryConfiguration.forSimulator(simulator, scopes: scopes, rateLimitWait: .seconds(1), retry: retry)
+                try await withHTTPClient(api) { http in
+                    let client = UnderstoryClient(configuration: api, httpClient: http, logger: quietLogger, clock: clock.understory)
+                    try await body(SyncHarness(simulator: simulator, database: database, client: client, logger: quietLogger, clock: clock))
                 }
             }
         }

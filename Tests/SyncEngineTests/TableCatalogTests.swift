@@ -112,7 +112,7 @@ struct TableCatalogTests {
     }
 
     static func withMigratedDatabase(_ body: (PostgresConnection) async throws -> Void) async throws {
-        let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+        let logger = quietLogger
         try await TestDatabase.withFreshDatabase { database in
             try await PostgresConnection.withConnection(database, logger: logger) { connection in
                 _ = try await Schema.migrate(on: connection, logger: logger)

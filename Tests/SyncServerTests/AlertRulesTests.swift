@@ -18,13 +18,13 @@ struct AlertRulesTests {
     ]
 
     @Test("`promtool check rules` and `promtool test rules` pass, and the scrape example is a valid configuration", .enabled(if: PrometheusTools.promtool != nil, "\(PrometheusTools.missing)"))
-    func promtoolRules() throws {
+    func promtoolRules() async throws {
         let promtool = try #require(PrometheusTools.promtool)
-        let check = try PrometheusTools.run(promtool, ["check", "rules", Self.alerts.path])
+        let check = try await PrometheusTools.run(promtool, ["check", "rules", Self.alerts.path])
         #expect(check.status == 0, "\(check.output)")
-        let unit = try PrometheusTools.run(promtool, ["test", "rules", Self.ruleTests.path])
+        let unit = try await PrometheusTools.run(promtool, ["test", "rules", Self.ruleTests.path])
         #expect(unit.status == 0, "\(unit.output)")
-        let config = try PrometheusTools.run(promtool, ["check", "config", "--syntax-only", "prometheus.yml"], in: Self.alerts.deletingLastPathComponent())
+        let config = try await PrometheusTools.run(promtool, ["check", "config", "--syntax-only", "prometheus.yml"], in: Self.alerts.deletingLastPathComponent())
         #expect(config.status == 0, "\(config.output)")
     }
 

@@ -18,7 +18,7 @@ struct MetricsExpositionTests {
             for name in ["understory_last_successful_sync_timestamp_seconds", "understory_webhooks_rejected_total", "understory_table_rows"] {
                 #expect(metrics.body.contains("\n\(name){"), "\(name) missing: \(metrics.body)")
             }
-            let check = try PrometheusTools.run(try #require(PrometheusTools.promtool), ["check", "metrics"], input: Array(metrics.body.utf8))
+            let check = try await PrometheusTools.run(try #require(PrometheusTools.promtool), ["check", "metrics"], input: Array(metrics.body.utf8))
             #expect(check.status == 0 && check.output.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "promtool check metrics: \(check.output)")
         }
     }

@@ -33,7 +33,7 @@ struct PrometheusServerTests {
                 #expect(try await query("understory_accounts{status=\"needs_reconnect\"}").first?.value == "0")
                 #expect(!(try await query("understory_webhook_to_row_seconds_bucket")).isEmpty)
                 // The alert rules loaded and evaluate without error.
-                let rules = try await eventually(within: .seconds(60)) {
+                let rules = try await eventually {
                     let body = try await get("/api/v1/rules")
                     let groups = ((body["data"] as? [String: Any])?["groups"] as? [[String: Any]]) ?? []
                     let all = groups.flatMap { ($0["rules"] as? [[String: Any]]) ?? [] }
@@ -68,36 +68,31 @@ struct PrometheusServerTests {
                 static_configs: [{ targets: ["127.0.0.1:\(port)"] }]
             """.write(to: directory.appendingPathComponent("prometheus.yml"), atomically: true, encoding: .utf8)
         let log = directory.appendingPathComponent("prometheus.log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        let output = try FileHandle(forWritingTo: log)
-        defer { try? output.close() }
-        let executable = URL(fileURLWithPath: try #require(PrometheusTools.prometheus))
+        let executable = try #require(PrometheusTools.prometheus)
         /// Starts Prometheus listening on `listen`; nil when it exits before it is ready (the port
         /// was taken between our pick and its bind).
-        func start(_ listen: Int) async throws -> Process? {
-            let process = Process()
-            process.executableURL = executable
-            process.arguments = [
-                "--config.file=\(directory.appendingPathComponent("prometheus.yml").path)",
-                "--storage.tsdb.path=\(directory.appendingPathComponent("data").path)",
-                "--web.listen-address=127.0.0.1:\(listen)", "--log.level=warn",
-            ]
-            process.currentDirectoryURL = directory
-            process.standardOutput = output
-            process.standardError = output
-            try process.run()
-            let ready = try await eventually(within: .seconds(60)) {
+        func start(_ listen: Int) async throws -> ChildProcess? {
+            let process = try ChildProcess.start(
+                executable,
+                [
+                    "--config.file=\(directory.appendingPathComponent("prometheus.yml").path)",
+                    "--storage.tsdb.path=\(directory.appendingPathComponent("data").path)",
+                    "--web.listen-address=127.0.0.1:\(listen)", "--log.level=warn",
+                ],
+                environment: ProcessInfo.processInfo.environment, directory: directory.path, stdout: .file(log.path), stderr: .file(log.path)
+            )
+            let ready = try await eventually {
                 guard process.isRunning else { return true }
                 let response = try? await http.execute(HTTPClientRequest(url: "http://127.0.0.1:\(listen)/-/ready"), timeout: .seconds(5))
                 return response?.status.code == 200
             }
             if ready && process.isRunning { return process }
             // Only the process this test started, by its own handle.
-            if process.isRunning { process.terminate() }
-            process.waitUntilExit()
+            process.signal(SIGTERM)
+            await process.exit()
             return nil
         }
-        var started: (process: Process, listen: Int)?
+        var started: (process: ChildProcess, listen: Int)?
         for _ in 1...3 where started == nil {
             let listen = try freeLoopbackPort()
             if let process = try await start(listen) { started = (process, listen) }
@@ -105,13 +100,8 @@ struct PrometheusServerTests {
         guard let (process, listen) = started else {
             throw TestFailure("prometheus did not start: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
         }
-        defer {
-            // Only the process this test started, by its own handle.
-            if process.isRunning { process.terminate() }
-            process.waitUntilExit()
-        }
         func get(_ path: String) async throws -> [String: Any] {
-            let response = try await http.execute(HTTPClientRequest(url: "http://127.0.0.1:\(listen)\(path)"), timeout: .seconds(10))
+            let response = try await http.execute(HTTPClientRequest(url: "http://127.0.0.1:\(listen)\(path)"), timeout: .seconds(120))
             let bytes = try await response.body.collect(upTo: 16 << 20)
             return (try JSONSerialization.jsonObject(with: Data(bytes.readableBytesView)) as? [String: Any]) ?? [:]
         }
@@ -133,7 +123,16 @@ struct PrometheusServerTests {
                 Sample(labels: (result["metric"] as? [String: String]) ?? [:], value: ((result["value"] as? [Any])?.last as? String) ?? "")
             }
         }
-        try await body(query, get)
+        // Only the process this test started, by its own handle.
+        do {
+            try await body(query, get)
+        } catch {
+            process.signal(SIGTERM)
+            await process.exit()
+            throw error
+        }
+        process.signal(SIGTERM)
+        await process.exit()
     }
 
     /// A port nothing listens on now (the kernel's pick for port 0, released at once).

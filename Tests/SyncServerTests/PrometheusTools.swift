@@ -1,4 +1,5 @@
 import Foundation
+import SyncTestSupport
 import Testing
 
 /// Debian's `prometheus` package (`promtool` and the `prometheus` server), which scripts/test and
@@ -23,25 +24,18 @@ enum PrometheusTools {
 
     /// Runs `executable` to its end with `input` on stdin; returns its exit status and what it
     /// printed (stdout and stderr together).
-    static func run(_ executable: String, _ arguments: [String], input: [UInt8] = [], in directory: URL? = nil) throws -> (status: Int32, output: String) {
+    static func run(_ executable: String, _ arguments: [String], input: [UInt8] = [], in directory: URL? = nil) async throws -> (status: Int32, output: String) {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("promtool-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
         let inputFile = scratch.appendingPathComponent("stdin"), outputFile = scratch.appendingPathComponent("output")
         try Data(input).write(to: inputFile)
         FileManager.default.createFile(atPath: outputFile.path, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = directory }
-        let output = try FileHandle(forWritingTo: outputFile)
-        process.standardInput = try FileHandle(forReadingFrom: inputFile)
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        process.waitUntilExit()
-        try output.close()
-        return (process.terminationStatus, try String(contentsOf: outputFile, encoding: .utf8))
+        let run = try await ChildProcess.run(
+            executable, arguments, environment: ProcessInfo.processInfo.environment, directory: directory?.path, stdin: inputFile.path,
+            stdout: .file(outputFile.path), stderr: .file(outputFile.path)
+        )
+        return (run.status, try String(contentsOf: outputFile, encoding: .utf8))
     }
 
     /// The metric names an exposition declares (`# TYPE`), with a histogram's `_bucket`, `_sum`

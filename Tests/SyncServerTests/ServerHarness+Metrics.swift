@@ -9,7 +9,7 @@ extension ServerHarness {
     func get(_ path: String, headers: [(String, String)] = []) async throws -> (status: Int, body: String) {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
         for (name, value) in headers { request.headers.add(name: name, value: value) }
-        let response = try await http.execute(request, timeout: .seconds(30))
+        let response = try await http.execute(request, timeout: .seconds(120))
         return (Int(response.status.code), String(buffer: try await response.body.collect(upTo: 16 << 20)))
     }
 

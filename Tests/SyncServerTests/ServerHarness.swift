@@ -7,6 +7,7 @@ import PostgresClient
 import SyncEngine
 import SyncServer
 import SyncTestSupport
+import ServiceLifecycleTestKit
 import Testing
 import UnderstoryAPI
 import UnderstorySimulator
@@ -25,8 +26,6 @@ struct ServerHarness: Sendable {
     /// The secrets `serve` verifies with (it rereads them when a delivery matches none).
     let secrets: SecretList
 
-    static let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
-
     var url: String { "http://127.0.0.1:\(port)/webhooks/understory" }
 
     /// The per-subscription path of `endpoint`.
@@ -42,7 +41,10 @@ struct ServerHarness: Sendable {
         return options
     }
 
+    /// `account` is the simulator's (give it a ``VirtualClock``'s `simulator` clock to hold its
+    /// time windows open until the test moves them).
     static func with(
+        account: SimulatorConfiguration = smallAccount(),
         holdProcessing: Bool = false,
         workerOptions: InboxWorker.Options = InboxWorker.Options(),
         secret: String = "whsec_" + Data((0..<24).map { _ in UInt8.random(in: 0...255) }).base64EncodedString(),
@@ -53,53 +55,42 @@ struct ServerHarness: Sendable {
         _ body: (ServerHarness) async throws -> Void
     ) async throws {
         try await TestDatabase.withFreshDatabase { database in
-            try await PostgresConnection.withConnection(database, logger: logger) { connection in
-                _ = try await Schema.migrate(on: connection, logger: logger)
+            try await PostgresConnection.withConnection(database, logger: quietLogger) { connection in
+                _ = try await Schema.migrate(on: connection, logger: quietLogger)
             }
-            try await withSimulator(smallAccount()) { simulator in
-                let api = UnderstoryConfiguration(
-                    clientID: simulator.clientID, clientSecret: Secret(simulator.clientSecret),
-                    apiURL: simulator.baseURL, authURL: simulator.baseURL, rateLimitWait: .seconds(1),
-                    retry: RetryPolicy(maxAttempts: 2, totalBudget: .seconds(10), baseDelay: .milliseconds(5), maxDelay: .milliseconds(20))
+            try await withSimulator(account) { simulator in
+                let api = try UnderstoryConfiguration.forSimulator(
+                    simulator, rateLimitWait: .seconds(1),
+                    retry: RetryPolicy(maxAttempts: 2, totalBudget: .seconds(120), baseDelay: .milliseconds(5), maxDelay: .milliseconds(20))
                 )
-                let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: api.httpClientConfiguration())
-                let client = UnderstoryClient(configuration: api, httpClient: http, logger: logger)
-                let companyID = simulator.configuration.companyID
-                let worker = InboxWorker(database: database, options: workerOptions, logger: logger) { _ in client }
-                var configuration = WebhookServer.Configuration()
-                configuration.host = host
-                configuration.port = 0
-                configuration.holdProcessing = holdProcessing
-                configure(&configuration)
-                configuration.statusAccess = statusAccess
-                let secrets = SecretList([secret])
-                let single: @Sendable () async throws -> [WebhookServer.Account] = {
-                    [.init(companyID: companyID, signature: try WebhookSignature(secrets: secrets.values.map(Secret.init)))]
+                try await withHTTPClient(api) { http in
+                    let client = UnderstoryClient(configuration: api, httpClient: http, logger: quietLogger)
+                    let companyID = simulator.configuration.companyID
+                    let worker = InboxWorker(database: database, options: workerOptions, logger: quietLogger) { _ in client }
+                    var configuration = WebhookServer.Configuration()
+                    configuration.host = host
+                    configuration.port = 0
+                    configuration.holdProcessing = holdProcessing
+                    configure(&configuration)
+                    configuration.statusAccess = statusAccess
+                    let secrets = SecretList([secret])
+                    let single: @Sendable () async throws -> [WebhookServer.Account] = {
+                        [.init(companyID: companyID, signature: try WebhookSignature(secrets: secrets.values.map(Secret.init)))]
+                    }
+                    let server = WebhookServer(
+                        configuration: configuration, database: database,
+                        accounts: accounts?(database, companyID) ?? single,
+                        worker: worker, clock: clock, logger: quietLogger
+                    )
+                    try await server.whileRunning { port in
+                        try await body(
+                            ServerHarness(
+                                simulator: simulator, database: database, client: client, http: http, port: port, secret: secret,
+                                companyID: companyID, logger: quietLogger, secrets: secrets
+                            )
+                        )
+                    }
                 }
-                let server = WebhookServer(
-                    configuration: configuration, database: database,
-                    accounts: accounts?(database, companyID) ?? single,
-                    worker: worker, clock: clock, logger: logger
-                )
-                let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-                let task = Task { try await server.run(handleSignals: false) { continuation.yield($0) } }
-                var iterator = ports.makeAsyncIterator()
-                guard let port = await iterator.next() else { throw TestFailure("the server did not start") }
-                let harness = ServerHarness(
-                    simulator: simulator, database: database, client: client, http: http, port: port, secret: secret, companyID: companyID,
-                    logger: logger, secrets: secrets
-                )
-                do {
-                    try await body(harness)
-                } catch {
-                    task.cancel()
-                    _ = try? await task.value
-                    try? await http.shutdown()
-                    throw error
-                }
-                task.cancel()
-                _ = try? await task.value
-                try await http.shutdown()
             }
         }
     }
@@ -118,7 +109,7 @@ struct ServerHarness: Sendable {
         request.method = .POST
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         request.body = .bytes(ByteBuffer(bytes: body))
-        let response = try await http.execute(request, timeout: .seconds(30))
+        let response = try await http.execute(request, timeout: .seconds(120))
         _ = try await response.body.collect(upTo: 1 << 20)
         return Int(response.status.code)
     }
@@ -178,6 +169,32 @@ final class SecretList: Sendable {
     init(_ values: [String]) { self.list = Mutex(values) }
     var values: [String] { list.withLock { $0 } }
     func append(_ value: String) { list.withLock { $0.append(value) } }
+}
+
+extension WebhookServer {
+    /// Runs `body` with the port the server listens on, then stops the server by a graceful
+    /// shutdown (whether `body` returns or throws), never by cancelling it: a connection accepted
+    /// while it stops is served and closed (apple/swift-nio#2637).
+    func whileRunning(_ body: (Int) async throws -> Void) async throws {
+        try await testGracefulShutdown { trigger in
+            let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+            async let running: Void = {
+                defer { continuation.finish() }
+                try await self.run(handleSignals: false) { continuation.yield($0) }
+            }()
+            var iterator = ports.makeAsyncIterator()
+            do {
+                guard let port = await iterator.next() else { throw TestFailure("the server did not start") }
+                try await body(port)
+            } catch {
+                trigger.triggerGracefulShutdown()
+                try? await running
+                throw error
+            }
+            trigger.triggerGracefulShutdown()
+            try await running
+        }
+    }
 }
 
 struct TestFailure: Error, CustomStringConvertible {

@@ -30,7 +30,7 @@ struct StatusAccessTests {
         configuration.port = 0
         let database = PostgresConfiguration(connectionString: "postgresql://127.0.0.1:1/none")
         let server = WebhookServer(
-            configuration: configuration, database: database, accounts: { [] }, worker: nil, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+            configuration: configuration, database: database, accounts: { [] }, worker: nil, logger: quietLogger
         )
         await #expect(throws: StatusAccess.Refusal.self) { try await server.run(handleSignals: false) }
     }

@@ -52,7 +52,7 @@ struct StatusPageTests {
                 """,
                 [harness.companyID]
             )
-            let response = try await harness.http.execute(HTTPClientRequest(url: "http://127.0.0.1:\(harness.port)/"), timeout: .seconds(30))
+            let response = try await harness.http.execute(HTTPClientRequest(url: "http://127.0.0.1:\(harness.port)/"), timeout: .seconds(120))
             let body = String(buffer: try await response.body.collect(upTo: 16 << 20))
             #expect(response.status.code == 200)
             #expect(response.headers.first(name: "content-type")?.hasPrefix("text/html") == true)

@@ -6,8 +6,6 @@ import PostgresClient
 /// database (``withFreshDatabase(_:)``) or, for the libpq wrapper's tests, its own schema (``withSchema(logger:_:)``),
 /// so tests run in parallel without seeing each other's tables. The one copy for every test target.
 public enum TestDatabase {
-    public static let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
-
     public static var url: String {
         ProcessInfo.processInfo.environment["DATABASE_URL"] ?? "postgresql:///postgres"
     }
@@ -17,7 +15,7 @@ public enum TestDatabase {
 
     /// Runs `body` with a connection whose `search_path` is a fresh schema, dropped afterwards.
     public static func withSchema<T>(
-        logger: Logger = TestDatabase.logger,
+        logger: Logger = quietLogger,
         _ body: (PostgresConnection, String) async throws -> T
     ) async throws -> T {
         let schema = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
@@ -38,7 +36,7 @@ public enum TestDatabase {
     public static func withFreshDatabase(_ body: (PostgresConfiguration) async throws -> Void) async throws {
         let name = "us_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(20)
         let admin = PostgresConfiguration(connectionString: url)
-        try await PostgresConnection.withConnection(admin, logger: TestDatabase.logger) { try await $0.createDatabase(String(name)) }
+        try await PostgresConnection.withConnection(admin, logger: quietLogger) { try await $0.createDatabase(String(name)) }
         do {
             try await body(admin.database(String(name)))
         } catch {
@@ -49,7 +47,7 @@ public enum TestDatabase {
     }
 
     static func drop(_ name: String, admin: PostgresConfiguration) async throws {
-        try await PostgresConnection.withConnection(admin, logger: TestDatabase.logger) { try await $0.dropDatabase(name) }
+        try await PostgresConnection.withConnection(admin, logger: quietLogger) { try await $0.dropDatabase(name) }
     }
 
     /// The same server and credentials, another database.

@@ -21,7 +21,7 @@ public enum TruthCheck {
         let companyID = company ?? simulator.configuration.companyID
         let source = "understory.\(table) WHERE _deleted_at IS NULL AND company_id = '\(companyID)'"
         let columns = resource == .marketingConsents ? "id, raw" : "id, updated_at, raw"
-        return try await PostgresConnection.withConnection(database, logger: TestDatabase.logger) { connection in
+        return try await PostgresConnection.withConnection(database, logger: quietLogger) { connection in
             try await connection.execute("CREATE TEMP TABLE truth (id text, updated_at timestamptz, raw jsonb)")
             try await connection.copyIn("COPY truth FROM STDIN") { writer in
                 for item in truth.values where !absent.contains(item.id) {
@@ -46,7 +46,7 @@ public enum TruthCheck {
     public static func childDifferences(
         database: PostgresConfiguration, companyID: String, expected: [(parent: String, json: String)], table: String, parentColumn: String
     ) async throws -> [String] {
-        try await PostgresConnection.withConnection(database, logger: TestDatabase.logger) { connection in
+        try await PostgresConnection.withConnection(database, logger: quietLogger) { connection in
             try await connection.execute("CREATE TEMP TABLE child_truth (parent text, raw jsonb)")
             try await connection.copyIn("COPY child_truth FROM STDIN") { writer in
                 for (parent, json) in expected { try await writer.appendRow([parent, json]) }

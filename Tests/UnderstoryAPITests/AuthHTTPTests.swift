@@ -47,7 +47,7 @@ struct AuthHTTPTests {
             var configuration = try UnderstoryConfiguration.forSimulator(sim)
             configuration.clientID = "sim-bookings-only"
             configuration.clientSecret = Secret("bookings-only-~secret")
-            try await withTestHTTPClient(configuration) { http in
+            try await withHTTPClient(configuration) { http in
                 let client = UnderstoryClient(configuration: configuration, httpClient: http, logger: quietLogger)
                 _ = try await client.me()
                 #expect(await client.tokens.refusedScopes == ["order.read", "event.read", "experience.read"])
@@ -66,7 +66,7 @@ struct AuthHTTPTests {
             var configuration = try UnderstoryConfiguration.forSimulator(sim)
             configuration.clientID = "sim-bookings-only"
             configuration.clientSecret = Secret("bookings-only-~secret")
-            try await withTestHTTPClient(configuration) { http in
+            try await withHTTPClient(configuration) { http in
                 let client = UnderstoryClient(configuration: configuration, httpClient: http, logger: quietLogger)
                 let error = await expectAPIError { _ = try await client.me() }
                 #expect(error?.code == .forbidden)
@@ -94,7 +94,7 @@ struct AuthHTTPTests {
             configuration.clientID = "sim-bookings-only"
             configuration.clientSecret = Secret("bookings-only-~secret")
             configuration.scopes = ["openid", "booking.read"]
-            try await withTestHTTPClient(configuration) { http in
+            try await withHTTPClient(configuration) { http in
                 let client = UnderstoryClient(configuration: configuration, httpClient: http, logger: quietLogger)
                 let bookings = try await client.bookings().collectItems()
                 #expect(bookings.count == 5)
@@ -116,7 +116,7 @@ struct AuthHTTPTests {
             configuration.clientID = "sim-bookings-only"
             configuration.clientSecret = Secret("bookings-only-~secret")
             configuration.scopes = ["openid", "booking.read"]
-            try await withTestHTTPClient(configuration) { http in
+            try await withHTTPClient(configuration) { http in
                 let client = UnderstoryClient(configuration: configuration, httpClient: http, logger: quietLogger)
                 let bookings = try await client.bookings().collectItems()
                 #expect(bookings.count == 5)

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import SyncTestSupport
 import Testing
 import UnderstorySimulator
 
@@ -9,7 +10,7 @@ import UnderstorySimulator
 struct AuthorizationCodeHTTPTests {
     /// Opens the authorize URL without following the redirect; returns the redirect's query.
     static func authorize(_ request: AuthorizationRequest, http: HTTPClient) async throws -> [String: String] {
-        let response = try await http.execute(HTTPClientRequest(url: request.authorizeURL), timeout: .seconds(10))
+        let response = try await http.execute(HTTPClientRequest(url: request.authorizeURL), timeout: .seconds(120))
         let location = try #require(response.headers.first(name: "Location"))
         let items = URLComponents(string: location)?.queryItems ?? []
         return Dictionary(items.map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { first, _ in first })
@@ -26,7 +27,7 @@ struct AuthorizationCodeHTTPTests {
     @Test("the right verifier gets tokens with a refresh token; a wrong verifier is refused as authorizationFailed")
     func verifier() async throws {
         try await withSimulator(SimulatorConfiguration(seed: 3, bookings: 5, orders: 5, events: 5)) { sim in
-            try await withTestHTTPClient(try UnderstoryConfiguration.forSimulator(sim)) { http in
+            try await withHTTPClient(try UnderstoryConfiguration.forSimulator(sim)) { http in
                 let client = try Self.appClient(sim, http: http)
                 let endpoint = try #require(try await client.tokens.discover(logger: quietLogger).authorizationEndpoint)
                 func request() -> AuthorizationRequest {

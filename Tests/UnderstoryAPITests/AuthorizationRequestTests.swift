@@ -64,13 +64,13 @@ struct AuthorizationRequestTests {
         #expect(receiver.redirectURI == "http://127.0.0.1:\(receiver.port)/callback")
         do {
             try await HTTPClient.withHTTPClient { http in
-                let favicon = try await http.execute(HTTPClientRequest(url: "http://127.0.0.1:\(receiver.port)/favicon.ico"), timeout: .seconds(5))
+                let favicon = try await http.execute(HTTPClientRequest(url: "http://127.0.0.1:\(receiver.port)/favicon.ico"), timeout: .seconds(120))
                 #expect(favicon.status == .notFound)
-                let response = try await http.execute(HTTPClientRequest(url: receiver.redirectURI + "?code=c%2B1&state=s-1"), timeout: .seconds(5))
+                let response = try await http.execute(HTTPClientRequest(url: receiver.redirectURI + "?code=c%2B1&state=s-1"), timeout: .seconds(120))
                 #expect(response.status == .ok)
                 let body = String(buffer: try await response.body.collect(upTo: 10_000))
                 #expect(body.contains("close this tab"))
-                let query = try await receiver.waitForRedirect(timeout: .seconds(5))
+                let query = try await receiver.waitForRedirect(timeout: .seconds(120))
                 #expect(query == ["code": "c+1", "state": "s-1"])
             }
         } catch {

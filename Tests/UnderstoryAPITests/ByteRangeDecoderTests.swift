@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import SyncTestSupport
 import Testing
 import UnderstorySimulator
 

@@ -129,7 +129,7 @@ struct RetryHTTPTests {
         configuration.retry = RetryPolicy(maxAttempts: 3)
         configuration.timeouts = .init(connect: .seconds(2), read: .seconds(2), request: .seconds(5))
         let clock = VirtualClock()
-        try await withTestHTTPClient(configuration) { http in
+        try await withHTTPClient(configuration) { http in
             let client = UnderstoryClient(configuration: configuration, httpClient: http, logger: quietLogger, clock: clock.understory)
             let error = await expectAPIError { _ = try await client.me() }
             #expect(error?.code == .unreachable)

@@ -7,38 +7,6 @@ import UnderstorySimulator
 
 @testable import UnderstoryAPI
 
-/// A silent logger for tests that do not look at logs.
-let quietLogger: Logger = {
-    var logger = Logger(label: "understory-api-tests") { _ in SwiftLogNoOpLogHandler() }
-    logger.logLevel = .critical
-    return logger
-}()
-
-extension UnderstoryConfiguration {
-    /// Points at a running simulator with its first client's credentials.
-    static func forSimulator(_ sim: Simulator, secret: String? = nil, retry: RetryPolicy = RetryPolicy()) throws -> Self {
-        var configuration = try UnderstoryConfiguration(environment: [
-            "UNDERSTORY_CLIENT_ID": sim.clientID,
-            "UNDERSTORY_CLIENT_SECRET": secret ?? sim.clientSecret,
-            "UNDERSTORY_API_URL": sim.baseURL,
-            "UNDERSTORY_AUTH_URL": sim.baseURL,
-        ])
-        configuration.retry = retry
-        configuration.timeouts = .init(connect: .seconds(5), read: .seconds(30), request: .seconds(30))
-        return configuration
-    }
-}
-
-/// Runs `body` with an `HTTPClient` that is always shut down.
-func withTestHTTPClient<T: Sendable>(
-    _ configuration: UnderstoryConfiguration? = nil,
-    _ body: (HTTPClient) async throws -> T
-) async throws -> T {
-    try await HTTPClient.withHTTPClient(configuration: configuration?.httpClientConfiguration() ?? HTTPClient.Configuration()) { http in
-        try await body(http)
-    }
-}
-
 /// A simulator plus a client pointed at it; with `clock`, both live on that virtual time line.
 func withSimulatorClient<T: Sendable>(
     _ simConfiguration: SimulatorConfiguration = SimulatorConfiguration(seed: 7, bookings: 60, orders: 60, events: 30, experiences: 12),
@@ -54,7 +22,7 @@ func withSimulatorClient<T: Sendable>(
     return try await withSimulator(simConfiguration) { sim in
         var configuration = try UnderstoryConfiguration.forSimulator(sim, secret: secret, retry: retry)
         adjust(&configuration)
-        return try await withTestHTTPClient(configuration) { http in
+        return try await withHTTPClient(configuration) { http in
             let client = UnderstoryClient(configuration: configuration, httpClient: http, logger: logger, clock: clock?.understory ?? .system)
             return try await body(sim, client)
         }

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import SyncTestSupport
 import Testing
 import UnderstorySimulator
 
@@ -21,7 +22,7 @@ struct WebhookSubscriptionHTTPTests {
         try await withSimulator(Self.configuration()) { sim in
             var configuration = try UnderstoryConfiguration.forSimulator(sim)
             configuration.scopes += ["webhook.read", "webhook.write"]
-            try await withTestHTTPClient(configuration) { http in
+            try await withHTTPClient(configuration) { http in
                 let client = UnderstoryClient(configuration: configuration, httpClient: http, logger: quietLogger)
                 let created = try await client.createWebhookSubscription(url: "http://127.0.0.1:9/hook", eventTypes: ["v1.booking.updated"])
                 let secret = try #require(created.model.secret)
@@ -45,7 +46,7 @@ struct WebhookSubscriptionHTTPTests {
         try await withSimulator(Self.configuration()) { sim in
             var configuration = try UnderstoryConfiguration.forSimulator(sim, secret: "reader-secret")
             configuration.clientID = "reader"
-            try await withTestHTTPClient(configuration) { http in
+            try await withHTTPClient(configuration) { http in
                 let client = UnderstoryClient(configuration: configuration, httpClient: http, logger: quietLogger)
                 do {
                     _ = try await client.createWebhookSubscription(url: "http://127.0.0.1:9/hook")
@@ -61,7 +62,7 @@ struct WebhookSubscriptionHTTPTests {
     func singleGets() async throws {
         try await withSimulator(Self.configuration()) { sim in
             let configuration = try UnderstoryConfiguration.forSimulator(sim)
-            try await withTestHTTPClient(configuration) { http in
+            try await withHTTPClient(configuration) { http in
                 let client = UnderstoryClient(configuration: configuration, httpClient: http, logger: quietLogger)
                 let bookingID = sim.ids(.bookings)[0]
                 #expect(try await client.booking(id: bookingID).model.id == bookingID)

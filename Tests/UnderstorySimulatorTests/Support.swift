@@ -43,7 +43,9 @@ struct SimClient: Sendable {
     let simulator: Simulator
 
     static func with<T: Sendable>(_ simulator: Simulator, _ body: @escaping @Sendable (SimClient) async throws -> T) async throws -> T {
-        try await TestClient.withClient(host: "127.0.0.1", port: simulator.port) { client in
+        // The read timeout is a bound against a hang, generous for a parallel run on two cores (a
+        // held answer waits for the test's next steps).
+        try await TestClient.withClient(host: "127.0.0.1", port: simulator.port, configuration: .init(timeout: .seconds(120))) { client in
             try await body(SimClient(client: client, simulator: simulator))
         }
     }

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Hummingbird
+import ServiceLifecycle
 import Synchronization
 import Testing
 import UnderstorySimulator
@@ -51,17 +52,25 @@ struct WebhookDeliveryTests {
             router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) }
         )
-        let task = Task { try await app.run() }
-        var iterator = ports.makeAsyncIterator()
-        let port = await iterator.next() ?? 0
-        do {
-            try await body("http://127.0.0.1:\(port)/hook")
-        } catch {
-            task.cancel()
-            throw error
+        // Stopped by a graceful shutdown, never by cancellation (a connection accepted meanwhile would trap: apple/swift-nio#2637).
+        let server = ServiceGroup(configuration: ServiceGroupConfiguration(services: [app], logger: quietLogger))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                defer { continuation.finish() }
+                try await server.run()
+            }
+            var iterator = ports.makeAsyncIterator()
+            let port = await iterator.next() ?? 0
+            do {
+                try await body("http://127.0.0.1:\(port)/hook")
+            } catch {
+                await server.triggerGracefulShutdown()
+                try? await group.waitForAll()
+                throw error
+            }
+            await server.triggerGracefulShutdown()
+            try? await group.waitForAll()
         }
-        task.cancel()
-        _ = try? await task.value
     }
 
 
