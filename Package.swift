@@ -196,7 +196,7 @@ let package = Package(
         .testTarget(
             name: "CommandParsingTests",
             dependencies: [
-                "understory-sync", "SyncEngine",
+                "understory-sync", "SyncEngine", "UnderstoryAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
