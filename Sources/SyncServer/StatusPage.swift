@@ -35,6 +35,19 @@ public enum StatusPage {
         html.element("h1", "understory-sync status")
         html.element("p", "generated \(time(now)) · schema version \(report.schemaVersion)")
 
+        freshness(report, details, into: &html)
+        reconnect(report, into: &html)
+        skipped(report, into: &html)
+        inbox(report, details, now: now, into: &html)
+        rejected(details, into: &html)
+        reconciles(report, into: &html)
+        if let fleet = report.fleet { leases(fleet, into: &html) }
+        runs(report, into: &html)
+        html.raw("</body></html>\n")
+        return html.text
+    }
+
+    private static func freshness(_ report: StatusReport, _ details: StatusDetails, into html: inout HTML) {
         html.section("freshness", "Freshness per account and resource")
         if report.resources.isEmpty {
             html.element("p", "Nothing synced yet: run understory-sync sync.")
@@ -55,7 +68,9 @@ public enum StatusPage {
             )
         }
         html.close("section")
+    }
 
+    private static func reconnect(_ report: StatusReport, into html: inout HTML) {
         let reconnect = report.accounts.filter { $0.status == .needsReconnect }
         html.section("reconnect", "Accounts that need reconnecting")
         if reconnect.isEmpty {
@@ -72,7 +87,10 @@ public enum StatusPage {
             )
         }
         html.close("section")
+    }
 
+    /// Resources the last run skipped because the key lacks their scope, with the scope to tick.
+    private static func skipped(_ report: StatusReport, into html: inout HTML) {
         let skipped = report.resources.filter { $0.skippedScope != nil }
         html.section("skipped", "Resources skipped for a missing scope")
         if skipped.isEmpty {
@@ -89,7 +107,9 @@ public enum StatusPage {
             )
         }
         html.close("section")
+    }
 
+    private static func inbox(_ report: StatusReport, _ details: StatusDetails, now: Date, into html: inout HTML) {
         let inbox = report.webhookInbox
         html.section("inbox", "Webhook inbox")
         html.table(
@@ -113,7 +133,9 @@ public enum StatusPage {
             )
         }
         html.close("section")
+    }
 
+    private static func rejected(_ details: StatusDetails, into html: inout HTML) {
         html.section("rejected", "Rejected items (unresolved)")
         if details.rejected.isEmpty {
             html.element("p", "None.", class: "ok")
@@ -129,7 +151,9 @@ public enum StatusPage {
             )
         }
         html.close("section")
+    }
 
+    private static func reconciles(_ report: StatusReport, into html: inout HTML) {
         html.section("reconcile", "Last reconcile")
         if report.lastReconciles.isEmpty {
             html.element("p", "No reconcile has run yet.")
@@ -150,23 +174,25 @@ public enum StatusPage {
             )
         }
         html.close("section")
+    }
 
-        if let fleet = report.fleet {
-            html.section("leases", "Workers and leases")
-            html.element("p", "\(fleet.accounts.count) accounts: \(fleet.due) due, \(fleet.overdue) overdue, \(fleet.leased) leased, \(fleet.failing) failing")
-            html.table(
-                ["account", "status", "held by", "lease until", "next sync", "last success", "failures", "last failure"], numeric: [6],
-                rows: fleet.accounts.map { account in
-                    [
-                        .text(account.companyID), .text(account.status), .text(account.leaseOwner ?? "-"), .text(account.leaseExpiresAt.map(time) ?? "-"),
-                        .text(time(account.nextSyncAt)), .text(account.lastSuccessAt.map(time) ?? "never"), .text("\(account.consecutiveFailures)"),
-                        .classed(account.lastFailure ?? "", "err"),
-                    ]
-                }
-            )
-            html.close("section")
-        }
+    private static func leases(_ fleet: FleetStatus, into html: inout HTML) {
+        html.section("leases", "Workers and leases")
+        html.element("p", "\(fleet.accounts.count) accounts: \(fleet.due) due, \(fleet.overdue) overdue, \(fleet.leased) leased, \(fleet.failing) failing")
+        html.table(
+            ["account", "status", "held by", "lease until", "next sync", "last success", "failures", "last failure"], numeric: [6],
+            rows: fleet.accounts.map { account in
+                [
+                    .text(account.companyID), .text(account.status), .text(account.leaseOwner ?? "-"), .text(account.leaseExpiresAt.map(time) ?? "-"),
+                    .text(time(account.nextSyncAt)), .text(account.lastSuccessAt.map(time) ?? "never"), .text("\(account.consecutiveFailures)"),
+                    .classed(account.lastFailure ?? "", "err"),
+                ]
+            }
+        )
+        html.close("section")
+    }
 
+    private static func runs(_ report: StatusReport, into html: inout HTML) {
         html.section("runs", "Runs")
         var runs = report.runningRuns.map { ($0, "running") }
         if let last = report.lastRun { runs.append((last, "last")) }
@@ -183,8 +209,6 @@ public enum StatusPage {
             html.element("p", "scheduler \(scheduler.host) pid \(scheduler.pid), cron \(scheduler.cron) (\(scheduler.timezone)), next run \(scheduler.nextFireAt.map(time) ?? "-")")
         }
         html.close("section")
-        html.raw("</body></html>\n")
-        return html.text
     }
 
     static func time(_ date: Date) -> String { StatusFormat.time(date) }

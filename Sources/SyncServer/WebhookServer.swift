@@ -96,45 +96,7 @@ public struct WebhookServer: Sendable {
         let signal = worker?.signal ?? InboxSignal()
         let cache = AccountCache(load: accounts, minimumInterval: configuration.reloadInterval, clock: clock, logger: logger)
         if !configuration.metricsOnly { await cache.reload() }
-        let router = Router()
-        let server = self
-        if !configuration.metricsOnly {
-            router.post("/webhooks/understory") { request, _ -> Response in
-                await server.receive(request, endpoint: nil, ring: ring, signal: signal, accounts: cache)
-            }
-            router.post("/webhooks/understory/:endpoint") { request, context -> Response in
-                await server.receive(request, endpoint: context.parameters.get("endpoint") ?? "", ring: ring, signal: signal, accounts: cache)
-            }
-        }
-        let processing = configuration.holdProcessing || configuration.metricsOnly ? nil : worker
-        router.get("/healthz") { _, _ -> Response in
-            if let processing, processing.isStalled {
-                return Self.text(.serviceUnavailable, "the webhook inbox worker has not finished a round for \(processing.heartbeat.silence)\n")
-            }
-            do {
-                _ = try await ring.run { try await $0.execute("SELECT 1") }
-                return Self.text(.ok, "ok\n")
-            } catch {
-                return Self.text(.serviceUnavailable, "PostgreSQL does not answer\n")
-            }
-        }
-        router.get("/") { request, _ -> Response in
-            guard access.allows(request.headers) else { return StatusAccess.unauthorized() }
-            return await server.statusPage(ring: ring)
-        }
-        router.get("/metrics") { request, _ -> Response in
-            guard access.allows(request.headers) else { return StatusAccess.unauthorized() }
-            do {
-                let now = server.clock.wallClock()
-                let statistics = server.apiStatistics()
-                try await ring.run { try await server.metrics.refresh(connection: $0, now: now, apiStatistics: statistics) }
-            } catch {
-                server.logger.warning("metrics could not read PostgreSQL", metadata: ["error": "\(error)"])
-            }
-            var response = Response(status: .ok, body: .init(byteBuffer: ByteBuffer(bytes: server.metrics.exposition())))
-            response.headers[.contentType] = "text/plain; version=0.0.4"
-            return response
-        }
+        let router = self.makeRouter(access: access, ring: ring, signal: signal, accounts: cache)
         let idle = configuration.idleTimeout.components
         let app = Application(
             router: router,
@@ -146,7 +108,7 @@ public struct WebhookServer: Sendable {
                 )
             ),
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
-            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? server.configuration.port) },
+            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? self.configuration.port) },
             logger: logger
         )
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: app)]
@@ -187,6 +149,50 @@ public struct WebhookServer: Sendable {
         await ring.closeAll()
     }
 
+    /// The routes: deliveries (unless metrics only), `/healthz`, the status page and `/metrics`.
+    private func makeRouter(access: StatusAccess, ring: ConnectionRing, signal: InboxSignal, accounts cache: AccountCache) -> Router<BasicRequestContext> {
+        let router = Router()
+        let server = self
+        if !configuration.metricsOnly {
+            router.post("/webhooks/understory") { request, _ -> Response in
+                await server.receive(request, endpoint: nil, ring: ring, signal: signal, accounts: cache)
+            }
+            router.post("/webhooks/understory/:endpoint") { request, context -> Response in
+                await server.receive(request, endpoint: context.parameters.get("endpoint") ?? "", ring: ring, signal: signal, accounts: cache)
+            }
+        }
+        let processing = configuration.holdProcessing || configuration.metricsOnly ? nil : worker
+        router.get("/healthz") { _, _ -> Response in
+            if let processing, processing.isStalled {
+                return Self.text(.serviceUnavailable, "the webhook inbox worker has not finished a round for \(processing.heartbeat.silence)\n")
+            }
+            do {
+                _ = try await ring.run { try await $0.execute("SELECT 1") }
+                return Self.text(.ok, "ok\n")
+            } catch {
+                return Self.text(.serviceUnavailable, "PostgreSQL does not answer\n")
+            }
+        }
+        router.get("/") { request, _ -> Response in
+            guard access.allows(request.headers) else { return StatusAccess.unauthorized() }
+            return await server.statusPage(ring: ring)
+        }
+        router.get("/metrics") { request, _ -> Response in
+            guard access.allows(request.headers) else { return StatusAccess.unauthorized() }
+            do {
+                let now = server.clock.wallClock()
+                let statistics = server.apiStatistics()
+                try await ring.run { try await server.metrics.refresh(connection: $0, now: now, apiStatistics: statistics) }
+            } catch {
+                server.logger.warning("metrics could not read PostgreSQL", metadata: ["error": "\(error)"])
+            }
+            var response = Response(status: .ok, body: .init(byteBuffer: ByteBuffer(bytes: server.metrics.exposition())))
+            response.headers[.contentType] = "text/plain; version=0.0.4"
+            return response
+        }
+        return router
+    }
+
     /// One delivery: headers, size, the account (by endpoint, before any HMAC), body, signature,
     /// inbox insert (committed), then 204. A forgery costs at most one HMAC per secret of one
     /// account and never a database connection.
@@ -212,21 +218,10 @@ public struct WebhookServer: Sendable {
             metrics.rejected("too_large")
             return Self.text(.contentTooLarge, "body larger than \(limit) bytes\n")
         }
-        var lookup = await cache.account(endpoint: endpoint)
-        if case .unknown = lookup {
-            await cache.reload()
-            lookup = await cache.account(endpoint: endpoint)
-        }
         var account: Account
-        switch lookup {
-        case .found(let found): account = found
-        case .unknown(let loadFailed):
-            if loadFailed {
-                // The secrets could not be read (PostgreSQL): the sender retries later.
-                metrics.rejected("secrets_unavailable")
-                return Self.text(.serviceUnavailable, "the webhook secrets cannot be read now; retry later\n")
-            }
-            return reject("unknown_endpoint", endpoint == nil ? "no single account serves the plain path" : "no subscription has this endpoint")
+        switch await self.account(endpoint: endpoint, accounts: cache) {
+        case .success(let found): account = found
+        case .failure(let refusal): return refusal.response
         }
         var request = request
         let buffer: ByteBuffer
@@ -258,6 +253,36 @@ public struct WebhookServer: Sendable {
         let delivery = WebhookInbox.Delivery(
             companyID: account.companyID, webhookID: id, sentAt: Date(timeIntervalSince1970: TimeInterval(sentAt)), body: body, message: message
         )
+        return await self.store(delivery, ring: ring, signal: signal)
+    }
+
+    /// The account a delivery to `endpoint` is for (reloading the accounts once if unknown), or the refusal.
+    private func account(endpoint: String?, accounts cache: AccountCache) async -> Result<Account, Refusal> {
+        var lookup = await cache.account(endpoint: endpoint)
+        if case .unknown = lookup {
+            await cache.reload()
+            lookup = await cache.account(endpoint: endpoint)
+        }
+        switch lookup {
+        case .found(let found): return .success(found)
+        case .unknown(let loadFailed):
+            if loadFailed {
+                // The secrets could not be read (PostgreSQL): the sender retries later.
+                metrics.rejected("secrets_unavailable")
+                return .failure(Refusal(response: Self.text(.serviceUnavailable, "the webhook secrets cannot be read now; retry later\n")))
+            }
+            let detail = endpoint == nil ? "no single account serves the plain path" : "no subscription has this endpoint"
+            return .failure(Refusal(response: reject("unknown_endpoint", detail)))
+        }
+    }
+
+    /// A delivery's answer when it is refused before its body is read.
+    private struct Refusal: Error {
+        var response: Response
+    }
+
+    /// Inserts a verified delivery into the inbox (committed) and wakes the worker: 204, or 503 to be sent again.
+    private func store(_ delivery: WebhookInbox.Delivery, ring: ConnectionRing, signal: InboxSignal) async -> Response {
         do {
             let inserted = try await ring.run { try await WebhookInbox(connection: $0).insert(delivery) }
             if inserted {

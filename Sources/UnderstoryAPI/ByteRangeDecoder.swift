@@ -39,8 +39,8 @@ struct ByteRangeDecoder: Decoder {
     static func decode<Model: Decodable>(_ type: Model.Type, bytes: UnsafeRawBufferPointer, range: Range<Int>) -> Model? {
         guard JSONSyntax.isValid(bytes, range) else { return nil }
         var start = range.lowerBound, end = range.upperBound
-        while start < end, isWhitespace(bytes[start]) { start += 1 }
-        while end > start, isWhitespace(bytes[end - 1]) { end -= 1 }
+        while start < end, JSONWalk.isWhitespace(bytes[start]) { start += 1 }
+        while end > start, JSONWalk.isWhitespace(bytes[end - 1]) { end -= 1 }
         let session = Session(bytes: bytes)
         guard let model = try? ByteRangeDecoder(session: session, range: start..<end).decodeValue(Model.self), !session.gaveUp else {
             return nil
@@ -132,82 +132,32 @@ struct ByteRangeDecoder: Decoder {
 
     // MARK: - Walking containers
 
-    static func isWhitespace(_ byte: UInt8) -> Bool {
-        byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09
-    }
-
     /// The members (`key`, `value`) or elements (`value` only) of the container at `range`, in
-    /// order. The syntax was checked before decoding started, so this only finds boundaries.
+    /// order, walked with ``JSONWalk``. The syntax was checked before decoding started, so this
+    /// only finds boundaries.
     static func children(of range: Range<Int>, in bytes: UnsafeRawBufferPointer, keyed: Bool) -> Members {
         var members = Members()
         var index = range.lowerBound + 1
         let end = range.upperBound - 1
-        func skipWhitespace() {
-            while index < end, isWhitespace(bytes[index]) { index += 1 }
-        }
-        skipWhitespace()
+        JSONWalk.skipWhitespace(bytes, &index, end: end)
         while index < end {
             var key = 0..<0
             if keyed {
                 let keyStart = index
-                if skipString(bytes, &index) { members.hasEscapedKey = true }
+                if (try? JSONWalk.skipString(bytes, &index, end: end)) == true { members.hasEscapedKey = true }
                 key = (keyStart + 1)..<(index - 1)
-                skipWhitespace()
+                JSONWalk.skipWhitespace(bytes, &index, end: end)
                 index += 1  // ':'
-                skipWhitespace()
+                JSONWalk.skipWhitespace(bytes, &index, end: end)
             }
             let valueStart = index
-            skipValue(bytes, &index)
+            try? JSONWalk.skipValue(bytes, &index, end: end)
             members.list.append(Member(key: key, value: valueStart..<index))
-            skipWhitespace()
+            JSONWalk.skipWhitespace(bytes, &index, end: end)
             index += 1  // ',' (or the closing bracket: then index passes end)
-            skipWhitespace()
+            JSONWalk.skipWhitespace(bytes, &index, end: end)
         }
         return members
-    }
-
-    /// Skips a string from its opening quote; whether it has escapes.
-    @discardableResult
-    private static func skipString(_ bytes: UnsafeRawBufferPointer, _ index: inout Int) -> Bool {
-        index += 1
-        var escaped = false
-        while true {
-            let byte = bytes[index]
-            index += 1
-            if byte == UInt8(ascii: "\"") { return escaped }
-            if byte == UInt8(ascii: "\\") {
-                escaped = true
-                index += 1
-            }
-        }
-    }
-
-    private static func skipValue(_ bytes: UnsafeRawBufferPointer, _ index: inout Int) {
-        switch bytes[index] {
-        case UInt8(ascii: "\""):
-            skipString(bytes, &index)
-        case UInt8(ascii: "{"), UInt8(ascii: "["):
-            var depth = 0
-            repeat {
-                switch bytes[index] {
-                case UInt8(ascii: "\""):
-                    skipString(bytes, &index)
-                    continue
-                case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
-                case UInt8(ascii: "}"), UInt8(ascii: "]"): depth -= 1
-                default: break
-                }
-                index += 1
-            } while depth > 0
-        default:
-            // A number or literal: up to the next delimiter.
-            while index < bytes.count {
-                switch bytes[index] {
-                case UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"), 0x20, 0x0A, 0x0D, 0x09: return
-                default: index += 1
-                }
-            }
-        }
     }
 
     struct Members {

@@ -2,13 +2,12 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import NIOCore
+import NIOHTTP1
 
 /// One HTTP request as the client wants it sent.
 struct RequestSpec: Sendable {
-    /// `POST` (the token request) instead of `GET`.
-    var isPOST = false
-    /// `DELETE` (webhook subscriptions).
-    var isDELETE = false
+    /// `GET` (reads), `POST` (the token request, creating a webhook subscription) or `DELETE`.
+    var method: HTTPMethod = .GET
     /// Absolute URL including the query string.
     var url: String
     /// The path without query (for errors and logs): never contains a secret or a token.
@@ -34,10 +33,9 @@ struct HTTPResponseData: Sendable {
     var body: ByteBuffer
 }
 
-/// Sends requests through the injected `HTTPClient` with the retry policy: 429 waits
-/// `Retry-After` or the configured wait; 500/502/503/504 and transient transport failures back off
-/// exponentially with full jitter; 401 refreshes the token once; everything else is mapped to an
-/// ``UnderstoryAPIError`` at once.
+/// Sends requests through the injected `HTTPClient`: one attempt at a time, each followed by the
+/// step ``RetryRules`` decides (accept, fetch a new token, wait and retry, or fail with an
+/// ``UnderstoryAPIError``).
 struct HTTPExecutor: Sendable {
     let configuration: UnderstoryConfiguration
     let httpClient: HTTPClient
@@ -46,198 +44,167 @@ struct HTTPExecutor: Sendable {
     /// Shared by every API request of the client (not by token requests): backs off together after 429s.
     let gate: RateLimitGate
 
+    /// What one attempt got: an answer or the transport error, and the token it presented.
+    private struct Attempt {
+        var answer: Result<HTTPResponseData, any Error>
+        var token: AccessToken?
+    }
+
     func send(_ spec: RequestSpec, tokens: TokenSource?, logger: Logger) async throws -> HTTPResponseData {
         var logger = logger
         logger[metadataKey: "path"] = "\(spec.path)"
         if let resource = spec.resource { logger[metadataKey: "resource"] = "\(resource)" }
         if let page = spec.page { logger[metadataKey: "page"] = "\(page)" }
 
-        let policy = configuration.retry
+        let rules = RetryRules(configuration)
+        var history = AttemptHistory()
         var started: ContinuousClock.Instant?  // the first send (after its turn): the budget counts retries, not queueing
-        var attempt = 0
-        var failuresInARow = 0
-        var rateLimitedInARow = 0
-        var refreshedAfter401 = false
-
-        func mayRetry(after wait: Duration) -> Bool {
-            attempt < policy.maxAttempts && (clock.now() - (started ?? clock.now())) + wait <= policy.totalBudget
-        }
-
-        func pause(_ wait: Duration, reason: String) async throws {
-            statistics.update {
-                $0.retries += 1
-                $0.waited += wait
-            }
-            logger.notice(
-                "retrying request",
-                metadata: ["reason": "\(reason)", "attempt": "\(attempt)", "wait": "\(UnderstoryAPIError.format(wait))"]
-            )
-            try await clock.sleep(wait)
-        }
-
         while true {
-            attempt += 1
-            var request = HTTPClientRequest(url: spec.url)
-            if spec.isPOST { request.method = .POST }
-            if spec.isDELETE { request.method = .DELETE }
-            request.headers.add(name: "User-Agent", value: configuration.userAgent)
-            request.headers.add(name: "Accept", value: "application/json")
-            for (name, value) in spec.headers { request.headers.add(name: name, value: value) }
-            if let body = spec.body { request.body = .bytes(body) }
-
-            // The turn by the pace and the in-flight permit come before the token, so a token is
-            // never fetched and then left to age while the request waits.
-            if spec.authorized {
-                let wait = await gate.turn(now: clock.now())
-                if wait > .zero { try await clock.sleep(wait) }
-            }
-            let permit = spec.authorized ? await gate.acquire() : nil
-            if started == nil { started = clock.now() }
-            var token: AccessToken?
-            if spec.authorized, let tokens {
-                let current: AccessToken
-                do {
-                    current = try await tokens.token(logger: logger)
-                } catch {
-                    if let permit { await gate.forfeit(permit) }
-                    throw error
-                }
-                token = current
-                request.headers.add(name: "Authorization", value: "Bearer \(current.value)")
-            }
-
-            let response: HTTPResponseData
-            do {
-                let head = try await httpClient.execute(
-                    request,
-                    deadline: .now() + TimeAmount(configuration.timeouts.request),
-                    logger: logger
-                )
-                let body = try await head.body.collect(upTo: configuration.maxResponseBytes)
-                response = HTTPResponseData(
-                    status: Int(head.status.code),
-                    retryAfter: head.headers.first(name: "Retry-After"),
-                    body: body
-                )
-                if let permit { await gate.release(permit, rateLimited: response.status == 429, now: clock.now()) }
-            } catch {
-                if let permit { await gate.forfeit(permit) }
-                if Self.isCancellation(error) { throw CancellationError() }
-                if error is NIOTooManyBytesError {
-                    throw UnderstoryAPIError(
-                        code: .invalidResponse, path: spec.path, attempts: attempt, resource: spec.resource, page: spec.page,
-                        detail: "response body larger than \(configuration.maxResponseBytes) bytes"
-                    )
-                }
-                statistics.update { $0.transportErrors += 1 }
-                guard Self.isTransient(error) else {
-                    throw UnderstoryAPIError(
-                        code: .unreachable, path: spec.path, attempts: attempt, resource: spec.resource, page: spec.page,
-                        underlying: error
-                    )
-                }
-                failuresInARow += 1
-                let wait = policy.backoff(failedAttempt: failuresInARow, unitRandom: Double.random(in: 0..<1))
-                guard mayRetry(after: wait) else {
-                    throw UnderstoryAPIError(
-                        code: .unreachable, path: spec.path, attempts: attempt, resource: spec.resource, page: spec.page,
-                        detail: "retry budget exhausted", underlying: error
-                    )
-                }
-                try await pause(wait, reason: "\(error)")
-                continue
-            }
-
-            statistics.update {
-                $0.requests += 1
-                $0.bytes += response.body.readableBytes
-            }
-            logger.debug("response", metadata: ["status": "\(response.status)", "attempt": "\(attempt)"])
-
-            switch response.status {
-            case 200..<300:
+            let attempt = try await self.attempt(spec, number: history.attempts, tokens: tokens, started: &started, logger: logger)
+            let outcome = self.outcome(of: attempt.answer, attempt: history.attempts, logger: logger)
+            history.elapsed = clock.now() - (started ?? clock.now())
+            let (step, next) = rules.decide(
+                outcome, after: history, for: spec, canRefreshToken: spec.authorized && tokens != nil,
+                unitRandom: Double.random(in: 0..<1)
+            )
+            switch (step, attempt.answer) {
+            case (.accept, .success(let response)):
                 return response
-
-            case 401 where spec.authorized && tokens != nil && !refreshedAfter401:
-                refreshedAfter401 = true
+            case (.refreshToken, _):
                 statistics.update { $0.unauthorizedRefreshes += 1 }
-                if let token, let tokens { await tokens.invalidate(token) }
+                if let token = attempt.token, let tokens { await tokens.invalidate(token) }
                 logger.info("token rejected with 401; fetching a new one and retrying once")
-                attempt -= 1  // a refresh is not a retry of the budget
-                continue
-
-            case 429:
-                statistics.update { $0.rateLimited += 1 }
-                let retryAfter = response.retryAfter.flatMap {
-                    RetryAfter.parse($0, now: clock.wallClock())
-                }
-                // Without Retry-After the gate's pace does the waiting: back off briefly (1 s,
-                // doubling per 429 in a row of this request), never longer than rateLimitWait.
-                rateLimitedInARow += 1
-                let brief = Duration.seconds(1) * (1 << min(rateLimitedInARow - 1, 16))
-                let wait = retryAfter ?? (configuration.adaptiveRate ? min(brief, configuration.rateLimitWait) : configuration.rateLimitWait)
-                guard mayRetry(after: wait) else {
-                    var error = mapError(response, spec: spec, attempts: attempt, code: .rateLimited)
-                    error.retryAfter = wait
-                    throw error
-                }
-                try await pause(wait, reason: "429 Too Many Requests")
-                failuresInARow = 0
-
-            case 500, 502, 503, 504:
-                statistics.update { $0.serverErrors += 1 }
-                failuresInARow += 1
-                var wait = policy.backoff(failedAttempt: failuresInARow, unitRandom: Double.random(in: 0..<1))
-                if let retryAfter = response.retryAfter.flatMap({
-                    RetryAfter.parse($0, now: clock.wallClock())
-                }) {
-                    wait = max(wait, retryAfter)
-                }
-                guard mayRetry(after: wait) else {
-                    throw mapError(response, spec: spec, attempts: attempt, code: .retryBudgetExhausted)
-                }
-                try await pause(wait, reason: "\(response.status)")
-
-            default:
-                if spec.returnsErrorResponses { return response }
-                throw mapError(response, spec: spec, attempts: attempt, code: nil)
+            case (.retry(let wait), let answer):
+                try await pause(wait, reason: Self.reason(answer), attempt: history.attempts, logger: logger)
+            case (.fail(let failure), .success(let response)):
+                var error = mapError(response, spec: spec, attempts: history.attempts, code: failure.code)
+                error.retryAfter = failure.retryAfter
+                throw error
+            case (.fail(let failure), .failure(let underlying)):
+                throw UnderstoryAPIError(
+                    code: failure.code, path: spec.path, attempts: history.attempts, resource: spec.resource, page: spec.page,
+                    detail: failure.budgetSpent ? "retry budget exhausted" : nil, underlying: underlying
+                )
+            case (.accept, .failure(let error)):
+                throw error  // never decided: an unanswered attempt is retried or fails
             }
+            history = next
         }
     }
 
-    /// Maps a final error response to an ``UnderstoryAPIError`` (with `code` forced if given).
-    func mapError(_ response: HTTPResponseData, spec: RequestSpec, attempts: Int, code forced: UnderstoryAPIError.Code?) -> UnderstoryAPIError {
+    /// Sends `spec` once: waits for its turn and an in-flight permit (API requests), presents the
+    /// current token, and collects the answer. Transport failures come back as the answer;
+    /// cancellation, an oversized body and a failing token source are thrown.
+    private func attempt(
+        _ spec: RequestSpec, number: Int, tokens: TokenSource?, started: inout ContinuousClock.Instant?, logger: Logger
+    ) async throws -> Attempt {
+        var request = HTTPClientRequest(url: spec.url)
+        request.method = spec.method
+        request.headers.add(name: "User-Agent", value: configuration.userAgent)
+        request.headers.add(name: "Accept", value: "application/json")
+        for (name, value) in spec.headers { request.headers.add(name: name, value: value) }
+        if let body = spec.body { request.body = .bytes(body) }
+
+        // The turn by the pace and the in-flight permit come before the token, so a token is
+        // never fetched and then left to age while the request waits.
+        if spec.authorized {
+            let wait = await gate.turn(now: clock.now())
+            if wait > .zero { try await clock.sleep(wait) }
+        }
+        let permit = spec.authorized ? await gate.acquire() : nil
+        if started == nil { started = clock.now() }
+        var token: AccessToken?
+        if spec.authorized, let tokens {
+            let current: AccessToken
+            do {
+                current = try await tokens.token(logger: logger)
+            } catch {
+                if let permit { await gate.forfeit(permit) }
+                throw error
+            }
+            token = current
+            request.headers.add(name: "Authorization", value: "Bearer \(current.value)")
+        }
+
+        do {
+            let head = try await httpClient.execute(request, deadline: .now() + TimeAmount(configuration.timeouts.request), logger: logger)
+            let body = try await head.body.collect(upTo: configuration.maxResponseBytes)
+            let response = HTTPResponseData(status: Int(head.status.code), retryAfter: head.headers.first(name: "Retry-After"), body: body)
+            if let permit { await gate.release(permit, rateLimited: response.status == 429, now: clock.now()) }
+            return Attempt(answer: .success(response), token: token)
+        } catch {
+            if let permit { await gate.forfeit(permit) }
+            if Self.isCancellation(error) { throw CancellationError() }
+            if error is NIOTooManyBytesError {
+                throw UnderstoryAPIError(
+                    code: .invalidResponse, path: spec.path, attempts: number, resource: spec.resource, page: spec.page,
+                    detail: "response body larger than \(configuration.maxResponseBytes) bytes"
+                )
+            }
+            return Attempt(answer: .failure(error), token: token)
+        }
+    }
+
+    /// The attempt as the retry rules see it, counted in the statistics.
+    private func outcome(of answer: Result<HTTPResponseData, any Error>, attempt: Int, logger: Logger) -> AttemptOutcome {
+        switch answer {
+        case .failure(let error):
+            statistics.update { $0.transportErrors += 1 }
+            return .unanswered(transient: Self.isTransient(error))
+        case .success(let response):
+            statistics.update {
+                $0.requests += 1
+                $0.bytes += response.body.readableBytes
+                if response.status == 429 { $0.rateLimited += 1 }
+                if [500, 502, 503, 504].contains(response.status) { $0.serverErrors += 1 }
+            }
+            logger.debug("response", metadata: ["status": "\(response.status)", "attempt": "\(attempt)"])
+            let retryAfter = response.retryAfter.flatMap { RetryAfter.parse($0, now: clock.wallClock()) }
+            return .answered(status: response.status, retryAfter: retryAfter)
+        }
+    }
+
+    private func pause(_ wait: Duration, reason: String, attempt: Int, logger: Logger) async throws {
+        statistics.update {
+            $0.retries += 1
+            $0.waited += wait
+        }
+        logger.notice(
+            "retrying request",
+            metadata: ["reason": "\(reason)", "attempt": "\(attempt)", "wait": "\(UnderstoryAPIError.format(wait))"]
+        )
+        try await clock.sleep(wait)
+    }
+
+    /// Why an attempt is retried, for the log.
+    private static func reason(_ answer: Result<HTTPResponseData, any Error>) -> String {
+        switch answer {
+        case .success(let response): return response.status == 429 ? "429 Too Many Requests" : "\(response.status)"
+        case .failure(let error): return "\(error)"
+        }
+    }
+
+    /// Maps a final error response to an ``UnderstoryAPIError`` of the class ``RetryRules`` gives its status.
+    func mapError(_ response: HTTPResponseData, spec: RequestSpec, attempts: Int) -> UnderstoryAPIError {
+        let code = RetryRules.failureCode(status: response.status, carriesCursor: spec.carriesCursor)
+        return self.mapError(response, spec: spec, attempts: attempts, code: code)
+    }
+
+    /// Maps a final error response to an ``UnderstoryAPIError`` of class `code`, with the API's own
+    /// code and message and, for 401 and 403, the scope the endpoint needs.
+    func mapError(_ response: HTTPResponseData, spec: RequestSpec, attempts: Int, code: UnderstoryAPIError.Code) -> UnderstoryAPIError {
         let body = APIErrorBody.parse(response.body)
-        let status = response.status
         var error = UnderstoryAPIError(
-            code: forced ?? .unexpectedStatus, status: status, path: spec.path,
+            code: code, status: response.status, path: spec.path,
             apiCode: body.code, apiMessage: body.message, attempts: attempts, resource: spec.resource, page: spec.page
         )
-        // Cursors are short-lived and the API's answer to an expired one is undocumented: any
-        // 400/404/410 to a request that carried a cursor is cursor loss, whatever its wording
-        // (the same request without a cursor was accepted a page earlier).
-        if forced == nil, spec.carriesCursor, [400, 404, 410].contains(status) {
-            error.code = .cursorRejected
-        } else if forced == nil {
-            switch status {
-            case 400, 422:
-                error.code = .badRequest
-            case 401:
-                error.code = .authenticationFailed
-                error.detail = "the API answered 401 to a freshly issued token"
-                // Understory answers UNAUTHORIZED for a missing scope as well as for a bad token:
-                // name the scope the endpoint needs, so the message can point at it.
-                if spec.authorized { error.requiredScope = spec.requiredScope }
-            case 403:
-                error.code = .forbidden
-                error.requiredScope = spec.requiredScope
-            case 404, 410:
-                error.code = .notFound
-            case 500..<600:
-                error.code = .serverError
-            default:
-                error.code = .unexpectedStatus
-            }
+        if code == .authenticationFailed {
+            error.detail = "the API answered 401 to a freshly issued token"
+            // Understory answers UNAUTHORIZED for a missing scope as well as for a bad token:
+            // name the scope the endpoint needs, so the message can point at it.
+            if spec.authorized { error.requiredScope = spec.requiredScope }
+        } else if code == .forbidden {
+            error.requiredScope = spec.requiredScope
         }
         return error.scrubbing(configuration.clientSecret.revealed)
     }

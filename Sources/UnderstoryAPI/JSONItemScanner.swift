@@ -2,9 +2,8 @@
 /// elements of the top-level `items` array and the value of the top-level `next`, without
 /// building any JSON tree.
 ///
-/// The scanner is string-aware (quotes, backslash escapes, brackets inside strings), matches
-/// brackets with an explicit stack (no recursion, so hostile nesting cannot overflow the call
-/// stack; depth is capped), and is linear in the body size. It validates the envelope and the
+/// The scanner walks with ``JSONWalk`` (string-aware, brackets matched on an explicit stack, no
+/// recursion, depth capped), and is linear in the body size. It validates the envelope and the
 /// bracket structure only; each element is then fully validated by the decoder.
 struct JSONItemScanner {
     struct Failure: Error, Sendable, CustomStringConvertible {
@@ -20,7 +19,7 @@ struct JSONItemScanner {
         var next: String?
     }
 
-    static let maxDepth = 512
+    static let maxDepth = JSONWalk.maxDepth
 
     private let bytes: UnsafeRawBufferPointer
     private var index = 0
@@ -137,105 +136,27 @@ struct JSONItemScanner {
         return try Self.unescape(bytes, (start + 1)..<(index - 1), offset: start)
     }
 
-    // MARK: - Skipping values
+    // MARK: - Walking (JSONWalk)
 
     private mutating func skipValue() throws(Failure) {
-        guard let byte = peek else { throw failure("unexpected end of input") }
-        switch byte {
-        case UInt8(ascii: "\""):
-            _ = try skipString()
-        case UInt8(ascii: "{"), UInt8(ascii: "["):
-            try skipContainer()
-        case UInt8(ascii: "t"):
-            try skipLiteral("true")
-        case UInt8(ascii: "f"):
-            try skipLiteral("false")
-        case UInt8(ascii: "n"):
-            try skipLiteral("null")
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            skipNumber()
-        default:
-            throw failure("unexpected byte 0x\(String(byte, radix: 16))")
+        do {
+            try JSONWalk.skipValue(bytes, &index, end: bytes.count)
+        } catch {
+            throw Failure(message: error.message, offset: error.offset)
         }
-    }
-
-    /// Skips an object or array, matching brackets with an explicit stack.
-    private mutating func skipContainer() throws(Failure) {
-        var closers: [UInt8] = []
-        closers.reserveCapacity(16)
-        let count = bytes.count
-        while index < count {
-            let byte = bytes[index]
-            switch byte {
-            case UInt8(ascii: "\""):
-                _ = try skipString()
-                continue
-            case UInt8(ascii: "{"):
-                guard closers.count < Self.maxDepth else { throw failure("nesting deeper than \(Self.maxDepth)") }
-                closers.append(UInt8(ascii: "}"))
-            case UInt8(ascii: "["):
-                guard closers.count < Self.maxDepth else { throw failure("nesting deeper than \(Self.maxDepth)") }
-                closers.append(UInt8(ascii: "]"))
-            case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                guard closers.last == byte else { throw failure("mismatched '\(Character(Unicode.Scalar(byte)))'") }
-                closers.removeLast()
-                if closers.isEmpty {
-                    index += 1
-                    return
-                }
-            default:
-                break
-            }
-            index += 1
-        }
-        throw failure("unterminated object or array")
     }
 
     /// Skips a string starting at the opening quote; returns whether it contains escapes.
     private mutating func skipString() throws(Failure) -> Bool {
-        let start = index
-        var i = index + 1
-        var escaped = false
-        let count = bytes.count
-        while i < count {
-            let byte = bytes[i]
-            if byte == UInt8(ascii: "\"") {
-                index = i + 1
-                return escaped
-            }
-            if byte == UInt8(ascii: "\\") {
-                escaped = true
-                i += 2
-                continue
-            }
-            if byte < 0x20 {
-                index = i
-                throw failure("unescaped control character in a string")
-            }
-            i += 1
+        do {
+            return try JSONWalk.skipString(bytes, &index, end: bytes.count)
+        } catch {
+            throw Failure(message: error.message, offset: error.offset)
         }
-        index = start
-        throw failure("unterminated string")
     }
 
     private mutating func skipLiteral(_ literal: StaticString) throws(Failure) {
-        let n = literal.utf8CodeUnitCount
-        guard index + n <= bytes.count, equals(index..<(index + n), literal) else {
-            throw failure("invalid literal")
-        }
-        index += n
-    }
-
-    private mutating func skipNumber() {
-        while let byte = peek {
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "."),
-                UInt8(ascii: "e"), UInt8(ascii: "E"):
-                index += 1
-            default:
-                return
-            }
-        }
+        guard JSONWalk.skipLiteral(bytes, &index, end: bytes.count, literal) else { throw failure("invalid literal") }
     }
 
     // MARK: - Helpers
@@ -249,12 +170,7 @@ struct JSONItemScanner {
     }
 
     private mutating func skipWhitespace() {
-        while index < bytes.count {
-            switch bytes[index] {
-            case 0x20, 0x0A, 0x0D, 0x09: index += 1
-            default: return
-            }
-        }
+        JSONWalk.skipWhitespace(bytes, &index, end: bytes.count)
     }
 
     private func failure(_ message: String) -> Failure {

@@ -1,4 +1,5 @@
-/// Strict JSON syntax (RFC 8259) of one value, checked in a single pass without building anything.
+/// Strict JSON syntax (RFC 8259) of one value, checked in a single pass without building anything
+/// (strings, literals and whitespace walked by ``JSONWalk``; the grammar of values and numbers here).
 ///
 /// ``ByteRangeDecoder`` only reads the fields a model asks for, so this check is what guarantees
 /// that an item it decodes is well-formed JSON throughout: anything this rejects is decoded by
@@ -7,7 +8,7 @@
 /// `String(validating:)`), lone surrogate escapes are accepted here and refused when read.
 enum JSONSyntax {
     /// Nesting deeper than this is left to Foundation (the same bound as ``JSONItemScanner``).
-    static let maxDepth = JSONItemScanner.maxDepth
+    static let maxDepth = JSONWalk.maxDepth
 
     /// Whether `bytes[range]` is exactly one JSON value, optionally surrounded by whitespace.
     static func isValid(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Bool {
@@ -93,31 +94,35 @@ enum JSONSyntax {
             return consume(UInt8(ascii: ":"))
         }
 
-        /// A string from its opening quote: no raw control characters, only the escapes JSON has.
+        /// A string from its opening quote (``JSONWalk``): no raw control characters, only the escapes JSON has.
         mutating func string() -> Bool {
-            index += 1
-            while index < end {
-                let byte = bytes[index]
-                index += 1
-                if byte == UInt8(ascii: "\"") { return true }
-                if byte < 0x20 { return false }
-                guard byte == UInt8(ascii: "\\") else { continue }
-                guard index < end else { return false }
-                let escape = bytes[index]
-                index += 1
-                switch escape {
+            let start = index
+            guard let escaped = try? JSONWalk.skipString(bytes, &index, end: end) else { return false }
+            return !escaped || escapesAreValid((start + 1)..<(index - 1))
+        }
+
+        /// Whether every `\` in a string's content starts an escape JSON has (`\u` with four hex digits).
+        func escapesAreValid(_ content: Range<Int>) -> Bool {
+            var i = content.lowerBound
+            while i < content.upperBound {
+                guard bytes[i] == UInt8(ascii: "\\") else {
+                    i += 1
+                    continue
+                }
+                guard i + 1 < content.upperBound else { return false }
+                switch bytes[i + 1] {
                 case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
                     UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
-                    continue
+                    i += 2
                 case UInt8(ascii: "u"):
-                    guard index + 4 <= end else { return false }
-                    for offset in 0..<4 where !isHexDigit(bytes[index + offset]) { return false }
-                    index += 4
+                    guard i + 6 <= content.upperBound else { return false }
+                    for offset in 2..<6 where !isHexDigit(bytes[i + offset]) { return false }
+                    i += 6
                 default:
                     return false
                 }
             }
-            return false
+            return true
         }
 
         /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`
@@ -148,11 +153,7 @@ enum JSONSyntax {
         }
 
         mutating func literal(_ text: StaticString) -> Bool {
-            let count = text.utf8CodeUnitCount
-            guard index + count <= end else { return false }
-            for offset in 0..<count where bytes[index + offset] != text.utf8Start[offset] { return false }
-            index += count
-            return true
+            JSONWalk.skipLiteral(bytes, &index, end: end, text)
         }
 
         mutating func consume(_ byte: UInt8) -> Bool {
@@ -162,12 +163,7 @@ enum JSONSyntax {
         }
 
         mutating func skipWhitespace() {
-            while index < end {
-                switch bytes[index] {
-                case 0x20, 0x0A, 0x0D, 0x09: index += 1
-                default: return
-                }
-            }
+            JSONWalk.skipWhitespace(bytes, &index, end: end)
         }
 
         func isHexDigit(_ byte: UInt8) -> Bool {

@@ -22,7 +22,7 @@ extension UnderstoryClient {
         let body = try JSONEncoder().encode(Body(url: url, event_types: eventTypes, state: enabled ? "ENABLED" : "DISABLED", description: description))
         let path = "/v1/webhook-subscriptions"
         var spec = makeSpec(path: path, query: [], resource: WebhookSubscription.resourceName, scope: "webhook.write")
-        spec.isPOST = true
+        spec.method = .POST
         spec.body = ByteBuffer(bytes: body)
         spec.headers.append(("Content-Type", "application/json"))
         let response = try await executor.send(spec, tokens: tokens, logger: logger ?? self.logger)
@@ -46,7 +46,7 @@ extension UnderstoryClient {
     public func deleteWebhookSubscription(id: String, logger: Logger? = nil) async throws {
         let path = "/v1/webhook-subscriptions/" + PercentEncoding.encode(id)
         var spec = makeSpec(path: path, query: [], resource: WebhookSubscription.resourceName, scope: "webhook.write")
-        spec.isDELETE = true
+        spec.method = .DELETE
         _ = try await executor.send(spec, tokens: tokens, logger: logger ?? self.logger)
     }
 }

@@ -479,12 +479,57 @@ struct DataGenerator: Sendable {
         var r = self.random(.order, index)
         let (currency, big) = self.currency(forOrder: index, &r)
 
-        var l = self.random(.orderLines, index, version: record.version)
-        let lineCount = l.between(1, 4)
-        var lines: [[UInt8]] = []
+        let lines = self.renderLineItems(index, record, currency: currency, big: big)
+        var w = JSONWriter(capacity: 1100)
+        w.beginObject()
+        w.key("id")
+        w.string(record.id)
+        w.key("number")
+        w.string(String(100_001 + index))
+        w.key("status")
+        w.string(Enums.orderStatus[Int(record.status)])
+        w.key("payment_status")
+        w.string(Enums.paymentStatus[Int(record.secondaryStatus)])
+        w.key("created_at")
+        w.timestamp(micros: record.createdAt)
+        w.key("updated_at")
+        w.timestamp(micros: record.updatedAt)
+        w.key("customer")
+        self.writeCustomer(&w, &r, index)
+        w.key("origin")
+        self.writeOrigin(&w, &r, index)
+        w.key("totals")
+        w.beginObject()
+        w.key("discount")
+        self.writeMoney(&w, currency, lines.discount)
+        w.key("vat_amount")
+        self.writeMoney(&w, currency, lines.vat)
+        w.key("amount")
+        self.writeMoney(&w, currency, lines.gross - lines.discount)
+        w.endObject()
+        self.writeMetadata(&w, &r, index)
+        self.writeUnknownFields(&w, &r, index)
+        w.endObject()
+        return RenderedOrder(
+            json: JSONSurgery.shaped(w.bytes, by: record),
+            lineItems: lines.items,
+            currency: currency,
+            total: lines.gross - lines.discount
+        )
+    }
+
+    /// An order's line items (their own random stream, by the record's version) and their sums.
+    struct OrderLines {
+        var items: [[UInt8]] = []
         var gross: Int64 = 0
         var vat: Int64 = 0
         var discount: Int64 = 0
+    }
+
+    func renderLineItems(_ index: Int, _ record: Record, currency: Currency, big: Bool) -> OrderLines {
+        var l = self.random(.orderLines, index, version: record.version)
+        let lineCount = l.between(1, 4)
+        var lines = OrderLines()
         for n in 0..<lineCount {
             let quantity = big ? l.between(1, 3) : l.between(1, 6)
             let price = self.unitPrice(currency, big: big && n == 0, &l)
@@ -528,29 +573,16 @@ struct DataGenerator: Sendable {
                 w.endObject()
             }
             w.endObject()
-            lines.append(w.bytes)
-            gross += price * Int64(quantity)
-            vat += unitVat * Int64(quantity)
-            discount += lineDiscount
+            lines.items.append(w.bytes)
+            lines.gross += price * Int64(quantity)
+            lines.vat += unitVat * Int64(quantity)
+            lines.discount += lineDiscount
         }
+        return lines
+    }
 
-        var w = JSONWriter(capacity: 1100)
-        w.beginObject()
-        w.key("id")
-        w.string(record.id)
-        w.key("number")
-        w.string(String(100_001 + index))
-        w.key("status")
-        w.string(Enums.orderStatus[Int(record.status)])
-        w.key("payment_status")
-        w.string(Enums.paymentStatus[Int(record.secondaryStatus)])
-        w.key("created_at")
-        w.timestamp(micros: record.createdAt)
-        w.key("updated_at")
-        w.timestamp(micros: record.updatedAt)
-        w.key("customer")
-        self.writeCustomer(&w, &r, index)
-        w.key("origin")
+    /// `origin`: a booking (most), a gift card purchase, or a manual order.
+    func writeOrigin(_ w: inout JSONWriter, _ r: inout SeededRandom, _ index: Int) {
         let originKind = r.weighted([85, 10, 5])
         let booking = self.bookingCount > 0 ? r.below(self.bookingCount) : index
         w.beginObject()
@@ -572,24 +604,6 @@ struct DataGenerator: Sendable {
             w.string("created in Backoffice ✍️")
         }
         w.endObject()
-        w.key("totals")
-        w.beginObject()
-        w.key("discount")
-        self.writeMoney(&w, currency, discount)
-        w.key("vat_amount")
-        self.writeMoney(&w, currency, vat)
-        w.key("amount")
-        self.writeMoney(&w, currency, gross - discount)
-        w.endObject()
-        self.writeMetadata(&w, &r, index)
-        self.writeUnknownFields(&w, &r, index)
-        w.endObject()
-        return RenderedOrder(
-            json: JSONSurgery.shaped(w.bytes, by: record),
-            lineItems: lines,
-            currency: currency,
-            total: gross - discount
-        )
     }
 
     // MARK: events

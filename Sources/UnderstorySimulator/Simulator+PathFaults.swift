@@ -40,9 +40,7 @@ extension Simulator {
             return now - created < window
         }
     }
-}
 
-extension SimulatorResponder {
     /// The answer a path fault or the 404 window gives `path`, if any.
     func injectedPathFault(_ path: String, faults: SimulatorFaults) -> Response? {
         if let fault = faults.pathFaults.first(where: { $0.matches(path) }) {
@@ -52,12 +50,14 @@ extension SimulatorResponder {
             if let seconds = faults.retryAfterSeconds { response.headers[.retryAfter] = String(seconds) }
             return response
         }
-        if self.simulator.isInNotFoundWindow(path) {
+        if self.isInNotFoundWindow(path) {
             return Reply.error(.notFound, "NOT_FOUND", "no item at \(path) (yet)")
         }
         return nil
     }
+}
 
+extension SimulatorResponder {
     /// `POST /_admin/faults?path=PATTERN&status=500` adds (or replaces) a path fault;
     /// `status=none` removes it; `path_faults=none` removes all; `not_found_after_create=SECONDS`
     /// (`none` clears) sets the 404 window of new items.

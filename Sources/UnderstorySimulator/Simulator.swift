@@ -258,7 +258,7 @@ public final class Simulator: Sendable {
 
     func makeApplication(host: String, port: Int, onRunning: @escaping @Sendable (Int) async -> Void) -> some ApplicationProtocol {
         Application(
-            responder: SimulatorResponder(simulator: self),
+            router: self.makeRouter(),
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil),
             onServerRunning: { [self] channel in
                 let boundPort = channel.localAddress?.port ?? port

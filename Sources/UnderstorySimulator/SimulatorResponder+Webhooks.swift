@@ -4,67 +4,60 @@ import Hummingbird
 /// `/v1/webhook-subscriptions` (POST create with scope `webhook.write`, GET list with
 /// `webhook.read`, GET/DELETE one) and `/_admin/webhooks` (delivery switches and statistics).
 extension SimulatorResponder {
-    func webhookSubscriptions(_ request: Request, path: String) async -> Response {
-        let simulator = self.simulator
-        guard let presented = self.bearer(request) else { return Reply.unauthorized("missing bearer token") }
-        let token = simulator.runtime.withLock { $0.tokens[presented] }
-        guard let token else { return Reply.unauthorized("unknown access token") }
-        guard token.expiresAt > self.simulator.now else { return Reply.unauthorized("access token expired") }
-        let isWrite = request.method == .post || request.method == .delete || request.method == .put
-        let scope = isWrite ? "webhook.write" : "webhook.read"
-        guard token.scopes.contains(scope) else {
-            return Reply.error(.forbidden, "FORBIDDEN", "the token lacks the scope \(scope)")
+    /// `POST /v1/webhook-subscriptions` (scope `webhook.write`): 201 with the signing secret.
+    func createWebhookSubscription(_ request: Request, context: Context) async -> Response {
+        let company = context.authenticatedToken.company
+        guard let body = try? await request.body.collect(upTo: 64 * 1024),
+            let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any]
+        else {
+            return Reply.error(.badRequest, "BAD_REQUEST", "the body must be a JSON object")
         }
-        let webhooks = simulator.webhooks
-        let id = path.count > "/v1/webhook-subscriptions/".count ? String(path.dropFirst("/v1/webhook-subscriptions/".count)) : nil
-
-        switch (request.method, id) {
-        case (.post, nil):
-            guard let body = try? await request.body.collect(upTo: 64 * 1024),
-                let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any]
-            else {
-                return Reply.error(.badRequest, "BAD_REQUEST", "the body must be a JSON object")
-            }
-            guard let url = object["url"] as? String, URL(string: url)?.scheme?.hasPrefix("http") == true else {
-                return Reply.error(.badRequest, "BAD_REQUEST", "url is required and must be an http(s) URL")
-            }
-            guard let types = object["event_types"] as? [String], !types.isEmpty else {
-                return Reply.error(.badRequest, "BAD_REQUEST", "event_types is required (at least one)")
-            }
-            if let unknown = types.first(where: { !SimulatorWebhooks.eventTypes.contains($0) }) {
-                return Reply.error(.badRequest, "BAD_REQUEST", "unknown event type \(unknown)")
-            }
-            guard let state = object["state"] as? String, state == "ENABLED" || state == "DISABLED" else {
-                return Reply.error(.badRequest, "BAD_REQUEST", "state is required: ENABLED or DISABLED")
-            }
-            if webhooks.subscriptions(companyIndex: token.company).contains(where: { $0.url == url }) {
-                return Reply.error(.conflict, "CONFLICT", "a subscription for this url exists")
-            }
-            let subscription = webhooks.create(
-                companyIndex: token.company, url: url, eventTypes: Set(types), enabled: state == "ENABLED",
-                description: object["description"] as? String
-            )
-            return Reply.json(.created, Self.describe(subscription, withSecret: true))
-
-        case (.get, nil):
-            let items = webhooks.subscriptions(companyIndex: token.company).map { Self.describe($0, withSecret: false) }
-            return Reply.json(.ok, Reply.itemsBody(next: "", items: items))
-
-        case (.get, let id?):
-            guard let subscription = webhooks.subscriptions(companyIndex: token.company).first(where: { $0.id == id }) else {
-                return Reply.error(.notFound, "NOT_FOUND", "no webhook subscription with id \(id)")
-            }
-            return Reply.json(.ok, Self.describe(subscription, withSecret: false))
-
-        case (.delete, let id?):
-            guard webhooks.delete(id: id, companyIndex: token.company) else {
-                return Reply.error(.notFound, "NOT_FOUND", "no webhook subscription with id \(id)")
-            }
-            return Response(status: .noContent)
-
-        default:
-            return Reply.error(.methodNotAllowed, "METHOD_NOT_ALLOWED", "\(request.method.rawValue) is not supported on \(path)")
+        guard let url = object["url"] as? String, URL(string: url)?.scheme?.hasPrefix("http") == true else {
+            return Reply.error(.badRequest, "BAD_REQUEST", "url is required and must be an http(s) URL")
         }
+        guard let types = object["event_types"] as? [String], !types.isEmpty else {
+            return Reply.error(.badRequest, "BAD_REQUEST", "event_types is required (at least one)")
+        }
+        if let unknown = types.first(where: { !SimulatorWebhooks.eventTypes.contains($0) }) {
+            return Reply.error(.badRequest, "BAD_REQUEST", "unknown event type \(unknown)")
+        }
+        guard let state = object["state"] as? String, state == "ENABLED" || state == "DISABLED" else {
+            return Reply.error(.badRequest, "BAD_REQUEST", "state is required: ENABLED or DISABLED")
+        }
+        let webhooks = self.simulator.webhooks
+        if webhooks.subscriptions(companyIndex: company).contains(where: { $0.url == url }) {
+            return Reply.error(.conflict, "CONFLICT", "a subscription for this url exists")
+        }
+        let subscription = webhooks.create(
+            companyIndex: company, url: url, eventTypes: Set(types), enabled: state == "ENABLED",
+            description: object["description"] as? String
+        )
+        return Reply.json(.created, Self.describe(subscription, withSecret: true))
+    }
+
+    /// `GET /v1/webhook-subscriptions` (scope `webhook.read`): one page, without secrets.
+    func webhookSubscriptions(_ request: Request, context: Context) -> Response {
+        let subscriptions = self.simulator.webhooks.subscriptions(companyIndex: context.authenticatedToken.company)
+        return Reply.json(.ok, Reply.itemsBody(next: "", items: subscriptions.map { Self.describe($0, withSecret: false) }))
+    }
+
+    /// `GET /v1/webhook-subscriptions/{id}` (scope `webhook.read`).
+    func webhookSubscription(_ request: Request, context: Context) -> Response {
+        let id = context.parameters.get("id") ?? ""
+        let subscriptions = self.simulator.webhooks.subscriptions(companyIndex: context.authenticatedToken.company)
+        guard let subscription = subscriptions.first(where: { $0.id == id }) else {
+            return Reply.error(.notFound, "NOT_FOUND", "no webhook subscription with id \(id)")
+        }
+        return Reply.json(.ok, Self.describe(subscription, withSecret: false))
+    }
+
+    /// `DELETE /v1/webhook-subscriptions/{id}` (scope `webhook.write`): 204.
+    func deleteWebhookSubscription(_ request: Request, context: Context) -> Response {
+        let id = context.parameters.get("id") ?? ""
+        guard self.simulator.webhooks.delete(id: id, companyIndex: context.authenticatedToken.company) else {
+            return Reply.error(.notFound, "NOT_FOUND", "no webhook subscription with id \(id)")
+        }
+        return Response(status: .noContent)
     }
 
     static func describe(_ subscription: SimulatorWebhooks.Subscription, withSecret: Bool) -> [UInt8] {
@@ -97,11 +90,8 @@ extension SimulatorResponder {
     }
 
     /// `GET /_admin/webhooks` (switches and statistics); `POST /_admin/webhooks?duplicate=&out_of_order=&delay_ms=&forge=&paused=`.
-    func adminWebhooks(_ request: Request) async -> Response {
-        var query: [String: String] = [:]
-        if let raw = request.uri.query {
-            for (name, value) in FormDecoding.parse(Substring(raw)) where query[name] == nil { query[name] = value }
-        }
+    func adminWebhooks(_ request: Request, context: Context) -> Response {
+        let query = request.queryParameters
         func flag(_ name: String) -> Bool? { query[name].map { $0 == "true" || $0 == "1" } }
         if request.method == .post {
             simulator.updateWebhookFaults { faults in

@@ -86,19 +86,24 @@ struct WebhooksCommand: AsyncParsableCommand {
                 world: world, environment: world.environment.merging(["UNDERSTORY_WEBHOOK_SECRET": secret]) { $1 }, signer: signer,
                 minutes: minutes, perSecond: 100
             ).run()
-            var table = Table("6b. Webhooks soak (\(Format.fixed(minutes, 1)) min at 100 deliveries/s; 1 % of API requests 5xx; \(soak.faults.joined(separator: "; ")))", ["what", "value"])
-            table.add("deliveries sent / acknowledged 204 / processed", "\(Format.int(soak.sent)) / \(Format.int(soak.acknowledged)) / \(Format.int(soak.processed))")
-            table.add("lost (acknowledged, never processed)", "**\(Format.int(max(0, soak.acknowledged - soak.processed)))**")
-            table.add("webhook → row latency outside ±15 s of each fault", "p50 \(Format.seconds(soak.p50)), p99 **\(Format.seconds(soak.p99))**")
-            table.add("parked rows", Format.int(soak.parked))
-            table.add("serve peak RSS, first minute / last minute", "\(Format.fixed(soak.rssFirstMinuteMB, 1)) MB / \(Format.fixed(soak.rssLastMinuteMB, 1)) MB")
-            table.print()
-            var report = Report()
-            report.target("soak: lost deliveries", Format.int(max(0, soak.acknowledged - soak.processed)), "0", soak.acknowledged == soak.processed && soak.acknowledged == soak.sent)
-            report.target("soak: p99 webhook-to-row outside the fault windows", Format.seconds(soak.p99), "≤ 2 s", soak.p99 <= 2)
-            report.target("soak: serve's memory flat (last minute ≤ 1.5 × first)", "\(Format.fixed(soak.rssLastMinuteMB, 1)) MB", "≤ \(Format.fixed(soak.rssFirstMinuteMB * 1.5, 1)) MB", soak.rssLastMinuteMB <= soak.rssFirstMinuteMB * 1.5)
-            report.targets.print()
+            Self.printSoak(soak, minutes: minutes)
         }
+    }
+
+    /// The soak section's table and targets.
+    static func printSoak(_ soak: WebhooksSoak.Result, minutes: Double) {
+        var table = Table("6b. Webhooks soak (\(Format.fixed(minutes, 1)) min at 100 deliveries/s; 1 % of API requests 5xx; \(soak.faults.joined(separator: "; ")))", ["what", "value"])
+        table.add("deliveries sent / acknowledged 204 / processed", "\(Format.int(soak.sent)) / \(Format.int(soak.acknowledged)) / \(Format.int(soak.processed))")
+        table.add("lost (acknowledged, never processed)", "**\(Format.int(max(0, soak.acknowledged - soak.processed)))**")
+        table.add("webhook → row latency outside ±15 s of each fault", "p50 \(Format.seconds(soak.p50)), p99 **\(Format.seconds(soak.p99))**")
+        table.add("parked rows", Format.int(soak.parked))
+        table.add("serve peak RSS, first minute / last minute", "\(Format.fixed(soak.rssFirstMinuteMB, 1)) MB / \(Format.fixed(soak.rssLastMinuteMB, 1)) MB")
+        table.print()
+        var report = Report()
+        report.target("soak: lost deliveries", Format.int(max(0, soak.acknowledged - soak.processed)), "0", soak.acknowledged == soak.processed && soak.acknowledged == soak.sent)
+        report.target("soak: p99 webhook-to-row outside the fault windows", Format.seconds(soak.p99), "≤ 2 s", soak.p99 <= 2)
+        report.target("soak: serve's memory flat (last minute ≤ 1.5 × first)", "\(Format.fixed(soak.rssLastMinuteMB, 1)) MB", "≤ \(Format.fixed(soak.rssFirstMinuteMB * 1.5, 1)) MB", soak.rssLastMinuteMB <= soak.rssFirstMinuteMB * 1.5)
+        report.targets.print()
     }
 
     /// Posts `count` signed `v1.booking.updated` deliveries; returns how many were answered 204.

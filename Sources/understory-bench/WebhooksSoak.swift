@@ -92,6 +92,18 @@ struct WebhooksSoak {
         try await WebhooksCommand.waitForEmptyInbox(world)
         serve.stop()
         let windows = faultTimes.withLock { $0 }
+        let latency = try await self.latency(outside: windows)
+        return Result(
+            sent: total, acknowledged: acknowledged, processed: latency.processed, parked: latency.parked,
+            p50: latency.p50, p99: latency.p99,
+            rssFirstMinuteMB: rss.peak(from: 0, to: 60), rssLastMinuteMB: rss.peak(from: minutes * 60 - 60, to: minutes * 60),
+            faults: windows.map { "\($0.0) at \(Format.seconds($0.1))" }
+        )
+    }
+
+    /// Webhook-to-row latency of the soak's deliveries received outside ±15 s of each fault, and
+    /// how many were processed and parked.
+    func latency(outside windows: [(String, Double)]) async throws -> (p50: Double, p99: Double, processed: Int, parked: Int) {
         // Latency outside ±15 s of each fault.
         let startedAt = try await world.execute("SELECT extract(epoch FROM min(received_at))::float8 AS t FROM understory.webhook_inbox WHERE webhook_id LIKE 'soak_%'").rows[0]["t"].decode(Double.self)
         let outside = windows.map { _, at in "NOT (extract(epoch FROM received_at) BETWEEN \(startedAt + at - 15) AND \(startedAt + at + 15))" }
@@ -105,12 +117,7 @@ struct WebhooksSoak {
         ).rows[0]
         let processed = try await world.execute("SELECT count(*) AS n FROM understory.webhook_inbox WHERE webhook_id LIKE 'soak_%' AND status = 'processed'").rows[0]["n"].decode(Int.self)
         let parked = try await world.execute("SELECT count(*) AS n FROM understory.webhook_inbox WHERE webhook_id LIKE 'soak_%' AND status = 'parked'").rows[0]["n"].decode(Int.self)
-        return Result(
-            sent: total, acknowledged: acknowledged, processed: processed, parked: parked,
-            p50: try row["p50"].decode(Double.self), p99: try row["p99"].decode(Double.self),
-            rssFirstMinuteMB: rss.peak(from: 0, to: 60), rssLastMinuteMB: rss.peak(from: minutes * 60 - 60, to: minutes * 60),
-            faults: windows.map { "\($0.0) at \(Format.seconds($0.1))" }
-        )
+        return (try row["p50"].decode(Double.self), try row["p99"].decode(Double.self), processed, parked)
     }
 
     /// Posts one delivery until it is answered 204 (connection refused while serve restarts,

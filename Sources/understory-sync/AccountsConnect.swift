@@ -8,10 +8,10 @@ struct AccountsConnect: AsyncParsableCommand {
         commandName: "connect",
         abstract: "Connect an Understory account: print the authorize URL, receive the redirect, store the account.",
         discussion: """
-            Prints a URL to open in a browser (nothing is opened for you), where someone at the customer logs in to
-            Understory and approves the app. The browser is then redirected to a listener on 127.0.0.1 started by this
-            command; the code is exchanged (PKCE S256, state checked), /v1/me names the company, and the account is
-            stored with its refresh token sealed by UNDERSTORY_TOKEN_KEY. Connecting an account again replaces its token
+            Prints a URL to open in a browser (nothing is opened for you), where someone at the customer logs in to \
+            Understory and approves the app. The browser is then redirected to a listener on 127.0.0.1 started by this \
+            command; the code is exchanged (PKCE S256, state checked), /v1/me names the company, and the account is \
+            stored with its refresh token sealed by UNDERSTORY_TOKEN_KEY. Connecting an account again replaces its token \
             and makes it active.
             """
     )

@@ -8,7 +8,7 @@ struct AccountsDisconnect: AsyncParsableCommand {
         commandName: "disconnect",
         abstract: "Delete an account's webhook subscriptions, revoke its refresh token at Understory and delete it here; its synced rows stay.",
         discussion: """
-            The account is kept as `disconnected` (so status still explains its rows) until connected again. To delete its
+            The account is kept as `disconnected` (so status still explains its rows) until connected again. To delete its \
             data too, run for each table: DELETE FROM understory.<table> WHERE company_id = '<ID>'.
             """
     )

@@ -25,8 +25,8 @@ struct AccountsList: AsyncParsableCommand {
         }
     }
 
-    /// One line per account (shared with `status`).
-    static func table(_ accounts: [Account]) -> [String] {
+    /// One line per account, or one block per account when that is wider than `width` (shared with `status`).
+    static func table(_ accounts: [Account], width: Int = TextTable.columns) -> [String] {
         var rows = [["company", "name", "status", "scopes", "connected", "token rotated", "reason"]]
         for account in accounts {
             rows.append([
@@ -35,6 +35,6 @@ struct AccountsList: AsyncParsableCommand {
                 account.status == .active ? "" : account.statusReason ?? "",
             ])
         }
-        return TextTable.render(rows)
+        return TextTable.render(rows, width: width)
     }
 }

@@ -6,12 +6,17 @@ import UnderstoryAPI
 struct Backfill: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Reload a time window of one resource, for repairs and first loads.",
+        // The generated usage line is 85 columns; ArgumentParser does not wrap it.
+        usage: """
+            understory-sync backfill --resource <resource> --from <from> --to <to>
+            [<options>]
+            """,
         discussion: """
-            Bookings and orders: --from/--to filter creation time. Events: local start time. The window is cut into
-            day-long slices fetched --concurrency at a time; finished slices are recorded, so running the same
-            backfill again resumes where it stopped (--force reloads them all). Adjacent bookings/orders slices
-            overlap by one second, because the API does not document whether from/to include their instant.
-            The nightly watermark is never moved.
+            Bookings and orders: --from/--to filter creation time. Events: local start time. The window is cut into \
+            day-long slices fetched --concurrency at a time; finished slices are recorded, so running the same \
+            backfill again resumes where it stopped (--force reloads them all). Adjacent bookings/orders slices \
+            overlap by one second, because the API does not document whether from/to include their instant. \
+            The nightly watermark is never moved. \
             Times: 2025-01-31, 2025-01-31T12:00:00Z or any RFC 3339 instant.
             """
     )

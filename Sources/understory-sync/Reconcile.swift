@@ -6,13 +6,13 @@ struct Reconcile: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Audit the tables against the API and repair what drifted (default: all resources).",
         discussion: """
-            Walks every booking and order (no watermark cutoff), the events window and every experience, and compares
-            them with the tables: rows the table lacks (missing) or holds with other content (stale) are written, the
-            API's version winning. Rows the API no longer lists are asked for by id; only a 404 marks them with
-            _deleted_at (their child rows are removed). The line items, refunds and transactions of orders and the
-            tickets of bookings created in the last --children-days, and the ticket variants of every experience, are
-            fetched again and replaced where they differ. What it found is recorded in
-            sync_runs (command reconcile) and shown by `status`. It takes the same locks as `sync`, so it never runs
+            Walks every booking and order (no watermark cutoff), the events window and every experience, and compares \
+            them with the tables: rows the table lacks (missing) or holds with other content (stale) are written, the \
+            API's version winning. Rows the API no longer lists are asked for by id; only a 404 marks them with \
+            _deleted_at (their child rows are removed). The line items, refunds and transactions of orders and the \
+            tickets of bookings created in the last --children-days, and the ticket variants of every experience, are \
+            fetched again and replaced where they differ. What it found is recorded in \
+            sync_runs (command reconcile) and shown by `status`. It takes the same locks as `sync`, so it never runs \
             at the same time as a sync of the same resource. Run it nightly or weekly (see `schedule --reconcile-cron`).
             """
     )
@@ -44,7 +44,7 @@ struct Reconcile: AsyncParsableCommand {
         let seconds = Double(summary.duration.components.seconds) + Double(summary.duration.components.attoseconds) / 1e18
         let verdict = summary.dryRun ? "dry run (nothing changed)" : (summary.succeeded ? "succeeded" : "failed")
         let run = summary.runID.map { "reconcile run \($0)" } ?? "reconcile"
-        var lines = ["\(run) \(verdict) in \(RunSummaryTable.format(seconds)) s for company \(summary.companyID)"]
+        var lines = TextTable.wrap("\(run) \(verdict) in \(RunSummaryTable.format(seconds)) s for company \(summary.companyID)")
         var rows = [["resource", "missing", "stale", "deleted", "children fixed", "pages"]]
         for resource in Resource.allCases {
             if let counts = summary.counts[resource] {
@@ -52,14 +52,10 @@ struct Reconcile: AsyncParsableCommand {
                     resource.rawValue, "\(counts.missing ?? 0)", "\(counts.stale ?? 0)", "\(counts.deleted)",
                     counts.childrenFixed.map(String.init) ?? "-", "\(counts.pages)",
                 ])
-            } else if let failure = summary.failures[resource] {
-                rows.append([resource.rawValue, "failed: \(failure)"])
-            } else if let notice = summary.skipped[resource] {
-                rows.append([resource.rawValue, notice])
             }
         }
-        for row in rows where row.count == 2 { lines.append(row.joined(separator: "  ")) }
-        lines += TextTable.render(rows.filter { $0.count > 2 }, rightAligned: [1, 2, 3, 4, 5])
+        if rows.count > 1 { lines += TextTable.render(rows, rightAligned: [1, 2, 3, 4, 5]) }
+        lines += RunSummaryTable.notices(summary)
         let http = summary.http
         lines.append("http: \(http.requests) requests, \(http.retries) retries, \(http.rateLimited) rate-limited (429)")
         return lines.joined(separator: "\n")

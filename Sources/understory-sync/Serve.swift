@@ -13,14 +13,14 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Receive Understory webhooks (POST /webhooks/understory/{endpoint}) and keep bookings, events and experiences current.",
         discussion: """
-            Each delivery is verified (Standard Webhooks signature with the secret of the subscription its path names, made by
-            `webhooks subscribe` and stored sealed; or UNDERSTORY_WEBHOOK_SECRET on the plain POST /webhooks/understory), stored
-            in understory.webhook_inbox and acknowledged with 204 once committed; a worker fetches the item it names and upserts
-            it. serve listens and stores deliveries while the API does not answer. GET /healthz answers 200 while PostgreSQL answers
-            and the inbox worker makes progress; GET /metrics is Prometheus text; GET / is the status page. With --cron the polling
-            schedule (orders have no webhooks) runs in the same process. SIGTERM or SIGINT stops accepting, finishes the work in
-            hand (the message being fetched gets 10 s), and exits 0. Put the endpoint behind a TLS reverse proxy; it listens on
-            127.0.0.1 by default. On any other address GET /metrics and GET / need `Authorization: Bearer $UNDERSTORY_STATUS_TOKEN`
+            Each delivery is verified (Standard Webhooks signature with the secret of the subscription its path names, made by \
+            `webhooks subscribe` and stored sealed; or UNDERSTORY_WEBHOOK_SECRET on the plain POST /webhooks/understory), stored \
+            in understory.webhook_inbox and acknowledged with 204 once committed; a worker fetches the item it names and upserts \
+            it. serve listens and stores deliveries while the API does not answer. GET /healthz answers 200 while PostgreSQL answers \
+            and the inbox worker makes progress; GET /metrics is Prometheus text; GET / is the status page. With --cron the polling \
+            schedule (orders have no webhooks) runs in the same process. SIGTERM or SIGINT stops accepting, finishes the work in \
+            hand (the message being fetched gets 10 s), and exits 0. Put the endpoint behind a TLS reverse proxy; it listens on \
+            127.0.0.1 by default. On any other address GET /metrics and GET / need `Authorization: Bearer $UNDERSTORY_STATUS_TOKEN` \
             unless --public-status.
             """
     )

@@ -6,13 +6,13 @@ struct Sync: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Incremental sync of the chosen resources (default: all).",
         discussion: """
-            Bookings and orders are read newest-first and stop at the last committed watermark minus --lookback;
-            events are read in a rolling window of start dates; experiences are read whole. Order line items,
-            refunds and transactions are fetched for orders that changed. Each batch commits with its sync position,
+            Bookings and orders are read newest-first and stop at the last committed watermark minus --lookback; \
+            events are read in a rolling window of start dates; experiences are read whole. Order line items, \
+            refunds and transactions are fetched for orders that changed. Each batch commits with its sync position, \
             so a crash loses nothing and the next run continues.
 
-            Internal-key mode (default): the integration key's own company. Third-party mode (--account ID or
-            --all-accounts): each connected account (see `accounts connect`) with its stored refresh token, up to
+            Internal-key mode (default): the integration key's own company. Third-party mode (--account ID or \
+            --all-accounts): each connected account (see `accounts connect`) with its stored refresh token, up to \
             --concurrency at once; one account's failure does not stop the others, but the exit status is non-zero.
             """
     )

@@ -10,9 +10,9 @@ struct Webhooks: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Create, list and delete webhook subscriptions (for `serve`).",
         discussion: """
-            These commands request the scopes webhook.read and webhook.write besides UNDERSTORY_SCOPES. The signing
-            secret of a new subscription is stored sealed with UNDERSTORY_TOKEN_KEY and never printed; `serve` reads it
-            from the database. A subscription made elsewhere (Backoffice) is used by giving its secret to `serve` in
+            These commands request the scopes webhook.read and webhook.write besides UNDERSTORY_SCOPES. The signing \
+            secret of a new subscription is stored sealed with UNDERSTORY_TOKEN_KEY and never printed; `serve` reads it \
+            from the database. A subscription made elsewhere (Backoffice) is used by giving its secret to `serve` in \
             UNDERSTORY_WEBHOOK_SECRET.
             """,
         subcommands: [Subscribe.self, List.self, Unsubscribe.self]

@@ -8,11 +8,11 @@ struct Worker: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Stay up and sync connected accounts as they fall due, sharing them with any number of other workers.",
         discussion: """
-            Third-party mode. Workers coordinate through PostgreSQL alone: each claims due accounts (most overdue
-            first) with a lease, syncs them --concurrency at a time, and schedules each account's next sync --every
-            later (jittered); a failing account backs off exponentially. A worker killed with -9 loses its accounts
-            when its leases expire (--lease) and another worker continues. Accounts that must be connected again are
-            never claimed. SIGTERM or SIGINT: the accounts in hand commit their batch, their leases are released and
+            Third-party mode. Workers coordinate through PostgreSQL alone: each claims due accounts (most overdue \
+            first) with a lease, syncs them --concurrency at a time, and schedules each account's next sync --every \
+            later (jittered); a failing account backs off exponentially. A worker killed with -9 loses its accounts \
+            when its leases expire (--lease) and another worker continues. Accounts that must be connected again are \
+            never claimed. SIGTERM or SIGINT: the accounts in hand commit their batch, their leases are released and \
             the worker exits 0. `status` shows each account's lease, next due time and failures.
             """
     )

@@ -38,7 +38,7 @@ struct CommandLineTests {
             #expect(resources?.count == 5)
             let consents = resources?.first { $0["resource"] as? String == "marketing-consents" }
             #expect(consents?["skipped_scope"] as? String == "marketing.read", "\(json.stdout)")
-            #expect(status.stdout.contains("skipped: marketing-consents of") && status.stdout.contains("tick marketing.read"), "\(status.stdout)")
+            #expect(status.stdout.contains("marketing-consents skipped since") && status.stdout.contains("marketing.read"), "\(status.stdout)")
             let inbox = object?["webhook_inbox"] as? [String: Any]
             #expect(inbox?["pending"] as? Int == 0 && inbox?["parked"] as? Int == 0, "\(json.stdout)")
             let diff = try await TruthCheck.differences(simulator: world.simulator, database: world.database, resource: .bookings, table: "bookings")

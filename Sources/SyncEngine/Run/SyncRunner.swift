@@ -135,37 +135,9 @@ public struct SyncRunner: Sendable {
         logger[metadataKey: "run_id"] = "\(runID)"
         logger.info("run started", metadata: ["resources": "\(connections.map(\.0.rawValue).joined(separator: ","))"])
 
-        // Collect each resource's outcome first, then fold them: the group's body only gathers.
-        let outcomes = await withTaskGroup(of: ResourceOutcome.self, returning: [ResourceOutcome].self) { group in
-            for (resource, connection) in connections {
-                var resourceLogger = logger
-                resourceLogger[metadataKey: "resource"] = "\(resource)"
-                let context = PlanContext(
-                    client: client, connection: connection, companyID: companyID, runID: runID,
-                    options: options, logger: resourceLogger, progress: progress
-                )
-                let grace = options.shutdownGrace, sleep = client.clock.sleep
-                group.addTask {
-                    do {
-                        let counts = try await ShutdownDeadline.run(resource: resource, grace: grace, sleep: sleep) {
-                            try await work(resource, context)
-                        }
-                        return ResourceOutcome(resource: resource, counts: counts, error: nil)
-                    } catch let skip as ResourceSkip {
-                        return ResourceOutcome(resource: resource, counts: nil, error: nil, skipped: skip)
-                    } catch let error as PostgresError where error.sqlState == .lockNotAvailable {
-                        // Only this resource fails; name the table and who holds the lock.
-                        let described = await LockTimeout.error(error, resource: resource, on: control)
-                        return ResourceOutcome(resource: resource, counts: nil, error: described)
-                    } catch {
-                        return ResourceOutcome(resource: resource, counts: nil, error: error)
-                    }
-                }
-            }
-            var outcomes = [ResourceOutcome]()
-            for await outcome in group { outcomes.append(outcome) }
-            return outcomes
-        }
+        let outcomes = await self.runResources(
+            connections, companyID: companyID, runID: runID, options: options, control: control, logger: logger, work
+        )
         var counts = [Resource: ResourceCounts]()
         var skipped = [Resource: ResourceSkip]()
         var firstError: (any Error)?
@@ -212,6 +184,44 @@ public struct SyncRunner: Sendable {
             try await runLog.finish(runID, status: status, exitStatus: exitStatus, counts: counts, http: summary.http, error: error)
         }
         return summary
+    }
+
+    /// Runs `work` for each resource on its own connection, concurrently, and collects each
+    /// outcome (counts, a skip notice or the error) for the caller to fold: the group only gathers.
+    private func runResources(
+        _ connections: [(Resource, PostgresConnection)], companyID: String, runID: Int64, options: SyncOptions,
+        control: PostgresConnection, logger: Logger, _ work: @escaping @Sendable (Resource, PlanContext) async throws -> ResourceCounts
+    ) async -> [ResourceOutcome] {
+        await withTaskGroup(of: ResourceOutcome.self, returning: [ResourceOutcome].self) { group in
+            for (resource, connection) in connections {
+                var resourceLogger = logger
+                resourceLogger[metadataKey: "resource"] = "\(resource)"
+                let context = PlanContext(
+                    client: client, connection: connection, companyID: companyID, runID: runID,
+                    options: options, logger: resourceLogger, progress: progress
+                )
+                let grace = options.shutdownGrace, sleep = client.clock.sleep
+                group.addTask {
+                    do {
+                        let counts = try await ShutdownDeadline.run(resource: resource, grace: grace, sleep: sleep) {
+                            try await work(resource, context)
+                        }
+                        return ResourceOutcome(resource: resource, counts: counts, error: nil)
+                    } catch let skip as ResourceSkip {
+                        return ResourceOutcome(resource: resource, counts: nil, error: nil, skipped: skip)
+                    } catch let error as PostgresError where error.sqlState == .lockNotAvailable {
+                        // Only this resource fails; name the table and who holds the lock.
+                        let described = await LockTimeout.error(error, resource: resource, on: control)
+                        return ResourceOutcome(resource: resource, counts: nil, error: described)
+                    } catch {
+                        return ResourceOutcome(resource: resource, counts: nil, error: error)
+                    }
+                }
+            }
+            var outcomes = [ResourceOutcome]()
+            for await outcome in group { outcomes.append(outcome) }
+            return outcomes
+        }
     }
 
     /// Runs an API call that graceful shutdown cancels (e.g. in a 429 wait before the run starts).

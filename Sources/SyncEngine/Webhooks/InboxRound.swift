@@ -69,6 +69,52 @@ struct InboxRound {
             }
         }
 
+        let (batches, context) = try await self.fetch(toFetch, subjects: subjects, failures: &failures)
+
+        var writes = Writes()
+        var quarantine: [RejectedItem] = []
+        for (resource, batch) in batches {
+            for (id, message) in batch.failures {
+                for row in subjects[Subject(resource: resource, id: id)] ?? [] { failures[row.id] = message }
+            }
+            quarantine += batch.undecodable.values
+            if !batch.fetched.isEmpty { writes.store[resource] = batch.fetched }
+            for id in batch.gone.sorted() {
+                let subject = Subject(resource: resource, id: id)
+                if subjects[subject]?.contains(where: \.goneLongEnough) == true {
+                    writes.delete[resource, default: []].append(id)
+                } else {
+                    awaitingCheck.append(subject)
+                }
+            }
+        }
+
+        var processed: [WebhookInbox.Pending] = []
+        if let context {
+            processed = try await self.write(
+                writes, also: done, quarantine: quarantine, batches: batches, subjects: subjects, failures: &failures, context: context
+            )
+            done = []
+        }
+        if !done.isEmpty {
+            try await WebhookInbox(connection: connection).markProcessed(done, claim: claim)
+        }
+        report(processed)
+        let inbox = WebhookInbox(connection: connection)
+        for subject in awaitingCheck.sorted() {
+            try await inbox.awaitDeletionCheck((subjects[subject] ?? []).map(\.id), claim: claim, confirmAfter: worker.options.deletionConfirmation)
+        }
+        for row in rows {
+            guard let message = failures[row.id] else { continue }
+            try await recordFailure(row, message: message, on: inbox)
+        }
+    }
+
+    /// Fetches the items of `toFetch` by id, per resource; without an API client every row naming
+    /// them fails with why. The context is nil when nothing was fetched.
+    private func fetch(
+        _ toFetch: [Resource: [String]], subjects: [Subject: [WebhookInbox.Pending]], failures: inout [Int64: String]
+    ) async throws -> ([Resource: InboxBatch], PlanContext?) {
         var batches: [Resource: InboxBatch] = [:]
         var context: PlanContext?
         if !toFetch.isEmpty {
@@ -93,61 +139,37 @@ struct InboxRound {
                 }
             }
         }
+        return (batches, context)
+    }
 
-        var writes = Writes()
-        var quarantine: [RejectedItem] = []
-        for (resource, batch) in batches {
-            for (id, message) in batch.failures {
-                for row in subjects[Subject(resource: resource, id: id)] ?? [] { failures[row.id] = message }
-            }
-            quarantine += batch.undecodable.values
-            if !batch.fetched.isEmpty { writes.store[resource] = batch.fetched }
-            for id in batch.gone.sorted() {
-                let subject = Subject(resource: resource, id: id)
-                if subjects[subject]?.contains(where: \.goneLongEnough) == true {
-                    writes.delete[resource, default: []].append(id)
-                } else {
-                    awaitingCheck.append(subject)
+    /// Commits `writes` (and marks the rows `also` processed) in one transaction; if that fails
+    /// for a reason other than a broken connection, writes each item on its own, quarantining the
+    /// refused ones. Returns the rows processed.
+    private func write(
+        _ writes: Writes, also done: [Int64], quarantine: [RejectedItem], batches: [Resource: InboxBatch],
+        subjects: [Subject: [WebhookInbox.Pending]], failures: inout [Int64: String], context: PlanContext
+    ) async throws -> [WebhookInbox.Pending] {
+        do {
+            let refused = try await commit(writes, also: done, quarantine: quarantine, batches: batches, context: context)
+            return succeeded(writes, refused: refused, subjects: subjects, failures: &failures)
+        } catch let error where !Self.breaksConnection(error) {
+            var processed: [WebhookInbox.Pending] = []
+            worker.logger.warning(
+                "webhook inbox batch failed; writing its items one by one",
+                metadata: ["company_id": "\(companyID)", "error": "\(Self.oneLine(error))"]
+            )
+            for subject in writes.subjects {
+                let single = Writes(subject, deleted: writes.delete[subject.resource]?.contains(subject.id) == true)
+                do {
+                    let refused = try await commit(single, also: [], quarantine: [], batches: batches, context: context)
+                    processed += succeeded(single, refused: refused, subjects: subjects, failures: &failures)
+                } catch let error where !Self.breaksConnection(error) {
+                    let message = try await quarantineRefused(subject, error: error, batches: batches)
+                    for row in subjects[subject] ?? [] { failures[row.id] = message }
                 }
             }
-        }
-
-        var processed: [WebhookInbox.Pending] = []
-        if let context {
-            do {
-                let refused = try await commit(writes, also: done, quarantine: quarantine, batches: batches, context: context)
-                processed = succeeded(writes, refused: refused, subjects: subjects, failures: &failures)
-                done = []
-            } catch let error where !Self.breaksConnection(error) {
-                worker.logger.warning(
-                    "webhook inbox batch failed; writing its items one by one",
-                    metadata: ["company_id": "\(companyID)", "error": "\(Self.oneLine(error))"]
-                )
-                for subject in writes.subjects {
-                    let single = Writes(subject, deleted: writes.delete[subject.resource]?.contains(subject.id) == true)
-                    do {
-                        let refused = try await commit(single, also: [], quarantine: [], batches: batches, context: context)
-                        processed += succeeded(single, refused: refused, subjects: subjects, failures: &failures)
-                    } catch let error where !Self.breaksConnection(error) {
-                        let message = try await quarantineRefused(subject, error: error, batches: batches)
-                        for row in subjects[subject] ?? [] { failures[row.id] = message }
-                    }
-                }
-                _ = try await commit(Writes(), also: done, quarantine: quarantine, batches: batches, context: context)
-                done = []
-            }
-        }
-        if !done.isEmpty {
-            try await WebhookInbox(connection: connection).markProcessed(done, claim: claim)
-        }
-        report(processed)
-        let inbox = WebhookInbox(connection: connection)
-        for subject in awaitingCheck.sorted() {
-            try await inbox.awaitDeletionCheck((subjects[subject] ?? []).map(\.id), claim: claim, confirmAfter: worker.options.deletionConfirmation)
-        }
-        for row in rows {
-            guard let message = failures[row.id] else { continue }
-            try await recordFailure(row, message: message, on: inbox)
+            _ = try await commit(Writes(), also: done, quarantine: quarantine, batches: batches, context: context)
+            return processed
         }
     }
 

@@ -151,7 +151,7 @@ public actor TokenSource {
             found = .documented(authURL: configuration.authURL)
             logger.warning("OIDC discovery answered 404; using the documented endpoints", metadata: ["token_endpoint": "\(found.tokenEndpoint)"])
         default:
-            throw executor.mapError(response, spec: spec, attempts: 1, code: nil)
+            throw executor.mapError(response, spec: spec, attempts: 1)
         }
         discovery = found
         return found
@@ -246,7 +246,7 @@ public actor TokenSource {
     ) async throws -> HTTPResponseData {
         let path = URL(string: endpoint)?.path ?? endpoint
         let spec = RequestSpec(
-            isPOST: true, url: endpoint, path: path,
+            method: .POST, url: endpoint, path: path,
             headers: [("Content-Type", "application/x-www-form-urlencoded")],
             body: ByteBuffer(string: PercentEncoding.formEncode(fields)), resource: resource, authorized: false,
             returnsErrorResponses: true
