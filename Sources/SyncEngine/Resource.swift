@@ -6,6 +6,8 @@ public enum Resource: String, CaseIterable, Sendable, Hashable, Codable, CustomS
     case experiences
     /// Marketing consents (`/v1/marketing-consents`): read only with the `marketing.read` scope.
     case marketingConsents = "marketing-consents"
+    /// Event availability (`/v1/event-availabilities`, per experience): current rows and their history.
+    case availability
 
     public var description: String { rawValue }
 

@@ -29,6 +29,9 @@ struct TableSpec: Sendable {
     }
 
     var qualifiedName: String { "understory.\(name)" }
+    /// The key column naming an item within its account (`id`; `event_id` for event availability,
+    /// whose items have no id of their own): what an upsert returns as `id`.
+    var idColumn: String { key[key.count - 1] }
     /// Whether the API sends an `updated_at` for these rows (marketing consents have no timestamps:
     /// their upsert writes whatever differs).
     var hasUpdatedAt: Bool { columns.contains("updated_at") }
@@ -71,7 +74,7 @@ struct TableSpec: Sendable {
             FROM (\(newestPerKey)) AS s
             ON CONFLICT (\(keyList)) DO UPDATE SET \(updates.joined(separator: ", "))
             WHERE \(condition)
-            RETURNING t.id, (xmax = 0) AS inserted
+            RETURNING t.\(idColumn) AS id, (xmax = 0) AS inserted
             """
     }
 
@@ -88,10 +91,10 @@ struct TableSpec: Sendable {
         let incoming = columns.filter { !key.contains($0) }.map { "s.\($0)" } + computed.map(\.expression)
         let deleted = hasDeletedAt ? " OR t._deleted_at IS NOT NULL" : ""
         return """
-            SELECT s.id, (t.id IS NULL\(deleted)) AS missing
+            SELECT s.\(idColumn) AS id, (t.\(idColumn) IS NULL\(deleted)) AS missing
             FROM (\(newestPerKey)) AS s
             LEFT JOIN \(qualifiedName) AS t ON \(join)
-            WHERE t.id IS NULL OR (\(hasUpdatedAt ? NewestWins.storedNotNewer("t", than: "s") : "true")
+            WHERE t.\(idColumn) IS NULL OR (\(hasUpdatedAt ? NewestWins.storedNotNewer("t", than: "s") : "true")
                 AND ((\(stored)) IS DISTINCT FROM (\(incoming.joined(separator: ", ")))\(deleted)))
             """
     }
@@ -141,7 +144,11 @@ extension TableSpec {
     static let experienceTicketVariants = Tables.experienceTicketVariants.spec
 
     static let marketingConsents = Tables.marketingConsents.spec
+    static let eventAvailabilities = Tables.eventAvailabilities.spec
+    static let eventAvailabilityHistory = Tables.eventAvailabilityHistory.spec
+    static let experienceInformationRequests = Tables.experienceInformationRequests.spec
+    static let bookingInformationAnswers = Tables.bookingInformationAnswers.spec
 
     /// Every synced table (the catalog check compares each with the migrated one).
-    static let all: [TableSpec] = [orders, orderLineItems, orderRefunds, orderTransactions, bookings, bookingTickets, bookingTicketItems, events, eventSessions, experiences, experienceTicketVariants, marketingConsents]
+    static let all: [TableSpec] = [orders, orderLineItems, orderRefunds, orderTransactions, bookings, bookingTickets, bookingTicketItems, events, eventSessions, experiences, experienceTicketVariants, marketingConsents, eventAvailabilities, eventAvailabilityHistory, experienceInformationRequests, bookingInformationAnswers]
 }

@@ -35,8 +35,13 @@ extension Declarations {
     static let bookings = SyncedResource<Booking>(
         resource: .bookings, scope: "booking.read", table: Tables.bookings,
         traversal: .updatedAt { client, query in client.bookings(query) },
-        children: { context in context.options.tickets ? BookingTickets.stage(context) : nil },
-        childTables: [(.bookingTicketItems, "booking_id"), (.bookingTickets, "booking_id")]
+        children: { context in
+            ChildStages<Booking>.of([
+                context.options.tickets ? BookingTickets.stage(context) : nil,
+                context.options.informationAnswers ? BookingInformationAnswers.stage(context) : nil,
+            ])
+        },
+        childTables: [(.bookingTicketItems, "booking_id"), (.bookingTickets, "booking_id"), (.bookingInformationAnswers, "booking_id")]
     )
 }
 

@@ -87,6 +87,6 @@ extension Declarations {
         resource: .events, scope: "event.read", table: Tables.events,
         traversal: .startWindow { client, from, to, limit in client.events(from: from, to: to, limit: limit) },
         derived: { loader, companyID, changed in try await loader.replaceDerived(.eventSessions, companyID: companyID, parentIDs: changed) },
-        childTables: [(.eventSessions, "event_id")]
+        childTables: [(.eventSessions, "event_id"), (.eventAvailabilities, "event_id")]
     )
 }

@@ -27,8 +27,13 @@ extension Declarations {
     static let experiences = SyncedResource<Experience>(
         resource: .experiences, scope: "experience.read", table: Tables.experiences,
         traversal: .fullList { client, options in client.experiences(limit: 100, acceptLanguage: options.acceptLanguage) },
-        children: { context in context.options.ticketVariants ? ExperienceTicketVariants.stage(context) : nil },
-        childTables: [(.experienceTicketVariants, "experience_id")]
+        children: { context in
+            ChildStages<Experience>.of([
+                context.options.ticketVariants ? ExperienceTicketVariants.stage(context) : nil,
+                context.options.informationRequests ? ExperienceInformationRequests.stage(context) : nil,
+            ])
+        },
+        childTables: [(.experienceTicketVariants, "experience_id"), (.experienceInformationRequests, "experience_id")]
     )
 }
 

@@ -32,6 +32,18 @@ struct ResourcePlans: Sendable {
         inbox = { context, ids, concurrency in await declaration.inboxBatch(ids, context: context, concurrency: concurrency) }
         reconcile = { context in try await scope.run(context) { try await ReconcilePlan.reconcile(declaration, context) } }
     }
+
+    /// Event availability: sync and reconcile read it all again (``AvailabilityPlan``); nothing to
+    /// backfill, and no webhook topic names it.
+    init(_ declaration: ObservedResource) {
+        table = declaration.table.spec
+        childTables = [(declaration.history.spec, "event_id")]
+        let scope = ResourceScope(declaration.scope, resource: declaration.resource, optional: false)
+        sync = { context in try await scope.run(context) { try await AvailabilityPlan.run(declaration, context, reconciling: false) } }
+        backfill = nil
+        reconcile = { context in try await scope.run(context) { try await AvailabilityPlan.run(declaration, context, reconciling: true) } }
+        inbox = { _, ids, _ in InboxBatch.unrouted(declaration.resource, ids: ids) }
+    }
 }
 
 extension Resource {
@@ -43,6 +55,7 @@ extension Resource {
         case .events: ResourcePlans(Declarations.events)
         case .experiences: ResourcePlans(Declarations.experiences)
         case .marketingConsents: ResourcePlans(Declarations.marketingConsents)
+        case .availability: ResourcePlans(Declarations.availability)
         }
     }
 }

@@ -1,0 +1,97 @@
+import PostgresClient
+import ServiceLifecycle
+import UnderstoryAPI
+
+/// Event availability (``ObservedResource``): it has no timestamps and no webhook, so every sync
+/// (and reconcile, which does the same with the API winning over edited rows) asks
+/// `/v1/event-availabilities` again for each experience — the stored ones and those of stored
+/// events in the window (a first sync gets them once experiences and events are stored) — over the
+/// events' start-time window, and writes each chunk of experiences in one transaction: first a
+/// history row per event whose availability differs from its latest history row, then the current
+/// rows that differ. The same answer seen twice writes nothing.
+///
+/// An experience that answers 404 (deleted meanwhile) or lists no events writes nothing; an item
+/// that does not decode or store is quarantined in `rejected_items` and the rest load. Rows of
+/// events no longer listed stay as last seen (an event leaving the window is no change).
+enum AvailabilityPlan {
+    /// Every page of one experience's list.
+    struct Read: Sendable {
+        var items: [Fetched<EventAvailability>] = []
+        var undecodable: [UndecodableItem] = []
+        var pages = 0
+        var restarts = 0
+    }
+
+    static func run(_ declaration: ObservedResource, _ context: PlanContext, reconciling: Bool) async throws -> ResourceCounts {
+        let window = StartWindow.window(context.options, now: context.options.wallClock())
+        let experiences = try await experienceIDs(context, window: window)
+        let spec = reconciling ? declaration.table.spec.reconciling : declaration.table.spec
+        try await context.loader.prepare([spec])
+        let unresolved = context.options.dryRun
+            ? [] : Set(try await RejectedItemStore(connection: context.connection).unresolvedIDs(companyID: context.companyID, resource: declaration.resource))
+        var counts = ResourceCounts()
+        if reconciling { (counts.missing, counts.stale) = (0, 0) }
+        let chunkSize = max(1, context.options.childConcurrency)
+        var start = 0
+        repeat {
+            let chunk = Array(experiences[start..<min(start + chunkSize, experiences.count)])
+            start += chunk.count
+            let reads = try await boundedConcurrentMap(chunk, limit: chunkSize) { experienceID in
+                (experienceID, try await read(declaration, context, experienceID: experienceID, window: window))
+            }
+            let last = start >= experiences.count && !Task.isShuttingDownGracefully
+            counts = counts + (try await load(reads, declaration, spec: spec, context, unresolved: unresolved, reconciling: reconciling, complete: last))
+            context.progress?.batchCommitted(resource: declaration.resource, records: reads.reduce(0) { $0 + ($1.1?.items.count ?? 0) }, pages: 0)
+            if Task.isShuttingDownGracefully {
+                throw SyncError(
+                    .interrupted, "stopped by a signal after committing the availability of \(start) experiences; the next run reads them all again",
+                    resource: declaration.resource
+                )
+            }
+        } while start < experiences.count
+        return counts
+    }
+
+    /// The experiences asked for: the stored ones (not deleted) and those of stored events in the window.
+    static func experienceIDs(_ context: PlanContext, window: (LocalDateTime, LocalDateTime)?) async throws -> [String] {
+        try await context.connection.execute(
+            """
+            SELECT id FROM \(TableSpec.experiences.qualifiedName) WHERE company_id = $1 AND _deleted_at IS NULL
+            UNION
+            SELECT experience_id FROM \(TableSpec.events.qualifiedName)
+            WHERE company_id = $1 AND _deleted_at IS NULL AND experience_id IS NOT NULL
+              AND ($2::timestamp IS NULL OR start_local >= $2::timestamp) AND ($3::timestamp IS NULL OR start_local < $3::timestamp)
+            ORDER BY 1
+            """,
+            [context.companyID, window?.0.queryString, window?.1.queryString]
+        ).rows.map { try $0["id"].decode(String.self) }
+    }
+
+    /// Every page of one experience's availability over `window`; nil when the experience answers
+    /// 404. A rejected cursor restarts this experience's list, at most `maxRestarts` times.
+    static func read(
+        _ declaration: ObservedResource, _ context: PlanContext, experienceID: String, window: (LocalDateTime, LocalDateTime)?
+    ) async throws -> Read? {
+        var restarts = 0
+        while true {
+            do {
+                var read = Read(restarts: restarts)
+                for try await page in declaration.list(context.client, experienceID, window, 100).cancelOnGracefulShutdown() {
+                    read.pages += 1
+                    read.items += page.items
+                    read.undecodable += page.undecodable
+                }
+                return read
+            } catch let error as UnderstoryAPIError where error.code == .notFound {
+                return nil
+            } catch var error as UnderstoryAPIError where error.code == .cursorRejected {
+                guard restarts < context.options.maxRestarts else {
+                    error.detail = "the availability of experience \(experienceID) restarted \(restarts) times and lost its cursor each time "
+                        + "(cursors are short-lived; the next run reads it again)"
+                    throw error
+                }
+                restarts += 1
+            }
+        }
+    }
+}
