@@ -161,16 +161,19 @@ enum PageDecoding {
         return Fetched(model: model, raw: raw)
     }
 
-    /// Reads an item's `id` (string or number) for error messages.
+    /// Reads an item's `id` (string or number; an event availability's `event_id`, as it has no
+    /// other) for error messages and quarantine.
     struct IDProbe: Decodable {
         var id: String?
-        enum CodingKeys: String, CodingKey { case id }
+        enum CodingKeys: String, CodingKey { case id, eventID = "event_id" }
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             if let text = try? container.decodeIfPresent(String.self, forKey: .id) {
                 id = text
             } else if let number = try? container.decodeIfPresent(Int64.self, forKey: .id) {
                 id = String(number)
+            } else if let text = try? container.decodeIfPresent(String.self, forKey: .eventID) {
+                id = text
             }
         }
     }
