@@ -65,7 +65,7 @@ enum EventAvailabilities {
     /// The events of the experience at `experience` (not deleted) whose local start lies in
     /// [`from`, `to`) (seconds, local wall clock), in start order.
     static func events(_ store: Store, experience: Int, from: Int64?, to: Int64?) -> [Int] {
-        store.events.order(.start).map(Int.init).filter { index in
+        store.events.order(.start).map { Int($0) }.filter { index in
             let record = store.events[index]
             return !record.deleted && store.generator.experienceIndex(forEvent: index) == experience
                 && from.map { record.startKey >= $0 } ?? true && to.map { record.startKey < $0 } ?? true

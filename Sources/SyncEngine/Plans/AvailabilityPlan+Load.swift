@@ -29,15 +29,17 @@ extension AvailabilityPlan {
         }
         let stored = Array(staged.intersection(unresolved).subtracting(rejected.compactMap(\.itemID)))
         let loader = context.loader, resource = declaration.resource, historySQL = declaration.historySQL
-        let written = try await context.inBatchTransaction { connection in
-            try await loader.stage(spec, rows)
-            let drift = reconciling ? try await connection.execute(spec.driftSQL).rows.map { try $0["missing"].decode(Bool.self) } : []
+        let buffer = rows, quarantined = rejected
+        let written = try await context.inBatchTransaction { connection -> (BatchLoader.Outcome, Int, [Bool], Int) in
+            try await loader.stage(spec, buffer)
+            var drift: [Bool] = []
+            if reconciling { drift = try await connection.execute(spec.driftSQL).rows.map { try $0["missing"].decode(Bool.self) } }
             let history = try await connection.execute(historySQL, [context.runID]).affectedRows
             let outcome = try await loader.upsertStaged(spec)
             var resolved = 0
             if !context.options.dryRun {
                 let store = RejectedItemStore(connection: connection)
-                try await store.record(rejected, companyID: context.companyID, runID: context.runID)
+                try await store.record(quarantined, companyID: context.companyID, runID: context.runID)
                 resolved = try await store.resolve(stored, companyID: context.companyID, resource: resource, runID: context.runID)
                 if complete { try await context.recordCompletion(resource, fullPass: true, on: connection, newestUpdatedAt: nil) }
             }

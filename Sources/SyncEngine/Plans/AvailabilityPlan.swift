@@ -27,8 +27,11 @@ enum AvailabilityPlan {
         let experiences = try await experienceIDs(context, window: window)
         let spec = reconciling ? declaration.table.spec.reconciling : declaration.table.spec
         try await context.loader.prepare([spec])
-        let unresolved = context.options.dryRun
-            ? [] : Set(try await RejectedItemStore(connection: context.connection).unresolvedIDs(companyID: context.companyID, resource: declaration.resource))
+        var unresolved = Set<String>()
+        if !context.options.dryRun {
+            let store = RejectedItemStore(connection: context.connection)
+            unresolved = Set(try await store.unresolvedIDs(companyID: context.companyID, resource: declaration.resource))
+        }
         var counts = ResourceCounts()
         if reconciling { (counts.missing, counts.stale) = (0, 0) }
         let chunkSize = max(1, context.options.childConcurrency)
@@ -37,11 +40,12 @@ enum AvailabilityPlan {
             let chunk = Array(experiences[start..<min(start + chunkSize, experiences.count)])
             start += chunk.count
             let reads = try await boundedConcurrentMap(chunk, limit: chunkSize) { experienceID in
-                (experienceID, try await read(declaration, context, experienceID: experienceID, window: window))
+                (experienceID: experienceID, read: try await read(declaration, context, experienceID: experienceID, window: window))
             }
             let last = start >= experiences.count && !Task.isShuttingDownGracefully
-            counts = counts + (try await load(reads, declaration, spec: spec, context, unresolved: unresolved, reconciling: reconciling, complete: last))
-            context.progress?.batchCommitted(resource: declaration.resource, records: reads.reduce(0) { $0 + ($1.1?.items.count ?? 0) }, pages: 0)
+            let loaded = try await load(reads, declaration, spec: spec, context, unresolved: unresolved, reconciling: reconciling, complete: last)
+            counts = counts + loaded
+            context.progress?.batchCommitted(resource: declaration.resource, records: loaded.records, pages: loaded.pages)
             if Task.isShuttingDownGracefully {
                 throw SyncError(
                     .interrupted, "stopped by a signal after committing the availability of \(start) experiences; the next run reads them all again",
@@ -84,11 +88,12 @@ enum AvailabilityPlan {
                 return read
             } catch let error as UnderstoryAPIError where error.code == .notFound {
                 return nil
-            } catch var error as UnderstoryAPIError where error.code == .cursorRejected {
+            } catch let error as UnderstoryAPIError where error.code == .cursorRejected {
                 guard restarts < context.options.maxRestarts else {
-                    error.detail = "the availability of experience \(experienceID) restarted \(restarts) times and lost its cursor each time "
+                    var lost = error
+                    lost.detail = "the availability of experience \(experienceID) restarted \(restarts) times and lost its cursor each time "
                         + "(cursors are short-lived; the next run reads it again)"
-                    throw error
+                    throw lost
                 }
                 restarts += 1
             }

@@ -18,7 +18,7 @@ struct ChildStages<Parent: SyncedRecord>: ChildStage {
     var context: PlanContext { stages[0].context }
     var resource: Resource { stages[0].resource }
     var parentSpec: TableSpec { stages[0].parentSpec }
-    var tables: [TableSpec] { stages.flatMap(\.tables) }
+    var tables: [TableSpec] { stages.flatMap { $0.tables } }
     /// Every stage names the parent with the same column (`booking_id`, `experience_id`).
     var parentColumn: String { stages[0].parentColumn }
 
@@ -46,7 +46,9 @@ struct ChildStages<Parent: SyncedRecord>: ChildStage {
             rows.buffers += part.buffers
             rows.sanitized += part.sanitized
             rows.requests += part.requests
-            for rejection in part.rejected where rejected.insert(rejection.parentID).inserted { rows.rejected.append(rejection) }
+            for rejection in part.rejected {
+                if rejected.insert(rejection.parentID).inserted { rows.rejected.append(rejection) }
+            }
             gone.formUnion(part.gone)
         }
         rows.gone = gone.sorted()

@@ -15,7 +15,7 @@ extension Tables {
                 $0.model.question
             },
             Column("type", "text", "Kind of answer expected, as sent (the field and its values are not documented).") { $0.model.type },
-            Column("required", "boolean", "Whether an answer is required, as sent (the field is not documented).") { $0.model.required.map(String.init) },
+            Column("required", "boolean", "Whether an answer is required, as sent (the field is not documented).") { $0.model.required.map { String($0) } },
             .raw("The question exactly as the API sent it."),
             .syncedAt,
             .runID,
