@@ -8,25 +8,16 @@ import UnderstorySimulator
 
 @Suite("event availability: current rows per event and a history row per change")
 struct EventAvailabilityTests {
-    /// Experiences and events first (availability reads the experiences they name), then availability.
-    static func syncAll(_ harness: SyncHarness, _ options: SyncOptions = SyncHarness.options()) async throws -> SyncRunner.Summary {
-        var first = options
-        first.resources = [.experiences, .events]
-        let summary = try await harness.runner.sync(first)
-        #expect(summary.succeeded, "\(summary.failures)")
-        return try await syncAvailability(harness, options)
-    }
-
     static func syncAvailability(_ harness: SyncHarness, _ options: SyncOptions = SyncHarness.options()) async throws -> SyncRunner.Summary {
         var only = options
         only.resources = [.availability]
         return try await harness.runner.sync(only)
     }
 
-    @Test("a sync stores every event's availability exactly as the simulator serves it, and one history row per event")
+    @Test("a first sync of everything stores every event's availability exactly as the simulator serves it, and one history row per event")
     func firstSyncEqualsSimulator() async throws {
         try await SyncHarness.with { harness in
-            let summary = try await Self.syncAll(harness)
+            let summary = try await harness.runner.sync(SyncHarness.options())
             #expect(summary.succeeded, "\(summary.failures)")
             let stored = try await Self.stored(harness)
             #expect(!stored.isEmpty)
@@ -52,7 +43,7 @@ struct EventAvailabilityTests {
     @Test("the same answer again writes no history; a change writes exactly one row, in the transaction of the current row")
     func historyOnlyOnChange() async throws {
         try await SyncHarness.with { harness in
-            _ = try await Self.syncAll(harness)
+            _ = try await Self.syncAvailability(harness)
             let history = try await harness.count("event_availability_history")
             let again = try await Self.syncAvailability(harness)
             #expect(again.succeeded, "\(again.failures)")
@@ -80,10 +71,10 @@ struct EventAvailabilityTests {
         }
     }
 
-    @Test("an event that leaves the window and an experience that answers 404 are no change: their rows stay, no history is written")
+    @Test("an event that leaves the window, an experience deleted, and one that answers 404 are no change: rows stay, no history is written")
     func leavingIsNoChange() async throws {
         try await SyncHarness.with { harness in
-            _ = try await Self.syncAll(harness)
+            _ = try await Self.syncAvailability(harness)
             let before = try await Self.stored(harness)
             let history = try await harness.count("event_availability_history")
             let gone = try #require(before.values.map(\.experienceID).sorted().first)
@@ -93,20 +84,27 @@ struct EventAvailabilityTests {
             narrow.eventsPastDays = 0
             narrow.eventsFutureDays = 0
             let summary = try await Self.syncAvailability(harness, narrow)
-            #expect(summary.succeeded, "\(summary.failures)")
+            #expect(summary.succeeded && summary.firstError == nil, "\(summary.failures)")
             #expect(summary.counts[.availability]?.records ?? -1 < before.count)
             #expect(try await Self.stored(harness) == before)
             #expect(try await harness.count("event_availability_history") == history)
-            #expect(harness.simulator.requestCount(pathPrefix: "/v1/event-availabilities", status: 404) == 1)
+
+            // Experiences deleted between their list and their availability answer 404: nothing changes,
+            // even for an event that did change meanwhile.
+            let cancelled = try #require(before.first { $0.value.available && $0.value.experienceID != gone }?.key)
+            #expect(harness.simulator.cancel(.events, id: cancelled))
+            harness.simulator.failRequests(matching: "/v1/event-availabilities", status: 404)
+            let notFound = try await Self.syncAvailability(harness)
+            #expect(notFound.succeeded && notFound.firstError == nil, "\(notFound.failures)")
+            #expect(harness.simulator.requestCount(pathPrefix: "/v1/event-availabilities", status: 404) == harness.simulator.truth().experiences.count)
+            #expect(try await Self.stored(harness) == before)
+            #expect(try await harness.count("event_availability_history") == history)
         }
     }
 
     @Test("a malformed availability is rejected, not fatal: the rest load, and it is resolved once it is well-formed again")
     func malformedItemIsRejected() async throws {
         try await SyncHarness.with { harness in
-            var first = SyncHarness.options()
-            first.resources = [.experiences, .events]
-            _ = try await harness.runner.sync(first)
             let eventID = try #require(harness.simulator.truth().events.keys.sorted().first)
             #expect(harness.simulator.setEventAvailability(eventID: eventID, json: #"{"event_id":"\#(eventID)","available":"yes","constraints":[]}"#))
             let summary = try await Self.syncAvailability(harness)
@@ -133,7 +131,7 @@ struct EventAvailabilityTests {
     @Test("reconcile puts back an edited row (the API wins) without a history row; availability_over_time.sql counts every stored event")
     func reconcileAndExample() async throws {
         try await SyncHarness.with { harness in
-            _ = try await Self.syncAll(harness)
+            _ = try await Self.syncAvailability(harness)
             let history = try await harness.count("event_availability_history")
             try await harness.query("UPDATE understory.event_availabilities SET available = NOT available WHERE event_id = (SELECT min(event_id) FROM understory.event_availabilities)")
             var options = SyncHarness.options()

@@ -62,7 +62,9 @@ extension Tables {
 extension Declarations {
     /// Availability has no timestamps and no webhook: every run reads the window per experience.
     static let availability = ObservedResource(
-        resource: .availability, scope: "event.read", table: Tables.eventAvailabilities, history: Tables.eventAvailabilityHistory,
+        resource: .availability, scope: "event.read",
+        experiences: ("experience.read", { client, options in client.experiences(limit: 100, acceptLanguage: options.acceptLanguage) }),
+        table: Tables.eventAvailabilities, history: Tables.eventAvailabilityHistory,
         list: { client, experienceID, window, limit in
             client.eventAvailabilities(experienceID: experienceID, from: window?.0, to: window?.1, limit: limit)
         }

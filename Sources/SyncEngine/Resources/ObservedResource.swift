@@ -1,12 +1,16 @@
 import UnderstoryAPI
 
 /// A resource read per experience, without timestamps, whose changes matter over time (event
-/// availability): its current table, a history table with a row per change, and the list read for
-/// one experience over the events' start-time window. ``AvailabilityPlan`` syncs and reconciles it.
+/// availability): its current table, a history table with a row per change, the experiences to
+/// ask for and the list read for one experience over the events' start-time window.
+/// ``AvailabilityPlan`` syncs and reconciles it.
 struct ObservedResource: Sendable {
     let resource: Resource
     /// The scope its endpoint needs (``ResourceScope``).
     let scope: String
+    /// The experiences asked for, listed from the API each run (so a first sync needs nothing stored),
+    /// and the scope that list needs.
+    let experiences: (scope: String, list: @Sendable (UnderstoryClient, SyncOptions) -> PageSequence<Experience>)
     /// Current rows, one per event.
     let table: Table<EventAvailability>
     /// A row per change (never staged: written by ``historySQL``).

@@ -34,14 +34,22 @@ struct ResourcePlans: Sendable {
     }
 
     /// Event availability: sync and reconcile read it all again (``AvailabilityPlan``); nothing to
-    /// backfill, and no webhook topic names it.
+    /// backfill, and no webhook topic names it. Without the experiences' scope (their list) or its
+    /// own, it is skipped or fails naming the scope that is missing.
     init(_ declaration: ObservedResource) {
         table = declaration.table.spec
         childTables = [(declaration.history.spec, "event_id")]
+        let listing = ResourceScope(declaration.experiences.scope, resource: declaration.resource, optional: false)
         let scope = ResourceScope(declaration.scope, resource: declaration.resource, optional: false)
-        sync = { context in try await scope.run(context) { try await AvailabilityPlan.run(declaration, context, reconciling: false) } }
+        let run: @Sendable (PlanContext, Bool) async throws -> ResourceCounts = { context, reconciling in
+            let experiences = try await listing.run(context) { try await AvailabilityPlan.experienceIDs(declaration, context) }
+            return try await scope.run(context) {
+                try await AvailabilityPlan.run(declaration, context, experiences: experiences, reconciling: reconciling)
+            }
+        }
+        sync = { context in try await run(context, false) }
         backfill = nil
-        reconcile = { context in try await scope.run(context) { try await AvailabilityPlan.run(declaration, context, reconciling: true) } }
+        reconcile = { context in try await run(context, true) }
         inbox = { _, ids, _ in InboxBatch.unrouted(declaration.resource, ids: ids) }
     }
 }
