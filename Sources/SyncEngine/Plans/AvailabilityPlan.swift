@@ -61,62 +61,6 @@ enum AvailabilityPlan {
             .flatMap { page in page.items.map(\.model.id) + page.undecodable.compactMap(\.id) }
     }
 
-    /// Every page of one experience's list.
-    struct Read: Sendable {
-        var items: [Fetched<EventAvailability>] = []
-        var undecodable: [UndecodableItem] = []
-        var pages = 0
-        var restarts = 0
-    }
-
-    static func run(_ declaration: ObservedResource, _ context: PlanContext, experiences: [String], reconciling: Bool) async throws -> ResourceCounts {
-        let window = StartWindow.window(context.options, now: context.options.wallClock())
-        let spec = reconciling ? declaration.table.spec.reconciling : declaration.table.spec
-        try await context.loader.prepare([spec])
-        var unresolved = Set<String>()
-        if !context.options.dryRun {
-            let store = RejectedItemStore(connection: context.connection)
-            unresolved = Set(try await store.unresolvedIDs(companyID: context.companyID, resource: declaration.resource))
-        }
-        var counts = ResourceCounts()
-        if reconciling { (counts.missing, counts.stale) = (0, 0) }
-        let chunkSize = max(1, context.options.childConcurrency)
-        var start = 0
-        repeat {
-            let chunk = Array(experiences[start..<min(start + chunkSize, experiences.count)])
-            start += chunk.count
-            let reads = try await boundedConcurrentMap(chunk, limit: chunkSize) { experienceID in
-                (experienceID: experienceID, read: try await read(declaration, context, experienceID: experienceID, window: window))
-            }
-            let last = start >= experiences.count && !Task.isShuttingDownGracefully
-            let loaded = try await load(reads, declaration, spec: spec, context, unresolved: unresolved, reconciling: reconciling, complete: last)
-            counts = counts + loaded
-            context.progress?.batchCommitted(resource: declaration.resource, records: loaded.records, pages: loaded.pages)
-            if Task.isShuttingDownGracefully {
-                throw SyncError(
-                    .interrupted, "stopped by a signal after committing the availability of \(start) experiences; the next run reads them all again",
-                    resource: declaration.resource
-                )
-            }
-        } while start < experiences.count
-        return counts
-    }
-
-    /// The experiences asked for: the stored ones (not deleted) and those of stored events in the window.
-    static func experienceIDs(_ context: PlanContext, window: (LocalDateTime, LocalDateTime)?) async throws -> [String] {
-        try await context.connection.execute(
-            """
-            SELECT id FROM \(TableSpec.experiences.qualifiedName) WHERE company_id = $1 AND _deleted_at IS NULL
-            UNION
-            SELECT experience_id FROM \(TableSpec.events.qualifiedName)
-            WHERE company_id = $1 AND _deleted_at IS NULL AND experience_id IS NOT NULL
-              AND ($2::timestamp IS NULL OR start_local >= $2::timestamp) AND ($3::timestamp IS NULL OR start_local < $3::timestamp)
-            ORDER BY 1
-            """,
-            [context.companyID, window?.0.queryString, window?.1.queryString]
-        ).rows.map { try $0["id"].decode(String.self) }
-    }
-
     /// Every page of one experience's availability over `window`; nil when the experience answers
     /// 404. A rejected cursor restarts this experience's list, at most `maxRestarts` times.
     static func read(
