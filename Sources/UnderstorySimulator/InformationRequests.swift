@@ -9,7 +9,8 @@ import Hummingbird
 /// understory-api.md names both endpoints and documents no field. The simulator's shapes are
 /// guesses: a request `{id, question, type, required}` (question text in English whatever the
 /// `Accept-Language`), an answer `{information_request_id, answer}` with no id of its own; an
-/// answer's value is a string, a number or a boolean by question type.
+/// answer's value is a string, a number or a boolean by question type. Question ids depend on the
+/// experience id only, so answers keep pointing at them when an experience changes.
 enum InformationRequests {
     private static let questions: [(suffix: String, question: String, type: String, required: Bool)] = [
         ("diet", "Any dietary requirements?", "TEXT", false),
@@ -20,29 +21,33 @@ enum InformationRequests {
     private static let diets = ["None", "Vegetarian", "Vegan", "Gluten free", "None"]
     private static let hotels = ["Hotel d'Angleterre", "Camping", "Friends", "Airbnb in Nørrebro", "Hotel d'Angleterre"]
 
-    /// The questions of the experience `id` whose JSON is `experience` (two to four), as the API's `items`.
+    /// The questions of the experience `id` (two to four, chosen by its id, so their ids never
+    /// change); the experience's bytes decide whether the last one is required, and a
+    /// ``Simulator/changeChildren(_:id:company:)`` revision rewords them. As the API's `items`.
     static func items(experienceID id: String, experience: [UInt8], revision: UInt64 = 0) -> [[UInt8]] {
-        chosen(experienceID: id, hash: hash(experience, revision)).map { question in
+        let asked = chosen(experienceID: id)
+        return asked.enumerated().map { n, question in
             var w = JSONWriter(capacity: 160)
             w.beginObject()
             w.key("id")
             w.string("ir-\(id)-\(question.suffix)")
             w.key("question")
-            w.string(question.question)
+            w.string(revision > 0 ? "\(question.question) (revised \(revision))" : question.question)
             w.key("type")
             w.string(question.type)
             w.key("required")
-            w.bool(question.required)
+            w.bool(question.required || (n == asked.count - 1 && hash(experience, 0) % 2 == 0))
             w.endObject()
             return w.bytes
         }
     }
 
-    /// The answers of the booking `id` (JSON `booking`) to the questions of its experience (JSON
-    /// `experience`): one per question, an optional one sometimes left out.
-    static func answers(bookingID id: String, booking: [UInt8], revision: UInt64, experienceID: String, experience: [UInt8], experienceRevision: UInt64) -> [[UInt8]] {
+    /// The answers of the booking `id` (JSON `booking`, `revision`) to the questions of its
+    /// experience: one per question, an optional one sometimes left out. They follow the booking
+    /// only (a changed experience does not change what its customers answered).
+    static func answers(bookingID id: String, booking: [UInt8], revision: UInt64, experienceID: String) -> [[UInt8]] {
         let seed = hash(booking, revision)
-        return chosen(experienceID: experienceID, hash: hash(experience, experienceRevision)).enumerated().compactMap { n, question in
+        return chosen(experienceID: experienceID).enumerated().compactMap { n, question in
             let bits = seed >> UInt64(8 * n)
             if !question.required && bits % 4 == 0 { return nil }
             var w = JSONWriter(capacity: 120)
@@ -61,8 +66,8 @@ enum InformationRequests {
         }
     }
 
-    private static func chosen(experienceID: String, hash: UInt64) -> [(suffix: String, question: String, type: String, required: Bool)] {
-        Array(questions.prefix(2 + Int(hash % 3)))
+    private static func chosen(experienceID: String) -> ArraySlice<(suffix: String, question: String, type: String, required: Bool)> {
+        questions.prefix(2 + Int(hash(Array(experienceID.utf8), 0) % 3))
     }
 
     private static func hash(_ json: [UInt8], _ revision: UInt64) -> UInt64 {
@@ -75,11 +80,8 @@ enum InformationRequests {
     static func answers(_ store: Store, bookingID id: String) -> [[UInt8]]? {
         guard let index = store.bookings.index(of: id), !store.bookings[index].deleted else { return nil }
         let booking = store.bookings[index].json
-        guard let experienceID = BookingTickets.field("experience_id", in: booking), let experience = store.experiences.index(of: experienceID) else { return [] }
-        return answers(
-            bookingID: id, booking: booking, revision: store.childRevisions[id] ?? 0, experienceID: experienceID,
-            experience: store.experiences[experience].json, experienceRevision: store.childRevisions[experienceID] ?? 0
-        )
+        guard let experienceID = BookingTickets.field("experience_id", in: booking), store.experiences.index(of: experienceID) != nil else { return [] }
+        return answers(bookingID: id, booking: booking, revision: store.childRevisions[id] ?? 0, experienceID: experienceID)
     }
 
     /// The questions `GET /v1/experiences/{id}/information-requests` serves now (nil: unknown or deleted experience).

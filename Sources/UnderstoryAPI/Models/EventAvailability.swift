@@ -4,6 +4,7 @@
 /// names it) and no timestamps.
 public struct EventAvailability: APIModel, Hashable {
     public static let resourceName = "event_availabilities"
+    public static let idField = "event_id"
 
     public var eventID: String
     /// False when any constraint fails.
