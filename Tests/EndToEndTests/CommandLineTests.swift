@@ -34,7 +34,7 @@ struct CommandLineTests {
             #expect(json.status == 0)
             let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
             let resources = object?["resources"] as? [[String: Any]]
-            #expect(resources?.count == 4)
+            #expect(resources?.count == 5)  // orders, bookings, events, experiences, availability (consents need marketing.read)
             let inbox = object?["webhook_inbox"] as? [String: Any]
             #expect(inbox?["pending"] as? Int == 0 && inbox?["parked"] as? Int == 0, "\(json.stdout)")
             let diff = try await TruthCheck.differences(simulator: world.simulator, database: world.database, resource: .bookings, table: "bookings")
