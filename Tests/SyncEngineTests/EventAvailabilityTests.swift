@@ -128,6 +128,44 @@ struct EventAvailabilityTests {
         }
     }
 
+    @Test("a cutoff in the future is stored as sent; observed_at is the database's clock, later than a previous row even one stamped ahead; the same answer reformatted is no change")
+    func timestamps() async throws {
+        try await SyncHarness.with { harness in
+            _ = try await Self.syncAvailability(harness)
+            let (eventID, served) = try #require(try await Self.truth(harness).first { $0.value.available }.map { ($0.key, $0.value) })
+            // The same availability, keys reordered and spaced: not a change.
+            let item = try #require(try JSONSerialization.jsonObject(with: Data(served.raw.utf8)) as? [String: Any])
+            let spaced = String(decoding: try JSONSerialization.data(withJSONObject: item, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self)
+            #expect(harness.simulator.setEventAvailability(eventID: eventID, json: spaced))
+            let history = try await harness.count("event_availability_history")
+            let same = try await Self.syncAvailability(harness)
+            #expect(same.counts[.availability]?.updated == 0)
+            #expect(try await harness.count("event_availability_history") == history)
+
+            // A previous row stamped a day ahead (a clock that stepped back since), then a cutoff far in the future.
+            try await harness.query("UPDATE understory.event_availability_history SET observed_at = now() + interval '1 day' WHERE event_id = $1", [eventID])
+            let future = #"{"event_id":"\#(eventID)","available":false,"constraints":[{"type":"BOOKING_CUTOFF","cutoff_time":"2999-01-01T00:00:00Z","passed":false}]}"#
+            #expect(harness.simulator.setEventAvailability(eventID: eventID, json: future))
+            let changed = try await Self.syncAvailability(harness)
+            #expect(changed.succeeded && changed.firstError == nil, "\(changed.failures)")
+            let rows = try await harness.query(
+                """
+                SELECT h.observed_at > now() AS after_ahead, a.booking_cutoff_at = '2999-01-01T00:00:00Z' AS cutoff,
+                       a.constraint_types = ARRAY['BOOKING_CUTOFF'] AS types, h.available
+                FROM understory.event_availability_history h JOIN understory.event_availabilities a USING (company_id, event_id)
+                WHERE h.event_id = $1 ORDER BY h.observed_at DESC LIMIT 1
+                """,
+                [eventID]
+            ).rows
+            // The latest row is the new one (unavailable), stamped after the one ahead rather than at now().
+            #expect(try rows[0]["available"].decode(Bool.self) == false)
+            #expect(try rows[0]["after_ahead"].decode(Bool.self))
+            #expect(try rows[0]["cutoff"].decode(Bool.self))
+            #expect(try rows[0]["types"].decode(Bool.self))
+            #expect(try await harness.count("event_availability_history") == history + 1)
+        }
+    }
+
     @Test("reconcile puts back an edited row (the API wins) without a history row; availability_over_time.sql counts every stored event")
     func reconcileAndExample() async throws {
         try await SyncHarness.with { harness in
