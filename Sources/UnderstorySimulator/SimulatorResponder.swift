@@ -106,6 +106,7 @@ struct SimulatorResponder: HTTPResponder {
         case orderChildren(String, OrderChildKind)
         case bookingTickets(String)
         case experienceTicketVariants(String)
+        case eventAvailabilities, eventAvailability(String), informationRequests(String), informationAnswers(String)
         /// A list of ``SimulatorConfiguration/lists``: a page, or one item.
         case other(SimulatorList, id: String?)
     }
@@ -116,6 +117,7 @@ struct SimulatorResponder: HTTPResponder {
         let parts = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst(2).map(String.init)
         guard let first = parts.first else { return nil }
         let resource = SimulatorResource(rawValue: first)
+        if first == "event-availabilities" { return parts.count == 1 ? .eventAvailabilities : parts.count == 2 && !parts[1].isEmpty ? .eventAvailability(parts[1]) : nil }
         if resource == nil, parts.count <= 2, let list = simulator.configuration.lists.first(where: { $0.name == first }) {
             return .other(list, id: parts.count == 2 ? parts[1] : nil)
         }
@@ -129,6 +131,8 @@ struct SimulatorResponder: HTTPResponder {
         case 3:
             if resource == .bookings, !parts[1].isEmpty, parts[2] == "tickets" { return .bookingTickets(parts[1]) }
             if resource == .experiences, !parts[1].isEmpty, parts[2] == "ticket-variants" { return .experienceTicketVariants(parts[1]) }
+            if resource == .experiences, !parts[1].isEmpty, parts[2] == "information-requests" { return .informationRequests(parts[1]) }
+            if resource == .bookings, !parts[1].isEmpty, parts[2] == "information-request-answers" { return .informationAnswers(parts[1]) }
             guard resource == .orders, !parts[1].isEmpty else { return nil }
             switch parts[2] {
             case "line-items": return .orderChildren(parts[1], .lineItems)
@@ -236,8 +240,9 @@ struct SimulatorResponder: HTTPResponder {
             return list.respond(id: id, query: request.uri.query)
         case .list(let r), .get(let r, _): resource = r
         case .orderChildren: resource = .orders
-        case .bookingTickets: resource = .bookings
-        case .experienceTicketVariants: resource = .experiences
+        case .bookingTickets, .informationAnswers: resource = .bookings
+        case .experienceTicketVariants, .informationRequests: resource = .experiences
+        case .eventAvailabilities, .eventAvailability: resource = .events
         }
         let scope = Self.scope(for: resource)
         guard token.scopes.contains(scope) else {
@@ -287,6 +292,14 @@ struct SimulatorResponder: HTTPResponder {
             }
             guard let items else { return Reply.error(.notFound, "NOT_FOUND", "no booking with id \(id)") }
             return Reply.json(.ok, Reply.itemsBody(next: nil, items: items))
+        case .eventAvailabilities:
+            return self.eventAvailabilities(request, faults: admission.faults, company: company)
+        case .eventAvailability(let id):
+            return self.eventAvailability(eventID: id, company: company)
+        case .informationRequests(let id):
+            return self.informationRequests(experienceID: id, language: simulator.configuration.languages[language], company: company)
+        case .informationAnswers(let id):
+            return self.informationAnswers(bookingID: id, company: company)
         case .experienceTicketVariants(let id):
             let items: [[UInt8]]? = company.store.withLock { store in
                 guard let index = store.experiences.index(of: id), !store.experiences[index].deleted else { return nil }
