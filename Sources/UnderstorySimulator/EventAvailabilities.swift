@@ -112,6 +112,9 @@ extension SimulatorResponder {
             guard let cursor = Cursor.decode(token, secret: self.simulator.cursorSecret), cursor.resource == binding,
                 cursor.from == (query["from"] ?? ""), cursor.to == (query["to"] ?? ""), case .offset(let n) = cursor.position
             else { return Reply.cursorLost(faults.cursorLoss, "the cursor is invalid") }
+            if self.simulator.cursorExpires(issuedMillis: cursor.issuedMillis, faults: faults) {
+                return Reply.cursorLost(faults.cursorLoss, "the cursor has expired; start the listing again")
+            }
             offset = n
         }
         let page: (items: [[UInt8]], more: Bool)? = company.store.withLock { store in
@@ -142,6 +145,19 @@ extension SimulatorResponder {
 }
 
 extension Simulator {
+    /// Whether a cursor issued at `issuedMillis` is refused now, as the lists refuse one: one of the
+    /// next cursors set to expire (``SimulatorFaults/expireNextCursors``), or older than the TTL.
+    func cursorExpires(issuedMillis: Int64, faults: SimulatorFaults) -> Bool {
+        let expireNow = self.runtime.withLock { runtime in
+            guard runtime.faults.expireNextCursors > 0 else { return false }
+            runtime.faults.expireNextCursors -= 1
+            return true
+        }
+        guard !expireNow else { return true }
+        guard let ttl = faults.cursorTTL else { return false }
+        return milliseconds(self.now - self.started) - issuedMillis > milliseconds(ttl)
+    }
+
     /// The availability items `GET /v1/event-availabilities?experienceId=` answers now, every page, no window.
     public func eventAvailabilities(experienceID: String, company: String? = nil) -> [String]? {
         self.requireCompany(company).store.withLock { store in

@@ -166,6 +166,21 @@ struct EventAvailabilityTests {
         }
     }
 
+    @Test("an experience's availability spans pages; a cursor that expires between them restarts that experience's list, and the result is the same")
+    func pagesAndCursorLoss() async throws {
+        try await SyncHarness.with { harness in
+            harness.simulator.updateFaults { $0.expireNextCursors = 1 }
+            var options = SyncHarness.options()
+            options.pageSize = 3
+            let summary = try await Self.syncAvailability(harness, options)
+            #expect(summary.succeeded && summary.firstError == nil, "\(summary.failures)")
+            #expect(summary.counts[.availability]?.restarts == 1)
+            #expect((summary.counts[.availability]?.pages ?? 0) > harness.simulator.truth().experiences.count)
+            #expect(try await Self.matchesTruth(harness))
+            #expect(try await harness.count("event_availability_history") == harness.count("event_availabilities"))
+        }
+    }
+
     @Test("reconcile puts back an edited row (the API wins) without a history row; availability_over_time.sql counts every stored event")
     func reconcileAndExample() async throws {
         try await SyncHarness.with { harness in

@@ -67,7 +67,7 @@ enum AvailabilityPlan {
         _ declaration: ObservedResource, _ context: PlanContext, experienceID: String, window: (LocalDateTime, LocalDateTime)?
     ) async throws -> Read? {
         do {
-            let list = declaration.list(context.client, experienceID, window, 100)
+            let list = declaration.list(context.client, experienceID, window, min(100, max(1, context.options.pageSize)))
             let read = try await everyPage(context, what: "the availability of experience \(experienceID)", list)
             return Read(
                 items: read.pages.flatMap(\.items), undecodable: read.pages.flatMap(\.undecodable), pages: read.pages.count, restarts: read.restarts
