@@ -137,7 +137,7 @@ enum PageDecoding {
         do {
             model = try decoder.decode(Item.self, from: data)
         } catch {
-            let id = (try? decoder.decode(IDProbe.self, from: data))?.id
+            let id = IDProbe.id(of: data, field: Item.idField)
             var failure = UnderstoryAPIError(
                 code: .invalidResponse, path: context.path, resource: context.resource, page: context.page,
                 itemID: id, underlying: error
@@ -155,21 +155,30 @@ enum PageDecoding {
         guard raw.utf8.count == range.count else {
             throw UnderstoryAPIError(
                 code: .invalidResponse, path: context.path, resource: context.resource, page: context.page,
-                itemID: (try? decoder.decode(IDProbe.self, from: data))?.id, detail: "item is not valid UTF-8"
+                itemID: IDProbe.id(of: data, field: Item.idField), detail: "item is not valid UTF-8"
             )
         }
         return Fetched(model: model, raw: raw)
     }
 
-    /// Reads an item's `id` (string or number) for error messages.
+    /// Reads an item's id (its ``APIModel/idField``, string or number) for error messages and quarantine.
     struct IDProbe: Decodable {
         var id: String?
-        enum CodingKeys: String, CodingKey { case id }
+
+        static func id(of data: Data, field: String) -> String? {
+            let decoder = JSONDecoder()
+            decoder.userInfo[fieldKey] = field
+            return (try? decoder.decode(IDProbe.self, from: data))?.id
+        }
+
+        static let fieldKey = CodingUserInfoKey(rawValue: "idField")!
+
         init(from decoder: any Decoder) throws {
-            let container = try decoder.container(keyedBy: CodingKeys.self)
-            if let text = try? container.decodeIfPresent(String.self, forKey: .id) {
+            let container = try decoder.container(keyedBy: AnyKey.self)
+            let key = AnyKey(stringValue: decoder.userInfo[Self.fieldKey] as? String ?? "id")
+            if let text = try? container.decodeIfPresent(String.self, forKey: key) {
                 id = text
-            } else if let number = try? container.decodeIfPresent(Int64.self, forKey: .id) {
+            } else if let number = try? container.decodeIfPresent(Int64.self, forKey: key) {
                 id = String(number)
             }
         }

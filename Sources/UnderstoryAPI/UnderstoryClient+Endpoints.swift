@@ -158,6 +158,39 @@ extension UnderstoryClient {
         try await ticketVariantPages(experienceID: experienceID, acceptLanguage: acceptLanguage, logger: logger).collectItems()
     }
 
+    /// `GET /v1/event-availabilities` (scope `event.read`): the availability of the events of one
+    /// experience (`experienceId`, required and camelCase) whose local start lies in [`from`, `to`).
+    /// The docs page says RFC 3339 for `from`/`to`, but the other clients pass local times like
+    /// `/v1/events` takes; so does this one, to read the same window as events. `limit` 1…100.
+    public func eventAvailabilities(
+        experienceID: String, from: LocalDateTime? = nil, to: LocalDateTime? = nil, limit: Int? = nil, logger: Logger? = nil
+    ) -> PageSequence<EventAvailability> {
+        var query: [(String, String)] = [("experienceId", experienceID)]
+        if let limit { query.append(("limit", String(min(100, max(1, limit))))) }
+        if let from { query.append(("from", from.queryString)) }
+        if let to { query.append(("to", to.queryString)) }
+        return list(path: "/v1/event-availabilities", query: query, scope: "event.read", startCursor: nil, logger: logger)
+    }
+
+    /// `GET /v1/experiences/{id}/information-requests` (scope `experience.read`, needs
+    /// `Accept-Language`): the questions asked at checkout, every page, in API order.
+    public func informationRequests(experienceID: String, acceptLanguage: String? = nil, logger: Logger? = nil) async throws -> [Fetched<InformationRequest>] {
+        try await list(
+            path: "/v1/experiences/\(PercentEncoding.encode(experienceID))/information-requests", query: [], scope: "experience.read",
+            startCursor: nil, acceptLanguage: acceptLanguage ?? configuration.acceptLanguage, logger: logger
+        ).collectItems()
+    }
+
+    /// `GET /v1/bookings/{id}/information-request-answers` (scope `booking.read`, inferred): the
+    /// customer's answers at checkout, every page, in API order (paging is not documented: a
+    /// `next` is followed if sent).
+    public func informationAnswers(bookingID: String, logger: Logger? = nil) async throws -> [Fetched<InformationAnswer>] {
+        try await list(
+            path: "/v1/bookings/\(PercentEncoding.encode(bookingID))/information-request-answers", query: [], scope: "booking.read",
+            startCursor: nil, logger: logger
+        ).collectItems()
+    }
+
     private func subResource<Item: APIModel>(orderID: String, name: String, logger: Logger?) async throws -> [Fetched<Item>] {
         try await orderChildPages(orderID: orderID, name: name, logger: logger).collectItems()
     }

@@ -32,7 +32,7 @@ enum BookingTickets {
     }
 
     /// The string value of a top-level `"key":"value"` in compact JSON.
-    private static func field(_ key: String, in json: [UInt8]) -> String? {
+    static func field(_ key: String, in json: [UInt8]) -> String? {
         let text = String(decoding: json, as: UTF8.self)
         guard let start = text.range(of: "\"\(key)\":\"") else { return nil }
         let rest = text[start.upperBound...]

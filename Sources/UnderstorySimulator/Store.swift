@@ -17,6 +17,8 @@ struct Store: Sendable {
     /// Booking or experience id → how often its tickets or ticket variants were changed without
     /// touching it (``Simulator/changeChildren(_:id:company:)``).
     var childRevisions: [String: UInt64] = [:]
+    /// Event id → the exact availability item served instead of the derived one (``Simulator/setEventAvailability(eventID:json:company:)``).
+    var availabilityOverrides: [String: [UInt8]] = [:]
     /// The last instant handed out by a mutation (micros); starts at the anchor.
     var clock: Int64
     var mutationCount = 0

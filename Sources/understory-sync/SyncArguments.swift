@@ -6,7 +6,7 @@ struct SyncArguments: ParsableArguments {
     @Option(name: .customLong("resource"), help: "A resource to sync; repeat for several (default all).")
     var resources: [Resource] = []
 
-    @Option(name: .customLong("skip-resource"), help: "tickets: leave booking tickets out (by default each new or changed booking costs one more request); ticket-variants: leave experiences' ticket variants out (one request per new or changed experience); marketing-consents: leave marketing consents out (read only when the key has marketing.read; otherwise skipped with a notice).")
+    @Option(name: .customLong("skip-resource"), help: "tickets: leave booking tickets out (by default each new or changed booking costs one more request); ticket-variants: leave experiences' ticket variants out (one request per new or changed experience); marketing-consents: leave marketing consents out (read only when the key has marketing.read; otherwise skipped with a notice); availability: leave event availability out (one request per experience each run); information-requests: leave experiences' checkout questions out (one request per new or changed experience); information-answers: leave customers' checkout answers out (personal data; one request per new or changed booking).")
     var skipped: [SkippableResource] = []
 
     @Flag(help: "Walk everything instead of stopping at the watermark, and refetch every order's children.")
@@ -52,6 +52,8 @@ struct SyncArguments: ParsableArguments {
         options.batchRows = batchRows
         options.tickets = !skipped.contains(.tickets)
         options.ticketVariants = !skipped.contains(.ticketVariants)
+        options.informationRequests = !skipped.contains(.informationRequests)
+        options.informationAnswers = !skipped.contains(.informationAnswers)
         return options
     }
 
@@ -72,12 +74,16 @@ enum SkippableResource: String, CaseIterable, ExpressibleByArgument {
     case tickets
     case ticketVariants = "ticket-variants"
     case marketingConsents = "marketing-consents"
+    case availability
+    case informationRequests = "information-requests"
+    case informationAnswers = "information-answers"
 
     /// The top-level resource this name leaves out of the run (nil: a child resource, an option).
     var resource: Resource? {
         switch self {
-        case .tickets, .ticketVariants: nil
+        case .tickets, .ticketVariants, .informationRequests, .informationAnswers: nil
         case .marketingConsents: .marketingConsents
+        case .availability: .availability
         }
     }
 }

@@ -34,8 +34,8 @@ struct CommandLineTests {
             #expect(json.status == 0)
             let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
             let resources = object?["resources"] as? [[String: Any]]
-            // The four synced, and marketing consents skipped (the key lacks marketing.read) with the scope to tick.
-            #expect(resources?.count == 5)
+            // The five synced (availability too), and marketing consents skipped (the key lacks marketing.read) with the scope to tick.
+            #expect(resources?.count == 6)
             let consents = resources?.first { $0["resource"] as? String == "marketing-consents" }
             #expect(consents?["skipped_scope"] as? String == "marketing.read", "\(json.stdout)")
             #expect(status.stdout.contains("marketing-consents skipped since") && status.stdout.contains("marketing.read"), "\(status.stdout)")

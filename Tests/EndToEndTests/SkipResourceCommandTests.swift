@@ -22,6 +22,28 @@ struct SkipResourceCommandTests {
         }
     }
 
+    @Test("sync --skip-resource availability --skip-resource information-answers asks for neither and stores neither; the rest is synced")
+    func skipAvailabilityAndAnswers() async throws {
+        try await CommandLineWorld.with { world in
+            let skipped = try await world.run("sync", "--skip-resource", "availability", "--skip-resource", "information-answers")
+            #expect(skipped.status == 0, "\(skipped.output)")
+            let requested = world.simulator.requestCounts().keys
+            #expect(!requested.contains { $0.hasPrefix("/v1/event-availabilities") || $0.hasSuffix("/information-request-answers") })
+            let counts = try await world.query(
+                """
+                SELECT (SELECT count(*) FROM understory.event_availabilities)::int AS a, (SELECT count(*) FROM understory.booking_information_answers)::int AS n,
+                       (SELECT count(*) FROM understory.experience_information_requests)::int AS q, (SELECT count(*) FROM understory.booking_tickets)::int AS t
+                """
+            ).rows[0]
+            #expect(try counts["a"].decode(Int.self) == 0 && counts["n"].decode(Int.self) == 0)
+            #expect(try counts["q"].decode(Int.self) > 0 && counts["t"].decode(Int.self) > 0)
+            // A plain sync then reads availability; the answers of unchanged bookings wait for --full.
+            let plain = try await world.run("sync")
+            #expect(plain.status == 0, "\(plain.output)")
+            #expect(try await world.query("SELECT count(*)::int AS n FROM understory.event_availabilities").rows[0]["n"].decode(Int.self) > 0)
+        }
+    }
+
     @Test("without marketing.read a plain sync skips marketing consents with one notice and exits 0; check lists the scope as optional")
     func consentsSkippedWithoutScope() async throws {
         try await CommandLineWorld.with { world in

@@ -214,6 +214,7 @@ struct ReconcileTests {
             var options = SyncHarness.options()
             options.resources = [.bookings]
             options.tickets = false
+            options.informationAnswers = false
             #expect(try await harness.runner.sync(options).succeeded)
             let simulator = harness.simulator
             let gone = simulator.ids(.bookings)[7]

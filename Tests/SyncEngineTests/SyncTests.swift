@@ -257,10 +257,11 @@ struct SyncTests {
             let anchor = harness.simulator.configuration.anchor
             let window = try BackfillWindow(from: Timestamp(anchor.addingTimeInterval(-13 * 86_400)), to: Timestamp(anchor.addingTimeInterval(86_400)))
             // The API goes down after a few requests (one slice at a time: each of the first
-            // slices takes one request; tickets are left out so that a slice is one request), so
-            // the first run finishes some slices and then fails.
+            // slices takes one request; tickets and answers are left out so that a slice is one
+            // request), so the first run finishes some slices and then fails.
             var options = SyncOptions()
             options.tickets = false
+            options.informationAnswers = false
             let before = harness.simulator.requestCount(pathPrefix: "/v1/")
             harness.simulator.updateFaults { $0.outageAfterRequests = before + 4 }
             let first = try await harness.runner.backfill(resource: .bookings, window: window, concurrency: 1, options: options)
@@ -288,7 +289,8 @@ struct SyncTests {
 
     /// Requests for `/v1/bookings` and single bookings, not counting their tickets.
     static func bookingListRequests(_ harness: SyncHarness) -> Int {
-        harness.simulator.requestCounts().filter { $0.key.hasPrefix("/v1/bookings") && !$0.key.hasSuffix("/tickets") }
+        harness.simulator.requestCounts()
+            .filter { $0.key.hasPrefix("/v1/bookings") && !$0.key.hasSuffix("/tickets") && !$0.key.hasSuffix("/information-request-answers") }
             .values.map { $0.values.reduce(0, +) }.reduce(0, +)
     }
 }

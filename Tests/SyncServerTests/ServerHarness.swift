@@ -146,7 +146,7 @@ struct ServerHarness: Sendable {
         return all + (try await childDifferences())
     }
 
-    /// Booking tickets and experience ticket variants missing, extra or different from the
+    /// Booking tickets and checkout answers, experience ticket variants and questions missing, extra or different from the
     /// simulator's (an item that changes through a webhook brings its children, as in a sync).
     func childDifferences() async throws -> [String] {
         let truth = simulator.truth()
@@ -154,10 +154,18 @@ struct ServerHarness: Sendable {
         let variants = truth.experiences.keys.flatMap { id in
             (simulator.experienceTicketVariants(experienceID: id) ?? []).map { (parent: id, json: $0) }
         }
+        let answers = truth.bookings.keys.flatMap { id in (simulator.bookingInformationAnswers(bookingID: id) ?? []).map { (parent: id, json: $0) } }
+        let questions = truth.experiences.keys.flatMap { id in
+            (simulator.experienceInformationRequests(experienceID: id) ?? []).map { (parent: id, json: $0) }
+        }
         let companyID = simulator.configuration.companyID
         return try await TruthCheck.childDifferences(database: database, companyID: companyID, expected: tickets, table: "booking_tickets", parentColumn: "booking_id")
             + (try await TruthCheck.childDifferences(
                 database: database, companyID: companyID, expected: variants, table: "experience_ticket_variants", parentColumn: "experience_id"
+            ))
+            + (try await TruthCheck.childDifferences(database: database, companyID: companyID, expected: answers, table: "booking_information_answers", parentColumn: "booking_id"))
+            + (try await TruthCheck.childDifferences(
+                database: database, companyID: companyID, expected: questions, table: "experience_information_requests", parentColumn: "experience_id"
             ))
     }
 

@@ -39,6 +39,10 @@ SELECT create_distributed_table('understory.booking_ticket_items', 'company_id',
 SELECT create_distributed_table('understory.experiences', 'company_id', colocate_with => 'understory.orders');
 SELECT create_distributed_table('understory.experience_ticket_variants', 'company_id', colocate_with => 'understory.orders');
 SELECT create_distributed_table('understory.marketing_consents', 'company_id', colocate_with => 'understory.orders');
+SELECT create_distributed_table('understory.event_availabilities', 'company_id', colocate_with => 'understory.orders');
+SELECT create_distributed_table('understory.event_availability_history', 'company_id', colocate_with => 'understory.orders');
+SELECT create_distributed_table('understory.experience_information_requests', 'company_id', colocate_with => 'understory.orders');
+SELECT create_distributed_table('understory.booking_information_answers', 'company_id', colocate_with => 'understory.orders');
 SELECT create_distributed_table('understory.sync_state', 'company_id', colocate_with => 'understory.orders');
 SELECT create_distributed_table('understory.backfill_slices', 'company_id', colocate_with => 'understory.orders');
 SELECT create_distributed_table('understory.rejected_items', 'company_id', colocate_with => 'understory.orders');

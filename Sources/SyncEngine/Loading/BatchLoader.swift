@@ -52,9 +52,9 @@ struct BatchLoader {
     /// children replaced is decided after it (``standingParents(_:companyID:parentIDs:)``).
     func stagedChanges(_ spec: TableSpec) async throws -> [String] {
         let sql = """
-            SELECT s.id FROM (\(spec.newestPerKey)) AS s
-            LEFT JOIN \(spec.qualifiedName) AS t ON t.company_id = s.company_id AND t.id = s.id
-            WHERE t.id IS NULL OR (\(spec.replaces("t", with: "s")))
+            SELECT s.\(spec.idColumn) AS id FROM (\(spec.newestPerKey)) AS s
+            LEFT JOIN \(spec.qualifiedName) AS t ON t.company_id = s.company_id AND t.\(spec.idColumn) = s.\(spec.idColumn)
+            WHERE t.\(spec.idColumn) IS NULL OR (\(spec.replaces("t", with: "s")))
             """
         return try await connection.execute(sql).rows.map { try $0["id"].decode(String.self) }
     }

@@ -54,6 +54,12 @@ struct Table<Model: Sendable>: Sendable {
         try append(StagedItem(fetched: item, companyID: companyID), to: &buffer)
     }
 
+    /// Appends one item under a parent it does not name itself (an event's availability under the
+    /// experience whose list was asked for).
+    func append(_ item: Fetched<Model>, companyID: String, parentID: String, to buffer: inout CopyBuffer) throws {
+        try append(StagedItem(fetched: item, companyID: companyID, parentID: parentID), to: &buffer)
+    }
+
     /// Appends the children of one parent, numbered from 1 in the order the API sent them. A child
     /// that cannot be stored throws ``ItemRejection`` naming it (see ``childLabel``).
     func append(children: [Fetched<Model>], parentID: String, companyID: String, to buffer: inout CopyBuffer) throws {

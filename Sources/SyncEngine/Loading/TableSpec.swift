@@ -21,6 +21,10 @@ struct TableSpec: Sendable {
     /// For a table built from its parents' JSON rather than staged (``BatchLoader/replaceDerived``).
     var derivedFrom: JSONArrayRows? = nil
 
+    /// Whether rows reach it through a staging table: not for one derived from its parents' JSON,
+    /// nor for one whose every column is computed by SQL (event availability's history).
+    var isStaged: Bool { derivedFrom == nil && !columns.isEmpty }
+
     /// The same table, written by reconcile (see ``apiWins``).
     var reconciling: TableSpec {
         var spec = self
@@ -29,6 +33,9 @@ struct TableSpec: Sendable {
     }
 
     var qualifiedName: String { "understory.\(name)" }
+    /// The key column naming an item within its account (`id`; `event_id` for event availability,
+    /// whose items have no id of their own): what an upsert returns as `id`.
+    var idColumn: String { key[key.count - 1] }
     /// Whether the API sends an `updated_at` for these rows (marketing consents have no timestamps:
     /// their upsert writes whatever differs).
     var hasUpdatedAt: Bool { columns.contains("updated_at") }
@@ -84,7 +91,7 @@ struct TableSpec: Sendable {
             FROM (\(newestPerKey)) AS s
             ON CONFLICT (\(keyList)) DO UPDATE SET \(updates.joined(separator: ", "))
             WHERE \(replaces("t", with: "excluded", differs: differs))
-            RETURNING t.id, (xmax = 0) AS inserted
+            RETURNING t.\(idColumn) AS id, (xmax = 0) AS inserted
             """
     }
 
@@ -101,10 +108,10 @@ struct TableSpec: Sendable {
         let incoming = columns.filter { !key.contains($0) }.map { "s.\($0)" } + computed.map(\.expression)
         let deleted = hasDeletedAt ? " OR t._deleted_at IS NOT NULL" : ""
         return """
-            SELECT s.id, (t.id IS NULL\(deleted)) AS missing
+            SELECT s.\(idColumn) AS id, (t.\(idColumn) IS NULL\(deleted)) AS missing
             FROM (\(newestPerKey)) AS s
             LEFT JOIN \(qualifiedName) AS t ON \(join)
-            WHERE t.id IS NULL OR (\(replaces("t", with: "s", differs: "(\(stored)) IS DISTINCT FROM (\(incoming.joined(separator: ", ")))")))
+            WHERE t.\(idColumn) IS NULL OR (\(replaces("t", with: "s", differs: "(\(stored)) IS DISTINCT FROM (\(incoming.joined(separator: ", ")))")))
             """
     }
 

@@ -28,7 +28,7 @@ struct FetchedChildren<Parent: SyncedRecord, Child: Sendable>: ParentChildStage 
     func cancelPrefetches() {}
 
     func stage(_ loader: BatchLoader, parents: [Fetched<Parent>]) async throws -> StagedChildren {
-        let parentIDs = context.options.full ? Array(Set(parents.map(\.model.id))) : try await loader.stagedChanges(parentSpec)
+        let parentIDs = try await changedParents(loader, parents: parents)
         guard !parentIDs.isEmpty else { return StagedChildren() }
         return try await stageRows(loader, rows: try await fetchRows(parentIDs), parentIDs: parentIDs, parents: parents)
     }

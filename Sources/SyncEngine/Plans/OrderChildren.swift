@@ -14,6 +14,7 @@ import UnderstoryAPI
 /// the orders' upsert for the orders that stand (``ChildStage``); any the prefetch did not guess (same `updated_at`, different content) are fetched there and
 /// then, and prefetched children of orders that turn out unchanged are dropped.
 struct OrderChildren: ParentChildStage {
+    typealias Parent = Order
     let context: PlanContext
     /// Prefetches in the order their batches will load (the page loader prepares and loads in order).
     private let queue = PrefetchQueue()

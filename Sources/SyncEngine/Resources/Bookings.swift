@@ -43,10 +43,15 @@ extension Declarations {
         resource: .bookings, scope: "booking.read", table: Tables.bookings,
         traversal: .updatedAt { client, query in client.bookings(query) },
         children: { context in
-            guard context.options.tickets else { return NoChildren() }
-            return BookingTickets.stage(context)
+            ChildStages<Booking>.of([
+                context.options.tickets ? BookingTickets.stage(context) : nil,
+                context.options.informationAnswers ? BookingInformationAnswers.stage(context) : nil,
+            ])
         },
-        childTables: [(Tables.bookingTicketItems.spec, "booking_id"), (Tables.bookingTickets.spec, "booking_id")],
+        childTables: [
+            (Tables.bookingTicketItems.spec, "booking_id"), (Tables.bookingTickets.spec, "booking_id"),
+            (Tables.bookingInformationAnswers.spec, "booking_id"),
+        ],
         webhookTopic: .booking
     )
 }

@@ -99,7 +99,7 @@ extension Declarations {
         resource: .events, scope: "event.read", table: Tables.events,
         traversal: .startWindow { client, from, to, limit in client.events(from: from, to: to, limit: limit) },
         derived: { loader, companyID, changed in try await loader.replaceDerived(Tables.eventSessions.spec, companyID: companyID, parentIDs: changed) },
-        childTables: [(Tables.eventSessions.spec, "event_id")],
+        childTables: [(Tables.eventSessions.spec, "event_id"), (Tables.eventAvailabilities.spec, "event_id")],
         webhookTopic: .event
     )
 }

@@ -40,10 +40,12 @@ extension Declarations {
         resource: .experiences, scope: "experience.read", table: Tables.experiences,
         traversal: .fullList { client, options in client.experiences(limit: 100, acceptLanguage: options.acceptLanguage) },
         children: { context in
-            guard context.options.ticketVariants else { return NoChildren() }
-            return ExperienceTicketVariants.stage(context)
+            ChildStages<Experience>.of([
+                context.options.ticketVariants ? ExperienceTicketVariants.stage(context) : nil,
+                context.options.informationRequests ? ExperienceInformationRequests.stage(context) : nil,
+            ])
         },
-        childTables: [(Tables.experienceTicketVariants.spec, "experience_id")],
+        childTables: [(Tables.experienceTicketVariants.spec, "experience_id"), (Tables.experienceInformationRequests.spec, "experience_id")],
         webhookTopic: .experience
     )
 }

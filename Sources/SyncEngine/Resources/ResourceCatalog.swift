@@ -20,6 +20,7 @@ struct ResourceCatalog: Sendable {
         ResourcePlans(Declarations.events),
         ResourcePlans(Declarations.experiences),
         ResourcePlans(Declarations.marketingConsents),
+        ResourcePlans(Declarations.availability),
     ])
 
     @TaskLocal static var current = product
@@ -40,8 +41,12 @@ struct ResourceCatalog: Sendable {
         return found
     }
 
-    /// Every table the resources write.
-    var tables: [TableSpec] { plans.flatMap(\.tables) }
+    /// Every table the resources write, each under the resource it belongs to: a resource's own
+    /// table may also be another's child table (event availability, removed with its event).
+    var tables: [TableSpec] {
+        let own = Set(plans.map(\.table.name))
+        return plans.flatMap { [$0.table] + $0.childTables.map(\.spec).filter { !own.contains($0.name) } }
+    }
 
     /// The resource whose items webhook messages of `topic` are about, if this build syncs it.
     func resource(for topic: WebhookSubject.Topic) -> Resource? {

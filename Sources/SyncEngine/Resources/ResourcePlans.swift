@@ -21,10 +21,9 @@ struct ResourcePlans: Sendable {
     /// Its scope, when a key may well lack it and the resource is then skipped (``SyncedResource/scopeIsOptional``).
     let optionalScope: String?
 
-    /// The tables its rows are staged in (its own and its child stages'; never derived ones).
-    var stagedTables: [TableSpec] { [table] + childTables.map(\.spec).filter { $0.derivedFrom == nil } }
-    /// Every table it writes.
-    var tables: [TableSpec] { [table] + childTables.map(\.spec) }
+    /// The tables its rows are staged in (its own and its child stages'; never derived ones, nor
+    /// event availability's history, written by SQL alone).
+    var stagedTables: [TableSpec] { [table] + childTables.map(\.spec).filter(\.isStaged) }
 
     init<Item>(_ declaration: SyncedResource<Item>) {
         resource = declaration.resource
@@ -49,5 +48,29 @@ struct ResourcePlans: Sendable {
         }
         inbox = { context, ids, concurrency in await declaration.inboxBatch(ids, context: context, concurrency: concurrency) }
         reconcile = { context in try await scoped.run(context) { try await ReconcilePlan.reconcile(declaration, context) } }
+    }
+
+    /// Event availability: sync and reconcile read it all again (``AvailabilityPlan``); nothing to
+    /// backfill, and no webhook topic names it. Without the experiences' scope (their list) or its
+    /// own, it is skipped or fails naming the scope that is missing.
+    init(_ declaration: ObservedResource) {
+        resource = declaration.resource
+        webhookTopic = nil
+        scope = declaration.scope
+        optionalScope = nil
+        table = declaration.table.spec
+        childTables = [(declaration.history.spec, "event_id")]
+        let listing = ResourceScope(declaration.experiences.scope, resource: declaration.resource, optional: false)
+        let scoped = ResourceScope(declaration.scope, resource: declaration.resource, optional: false)
+        let run: @Sendable (PlanContext, Bool) async throws -> ResourceCounts = { context, reconciling in
+            let experiences = try await listing.run(context) { try await AvailabilityPlan.experienceIDs(declaration, context) }
+            return try await scoped.run(context) {
+                try await AvailabilityPlan.run(declaration, context, experiences: experiences, reconciling: reconciling)
+            }
+        }
+        sync = { context in try await run(context, false) }
+        backfill = nil
+        reconcile = { context in try await run(context, true) }
+        inbox = { _, ids, _ in InboxBatch.unrouted(declaration.resource, ids: ids) }
     }
 }

@@ -126,7 +126,8 @@ extension ChildStage {
 }
 
 /// A stage that fetches children for parents of one account: what staging and replacing them needs.
-protocol ParentChildStage: ChildStage {
+protocol ParentChildStage<Parent>: ChildStage {
+    associatedtype Parent
     var context: PlanContext { get }
     /// The parents' resource and table.
     var resource: Resource { get }

@@ -121,7 +121,7 @@ public struct StatusReport: Sendable, Codable {
                    extract(epoch FROM now() - s.last_success_at)::bigint AS stale,
                    CASE s.resource
             \(Resource.allCases.map { resource in
-                "         WHEN '\(resource.rawValue)' THEN (SELECT count(*) FROM \(resource.plans.table.qualifiedName) t WHERE t.company_id = s.company_id AND t._deleted_at IS NULL)"
+                "         WHEN '\(resource.rawValue)' THEN (SELECT count(*) FROM \(resource.plans.table.qualifiedName) t WHERE t.company_id = s.company_id\(resource.plans.table.hasDeletedAt ? " AND t._deleted_at IS NULL" : ""))"
             }.joined(separator: "\n"))
                      ELSE 0 END AS rows,
                    (SELECT count(*) FROM understory.rejected_items r

@@ -89,6 +89,18 @@ extension SyncedResource {
     }
 }
 
+extension InboxBatch {
+    /// A resource no webhook topic names (event availability): every id fails with why, and its
+    /// messages are retried as any failure is (they can only come from a row written by hand).
+    static func unrouted(_ resource: Resource, ids: [String]) -> InboxBatch {
+        let why = "no webhook topic names \(resource); sync reads it"
+        return InboxBatch(
+            resource: resource, fetched: [], gone: [], failures: Dictionary(ids.map { ($0, why) }, uniquingKeysWith: { first, _ in first }),
+            undecodable: [:], raw: [:]
+        ) { _, _, _ in [] }
+    }
+}
+
 /// The current state of one webhook subject, as the API tells it.
 enum InboxAnswer<Item: Sendable>: Sendable {
     case item(Fetched<Item>)

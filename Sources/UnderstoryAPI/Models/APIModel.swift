@@ -1,6 +1,13 @@
 /// A record type of the API. `resourceName` names it in errors and logs (`orders`, `line_items`).
 public protocol APIModel: Decodable, Sendable {
     static var resourceName: String { get }
+    /// The field naming an item, read from one that does not decode (for its quarantine): `id`, or
+    /// `event_id` for event availability, which has no id of its own.
+    static var idField: String { get }
+}
+
+extension APIModel {
+    public static var idField: String { "id" }
 }
 
 /// A string→string map (`metadata`). Tolerant: a value that is not a string is skipped (the raw

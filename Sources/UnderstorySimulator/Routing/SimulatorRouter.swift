@@ -57,6 +57,22 @@ extension Simulator {
         }
         api.read("bookings/:id/tickets", scope: SimulatorResource.bookings.scope, use: responder.bookingTickets)
         api.read("experiences/:id/ticket-variants", scope: SimulatorResource.experiences.scope, localized: true, use: responder.experienceTicketVariants)
+        // Event availability (per experience) and the questions and answers of checkout.
+        api.read("event-availabilities", scope: SimulatorResource.events.scope) { request, context in
+            responder.eventAvailabilities(request, faults: context.faults, company: responder.company(context))
+        }
+        api.read("event-availabilities/:id", scope: SimulatorResource.events.scope) { _, context in
+            responder.eventAvailability(eventID: context.parameters.get("id") ?? "", company: responder.company(context))
+        }
+        api.read("experiences/:id/information-requests", scope: SimulatorResource.experiences.scope, localized: true) { _, context in
+            responder.informationRequests(
+                experienceID: context.parameters.get("id") ?? "", language: self.configuration.languages[context.language],
+                company: responder.company(context)
+            )
+        }
+        api.read("bookings/:id/information-request-answers", scope: SimulatorResource.bookings.scope) { _, context in
+            responder.informationAnswers(bookingID: context.parameters.get("id") ?? "", company: responder.company(context))
+        }
         // Lists a test declares (``SimulatorConfiguration/lists``): a page, or one item.
         for list in self.configuration.lists {
             api.read("\(list.name)", scope: list.scope) { request, _ in list.respond(id: nil, query: request.uri.query) }
