@@ -197,10 +197,11 @@ public enum StatusPage {
         var runs = report.runningRuns.map { ($0, "running") }
         if let last = report.lastRun { runs.append((last, "last")) }
         html.table(
-            ["run", "command", "status", "started", "finished", "error"], numeric: [0],
+            ["run", "command", "status", "exit", "started", "finished", "error"], numeric: [0, 3],
             rows: runs.map { run, _ in
                 [
                     .text("\(run.id)"), .text(run.command), .classed(run.status, run.status == "succeeded" ? "ok" : run.status == "running" ? "warn" : "bad"),
+                    .classed(run.exitStatus.map(String.init) ?? "-", (run.exitStatus ?? 0) == 0 ? "ok" : "bad"),
                     .text(time(run.startedAt)), .text(run.finishedAt.map(time) ?? "-"), .classed(run.error ?? "", "err"),
                 ]
             }

@@ -77,6 +77,7 @@ struct StatusPageCommandTests {
             #expect(dom.contains("title=\"run 2 sync failed (exit 75)"), "the failed run's exit status in its title")
             #expect(dom.contains("class=\"run failed\" title=\"run 2 sync failed (exit 75)") && dom.contains(">75</span>"), "and in its box")
             #expect(dom.contains("<td>marketing-consents</td><td><code>marketing.read</code></td>"), "the skipped resource with the scope to tick")
+            #expect(dom.contains("<td class=\"num bad\">75</td>"), "the last run's exit status in the runs table")
             #expect(dom.contains("acct-revoked") && dom.contains("Revoked &amp; Co") && dom.contains("understory-sync accounts connect"))
             #expect(dom.contains("HTTP 500 from /v1/bookings/b-parked"), "the parked delivery's error")
             #expect(dom.contains("b-rejected") && dom.contains("updated_at is missing"), "the rejected item")
