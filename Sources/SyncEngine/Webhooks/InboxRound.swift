@@ -277,6 +277,6 @@ struct InboxRound {
 
     /// A failure as one short line (never a response body: API errors describe themselves in one line).
     static func oneLine(_ error: any Error) -> String {
-        String("\(error)".split(whereSeparator: \.isNewline).joined(separator: " ").prefix(300))
+        String(ExitStatus.oneLine(error).prefix(300))
     }
 }
