@@ -33,8 +33,8 @@ actor RateLimitGate {
     private let ceiling: Double
     private let adaptiveRate: Bool
     private var limit: Double
-    /// Until the first 429: the limit grows by one per success.
-    private var slowStart: Bool
+    /// Until the first decrease (the first 429 counted): the limit grows by one per success.
+    private var slowStart: Bool { adaptiveRate && generation == 0 }
     private var inFlight = 0
     private var generation = 0
     private var waiters: [CheckedContinuation<Void, Never>] = []
@@ -76,7 +76,6 @@ actor RateLimitGate {
     init(ceiling: Int = 1024, adaptiveRate: Bool = true, startingLimit: Int = RateLimitGate.startingLimit) {
         self.ceiling = Double(max(1, ceiling))
         self.limit = adaptiveRate ? Double(max(1, min(ceiling, startingLimit))) : Double(max(1, ceiling))
-        self.slowStart = adaptiveRate
         self.adaptiveRate = adaptiveRate
     }
 
@@ -114,7 +113,6 @@ actor RateLimitGate {
             // cutting again for each of those refusals would pace far below the limit).
             if permit.generation == generation, now >= holdUntil ?? now {
                 limit = max(1, (min(limit, Double(inFlight + 1)) / 2).rounded(.down))
-                slowStart = false
                 if adaptiveRate {
                     let measured = pace == nil ? fastestAcceptedRate(now: now) : acceptedRate(now: now)
                     pace = max(Self.slowest, bestRate / 2, min(pace ?? measured, measured) * Self.decrease)
