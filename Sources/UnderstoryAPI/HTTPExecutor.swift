@@ -108,8 +108,12 @@ struct HTTPExecutor: Sendable {
         // The turn by the pace and the in-flight permit come before the token, so a token is
         // never fetched and then left to age while the request waits.
         if spec.authorized {
-            let wait = await gate.turn(now: clock.now())
-            if wait > .zero { try await clock.sleep(wait) }
+            var turn = await gate.turn(now: clock.now())
+            while turn.wait > .zero {
+                try await clock.sleep(turn.wait)
+                if await gate.holds(turn) { break }
+                turn = await gate.turn(now: clock.now())  // a 429 meanwhile slowed the pace: a new turn at it
+            }
         }
         let permit = spec.authorized ? await gate.acquire() : nil
         if started == nil { started = clock.now() }

@@ -20,6 +20,12 @@ import NIOCore
 ///   about once every 80 requests and spends 1–2 % of its requests on 429s. Requests then start
 ///   at most `pace` per second, spaced evenly.
 ///
+/// A decrease re-spaces the requests already waiting for their turn: a turn carries the
+/// generation it was given in, and one given before the last decrease no longer holds (the
+/// request takes a new turn at the new pace). Without that, the turns handed out at the old pace
+/// (one per waiting stream, seconds of them at a slow limit) kept going out too fast after the
+/// 429, each refused and cutting again, and the pace fell far below the limit.
+///
 /// Several requests rejected together count as one signal: a 429 decreases only if its request
 /// went out after the last decrease (each permit carries the generation it was issued in), and
 /// at least a second after it (a drained token bucket refuses for a while whatever the pace;
@@ -27,6 +33,12 @@ import NIOCore
 /// `adaptiveRate: false` keeps the concurrency limit only (the behaviour before pacing).
 actor RateLimitGate {
     struct Permit: Sendable {
+        var generation: Int
+    }
+
+    /// When a request may start by the pace: after `wait`, if no decrease comes first (``holds(_:)``).
+    struct Turn: Sendable {
+        var wait: Duration
         var generation: Int
     }
 
@@ -86,11 +98,17 @@ actor RateLimitGate {
 
     /// How long a request that wants to start at `now` waits for its turn by the pace (zero while
     /// unpaced); its turn is reserved, so callers that wait start evenly spaced.
-    func turn(now: ContinuousClock.Instant) -> Duration {
-        guard let pace else { return .zero }
+    func turn(now: ContinuousClock.Instant) -> Turn {
+        guard let pace else { return Turn(wait: .zero, generation: generation) }
         let start = max(now, nextStart ?? now)
         nextStart = start + .seconds(1 / pace)
-        return start - now
+        return Turn(wait: start - now, generation: generation)
+    }
+
+    /// Whether a turn still holds after its wait: false when the pace was decreased meanwhile (the
+    /// request then takes a new turn at the new pace).
+    func holds(_ turn: Turn) -> Bool {
+        turn.generation == generation
     }
 
     /// Waits until one more request may be in flight.
@@ -116,7 +134,8 @@ actor RateLimitGate {
                 if adaptiveRate {
                     let measured = pace == nil ? fastestAcceptedRate(now: now) : acceptedRate(now: now)
                     pace = max(Self.slowest, bestRate / 2, min(pace ?? measured, measured) * Self.decrease)
-                    nextStart = max(nextStart ?? now, now + .seconds(1 / (pace ?? Self.slowest)))
+                    // The turns handed out at the old pace are void (``holds(_:)``): the next starts one new interval from now.
+                    nextStart = now + .seconds(1 / (pace ?? Self.slowest))
                 }
                 generation += 1
                 holdUntil = now + Self.hold

@@ -76,7 +76,7 @@ struct RateLimitPacingTests {
     func pacesAfter429() async {
         let gate = RateLimitGate()
         let start = ContinuousClock.now
-        #expect(await gate.turn(now: start) == .zero)
+        #expect(await gate.turn(now: start).wait == .zero)
         let last = await Self.accept(gate, 20, from: start, spacing: .milliseconds(50))  // 20 in 0.95 s
         #expect(await gate.currentPace == nil, "no 429 yet: no pace")
         let rejected = await gate.acquire()
@@ -85,8 +85,8 @@ struct RateLimitPacingTests {
         let pace = try? #require(await gate.currentPace)
         let expected = 0.9 * 20 / 1.0  // 20 accepted over the 1 s since the first
         #expect(abs((pace ?? 0) - expected) < 0.5, "pace \(String(describing: pace))")
-        let first = await gate.turn(now: at)
-        let second = await gate.turn(now: at)
+        let first = await gate.turn(now: at).wait
+        let second = await gate.turn(now: at).wait
         let spacing = Duration.seconds(1 / (pace ?? 1))
         #expect(abs(((second - first) - spacing) / spacing) < 0.01, "turns one pace-interval apart")
     }
@@ -121,6 +121,32 @@ struct RateLimitPacingTests {
         now = await Self.accept(gate, 80, from: now, spacing: .milliseconds(100))
         let grown = await gate.currentPace ?? 0
         #expect(grown / paced > 1.09 && grown / paced < 1.11, "\(paced) → \(grown)")
+    }
+
+    @Test("a decrease re-spaces the waiting turns: those given at the old pace no longer hold, the next is one new interval from now")
+    func decreaseReSpacesWaitingTurns() async {
+        let gate = RateLimitGate()
+        var now = await Self.accept(gate, 40, from: .now, spacing: .milliseconds(50))  // 20/s for 2 s
+        var refused = await gate.acquire()
+        await gate.release(refused, rateLimited: true, now: now)
+        let fast = await gate.currentPace ?? 0
+        // Thirty streams take their turns at that pace: the last is ~1.7 s away.
+        var turns: [RateLimitGate.Turn] = []
+        for _ in 0..<30 { turns.append(await gate.turn(now: now)) }
+        #expect(turns.allSatisfy { $0.generation == turns[0].generation })
+        // 1.1 s later (past the hold) a request sent after the decrease is refused: the pace was still too fast.
+        now += .milliseconds(1100)
+        refused = await gate.acquire()
+        await gate.release(refused, rateLimited: true, now: now)
+        let slow = await gate.currentPace ?? 0
+        #expect(slow < fast, "\(fast) → \(slow)")
+        var held = 0
+        for turn in turns where await gate.holds(turn) { held += 1 }
+        #expect(held == 0, "every turn given at the old pace is void")
+        let next = await gate.turn(now: now)
+        let interval = Duration.seconds(1 / slow)
+        #expect(abs((next.wait - interval) / interval) < 0.01, "one new interval from now, not after the old turns: \(next.wait)")
+        #expect(await gate.holds(next))
     }
 
     @Test("a drained bucket's refusals within a second of a decrease do not decrease again; one after it does")
@@ -164,6 +190,6 @@ struct RateLimitPacingTests {
         let permit = await gate.acquire()
         await gate.release(permit, rateLimited: true, now: last)
         #expect(await gate.currentPace == nil)
-        #expect(await gate.turn(now: last) == .zero)
+        #expect(await gate.turn(now: last).wait == .zero)
     }
 }
