@@ -144,14 +144,14 @@ struct ByteRangeDecoder: Decoder {
             var key = 0..<0
             if keyed {
                 let keyStart = index
-                if (try? JSONWalk.skipString(bytes, &index, end: end)) == true { members.hasEscapedKey = true }
+                if (try? JSONWalk.skipString(bytes, &index, end: end, validated: true)) == true { members.hasEscapedKey = true }
                 key = (keyStart + 1)..<(index - 1)
                 JSONWalk.skipWhitespace(bytes, &index, end: end)
                 index += 1  // ':'
                 JSONWalk.skipWhitespace(bytes, &index, end: end)
             }
             let valueStart = index
-            try? JSONWalk.skipValue(bytes, &index, end: end)
+            try? JSONWalk.skipValue(bytes, &index, end: end, validated: true)
             members.list.append(Member(key: key, value: valueStart..<index))
             JSONWalk.skipWhitespace(bytes, &index, end: end)
             index += 1  // ',' (or the closing bracket: then index passes end)

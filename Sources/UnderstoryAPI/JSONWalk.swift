@@ -3,9 +3,11 @@
 /// string, a literal, a number's bytes, and a whole value with its brackets matched.
 ///
 /// Every step moves an index over `bytes[..<end]` and reports what stopped it, so each caller
-/// decides what a problem means: the scanner throws it, the syntax check answers false, the
-/// decoder walks text the syntax check already accepted. Brackets are matched on a bit stack
-/// (no recursion, no allocation below 64 levels), so hostile nesting cannot overflow anything.
+/// decides what a problem means: the scanner throws it, the syntax check answers false. Brackets
+/// are matched on a bit stack (no recursion, no allocation below 64 levels), so hostile nesting
+/// cannot overflow anything. The decoder walks text the syntax check already accepted and says so
+/// (`validated: true`): the same steps then only find boundaries (no control-character check,
+/// brackets counted rather than matched), so no byte is checked twice on the way to a model.
 enum JSONWalk {
     /// What stopped a walk that did not reach the value's end, and where (a byte offset).
     struct Problem: Error, Sendable, Equatable {
@@ -28,9 +30,10 @@ enum JSONWalk {
 
     /// Moves `index` from a string's opening quote past its closing quote; whether the string
     /// has escapes (`\` and the byte after it are stepped over, not checked: ``JSONSyntax``
-    /// checks escapes). A raw control character or the end stops it, `index` at the problem.
+    /// checks escapes). A raw control character (unless `validated`) or the end stops it, `index`
+    /// at the problem.
     @inline(__always)
-    static func skipString(_ bytes: UnsafeRawBufferPointer, _ index: inout Int, end: Int) throws(Problem) -> Bool {
+    static func skipString(_ bytes: UnsafeRawBufferPointer, _ index: inout Int, end: Int, validated: Bool = false) throws(Problem) -> Bool {
         var i = index + 1
         var escaped = false
         while i < end {
@@ -44,7 +47,7 @@ enum JSONWalk {
                 i += 2
                 continue
             }
-            if byte < 0x20 {
+            if !validated, byte < 0x20 {
                 index = i
                 throw Problem(message: "unescaped control character in a string", offset: i)
             }
@@ -79,15 +82,17 @@ enum JSONWalk {
     }
 
     /// Moves `index` past the value that starts there: a string, a literal, a number's bytes, or
-    /// an object or array up to its matching bracket (strings inside skipped whole).
-    static func skipValue(_ bytes: UnsafeRawBufferPointer, _ index: inout Int, end: Int) throws(Problem) {
+    /// an object or array up to its matching bracket (strings inside skipped whole). `validated`:
+    /// the text passed ``JSONSyntax``, so only the boundaries are found.
+    @inline(__always)
+    static func skipValue(_ bytes: UnsafeRawBufferPointer, _ index: inout Int, end: Int, validated: Bool = false) throws(Problem) {
         guard index < end else { throw Problem(message: "unexpected end of input", offset: index) }
         let byte = bytes[index]
         switch byte {
         case UInt8(ascii: "\""):
-            _ = try skipString(bytes, &index, end: end)
+            _ = try skipString(bytes, &index, end: end, validated: validated)
         case UInt8(ascii: "{"), UInt8(ascii: "["):
-            try skipContainer(bytes, &index, end: end)
+            try skipContainer(bytes, &index, end: end, validated: validated)
         case UInt8(ascii: "t"), UInt8(ascii: "f"), UInt8(ascii: "n"):
             let literal: StaticString = byte == UInt8(ascii: "t") ? "true" : byte == UInt8(ascii: "f") ? "false" : "null"
             guard skipLiteral(bytes, &index, end: end, literal) else { throw Problem(message: "invalid literal", offset: index) }
@@ -98,21 +103,31 @@ enum JSONWalk {
         }
     }
 
-    /// Skips an object or array from its opening bracket to the bracket that closes it.
-    private static func skipContainer(_ bytes: UnsafeRawBufferPointer, _ index: inout Int, end: Int) throws(Problem) {
+    /// Skips an object or array from its opening bracket to the bracket that closes it. In
+    /// `validated` text the brackets are known to match, so their depth is all that is kept.
+    @inline(__always)
+    private static func skipContainer(_ bytes: UnsafeRawBufferPointer, _ index: inout Int, end: Int, validated: Bool) throws(Problem) {
         var open = BracketStack()
         while index < end {
             let byte = bytes[index]
             switch byte {
             case UInt8(ascii: "\""):
-                _ = try skipString(bytes, &index, end: end)
+                _ = try skipString(bytes, &index, end: end, validated: validated)
                 continue
             case UInt8(ascii: "{"), UInt8(ascii: "["):
-                guard open.depth < maxDepth else { throw Problem(message: "nesting deeper than \(maxDepth)", offset: index) }
-                open.push(object: byte == UInt8(ascii: "{"))
+                if validated {
+                    open.depth += 1
+                } else {
+                    guard open.depth < maxDepth else { throw Problem(message: "nesting deeper than \(maxDepth)", offset: index) }
+                    open.push(object: byte == UInt8(ascii: "{"))
+                }
             case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                guard open.depth > 0, open.popIsObject() == (byte == UInt8(ascii: "}")) else {
-                    throw Problem(message: "mismatched '\(Character(Unicode.Scalar(byte)))'", offset: index)
+                if validated {
+                    open.depth -= 1
+                } else {
+                    guard open.depth > 0, open.popIsObject() == (byte == UInt8(ascii: "}")) else {
+                        throw Problem(message: "mismatched '\(Character(Unicode.Scalar(byte)))'", offset: index)
+                    }
                 }
                 if open.depth == 0 {
                     index += 1
@@ -129,7 +144,8 @@ enum JSONWalk {
     /// Which brackets are open, innermost last: one bit per level, in a word for the first 64
     /// levels (no allocation for any real document) and an array beyond.
     private struct BracketStack {
-        private(set) var depth = 0
+        /// Levels open; moved by hand (without the bits) when the text is validated.
+        var depth = 0
         private var bits: UInt64 = 0
         private var deeper: [Bool] = []
 

@@ -6,11 +6,11 @@ import Testing
 @Suite("JSON walk")
 struct JSONWalkTests {
     /// Where `skipValue` stops in `text` (from its first byte), or the problem's message.
-    static func skip(_ text: String) -> Result<Int, JSONWalk.Problem> {
+    static func skip(_ text: String, validated: Bool = false) -> Result<Int, JSONWalk.Problem> {
         Array(text.utf8).withUnsafeBytes { bytes in
             var index = 0
             do throws(JSONWalk.Problem) {
-                try JSONWalk.skipValue(bytes, &index, end: bytes.count)
+                try JSONWalk.skipValue(bytes, &index, end: bytes.count, validated: validated)
                 return .success(index)
             } catch {
                 return .failure(error)
@@ -27,6 +27,7 @@ struct JSONWalkTests {
     )
     func skipsValues(text: String, end: Int) {
         #expect(Self.skip(text) == .success(end))
+        #expect(Self.skip(text, validated: true) == .success(end), "text the syntax check accepted: the same end, found by depth alone")
     }
 
     @Test(
