@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "understory-sim", targets: ["understory-sim"]),
         .library(name: "URLEncoding", targets: ["URLEncoding"]),
         .library(name: "CivilTime", targets: ["CivilTime"]),
+        .library(name: "TimeSource", targets: ["TimeSource"]),
         .library(name: "PostgresClient", targets: ["PostgresClient"]),
         .library(name: "UnderstoryAPI", targets: ["UnderstoryAPI"]),
         .library(name: "UnderstorySimulator", targets: ["UnderstorySimulator"]),
@@ -39,6 +40,8 @@ let package = Package(
         .target(name: "URLEncoding"),
         // Days since 1970 ↔ proleptic Gregorian dates, the one copy: a leaf with no dependencies, used by every module that reads or writes a date.
         .target(name: "CivilTime"),
+        // The clock protocol (monotonic now, wall now, cancellable sleep) and the system clock, the one copy: a leaf with no dependencies, used by every module that reads the time or waits.
+        .target(name: "TimeSource"),
         // A thin, safe wrapper over libpq. Knows nothing of Understory.
         .target(
             name: "PostgresClient",
