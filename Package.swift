@@ -57,6 +57,7 @@ let package = Package(
             name: "UnderstoryAPI",
             dependencies: [
                 "CivilTime",
+                "TimeSource",
                 "URLEncoding",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -71,6 +72,7 @@ let package = Package(
             name: "UnderstorySimulator",
             dependencies: [
                 "CivilTime",
+                "TimeSource",
                 "URLEncoding",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -86,6 +88,7 @@ let package = Package(
             dependencies: [
                 "CivilTime",
                 "PostgresClient",
+                "TimeSource",
                 "UnderstoryAPI",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -100,6 +103,7 @@ let package = Package(
             dependencies: [
                 "SyncEngine",
                 "PostgresClient",
+                "TimeSource",
                 "UnderstoryAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -174,7 +178,7 @@ let package = Package(
         .target(
             name: "SyncTestSupport",
             dependencies: [
-                "PostgresClient", "UnderstoryAPI", "UnderstorySimulator",
+                "PostgresClient", "TimeSource", "UnderstoryAPI", "UnderstorySimulator",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
@@ -195,7 +199,7 @@ let package = Package(
         .testTarget(
             name: "SyncServerTests",
             dependencies: [
-                "SyncServer", "SyncEngine", "PostgresClient", "UnderstoryAPI", "UnderstorySimulator", "SyncTestSupport",
+                "SyncServer", "SyncEngine", "PostgresClient", "TimeSource", "UnderstoryAPI", "UnderstorySimulator", "SyncTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
