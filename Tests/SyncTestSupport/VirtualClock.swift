@@ -8,8 +8,8 @@ import TimeSource
 ///
 /// Its monotonic ``now`` and its wall clock ``wallNow`` move together. Every sleep is recorded in
 /// ``sleeps``. What a sleep does depends on ``Sleeps``:
-/// - ``Sleeps/advanceTime`` (the default): it returns at once and moves time by the wait, so retry
-///   and back-off logic over real HTTP runs fast.
+/// - ``Sleeps/advanceTime`` (the default): it returns at once and moves time by the wait (concurrent
+///   sleeps add up), so retry and back-off logic over real HTTP runs fast.
 /// - ``Sleeps/waitForAdvance``: it parks until ``advance(by:)`` or ``advance(to:)`` passes its
 ///   deadline, or its task is cancelled. Each parked deadline is announced on ``deadlines``, so a
 ///   test knows what is waiting (and for what) without timing anything. A clock nobody advances
@@ -120,8 +120,9 @@ public final class VirtualClock: TimeSource {
         switch self.mode {
         case .advanceTime:
             try Task.checkCancellation()
+            // Time moves by the whole wait, even when another sleep has already moved it past the
+            // deadline: concurrent sleeps add up, as they always have here.
             let woken = self.state.withLock { state in
-                guard !state.isDue(deadline) else { return [CheckedContinuation<Void, any Error>]() }
                 if case .wall(let date) = deadline { return state.move(by: wait, wall: date) }
                 return state.move(by: wait)
             }
