@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "understory-sim", targets: ["understory-sim"]),
         .library(name: "URLEncoding", targets: ["URLEncoding"]),
         .library(name: "CivilTime", targets: ["CivilTime"]),
+        .library(name: "TimeSource", targets: ["TimeSource"]),
         .library(name: "PostgresClient", targets: ["PostgresClient"]),
         .library(name: "UnderstoryAPI", targets: ["UnderstoryAPI"]),
         .library(name: "UnderstorySimulator", targets: ["UnderstorySimulator"]),
@@ -39,6 +40,8 @@ let package = Package(
         .target(name: "URLEncoding"),
         // Days since 1970 ↔ proleptic Gregorian dates, the one copy: a leaf with no dependencies, used by every module that reads or writes a date.
         .target(name: "CivilTime"),
+        // The clock protocol (monotonic now, wall now, cancellable sleep) and the system clock, the one copy: a leaf with no dependencies, used by every module that reads the time or waits.
+        .target(name: "TimeSource"),
         // A thin, safe wrapper over libpq. Knows nothing of Understory.
         .target(
             name: "PostgresClient",
@@ -54,6 +57,7 @@ let package = Package(
             name: "UnderstoryAPI",
             dependencies: [
                 "CivilTime",
+                "TimeSource",
                 "URLEncoding",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -68,6 +72,7 @@ let package = Package(
             name: "UnderstorySimulator",
             dependencies: [
                 "CivilTime",
+                "TimeSource",
                 "URLEncoding",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -83,6 +88,7 @@ let package = Package(
             dependencies: [
                 "CivilTime",
                 "PostgresClient",
+                "TimeSource",
                 "UnderstoryAPI",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -97,6 +103,7 @@ let package = Package(
             dependencies: [
                 "SyncEngine",
                 "PostgresClient",
+                "TimeSource",
                 "UnderstoryAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -171,7 +178,7 @@ let package = Package(
         .target(
             name: "SyncTestSupport",
             dependencies: [
-                "PostgresClient", "UnderstoryAPI", "UnderstorySimulator",
+                "PostgresClient", "TimeSource", "UnderstoryAPI", "UnderstorySimulator",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
@@ -192,7 +199,7 @@ let package = Package(
         .testTarget(
             name: "SyncServerTests",
             dependencies: [
-                "SyncServer", "SyncEngine", "PostgresClient", "UnderstoryAPI", "UnderstorySimulator", "SyncTestSupport",
+                "SyncServer", "SyncEngine", "PostgresClient", "TimeSource", "UnderstoryAPI", "UnderstorySimulator", "SyncTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,5 +1,6 @@
 import ServiceLifecycle
 import Synchronization
+import TimeSource
 import UnderstoryAPI
 
 /// Runs `operation` until it returns, or until a graceful shutdown began and `grace` passed: then
@@ -8,13 +9,13 @@ import UnderstoryAPI
 /// retries for minutes while the API is down), so that SIGTERM still ends `serve` promptly. The
 /// abandoned work only holds what cancellation rolls back (an open transaction, an HTTP request).
 func abandonAfterShutdown<T: Sendable>(
-    grace: Duration, clock: UnderstoryClock, _ operation: @escaping @Sendable () async throws -> T
+    grace: Duration, clock: any TimeSource, _ operation: @escaping @Sendable () async throws -> T
 ) async throws -> T {
     let work = Task { try await operation() }
     let outcome = Once<Result<T, any Error>>()
     let timer = Task {
         try await gracefulShutdown()
-        try await clock.sleep(grace)
+        try await clock.sleep(for: grace)
         work.cancel()
         outcome.resolve(.failure(CancellationError()))
     }

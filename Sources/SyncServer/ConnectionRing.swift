@@ -1,5 +1,6 @@
 import Logging
 import PostgresClient
+import TimeSource
 import UnderstoryAPI
 
 /// At most `size` PostgreSQL connections lent to request handlers that each run one autocommitted
@@ -15,7 +16,7 @@ import UnderstoryAPI
 actor ConnectionRing {
     private let configuration: PostgresConfiguration
     private let logger: Logger
-    private let clock: UnderstoryClock
+    private let clock: any TimeSource
     let size: Int
     private var idle: [PostgresConnection] = []
     /// Connections lent, idle or being opened.
@@ -27,7 +28,7 @@ actor ConnectionRing {
     private var retryAt: ContinuousClock.Instant?
     private var closed = false
 
-    init(configuration: PostgresConfiguration, size: Int, clock: UnderstoryClock = .system, logger: Logger) {
+    init(configuration: PostgresConfiguration, size: Int, clock: any TimeSource = .system, logger: Logger) {
         self.configuration = configuration
         self.size = max(1, size)
         self.clock = clock
@@ -57,7 +58,7 @@ actor ConnectionRing {
             release()
             throw PostgresError(code: .connectionClosed, message: "the server is stopping")
         }
-        if let retryAt, clock.now() < retryAt, let lastConnectError {
+        if let retryAt, clock.now < retryAt, let lastConnectError {
             release()
             throw lastConnectError
         }
@@ -70,7 +71,7 @@ actor ConnectionRing {
         } catch {
             failedConnects += 1
             lastConnectError = error
-            retryAt = clock.now() + Self.backoff(afterFailures: failedConnects)
+            retryAt = clock.now + Self.backoff(afterFailures: failedConnects)
             release()
             throw error
         }

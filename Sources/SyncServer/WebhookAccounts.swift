@@ -3,6 +3,7 @@ import PostgresClient
 import ServiceLifecycle
 import Synchronization
 import SyncEngine
+import TimeSource
 import UnderstoryAPI
 
 /// Where `serve` finds the accounts it verifies deliveries for: the subscription store (and
@@ -88,10 +89,10 @@ struct CompanyNotKnownYet: Error, CustomStringConvertible {
 public final class InternalCompany: Service, Sendable {
     private let resolved = Mutex<String?>(nil)
     private let me: @Sendable () async throws -> String
-    private let clock: UnderstoryClock
+    private let clock: any TimeSource
     private let logger: Logger
 
-    public init(clock: UnderstoryClock = .system, logger: Logger, me: @escaping @Sendable () async throws -> String) {
+    public init(clock: any TimeSource = .system, logger: Logger, me: @escaping @Sendable () async throws -> String) {
         self.me = me
         self.clock = clock
         self.logger = logger
@@ -125,7 +126,7 @@ public final class InternalCompany: Service, Sendable {
                 let wait = WorkerService.backoff(afterFailures: failures)
                 logger.warning("/v1/me did not answer; deliveries are still accepted", metadata: ["error": "\(error)", "retry_in": "\(wait)"])
                 do {
-                    try await cancelWhenGracefulShutdown { try await self.clock.sleep(wait) }
+                    try await cancelWhenGracefulShutdown { try await self.clock.sleep(for: wait) }
                 } catch {
                     return
                 }

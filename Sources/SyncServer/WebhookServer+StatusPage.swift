@@ -14,7 +14,7 @@ extension WebhookServer {
             logger.warning("the status page could not read PostgreSQL", metadata: ["error": "\(error)"])
             return Self.text(.serviceUnavailable, "PostgreSQL does not answer\n")
         }
-        var response = Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: StatusPage.render(report, details: details, now: clock.wallClock()))))
+        var response = Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: StatusPage.render(report, details: details, now: clock.wallNow))))
         response.headers[.contentType] = "text/html; charset=utf-8"
         response.headers[.contentSecurityPolicy] = StatusPage.contentSecurityPolicy
         response.headers[.xContentTypeOptions] = "nosniff"

@@ -5,6 +5,7 @@ import NIOCore
 import PostgresClient
 import ServiceLifecycle
 import SyncEngine
+import TimeSource
 import UnderstoryAPI
 
 /// `understory-sync serve`: `POST /webhooks/understory` (verify → inbox → 204 after commit),
@@ -69,14 +70,14 @@ public struct WebhookServer: Sendable {
     /// Work run alongside and stopped with the server: the polling schedules (`--cron`, a reconcile
     /// schedule) or a fleet worker. When one returns, the whole group shuts down gracefully.
     public var services: [any Service]
-    public var clock: UnderstoryClock
+    public var clock: any TimeSource
     public var logger: Logger
 
     public init(
         configuration: Configuration, database: PostgresConfiguration, accounts: @escaping @Sendable () async throws -> [Account],
         worker: InboxWorker?,
         metrics: ServerMetrics = ServerMetrics(), apiStatistics: @escaping @Sendable () -> [RequestStatistics] = { [] },
-        services: [any Service] = [], clock: UnderstoryClock = .system, logger: Logger
+        services: [any Service] = [], clock: any TimeSource = .system, logger: Logger
     ) {
         self.configuration = configuration
         self.database = database
@@ -180,7 +181,7 @@ public struct WebhookServer: Sendable {
         router.get("/metrics") { request, _ -> Response in
             guard access.allows(request.headers) else { return StatusAccess.unauthorized() }
             do {
-                let now = server.clock.wallClock()
+                let now = server.clock.wallNow
                 let statistics = server.apiStatistics()
                 try await ring.run { try await server.metrics.refresh(connection: $0, now: now, apiStatistics: statistics) }
             } catch {
@@ -202,7 +203,7 @@ public struct WebhookServer: Sendable {
         let id = header("webhook-id")
         let timestamp = header("webhook-timestamp")
         let signatures = header("webhook-signature")
-        let now = clock.wallClock()
+        let now = clock.wallNow
         do {
             try WebhookSignature.checkHeaders(id: id, timestamp: timestamp, signatures: signatures, now: now)
         } catch {
@@ -322,7 +323,7 @@ actor AccountCache {
 
     let load: @Sendable () async throws -> [WebhookServer.Account]
     let minimumInterval: Duration
-    let clock: UnderstoryClock
+    let clock: any TimeSource
     let logger: Logger
     private var byEndpoint: [String: WebhookServer.Account] = [:]
     private var plainPath: WebhookServer.Account?
@@ -332,7 +333,7 @@ actor AccountCache {
     /// Loads started so far (tests).
     private(set) var loads = 0
 
-    init(load: @escaping @Sendable () async throws -> [WebhookServer.Account], minimumInterval: Duration, clock: UnderstoryClock, logger: Logger) {
+    init(load: @escaping @Sendable () async throws -> [WebhookServer.Account], minimumInterval: Duration, clock: any TimeSource, logger: Logger) {
         self.load = load
         self.minimumInterval = minimumInterval
         self.clock = clock
@@ -352,8 +353,8 @@ actor AccountCache {
             await inFlight.value
             return !lastLoadFailed
         }
-        if let lastAttempt, clock.now() - lastAttempt < minimumInterval { return false }
-        lastAttempt = clock.now()
+        if let lastAttempt, clock.now - lastAttempt < minimumInterval { return false }
+        lastAttempt = clock.now
         loads += 1
         let load = self.load
         let task = Task {
@@ -398,12 +399,12 @@ actor AccountCache {
 struct AccountRefresh: Service {
     let cache: AccountCache
     let interval: Duration
-    let clock: UnderstoryClock
+    let clock: any TimeSource
 
     func run() async throws {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
-                try await cancelWhenGracefulShutdown { try await clock.sleep(interval) }
+                try await cancelWhenGracefulShutdown { try await clock.sleep(for: interval) }
             } catch {
                 return
             }
@@ -420,7 +421,7 @@ struct AccountRefresh: Service {
 /// back and the row stays pending), so an API that does not answer cannot hold up the exit.
 struct WorkerService: Service {
     let worker: InboxWorker
-    let clock: UnderstoryClock
+    let clock: any TimeSource
     let logger: Logger
     var shutdownGrace: Duration = .seconds(10)
 
@@ -436,17 +437,17 @@ struct WorkerService: Service {
     func run() async throws {
         var failures = 0
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            let started = clock.now()
+            let started = clock.now
             do {
                 try await runWithShutdownGrace()
                 return
             } catch {
                 if Task.isCancelled || Task.isShuttingDownGracefully { return }
-                failures = clock.now() - started > .seconds(60) ? 1 : failures + 1
+                failures = clock.now - started > .seconds(60) ? 1 : failures + 1
                 let wait = Self.backoff(afterFailures: failures)
                 logger.error("the inbox worker stopped; restarting it", metadata: ["error": "\(error)", "restart_in": "\(wait)"])
                 do {
-                    try await cancelWhenGracefulShutdown { try await clock.sleep(wait) }
+                    try await cancelWhenGracefulShutdown { try await clock.sleep(for: wait) }
                 } catch {
                     return
                 }

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import TimeSource
 
 /// One HTTP request as the client wants it sent.
 struct RequestSpec: Sendable {
@@ -39,7 +40,7 @@ struct HTTPResponseData: Sendable {
 struct HTTPExecutor: Sendable {
     let configuration: UnderstoryConfiguration
     let httpClient: HTTPClient
-    let clock: UnderstoryClock
+    let clock: any TimeSource
     let statistics: StatisticsBox
     /// Shared by every API request of the client (not by token requests): backs off together after 429s.
     let gate: RateLimitGate
@@ -62,7 +63,7 @@ struct HTTPExecutor: Sendable {
         while true {
             let attempt = try await self.attempt(spec, number: history.attempts, tokens: tokens, started: &started, logger: logger)
             let outcome = self.outcome(of: attempt.answer, attempt: history.attempts, logger: logger)
-            history.elapsed = clock.now() - (started ?? clock.now())
+            history.elapsed = clock.now - (started ?? clock.now)
             let (step, next) = rules.decide(
                 outcome, after: history, for: spec, canRefreshToken: spec.authorized && tokens != nil,
                 unitRandom: Double.random(in: 0..<1)
@@ -108,15 +109,15 @@ struct HTTPExecutor: Sendable {
         // The turn by the pace and the in-flight permit come before the token, so a token is
         // never fetched and then left to age while the request waits.
         if spec.authorized {
-            var turn = await gate.turn(now: clock.now())
+            var turn = await gate.turn(now: clock.now)
             while turn.wait > .zero {
-                try await clock.sleep(turn.wait)
+                try await clock.sleep(for: turn.wait)
                 if await gate.holds(turn) { break }
-                turn = await gate.turn(now: clock.now())  // a 429 meanwhile slowed the pace: a new turn at it
+                turn = await gate.turn(now: clock.now)  // a 429 meanwhile slowed the pace: a new turn at it
             }
         }
         let permit = spec.authorized ? await gate.acquire() : nil
-        if started == nil { started = clock.now() }
+        if started == nil { started = clock.now }
         var token: AccessToken?
         if spec.authorized, let tokens {
             let current: AccessToken
@@ -134,7 +135,7 @@ struct HTTPExecutor: Sendable {
             let head = try await httpClient.execute(request, deadline: .now() + TimeAmount(configuration.timeouts.request), logger: logger)
             let body = try await head.body.collect(upTo: configuration.maxResponseBytes)
             let response = HTTPResponseData(status: Int(head.status.code), retryAfter: head.headers.first(name: "Retry-After"), body: body)
-            if let permit { await gate.release(permit, rateLimited: response.status == 429, now: clock.now()) }
+            if let permit { await gate.release(permit, rateLimited: response.status == 429, now: clock.now) }
             return Attempt(answer: .success(response), token: token)
         } catch {
             if let permit { await gate.forfeit(permit) }
@@ -163,7 +164,7 @@ struct HTTPExecutor: Sendable {
                 if [500, 502, 503, 504].contains(response.status) { $0.serverErrors += 1 }
             }
             logger.debug("response", metadata: ["status": "\(response.status)", "attempt": "\(attempt)"])
-            let retryAfter = response.retryAfter.flatMap { RetryAfter.parse($0, now: clock.wallClock()) }
+            let retryAfter = response.retryAfter.flatMap { RetryAfter.parse($0, now: clock.wallNow) }
             return .answered(status: response.status, retryAfter: retryAfter)
         }
     }
@@ -177,7 +178,7 @@ struct HTTPExecutor: Sendable {
             "retrying request",
             metadata: ["reason": "\(reason)", "attempt": "\(attempt)", "wait": "\(UnderstoryAPIError.format(wait))"]
         )
-        try await clock.sleep(wait)
+        try await clock.sleep(for: wait)
     }
 
     /// Why an attempt is retried, for the log.

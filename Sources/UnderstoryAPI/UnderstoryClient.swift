@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Logging
 import NIOCore
+import TimeSource
 import URLEncoding
 
 /// The Understory API client: token source, retries and paging over one injected `HTTPClient`.
@@ -35,7 +36,7 @@ public struct UnderstoryClient: Sendable {
         configuration: UnderstoryConfiguration,
         httpClient: HTTPClient,
         logger: Logger,
-        clock: UnderstoryClock = .system,
+        clock: any TimeSource = .system,
         grant: OAuthGrant = .clientCredentials
     ) {
         self.configuration = configuration
@@ -51,7 +52,7 @@ public struct UnderstoryClient: Sendable {
     public var statistics: RequestStatistics { executor.statistics.snapshot }
 
     /// The injected time source (its sleeps wait out retries; they end early when the task is cancelled).
-    public var clock: UnderstoryClock { executor.clock }
+    public var clock: any TimeSource { executor.clock }
 
     // MARK: - Scopes (for `check`)
 

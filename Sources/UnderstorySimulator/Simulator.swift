@@ -40,7 +40,7 @@ public final class Simulator: Sendable {
             company.store.whenGenerated { $0.observe(companyIndex: index, webhooks: webhooks) }
         }
         self.generationTime = clock.now - generationStart
-        self.started = configuration.clock.now()
+        self.started = configuration.clock.now
         var system = SystemRandomNumberGenerator()
         self.cursorSecret = system.next()
         self.runtime = Mutex(
@@ -58,7 +58,7 @@ public final class Simulator: Sendable {
     }
 
     /// The simulator's "now" (`configuration.clock`): what token, code and cursor lifetimes are measured against.
-    var now: ContinuousClock.Instant { self.configuration.clock.now() }
+    var now: ContinuousClock.Instant { self.configuration.clock.now }
 
     // MARK: address and credentials
 

@@ -1,4 +1,5 @@
 import Foundation
+import TimeSource
 
 /// The resources the simulator serves.
 public enum SimulatorResource: String, Sendable, Hashable, CaseIterable, Codable {
@@ -210,8 +211,11 @@ public struct SimulatorConfiguration: Sendable {
     public var faults: SimulatorFaults = .init()
     /// Lists served besides the simulator's own resources (a test's resource).
     public var lists: [SimulatorList] = []
-    /// "Now" for every lifetime the simulator checks, and the `latency` fault's wait.
-    public var clock: SimulatorClock = .system
+    /// "Now" for every token, code and cursor lifetime and the refresh-token grace window, and the
+    /// waits of the `latency` fault and of webhook deliveries. Tests inject a virtual clock
+    /// (Tests/SyncTestSupport/VirtualClock.swift) and advance it instead of sleeping until a token
+    /// or cursor expires; sharing it with the API client's clock moves both sides together.
+    public var clock: any TimeSource = .system
 
     /// Token lifetime (same as `faults.tokenTTL`).
     public var tokenTTL: Duration {

@@ -3,7 +3,6 @@ import Logging
 import PostgresClient
 import SyncEngine
 import SyncTestSupport
-import Synchronization
 import Testing
 import UnderstoryAPI
 import UnderstorySimulator
@@ -36,11 +35,13 @@ extension AccountHarness {
 
     /// A worker whose lease and first backoff are an hour of the database's (real) clock, so that
     /// however slowly a starved test runs, neither lapses by itself: time passes by ``elapse(_:)``.
-    func worker(_ name: String, clock: TestFleetClock, concurrency: Int = 3, random: Double = 0.5) -> FleetWorker {
+    /// `clock` is the worker's own (a `VirtualClock(sleeps: .waitForAdvance)` that nobody advances:
+    /// the lease heartbeat and the pause between passes wait until cancelled).
+    func worker(_ name: String, clock: VirtualClock, concurrency: Int = 3, random: Double = 0.5) -> FleetWorker {
         FleetWorker(
             accounts: accountSync, owner: LeaseOwner(name),
             policy: FleetPolicy(every: .seconds(3600), lease: .seconds(3600), jitter: 0.1, firstBackoff: .seconds(3600), random: { random }),
-            concurrency: concurrency, clock: clock.fleetClock
+            concurrency: concurrency, clock: clock
         )
     }
 
@@ -101,22 +102,5 @@ extension AccountHarness {
             "SELECT status, lease_owner, next_sync_at, consecutive_failures, last_success_at, last_failure FROM understory.accounts WHERE company_id = $1",
             [id]
         ).rows[0]
-    }
-}
-
-/// A worker's own wall clock, as the test sets it (leases and due times never read it: they
-/// follow the database's clock). A sleep (the lease heartbeat) waits until it is cancelled at
-/// the end of the pass.
-final class TestFleetClock: Sendable {
-    private let current: Mutex<Date>
-
-    init(_ start: Date = Date().addingTimeInterval(1)) {
-        current = Mutex(start)
-    }
-
-    var now: Date { current.withLock { $0 } }
-
-    var fleetClock: FleetClock {
-        FleetClock(now: { self.now }, sleep: { _ in try await untilCancelled() })
     }
 }

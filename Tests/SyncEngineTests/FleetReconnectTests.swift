@@ -31,8 +31,7 @@ struct FleetReconnectTests {
             let worker = FleetWorker(
                 accounts: harness.accountSync, owner: LeaseOwner("w1"),
                 policy: FleetPolicy(every: .seconds(3600), lease: .seconds(60), jitter: 0.1, firstBackoff: .seconds(60), maxIdle: .milliseconds(200), random: { 0.5 }),
-                concurrency: 2,
-                clock: FleetClock(now: { Date() }, sleep: { _ in try await Task.sleep(for: .milliseconds(20)) })  // Justified: a short pause between passes and heartbeats, never measured.
+                concurrency: 2  // on the system clock: the pause between passes is `maxIdle` (200 ms), never measured
             )
             let run = Task { try await worker.run(options: SyncOptions()) }
             let synced = try await eventually {

@@ -14,7 +14,7 @@ struct FleetTests {
         try await AccountHarness.with(AccountHarness.fleet(50)) { world in
             let ids = try await world.connectAll()
             #expect(ids.count == 50)
-            let clock = TestFleetClock()
+            let clock = VirtualClock(sleeps: .waitForAdvance)
             let a = world.worker("worker-a", clock: clock), b = world.worker("worker-b", clock: clock)
             async let passA = a.pass(options: SyncHarness.options())
             async let passB = b.pass(options: SyncHarness.options())
@@ -62,7 +62,7 @@ struct FleetTests {
     func expiredLeasesAreTakenOver() async throws {
         try await AccountHarness.with(AccountHarness.fleet(6)) { world in
             let ids = try await world.connectAll()
-            let clock = TestFleetClock()
+            let clock = VirtualClock(sleeps: .waitForAdvance)
             // The dead worker claimed two accounts (as kill -9 would leave them) and never comes back.
             let dead = LeaseOwner("dead-host:4242:deadbeef")
             let taken = try await world.claims { try await $0.claim(owner: dead, limit: 2, lease: .seconds(1800)) }
@@ -125,7 +125,7 @@ struct FleetTests {
             let ids = try await world.connectAll()
             let revoked = ids[1]
             world.simulator.revokeConsent(company: revoked)
-            let clock = TestFleetClock()
+            let clock = VirtualClock(sleeps: .waitForAdvance)
             let worker = world.worker("w", clock: clock)
 
             let pass = try await worker.pass(options: SyncHarness.options())
@@ -155,7 +155,7 @@ struct FleetTests {
             // Every API request fails with 5xx (a bad item would not do: it is set aside in
             // rejected_items and the account keeps its schedule).
             world.simulator.updateFaults { $0.errorRate = 1.0 }
-            let clock = TestFleetClock()
+            let clock = VirtualClock(sleeps: .waitForAdvance)
             let worker = world.worker("w", clock: clock)
 
             var pass = try await worker.pass(options: SyncHarness.options())
@@ -203,7 +203,7 @@ struct FleetTests {
     func skewedClocksAgreeOnLeases() async throws {
         try await AccountHarness.with(AccountHarness.fleet(3)) { world in
             let ids = try await world.connectAll()
-            let onTime = world.worker("on-time", clock: TestFleetClock()), ahead = world.worker("ahead", clock: TestFleetClock(Date().addingTimeInterval(600)))
+            let onTime = world.worker("on-time", clock: VirtualClock(sleeps: .waitForAdvance)), ahead = world.worker("ahead", clock: VirtualClock(wall: Date().addingTimeInterval(600), sleeps: .waitForAdvance))
             // The on-time worker takes every account (3 slots) and sits in the API with them.
             world.simulator.holdAPIRequests(pathPrefix: "/v1/bookings")
             let first = Task { try await onTime.pass(options: SyncHarness.options()) }

@@ -8,7 +8,7 @@ struct InboxSignalTests {
     @Test("a wait without a notice sleeps once for its whole timeout on the injected clock (no polling)")
     func sleepsOnce() async {
         let clock = VirtualClock()
-        await InboxSignal().wait(upTo: .seconds(1), clock: clock.understory)
+        await InboxSignal().wait(upTo: .seconds(1), clock: clock)
         #expect(clock.sleeps == [.seconds(1)])
     }
 
@@ -17,9 +17,9 @@ struct InboxSignalTests {
         let clock = VirtualClock()
         let signal = InboxSignal()
         signal.notify()
-        await signal.wait(upTo: .seconds(1), clock: clock.understory)
+        await signal.wait(upTo: .seconds(1), clock: clock)
         #expect(clock.sleeps.isEmpty)
-        await signal.wait(upTo: .seconds(1), clock: clock.understory)
+        await signal.wait(upTo: .seconds(1), clock: clock)
         #expect(clock.sleeps == [.seconds(1)])
     }
 }

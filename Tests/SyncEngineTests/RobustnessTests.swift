@@ -3,7 +3,6 @@ import Foundation
 import Logging
 import PostgresClient
 import ServiceLifecycleTestKit
-import Synchronization
 import SyncTestSupport
 import Testing
 import UnderstoryAPI
@@ -68,33 +67,16 @@ struct RobustnessTests {
         }
     }
 
-    /// A clock whose sleeps last until cancelled: a 60 s 429 wait that the test can see begin, that
-    /// graceful shutdown must cut short (a run that ignores shutdown is cut off by `bounded`, and fails).
-    final class StalledClock: Sendable {
-        private let started = Mutex<[Duration]>([])
-        var sleeps: [Duration] { started.withLock { $0 } }
-
-        var clock: UnderstoryClock {
-            UnderstoryClock(
-                now: { ContinuousClock.now }, wallClock: { Date() },
-                sleep: { [self] duration in
-                    started.withLock { $0.append(duration) }
-                    try await untilCancelled()
-                }
-            )
-        }
-    }
-
     @Test("graceful shutdown during a 60 s wait after a 429 (no Retry-After) ends the run interrupted at once")
     func shutdownInterruptsRateLimitWait() async throws {
         try await SyncHarness.with { harness in
             // /v1/me is request 1; the first bookings page (request 2) is answered 429 without Retry-After.
             harness.simulator.updateFaults { $0.rateLimitEveryN = 2; $0.retryAfterSeconds = nil }
-            let stalled = StalledClock()
+            let stalled = VirtualClock(sleeps: .waitForAdvance)  // nobody advances it: the 60 s wait lasts until cancelled
             var api = try UnderstoryConfiguration.forSimulator(harness.simulator, rateLimitWait: .seconds(60))
             api.adaptiveRate = false  // the full wait after every 429
             let outcome: Result<SyncRunner.Summary, any Error>? = try await withHTTPClient(api) { http in
-                let client = UnderstoryClient(configuration: api, httpClient: http, logger: harness.logger, clock: stalled.clock)
+                let client = UnderstoryClient(configuration: api, httpClient: http, logger: harness.logger, clock: stalled)
                 let runner = SyncRunner(database: harness.database, client: client, logger: harness.logger)
                 var options = SyncHarness.options()
                 options.resources = [.bookings]

@@ -6,68 +6,6 @@ import SyncEngine
 import SyncTestSupport
 import Testing
 
-/// A clock the test moves by hand. Every sleep that has to wait announces its deadline on
-/// `deadlines`, so a test knows the scheduler is waiting (and for what) without timing anything.
-final class FakeClock: Sendable {
-    private struct State {
-        var now: Date
-        var sleepers: [Int: (deadline: Date, continuation: CheckedContinuation<Void, any Error>)] = [:]
-        var nextID = 0
-    }
-
-    private let state: Mutex<State>
-    let deadlines: AsyncStream<Date>
-    private let announce: AsyncStream<Date>.Continuation
-
-    init(now: Date) {
-        state = Mutex(State(now: now))
-        (deadlines, announce) = AsyncStream.makeStream(of: Date.self)
-    }
-
-    var now: Date { state.withLock { $0.now } }
-
-    /// Moves time forward and wakes every sleeper whose deadline has passed.
-    func advance(to date: Date) {
-        let woken = state.withLock { state in
-            state.now = max(state.now, date)
-            let due = state.sleepers.filter { $0.value.deadline <= state.now }
-            for id in due.keys { state.sleepers[id] = nil }
-            return due.values.map(\.continuation)
-        }
-        for continuation in woken { continuation.resume() }
-    }
-
-    func sleep(until deadline: Date) async throws {  // Justified: a virtual sleep, woken by advance(to:), never by the wall clock.
-        enum Outcome { case cancelled, due, waiting }
-        let id = state.withLock { state in
-            state.nextID += 1
-            return state.nextID
-        }
-        try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let outcome: Outcome = state.withLock { state in
-                    if Task.isCancelled { return .cancelled }
-                    if deadline <= state.now { return .due }
-                    state.sleepers[id] = (deadline, continuation)
-                    return .waiting
-                }
-                switch outcome {
-                case .cancelled: continuation.resume(throwing: CancellationError())
-                case .due: continuation.resume()
-                case .waiting: announce.yield(deadline)
-                }
-            }
-        } onCancel: {
-            let continuation = state.withLock { $0.sleepers.removeValue(forKey: id)?.continuation }
-            continuation?.resume(throwing: CancellationError())
-        }
-    }
-
-    var schedulerClock: SchedulerClock {
-        SchedulerClock(now: { self.now }, sleep: { try await self.sleep(until: $0) })  // Justified: the virtual sleep above.
-    }
-}
-
 /// What the job saw: each run, and how many ran at once.
 final class RunRecorder: Sendable {
     private struct State {
@@ -99,24 +37,24 @@ final class RunRecorder: Sendable {
     func end() { state.withLock { $0.active -= 1; $0.finished += 1 } }
 }
 
-@Suite("scheduler loop with a fake clock")
+@Suite("scheduler loop with a virtual clock")
 struct SchedulerTests {
     static let utc = TimeZone(identifier: "UTC")!
 
     static func date(_ text: String) -> Date { try! Date(text, strategy: .iso8601) }
 
     static func scheduler(
-        _ cron: String, clock: FakeClock, runNow: Bool = false, job: @escaping @Sendable (Scheduler.Fire) async -> Void
+        _ cron: String, clock: VirtualClock, runNow: Bool = false, job: @escaping @Sendable (Scheduler.Fire) async -> Void
     ) throws -> Scheduler {
         Scheduler(
-            expression: try CronExpression(cron), timeZone: utc, runNow: runNow, clock: clock.schedulerClock,
+            expression: try CronExpression(cron), timeZone: utc, runNow: runNow, clock: clock,
             logger: quietLogger, job: job
         )
     }
 
     @Test("waits for each fire time and runs once at each")
     func firesAtFireTimes() async throws {
-        let clock = FakeClock(now: Self.date("2026-01-10T10:07:00Z"))
+        let clock = VirtualClock(wall: Self.date("2026-01-10T10:07:00Z"), sleeps: .waitForAdvance)
         let recorder = RunRecorder()
         let scheduler = try Self.scheduler("*/15 * * * *", clock: clock) { fire in
             recorder.begin(fire)
@@ -141,7 +79,7 @@ struct SchedulerTests {
 
     @Test("a run that overruns several fire times is followed by one coalesced run, never a burst or an overlap")
     func overrunCoalesces() async throws {
-        let clock = FakeClock(now: Self.date("2026-01-10T10:07:00Z"))
+        let clock = VirtualClock(wall: Self.date("2026-01-10T10:07:00Z"), sleeps: .waitForAdvance)
         let recorder = RunRecorder()
         let scheduler = try Self.scheduler("*/15 * * * *", clock: clock) { fire in
             recorder.begin(fire)
@@ -167,7 +105,7 @@ struct SchedulerTests {
 
     @Test("fire times missed while the process slept coalesce into one run")
     func sleptThroughCoalesces() async throws {
-        let clock = FakeClock(now: Self.date("2026-01-10T10:07:00Z"))
+        let clock = VirtualClock(wall: Self.date("2026-01-10T10:07:00Z"), sleeps: .waitForAdvance)
         let recorder = RunRecorder()
         let scheduler = try Self.scheduler("*/15 * * * *", clock: clock) { fire in
             recorder.begin(fire)
@@ -186,7 +124,7 @@ struct SchedulerTests {
 
     @Test("--run-now runs at start, then follows the schedule")
     func runNow() async throws {
-        let clock = FakeClock(now: Self.date("2026-01-10T10:07:00Z"))
+        let clock = VirtualClock(wall: Self.date("2026-01-10T10:07:00Z"), sleeps: .waitForAdvance)
         let recorder = RunRecorder()
         let scheduler = try Self.scheduler("@hourly", clock: clock, runNow: true) { fire in
             recorder.begin(fire)
@@ -202,7 +140,7 @@ struct SchedulerTests {
 
     @Test("cancellation while waiting stops the loop without running")
     func cancellationStops() async throws {
-        let clock = FakeClock(now: Self.date("2026-01-10T10:07:00Z"))
+        let clock = VirtualClock(wall: Self.date("2026-01-10T10:07:00Z"), sleeps: .waitForAdvance)
         let recorder = RunRecorder()
         let scheduler = try Self.scheduler("*/15 * * * *", clock: clock) { fire in
             recorder.begin(fire)
@@ -218,7 +156,7 @@ struct SchedulerTests {
 
     @Test("graceful shutdown while waiting ends the wait and the loop")
     func gracefulShutdownWhileWaiting() async throws {
-        let clock = FakeClock(now: Self.date("2026-01-10T10:07:00Z"))
+        let clock = VirtualClock(wall: Self.date("2026-01-10T10:07:00Z"), sleeps: .waitForAdvance)
         let recorder = RunRecorder()
         let scheduler = try Self.scheduler("*/15 * * * *", clock: clock) { fire in
             recorder.begin(fire)
@@ -238,7 +176,7 @@ struct SchedulerTests {
 
     @Test("graceful shutdown during a run lets it finish, then stops without another wait")
     func gracefulShutdownDuringRun() async throws {
-        let clock = FakeClock(now: Self.date("2026-01-10T10:07:00Z"))
+        let clock = VirtualClock(wall: Self.date("2026-01-10T10:07:00Z"), sleeps: .waitForAdvance)
         let recorder = RunRecorder()
         let (release, releaseRun) = AsyncStream.makeStream(of: Void.self)
         let sawShutdown = Mutex(false)

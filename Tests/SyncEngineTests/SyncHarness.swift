@@ -42,7 +42,7 @@ struct SyncHarness: Sendable {
         _ body: (SyncHarness) async throws -> Void
     ) async throws {
         var configuration = configuration
-        configuration.clock = clock.simulator
+        configuration.clock = clock
         try await TestDatabase.withFreshDatabase { database in
             try await PostgresConnection.withConnection(database, logger: quietLogger) { connection in
                 _ = try await Schema.migrate(on: connection, logger: quietLogger)
@@ -50,7 +50,7 @@ struct SyncHarness: Sendable {
             try await withSimulator(configuration) { simulator in
                 let api = try UnderstoryConfiguration.forSimulator(simulator, scopes: scopes, rateLimitWait: .seconds(1), retry: retry)
                 try await withHTTPClient(api) { http in
-                    let client = UnderstoryClient(configuration: api, httpClient: http, logger: quietLogger, clock: clock.understory)
+                    let client = UnderstoryClient(configuration: api, httpClient: http, logger: quietLogger, clock: clock)
                     try await body(SyncHarness(simulator: simulator, database: database, client: client, logger: quietLogger, clock: clock))
                 }
             }

@@ -109,7 +109,7 @@ struct InboxFaultTests {
         // delivery and the first GET come, and closes when the test says so.
         let clock = VirtualClock()
         var account = ServerHarness.smallAccount()
-        account.clock = clock.simulator
+        account.clock = clock
         try await ServerHarness.with(account: account, workerOptions: options) { harness in
             harness.simulator.updateFaults { $0.notFoundAfterCreation = .seconds(2) }
             let created = harness.simulator.mutate(updates: 0, creates: 1, cancels: 0, resources: [.bookings]).created[.bookings]?.first
@@ -200,8 +200,7 @@ struct InboxFaultTests {
         try await ServerHarness.with(holdProcessing: true) { harness in
             let ids = Array(harness.simulator.ids(.bookings).prefix(3))
             for id in ids { try await harness.deliver("v1.booking.updated", key: "booking_id", id: id) }
-            let virtual = VirtualClock().understory
-            let behind = UnderstoryClock(now: virtual.now, wallClock: { virtual.wallClock().addingTimeInterval(-600) }, sleep: virtual.sleep)
+            let behind = VirtualClock(wall: Date().addingTimeInterval(-600))
             let client = harness.client
             let worker = InboxWorker(database: harness.database, clock: behind, logger: harness.logger) { _ in client }
             #expect(try await worker.drain() == 3)

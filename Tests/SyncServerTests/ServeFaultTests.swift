@@ -138,7 +138,7 @@ struct ServeFaultTests {
         let loads = Shared(0)
         let secrets = (0..<200).map { _ in Self.newSecret() }
         try await ServerHarness.with(
-            holdProcessing: true, clock: clock.understory, configure: {
+            holdProcessing: true, clock: clock, configure: {
                 $0.connections = 3
                 $0.refreshInterval = nil
             },
@@ -239,7 +239,7 @@ struct ServeFaultTests {
                 loads.withLock { $0 += 1 }
                 throw TestFailure("PostgreSQL is down")
             },
-            minimumInterval: .seconds(1), clock: clock.understory, logger: quietLogger
+            minimumInterval: .seconds(1), clock: clock, logger: quietLogger
         )
         await withTaskGroup(of: Bool.self) { group in
             for _ in 0..<20 { group.addTask { await cache.reload() } }
@@ -399,7 +399,7 @@ struct ServeFaultTests {
         let cancelled = Shared(false)
         await testGracefulShutdown { trigger in
             let task = Task {
-                try await abandonAfterShutdown(grace: .seconds(10), clock: clock.understory) {
+                try await abandonAfterShutdown(grace: .seconds(10), clock: clock) {
                     // Ignores cancellation, as a shared token refresh retrying against a dead API does.
                     await withTaskCancellationHandler {
                         await release.value

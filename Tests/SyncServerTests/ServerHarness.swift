@@ -9,6 +9,7 @@ import SyncServer
 import SyncTestSupport
 import ServiceLifecycleTestKit
 import Testing
+import TimeSource
 import UnderstoryAPI
 import UnderstorySimulator
 
@@ -41,14 +42,14 @@ struct ServerHarness: Sendable {
         return options
     }
 
-    /// `account` is the simulator's (give it a ``VirtualClock``'s `simulator` clock to hold its
-    /// time windows open until the test moves them).
+    /// `account` is the simulator's (give it a ``VirtualClock`` as its `clock` to hold its time
+    /// windows open until the test moves them); `clock` is the server's.
     static func with(
         account: SimulatorConfiguration = smallAccount(),
         holdProcessing: Bool = false,
         workerOptions: InboxWorker.Options = InboxWorker.Options(),
         secret: String = "whsec_" + Data((0..<24).map { _ in UInt8.random(in: 0...255) }).base64EncodedString(),
-        clock: UnderstoryClock = .system,
+        clock: any TimeSource = .system,
         configure: (inout WebhookServer.Configuration) -> Void = { _ in },
         accounts: (@Sendable (_ database: PostgresConfiguration, _ companyID: String) -> @Sendable () async throws -> [WebhookServer.Account])? = nil,
         host: String = "127.0.0.1", statusAccess: StatusAccess? = nil,

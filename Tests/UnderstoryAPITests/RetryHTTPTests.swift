@@ -130,7 +130,7 @@ struct RetryHTTPTests {
         configuration.timeouts = .init(connect: .seconds(2), read: .seconds(2), request: .seconds(5))
         let clock = VirtualClock()
         try await withHTTPClient(configuration) { http in
-            let client = UnderstoryClient(configuration: configuration, httpClient: http, logger: quietLogger, clock: clock.understory)
+            let client = UnderstoryClient(configuration: configuration, httpClient: http, logger: quietLogger, clock: clock)
             let error = await expectAPIError { _ = try await client.me() }
             #expect(error?.code == .unreachable)
             #expect(error?.attempts == 3)

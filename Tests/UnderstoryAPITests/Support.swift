@@ -18,12 +18,12 @@ func withSimulatorClient<T: Sendable>(
     _ body: (Simulator, UnderstoryClient) async throws -> T
 ) async throws -> T {
     var simConfiguration = simConfiguration
-    if let clock { simConfiguration.clock = clock.simulator }
+    if let clock { simConfiguration.clock = clock }
     return try await withSimulator(simConfiguration) { sim in
         var configuration = try UnderstoryConfiguration.forSimulator(sim, secret: secret, retry: retry)
         adjust(&configuration)
         return try await withHTTPClient(configuration) { http in
-            let client = UnderstoryClient(configuration: configuration, httpClient: http, logger: logger, clock: clock?.understory ?? .system)
+            let client = UnderstoryClient(configuration: configuration, httpClient: http, logger: logger, clock: clock ?? .system)
             return try await body(sim, client)
         }
     }

@@ -138,7 +138,7 @@ struct AuthTests {
         var config = smallConfiguration()
         config.tokenTTL = .seconds(5)
         let clock = VirtualClock()
-        config.clock = clock.simulator
+        config.clock = clock
         try await withSimulator(config) { sim in
             try await SimClient.with(sim) { http in
                 let missing = try await http.get("/v1/bookings", token: nil)

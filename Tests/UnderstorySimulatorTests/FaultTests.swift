@@ -96,7 +96,7 @@ struct FaultTests {
         var config = smallConfiguration()
         config.faults.latency = .milliseconds(150)
         let clock = VirtualClock()
-        config.clock = clock.simulator
+        config.clock = clock
         try await withSimulator(config) { sim in
             try await SimClient.with(sim) { http in
                 let token = try await http.token()

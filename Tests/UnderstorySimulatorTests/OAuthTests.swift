@@ -131,7 +131,7 @@ struct OAuthTests {
         var config = smallConfiguration()
         config.faults.authorizationCodeTTL = .seconds(60)
         let clock = VirtualClock()
-        config.clock = clock.simulator
+        config.clock = clock
         try await withSimulator(config) { sim in
             try await SimClient.with(sim) { http in
                 let code = try await http.authorizationCode()

@@ -205,7 +205,7 @@ struct PagingTests {
         var config = smallConfiguration()
         config.faults.cursorTTL = .seconds(60)
         let clock = VirtualClock()
-        config.clock = clock.simulator
+        config.clock = clock
         try await withSimulator(config) { sim in
             try await SimClient.with(sim) { http in
                 let token = try await http.token()

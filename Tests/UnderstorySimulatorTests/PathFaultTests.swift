@@ -38,7 +38,7 @@ struct PathFaultTests {
         let clock = VirtualClock()
         var config = smallConfiguration()
         config.adminEnabled = true
-        config.clock = clock.simulator
+        config.clock = clock
         try await withSimulator(config) { sim in
             try await SimClient.with(sim) { http in
                 let token = try await http.token()

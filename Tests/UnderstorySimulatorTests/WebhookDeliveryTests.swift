@@ -86,7 +86,7 @@ struct WebhookDeliveryTests {
     func cancelledBooking() async throws {
         let clock = VirtualClock()
         var config = smallConfiguration()
-        config.clock = clock.simulator
+        config.clock = clock
         try await withSimulator(config) { sim in
             let received = Received(failFirst: 1)
             try await withReceiver(received) { url in

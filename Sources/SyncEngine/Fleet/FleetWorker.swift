@@ -3,6 +3,7 @@ import Logging
 import PostgresClient
 import ServiceLifecycle
 import Synchronization
+import TimeSource
 import UnderstoryAPI
 
 /// One member of a fleet: claims due accounts through PostgreSQL (``AccountClaims``), syncs each
@@ -23,9 +24,14 @@ public struct FleetWorker: Sendable {
     public var policy: FleetPolicy
     /// Accounts synced at once by this worker.
     public var concurrency: Int
-    public var clock: FleetClock
+    /// The worker's own time: its wall clock and the sleeps between passes and heartbeats. Leases
+    /// and due times are never compared with it: they are set and compared on the database's
+    /// clock (``AccountClaims``), so workers whose clocks disagree still agree on them. A pass only
+    /// checks `wallNow` against the database's and warns when they differ by more than
+    /// ``toleratedSkew`` (the sync itself reads its client's clock, e.g. for the events window).
+    public var clock: any TimeSource
 
-    public init(accounts: AccountSync, owner: LeaseOwner = .current(), policy: FleetPolicy, concurrency: Int, clock: FleetClock = .system) {
+    public init(accounts: AccountSync, owner: LeaseOwner = .current(), policy: FleetPolicy, concurrency: Int, clock: any TimeSource = .system) {
         self.accounts = accounts
         self.owner = owner
         self.policy = policy
@@ -68,7 +74,7 @@ public struct FleetWorker: Sendable {
         return try await PostgresConnection.withConnection(accounts.database, logger: logger) { connection in
             try await Schema.requireCurrent(on: connection)
             let claims = AccountClaims(connection: connection)
-            let skew = try await claims.skew(from: clock.now())
+            let skew = try await claims.skew(from: clock.wallNow)
             if abs(FleetPolicy.seconds(skew)) > FleetPolicy.seconds(Self.toleratedSkew) {
                 logger.warning(
                     "this host's clock differs from the database's; leases and due times follow the database",
@@ -82,7 +88,7 @@ public struct FleetWorker: Sendable {
                 group.addTask {
                     // The heartbeat: renew the leases in hand until the slots are done.
                     while !Task.isCancelled {
-                        do { try await clock.sleep(policy.lease / 3) } catch { break }
+                        do { try await clock.sleep(for: policy.lease / 3) } catch { break }
                         let ids = hand.held.withLock { Array($0) }
                         do {
                             let kept = try await claims.renew(owner: owner, companyIDs: ids, lease: policy.lease)
@@ -184,7 +190,7 @@ public struct FleetWorker: Sendable {
             }
             let pause = wait
             do {
-                try await cancelWhenGracefulShutdown { try await clock.sleep(pause) }
+                try await cancelWhenGracefulShutdown { try await clock.sleep(for: pause) }
             } catch {
                 break
             }

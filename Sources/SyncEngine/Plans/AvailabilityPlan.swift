@@ -22,7 +22,7 @@ enum AvailabilityPlan {
     }
 
     static func run(_ declaration: ObservedResource, _ context: PlanContext, experiences: [String], reconciling: Bool) async throws -> ResourceCounts {
-        let window = StartWindow.window(context.options, now: context.options.wallClock())
+        let window = StartWindow.window(context.options, now: context.client.clock.wallNow)
         let spec = reconciling ? declaration.table.spec.reconciling : declaration.table.spec
         try await context.loader.prepare([spec])
         var unresolved = Set<String>()

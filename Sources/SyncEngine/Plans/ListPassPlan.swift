@@ -12,7 +12,7 @@ import UnderstoryAPI
 enum ListPassPlan {
     static func run<Item>(_ declaration: SyncedResource<Item>, _ context: PlanContext) async throws -> ResourceCounts {
         let traversal = declaration.traversal
-        let now = context.options.wallClock()
+        let now = context.client.clock.wallNow
         let loader = declaration.loader(context, pages: traversal.everything(context, now: now))
         let fullPass: Bool = if case .fullList = traversal { true } else { context.options.full }
         let finished = CompletedTraversal()

@@ -156,7 +156,7 @@ struct PageLoader<Item: SyncedRecord> {
         let children: any ChildStage<Item> = withChildren ? declaration.children(context) : NoChildren<Item>()
         let batches = Batches(loader: self, stages: stages, children: children)
         var counts = Tally()
-        let now = Timestamp(context.options.wallClock())
+        let now = Timestamp(context.client.clock.wallNow)
         let horizon = Timestamp(secondsSinceEpoch: now.secondsSinceEpoch + FutureDated.toleranceSeconds, nanoseconds: now.nanoseconds)
         var observations = Observations(horizon: horizon, collectIDs: collectIDs)
         var inHand = InHand()

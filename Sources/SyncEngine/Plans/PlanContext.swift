@@ -4,6 +4,8 @@ import UnderstoryAPI
 
 /// Everything one resource's sync needs: the API, its own database connection, the account and the run.
 struct PlanContext: Sendable {
+    /// The API, and the run's time source (`client.clock`): its `wallNow` is the events window's
+    /// "today" and the horizon beyond which an `updated_at` counts as future-dated.
     let client: UnderstoryClient
     let connection: PostgresConnection
     let companyID: String

@@ -39,9 +39,6 @@ public struct SyncOptions: Sendable {
     public var maxRestarts = 3
     /// `Accept-Language` for experience names.
     public var acceptLanguage: String?
-    /// Reads the current time: the event window's "today" and the horizon beyond which an
-    /// `updated_at` counts as future-dated. Tests inject their own.
-    public var wallClock: @Sendable () -> Date = { Date() }
     /// Reconcile: re-fetch and compare the children of orders created in the last this many days.
     public var childrenDays = 90
     /// After SIGTERM/SIGINT (graceful shutdown) fetching stops at once; a resource still busy

@@ -37,7 +37,7 @@ enum ReconcilePlan {
         // A full list is small: all its parents; otherwise those created in the last childrenDays.
         let since: Timestamp? =
             if case .fullList = declaration.traversal { nil } else {
-                Timestamp(context.options.wallClock().addingTimeInterval(-Double(context.options.childrenDays) * 86_400))
+                Timestamp(context.client.clock.wallNow.addingTimeInterval(-Double(context.options.childrenDays) * 86_400))
             }
         let audit = try await ChildrenAudit(context: context, resource: declaration.resource, parentSpec: declaration.table.spec, stage: stage)
             .run(since: since, alsoParents: walked.changed, except: walked.gone)
@@ -61,7 +61,7 @@ enum ReconcilePlan {
     static func walk<Item>(_ declaration: SyncedResource<Item>, _ context: PlanContext) async throws -> Walk {
         let resource = declaration.resource
         let spec = declaration.table.spec.reconciling
-        let now = context.options.wallClock()
+        let now = context.client.clock.wallNow
         let scope = declaration.traversal.scope(context.options, now: now)
         let check = declaration.deletionCheck(context, spec: spec)
         let tally = DriftTally()

@@ -1,4 +1,5 @@
 import ServiceLifecycle
+import TimeSource
 import UnderstoryAPI
 
 /// Bounds how long one resource's work may go on after graceful shutdown (SIGTERM/SIGINT) began.
@@ -10,7 +11,7 @@ import UnderstoryAPI
 /// within seconds instead of whenever the lock or the API lets go.
 enum ShutdownDeadline {
     static func run<T: Sendable>(
-        resource: Resource, grace: Duration, sleep: @escaping @Sendable (Duration) async throws -> Void,
+        resource: Resource, grace: Duration, clock: any TimeSource,
         _ operation: @escaping @Sendable () async throws -> T
     ) async throws -> T {
         try await withThrowingTaskGroup(of: T?.self) { group in
@@ -18,7 +19,7 @@ enum ShutdownDeadline {
             group.addTask {
                 // Ends when graceful shutdown begins, or throws when the group is cancelled.
                 try await gracefulShutdown()
-                try await sleep(grace)
+                try await clock.sleep(for: grace)
                 return nil
             }
             var deadlinePassed = false

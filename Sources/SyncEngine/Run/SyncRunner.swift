@@ -200,10 +200,10 @@ public struct SyncRunner: Sendable {
                     client: client, connection: connection, companyID: companyID, runID: runID,
                     options: options, logger: resourceLogger, progress: progress
                 )
-                let grace = options.shutdownGrace, sleep = client.clock.sleep
+                let grace = options.shutdownGrace, clock = client.clock
                 group.addTask {
                     do {
-                        let counts = try await ShutdownDeadline.run(resource: resource, grace: grace, sleep: sleep) {
+                        let counts = try await ShutdownDeadline.run(resource: resource, grace: grace, clock: clock) {
                             try await work(resource, context)
                         }
                         return ResourceOutcome(resource: resource, counts: counts, error: nil)

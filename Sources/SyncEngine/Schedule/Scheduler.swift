@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import TimeSource
 
 /// Runs a job at the fire times of a cron expression until cancelled or shut down gracefully.
 ///
@@ -11,7 +12,8 @@ import ServiceLifecycle
 ///   to finish (the job may check `Task.isShuttingDownGracefully` to stop early), then the loop
 ///   returns. Task cancellation is passed on to the job.
 ///
-/// Time is injected (`SchedulerClock`), so tests drive it with a fake clock.
+/// Time is injected (`clock`: fire times are wall-clock times, waited for with
+/// ``TimeSource/sleep(until:)``), so tests drive it with a virtual clock.
 public struct Scheduler: Service {
     /// One run of the job.
     public struct Fire: Sendable, Hashable {
@@ -28,12 +30,12 @@ public struct Scheduler: Service {
     public var timeZone: TimeZone
     /// Run once immediately at start, before the first fire time.
     public var runNow: Bool
-    public var clock: SchedulerClock
+    public var clock: any TimeSource
     public var logger: Logger
     public var job: @Sendable (Fire) async -> Void
 
     public init(
-        expression: CronExpression, timeZone: TimeZone, runNow: Bool = false, clock: SchedulerClock = .system,
+        expression: CronExpression, timeZone: TimeZone, runNow: Bool = false, clock: any TimeSource = .system,
         logger: Logger, job: @escaping @Sendable (Fire) async -> Void
     ) {
         self.expression = expression
@@ -48,7 +50,7 @@ public struct Scheduler: Service {
 
     /// Waits, runs, repeats; returns when cancelled, shut down, or when no fire time is left.
     public func run() async {
-        var due: Date? = runNow ? clock.now() : expression.nextFire(after: clock.now(), in: timeZone)
+        var due: Date? = runNow ? clock.wallNow : expression.nextFire(after: clock.wallNow, in: timeZone)
         while !stopping {
             guard let scheduled = due else {
                 logger.warning("the cron expression has no further fire time; scheduler stops", metadata: ["cron": "\(expression)"])
@@ -57,13 +59,13 @@ public struct Scheduler: Service {
             logger.info("next run", metadata: ["at": "\(Self.format(scheduled, in: timeZone))", "cron": "\(expression)"])
             let clock = self.clock
             do {
-                try await cancelWhenGracefulShutdown { try await clock.sleep(scheduled) }
+                try await cancelWhenGracefulShutdown { try await clock.sleep(until: scheduled) }
             } catch {
                 break  // cancelled, or graceful shutdown cancelled the wait
             }
             if stopping { break }
 
-            let started = clock.now()
+            let started = clock.wallNow
             var coalesced = 0
             var cursor = scheduled
             while coalesced < 1000, let later = expression.nextFire(after: cursor, in: timeZone), later <= started {
@@ -112,30 +114,4 @@ public struct Scheduler: Service {
         style = style.year().month().day().time(includingFractionalSeconds: false).timeZone(separator: .colon)
         return date.formatted(style)
     }
-}
-
-/// The scheduler's view of time: `now` and a cancellable sleep until a deadline (wall-clock
-/// `Date`s, because cron fire times are wall-clock times).
-public struct SchedulerClock: Sendable {
-    public var now: @Sendable () -> Date
-    /// Suspends until the deadline has passed (returns at once if it has); throws when cancelled.
-    public var sleep: @Sendable (Date) async throws -> Void
-
-    public init(now: @escaping @Sendable () -> Date, sleep: @escaping @Sendable (Date) async throws -> Void) {
-        self.now = now
-        self.sleep = sleep
-    }
-
-    /// The system clock. Sleeps in slices of at most a minute and re-reads the wall clock, so a
-    /// suspended machine or a clock change is noticed.
-    public static let system = SchedulerClock(
-        now: { Date() },
-        sleep: { deadline in
-            while true {
-                let remaining = deadline.timeIntervalSinceNow
-                if remaining <= 0 { return }
-                try await Task.sleep(for: .milliseconds(Int64((min(remaining, 60) * 1000).rounded(.up))))
-            }
-        }
-    )
 }

@@ -1,4 +1,5 @@
 import Synchronization
+import TimeSource
 import UnderstoryAPI
 
 /// When the inbox worker last finished a round, on its clock: `/healthz` reports a worker that is
@@ -10,18 +11,18 @@ public final class InboxHeartbeat: Sendable {
         var idle = false
     }
 
-    private let clock: UnderstoryClock
+    private let clock: any TimeSource
     private let state: Mutex<State>
 
     /// Starts counting now: a worker that never finishes a round is stuck once the bound passes.
-    public init(clock: UnderstoryClock) {
+    public init(clock: any TimeSource) {
         self.clock = clock
-        self.state = Mutex(State(last: clock.now()))
+        self.state = Mutex(State(last: clock.now))
     }
 
     /// A round (or one account's share of it) finished.
     func beat() {
-        let now = clock.now()
+        let now = clock.now
         state.withLock { $0.last = now }
     }
 
@@ -29,7 +30,7 @@ public final class InboxHeartbeat: Sendable {
     func idle(_ body: () async -> Void) async {
         state.withLock { $0.idle = true }
         await body()
-        let now = clock.now()
+        let now = clock.now
         state.withLock {
             $0.idle = false
             $0.last = now
@@ -38,7 +39,7 @@ public final class InboxHeartbeat: Sendable {
 
     /// How long the worker has been busy (or reconnecting) without finishing a round; zero while it waits for work.
     public var silence: Duration {
-        let now = clock.now()
+        let now = clock.now
         return state.withLock { $0.idle ? .zero : now - $0.last }
     }
 }

@@ -259,7 +259,7 @@ struct InboxRound {
 
     private func report(_ processed: [WebhookInbox.Pending]) {
         guard let onOutcome = worker.onOutcome else { return }
-        let now = worker.clock.wallClock()
+        let now = worker.clock.wallNow
         for row in processed {
             onOutcome(.processed(resource: row.resource, latency: .milliseconds(Int64(max(0, now.timeIntervalSince(row.receivedAt)) * 1000))))
         }

@@ -1,4 +1,5 @@
 import Synchronization
+import TimeSource
 import UnderstoryAPI
 
 /// Wakes the inbox worker when a delivery was stored (instead of waiting for its idle timeout).
@@ -30,10 +31,10 @@ public final class InboxSignal: Sendable {
 
     /// Returns when notified (clearing the notice), after `duration` on `clock`, or on
     /// cancellation, whichever is first.
-    func wait(upTo duration: Duration, clock: UnderstoryClock) async {
+    func wait(upTo duration: Duration, clock: any TimeSource) async {
         if state.withLock({ state in defer { state.pending = false }; return state.pending }) { return }
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { try? await clock.sleep(duration) }
+            group.addTask { try? await clock.sleep(for: duration) }
             group.addTask { await self.notice() }
             _ = await group.next()
             group.cancelAll()

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PostgresClient
 import ServiceLifecycle
+import TimeSource
 import UnderstoryAPI
 
 /// Drains `understory.webhook_inbox`: for each pending delivery it GETs the booking, event or
@@ -66,7 +67,7 @@ public struct InboxWorker: Sendable {
     /// The API client of an account (company id → client).
     public let client: @Sendable (String) async throws -> UnderstoryClient
     public let options: Options
-    public let clock: UnderstoryClock
+    public let clock: any TimeSource
     public let logger: Logger
     public let signal: InboxSignal
     public let heartbeat: InboxHeartbeat
@@ -75,7 +76,7 @@ public struct InboxWorker: Sendable {
     public init(
         database: PostgresConfiguration,
         options: Options = Options(),
-        clock: UnderstoryClock = .system,
+        clock: any TimeSource = .system,
         logger: Logger,
         signal: InboxSignal = InboxSignal(),
         heartbeat: InboxHeartbeat? = nil,
@@ -130,7 +131,7 @@ public struct InboxWorker: Sendable {
                         "webhook inbox worker lost its PostgreSQL connection; reconnecting",
                         metadata: ["error": "\(error)", "failures": "\(failures)", "retry_in": "\(delay)"]
                     )
-                    do { try await clock.sleep(delay) } catch { break }
+                    do { try await clock.sleep(for: delay) } catch { break }
                 }
             }
         } onGracefulShutdown: {
@@ -143,10 +144,10 @@ public struct InboxWorker: Sendable {
         let inbox = WebhookInbox(connection: connection)
         var lastPrune: ContinuousClock.Instant?
         while !stopping {
-            if lastPrune.map({ clock.now() - $0 > .seconds(3600) }) ?? true {
+            if lastPrune.map({ clock.now - $0 > .seconds(3600) }) ?? true {
                 let pruned = try await inbox.prune(processedLongerAgoThan: options.retention)
                 if pruned > 0 { logger.info("pruned processed webhook inbox rows", metadata: ["rows": "\(pruned)"]) }
-                lastPrune = clock.now()
+                lastPrune = clock.now
             }
             let handled = try await drainRound(on: connection)
             heartbeat.beat()

@@ -86,7 +86,7 @@ public actor TokenSource {
 
     /// A valid token, fetched if none is cached or the cached one is due for refresh.
     public func token(logger: Logger) async throws -> AccessToken {
-        if let current, executor.clock.now() < current.refreshAt {
+        if let current, executor.clock.now < current.refreshAt {
             return current
         }
         if let inFlight {
@@ -265,7 +265,7 @@ public actor TokenSource {
     ) async throws -> TokenGrantResponse {
         let endpoint = try await discoverTokenEndpoint(logger: logger)
         let path = URL(string: endpoint)?.path ?? endpoint
-        let started = executor.clock.now()
+        let started = executor.clock.now
         let response = try await postForm(fields, to: endpoint, resource: "token", grantType: grantType, hiding: hiding, logger: logger)
         struct TokenResponse: Decodable {
             var access_token: String

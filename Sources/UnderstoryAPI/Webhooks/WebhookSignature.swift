@@ -8,7 +8,7 @@ import Foundation
 /// ```swift
 /// let verifier = try WebhookSignature(secrets: [secret])
 /// try verifier.verify(id: headers["webhook-id"], timestamp: headers["webhook-timestamp"],
-///                     signatures: headers["webhook-signature"], body: rawBody, now: clock.wallClock())
+///                     signatures: headers["webhook-signature"], body: rawBody, now: clock.wallNow)
 /// ```
 ///
 /// Comparison is in constant time; a timestamp more than ``tolerance`` away from `now` is rejected,

@@ -31,7 +31,7 @@ struct APIAdmission: RouterMiddleware {
         let path = request.uri.path
         await simulator.waitWhileHeld(path: path)
         if admission.faults.latency > .zero {
-            try? await simulator.configuration.clock.sleep(admission.faults.latency)
+            try? await simulator.configuration.clock.sleep(for: admission.faults.latency)
         }
         if let batch = admission.mutation {
             // The company of the presented token (if any) is the one whose data moves.

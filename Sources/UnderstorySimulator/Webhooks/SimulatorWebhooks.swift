@@ -3,6 +3,7 @@ import Crypto
 import Foundation
 import NIOCore
 import Synchronization
+import TimeSource
 
 /// Webhook subscriptions and signed deliveries of thin messages for every change to bookings,
 /// events and experiences (Standard Webhooks headers `webhook-id`, `webhook-timestamp`,
@@ -49,10 +50,10 @@ final class SimulatorWebhooks: Sendable {
     }
 
     let companyIDs: [String]
-    let clock: SimulatorClock
+    let clock: any TimeSource
     let state = Mutex(State())
 
-    init(companyIDs: [String], clock: SimulatorClock) {
+    init(companyIDs: [String], clock: any TimeSource) {
         self.companyIDs = companyIDs
         self.clock = clock
     }
@@ -179,7 +180,7 @@ final class SimulatorWebhooks: Sendable {
             if holdBack {
                 // Sent a little later from its own task, so the next message overtakes it.
                 Task { [self] in
-                    try? await clock.sleep(.milliseconds(30))
+                    try? await clock.sleep(for: .milliseconds(30))
                     await self.attempt(message)
                 }
             } else {
@@ -205,7 +206,7 @@ final class SimulatorWebhooks: Sendable {
         var message = message
         message.attempt += 1
         let faults = state.withLock { $0.faults }
-        if faults.delay > .zero { try? await clock.sleep(faults.delay) }
+        if faults.delay > .zero { try? await clock.sleep(for: faults.delay) }
         var ok = await send(message, forge: faults.forgeSignature)
         if faults.duplicate { ok = await send(message, forge: faults.forgeSignature) || ok }
         if ok {
@@ -223,7 +224,7 @@ final class SimulatorWebhooks: Sendable {
         let wait = min(faults.retryBaseDelay * (1 << exponent), .seconds(5))
         let retry = message
         Task { [self] in
-            try? await clock.sleep(wait)
+            try? await clock.sleep(for: wait)
             guard !Task.isCancelled else { return }
             await self.attempt(retry)
         }
