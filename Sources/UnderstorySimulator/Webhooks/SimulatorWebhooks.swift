@@ -78,7 +78,7 @@ final class SimulatorWebhooks: Sendable {
         let subscription = Subscription(
             id: "whs_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""), companyIndex: companyIndex, url: url,
             eventTypes: eventTypes, enabled: enabled, description: description, secret: "whsec_" + Data(bytes).base64EncodedString(),
-            createdAt: SimulatorTime.rfc3339(micros: Int64(Date().timeIntervalSince1970 * 1_000_000))
+            createdAt: SimulatorTime.rfc3339(micros: Int64(clock.wallNow.timeIntervalSince1970 * 1_000_000))
         )
         state.withLock { state in
             state.subscriptions.append(subscription)
@@ -127,7 +127,7 @@ final class SimulatorWebhooks: Sendable {
             guard !state.subscriptions.isEmpty, let continuation = state.continuation else { return }
             for subscription in state.subscriptions
             where subscription.companyIndex == companyIndex && subscription.enabled && subscription.eventTypes.contains(type) {
-                let body = Self.body(type: type, key: change.payloadKey, id: change.id, hostID: companyIDs[companyIndex])
+                let body = Self.body(type: type, key: change.payloadKey, id: change.id, hostID: companyIDs[companyIndex], at: clock.wallNow)
                 let message = Message(
                     webhookID: "msg_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""),
                     url: subscription.url, secret: subscription.secret, body: body
@@ -139,7 +139,7 @@ final class SimulatorWebhooks: Sendable {
         }
     }
 
-    static func body(type: String, key: String, id: String, hostID: String) -> [UInt8] {
+    static func body(type: String, key: String, id: String, hostID: String, at time: Date) -> [UInt8] {
         var w = JSONWriter(capacity: 256)
         w.beginObject()
         w.key("id")
@@ -147,7 +147,7 @@ final class SimulatorWebhooks: Sendable {
         w.key("type")
         w.string(type)
         w.key("timestamp")
-        w.string(Self.nanosecondTimestamp(Date()))
+        w.string(Self.nanosecondTimestamp(time))
         w.key("payload")
         w.beginObject()
         w.key(dynamic: key)
@@ -231,7 +231,7 @@ final class SimulatorWebhooks: Sendable {
     }
 
     private func send(_ message: Message, forge: Bool) async -> Bool {
-        let timestamp = Int64(Date().timeIntervalSince1970)
+        let timestamp = Int64(clock.wallNow.timeIntervalSince1970)
         var request = HTTPClientRequest(url: message.url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
