@@ -17,7 +17,8 @@ import NIOCore
 ///   429 sets it to 90 % of the rate accepted over the last two seconds (or 20 requests' time at
 ///   the pace, if longer), or of the current pace if lower, never below half the best rate it
 ///   accepted over ten seconds. Each success raises it by 0.12 %, so the client probes upwards
-///   about once every 80 requests and spends 1–2 % of its requests on 429s. Requests then start
+///   every 80 requests or more (the bucket's burst lets it run past the limit for a while) and
+///   spends under 1 % of a long sync's requests on 429s (BENCHMARKS.md). Requests then start
 ///   at most `pace` per second, spaced evenly.
 ///
 /// A decrease re-spaces the requests already waiting for their turn: a turn carries the
@@ -71,7 +72,7 @@ actor RateLimitGate {
     /// After a 429: the pace becomes this share of the rate the API was accepting.
     private static let decrease = 0.9
     /// After each accepted request: the pace grows by this factor, so it climbs back the 10 % in
-    /// about 80 requests (one 429 per ~80 requests near the limit: 1–2 %).
+    /// about 80 requests (one decrease per 80 or more requests near the limit: under 1 % refused).
     private static let increase = 1.0012
     /// Windows the first 429's estimate of the accepted rate is measured over (the fastest wins).
     private static let firstWindows: [Duration] = [.milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2)]
