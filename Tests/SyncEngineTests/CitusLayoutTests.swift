@@ -11,36 +11,112 @@ import Testing
 struct CitusLayoutTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// (distributed, reference) tables as sql/citus/distribute.sql names them.
-    static func layout() throws -> (distributed: [String], reference: [String]) {
+    /// Stand-ins for the part of Citus the script uses: its catalog of laid-out tables and the two
+    /// functions, which refuse what Citus refuses (a table laid out twice, a missing distribution
+    /// column, co-location with a table not yet distributed, a foreign key to a table not yet laid out).
+    static let citusStandIns = """
+        CREATE SCHEMA citus_standin;
+        CREATE TABLE citus_standin.pg_dist_partition (
+            logicalrelid regclass PRIMARY KEY, partmethod "char" NOT NULL, position serial NOT NULL
+        );
+        CREATE FUNCTION citus_standin.refuse_dangling_keys(table_name regclass) RETURNS void LANGUAGE plpgsql AS $$
+        BEGIN
+            IF EXISTS (SELECT 1 FROM pg_constraint f WHERE f.conrelid = table_name AND f.contype = 'f' AND f.confrelid <> table_name
+                       AND NOT EXISTS (SELECT 1 FROM citus_standin.pg_dist_partition d WHERE d.logicalrelid = f.confrelid)) THEN
+                RAISE EXCEPTION '% has a foreign key to a table that is not laid out yet', table_name;
+            END IF;
+        END $$;
+        CREATE FUNCTION citus_standin.create_reference_table(table_name regclass) RETURNS void LANGUAGE plpgsql AS $$
+        BEGIN
+            PERFORM citus_standin.refuse_dangling_keys(table_name);
+            INSERT INTO citus_standin.pg_dist_partition (logicalrelid, partmethod) VALUES (table_name, 'n');
+        END $$;
+        CREATE FUNCTION citus_standin.create_distributed_table(table_name regclass, distribution_column text, colocate_with text DEFAULT 'default')
+        RETURNS void LANGUAGE plpgsql AS $$
+        BEGIN
+            IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = table_name AND attname = distribution_column AND NOT attisdropped) THEN
+                RAISE EXCEPTION '% has no column %', table_name, distribution_column;
+            END IF;
+            IF colocate_with <> 'default' AND NOT EXISTS (
+                SELECT 1 FROM citus_standin.pg_dist_partition WHERE logicalrelid = colocate_with::regclass AND partmethod = 'h') THEN
+                RAISE EXCEPTION 'cannot co-locate % with %: not distributed yet', table_name, colocate_with;
+            END IF;
+            PERFORM citus_standin.refuse_dangling_keys(table_name);
+            INSERT INTO citus_standin.pg_dist_partition (logicalrelid, partmethod) VALUES (table_name, 'h');
+        END $$;
+        """
+
+    /// (distributed, reference) tables, in the order sql/citus/distribute.sql lays them out, from
+    /// running it on `connection`'s migrated database against ``citusStandIns`` (its
+    /// `CREATE EXTENSION citus` left out: there is no Citus here).
+    static func layout(on connection: PostgresConnection) async throws -> (distributed: [String], reference: [String]) {
         let script = try String(contentsOf: root.appendingPathComponent("sql/citus/distribute.sql"), encoding: .utf8)
-            .split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("--") }.joined(separator: "\n")
-        func tables(_ function: String) -> [String] {
-            let pattern = try! Regex("\(function)\\('understory\\.([a-z_]+)'(, 'company_id')?")
-            return script.matches(of: pattern).map { String($0.output[1].substring ?? "") }
+            .split(separator: "\n", omittingEmptySubsequences: false)
+            .filter { !$0.hasPrefix("CREATE EXTENSION") }.joined(separator: "\n")
+        try await connection.simpleQuery(citusStandIns)
+        try await connection.simpleQuery("SET search_path = citus_standin, pg_catalog, public")
+        try await connection.simpleQuery(script)
+        try await connection.simpleQuery("RESET search_path")
+        let rows = try await connection.execute(
+            "SELECT replace(logicalrelid::text, 'understory.', '') AS name, partmethod::text AS method FROM citus_standin.pg_dist_partition ORDER BY position"
+        ).rows
+        let laidOut = try rows.map { (name: try $0["name"].decode(String.self), method: try $0["method"].decode(String.self)) }
+        return (laidOut.filter { $0.method == "h" }.map(\.name), laidOut.filter { $0.method == "n" }.map(\.name))
+    }
+
+    /// The layout of a freshly migrated database.
+    static func layout() async throws -> (distributed: [String], reference: [String]) {
+        var result: (distributed: [String], reference: [String]) = ([], [])
+        try await TestDatabase.withFreshDatabase { database in
+            try await PostgresConnection.withConnection(database, logger: quietLogger) { connection in
+                _ = try await Schema.migrate(on: connection, logger: quietLogger)
+                result = try await layout(on: connection)
+            }
         }
-        return (tables("create_distributed_table"), tables("create_reference_table"))
+        return result
     }
 
     @Test("every table a declaration names is distributed by company_id in sql/citus/distribute.sql")
-    func declaredTablesAreDistributed() throws {
-        let missing = Set(OperationsSnapshot.syncedTables).subtracting(try Self.layout().distributed)
+    func declaredTablesAreDistributed() async throws {
+        let missing = Set(OperationsSnapshot.syncedTables).subtracting(try await Self.layout().distributed)
         #expect(missing.isEmpty, "declared but not distributed in sql/citus/distribute.sql: \(missing.sorted())")
+    }
+
+    @Test("a table a migration adds is distributed with no edit to the script, after the table its foreign key points at")
+    func newTableNeedsNoEdit() async throws {
+        try await TestDatabase.withFreshDatabase { database in
+            try await PostgresConnection.withConnection(database, logger: quietLogger) { connection in
+                _ = try await Schema.migrate(on: connection, logger: quietLogger)
+                // Named to sort before its parent: the script must still lay out the parent first.
+                try await connection.simpleQuery(
+                    """
+                    CREATE TABLE understory.aaa_widgets (company_id text NOT NULL, id text NOT NULL, PRIMARY KEY (company_id, id));
+                    CREATE TABLE understory.aa_widget_parts (
+                        company_id text NOT NULL, widget_id text NOT NULL, n int NOT NULL, PRIMARY KEY (company_id, widget_id, n),
+                        FOREIGN KEY (company_id, widget_id) REFERENCES understory.aaa_widgets (company_id, id));
+                    """
+                )
+                let layout = try await Self.layout(on: connection)
+                let parent = try #require(layout.distributed.firstIndex(of: "aaa_widgets"))
+                let child = try #require(layout.distributed.firstIndex(of: "aa_widget_parts"))
+                #expect(parent < child, "\(layout.distributed)")
+            }
+        }
     }
 
     @Test("every table is laid out exactly once; every key and unique constraint of a distributed table includes company_id")
     func catalogFitsTheLayout() async throws {
-        let layout = try Self.layout()
-        #expect(layout.distributed.contains("orders") && layout.distributed.count >= 8)
         try await TestDatabase.withFreshDatabase { database in
             try await PostgresConnection.withConnection(database, logger: quietLogger) { connection in
                 _ = try await Schema.migrate(on: connection, logger: quietLogger)
+                let layout = try await Self.layout(on: connection)
+                #expect(layout.distributed.first == "orders" && layout.distributed.count >= 8, "orders first (the others co-locate with it)")
                 let tables = try await connection.execute(
                     "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'understory' AND c.relkind IN ('r', 'p') ORDER BY 1"
                 ).rows.map { try $0["relname"].decode(String.self) }
                 let named = layout.distributed + layout.reference
-                #expect(named.count == Set(named).count, "a table is named twice in distribute.sql")
-                #expect(Set(tables) == Set(named), "not in distribute.sql: \(Set(tables).subtracting(named).sorted()); no such table: \(Set(named).subtracting(tables).sorted())")
+                #expect(named.count == Set(named).count, "a table is laid out twice")
+                #expect(Set(tables) == Set(named), "not laid out: \(Set(tables).subtracting(named).sorted()); no such table: \(Set(named).subtracting(tables).sorted())")
 
                 let distributed = layout.distributed.joined(separator: ",")
                 // Primary keys, unique constraints and unique indexes without company_id.
@@ -110,8 +186,8 @@ struct CitusLayoutTests {
     ]
 
     @Test("every statement the engine sends to a data table names a company (company_id = $n), or only inserts rows that carry one")
-    func engineStatementsArePinnedToOneCompany() throws {
-        let layout = try Self.layout()
+    func engineStatementsArePinnedToOneCompany() async throws {
+        let layout = try await Self.layout()
         let tableNames = layout.distributed.joined(separator: "|")
         // A data table after the keyword that reads or changes it; an interpolated TableSpec name counts as one.
         let mention = try Regex("(FROM|JOIN|UPDATE|DELETE FROM|INSERT INTO)\\s+(understory\\.(\(tableNames))\\b|\\\\\\((spec\\.)?qualifiedName\\))")

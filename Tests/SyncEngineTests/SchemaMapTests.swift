@@ -25,7 +25,13 @@ struct SchemaMapTests {
                 #expect(!relation.comment.isEmpty, "\(spec.name) has no comment")
             }
             #expect(map.markdown.contains("| `raw` | jsonb"), "columns are listed with their types")
+            let readmeURL = Self.docs.deletingLastPathComponent().appendingPathComponent("README.md")
+            let readme = try String(contentsOf: readmeURL, encoding: .utf8)
+            let markers = SchemaMap.readmeTableMarkers
+            let begin = try #require(readme.range(of: markers.begin + "\n"), "README.md lacks the schema table's markers")
+            let end = try #require(readme.range(of: markers.end, range: begin.upperBound..<readme.endIndex))
             if Self.updating {
+                try (readme[..<begin.upperBound] + map.readmeTable + readme[end.lowerBound...]).write(to: readmeURL, atomically: true, encoding: .utf8)
                 try map.markdown.write(to: Self.docs.appendingPathComponent("schema.md"), atomically: true, encoding: .utf8)
                 try map.graphviz.write(to: Self.docs.appendingPathComponent("schema.dot"), atomically: true, encoding: .utf8)
                 for format in ["svg", "png"] { _ = try await Self.dot(format, output: Self.docs.appendingPathComponent("schema.\(format)")) }
@@ -35,6 +41,7 @@ struct SchemaMapTests {
             let committedGraph = try String(contentsOf: Self.docs.appendingPathComponent("schema.dot"), encoding: .utf8)
             #expect(committedMarkdown == map.markdown, "docs/schema.md is out of date: run scripts/schema-map")
             #expect(committedGraph == map.graphviz, "docs/schema.dot is out of date: run scripts/schema-map")
+            #expect(String(readme[begin.upperBound..<end.lowerBound]) == map.readmeTable, "README's schema table is out of date: run scripts/schema-map")
         }
     }
 

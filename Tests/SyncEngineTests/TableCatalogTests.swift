@@ -25,7 +25,7 @@ struct TableCatalogTests {
         let section = try #require(readme.range(of: "## Schema for analysts")).upperBound
         let schema = readme[section...].prefix { _ in true }
         for spec in TableSpec.all {
-            #expect(schema.contains("| `\(spec.name)` |"), "README's schema table lacks \(spec.name)")
+            #expect(schema.contains("| [`\(spec.name)`]("), "README's schema table lacks \(spec.name)")
         }
     }
 

@@ -111,6 +111,29 @@ public struct SchemaMap: Sendable {
         return lines.joined(separator: "\n") + "\n"
     }
 
+    /// The README's schema table for analysts (between ``readmeTableMarkers``): each table and
+    /// view with its key and the first sentence of its comment, linked to its section of `docs/schema.md`.
+    public var readmeTable: String {
+        var lines = ["| table | key | what |", "|---|---|---|"]
+        for relation in relations {
+            let name = "[`\(relation.name)`](docs/schema.md#\(relation.name))\(relation.kind == "view" ? " (view)" : "")"
+            let key = relation.primaryKey.isEmpty ? "" : "`(\(relation.primaryKey.joined(separator: ", ")))`"
+            lines.append("| \(name) | \(key) | \(Self.cell(Self.firstSentence(relation.comment))) |")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The lines around ``readmeTable`` in README.md.
+    public static let readmeTableMarkers = (
+        begin: "<!-- schema table: generated from the catalog by scripts/schema-map; do not edit -->",
+        end: "<!-- end of schema table -->"
+    )
+
+    static func firstSentence(_ text: String) -> String {
+        guard let end = text.range(of: ". ") else { return text }
+        return String(text[..<end.lowerBound]) + "."
+    }
+
     /// `docs/schema.dot`: a box per table or view with its key, an arrow per foreign key.
     public var graphviz: String {
         var lines = [
