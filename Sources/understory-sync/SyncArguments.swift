@@ -6,8 +6,8 @@ struct SyncArguments: ParsableArguments {
     @Option(name: .customLong("resource"), help: "A resource to sync; repeat for several (default all).")
     var resources: [Resource] = []
 
-    @Option(name: .customLong("skip-resource"), help: "tickets: leave booking tickets out (by default each new or changed booking costs one more request); ticket-variants: leave experiences' ticket variants out (one request per new or changed experience); marketing-consents: leave marketing consents out (read only when the key has marketing.read; otherwise skipped with a notice); availability: leave event availability out (one request per experience each run); information-requests: leave experiences' checkout questions out (one request per new or changed experience); information-answers: leave customers' checkout answers out (personal data; one request per new or changed booking).")
-    var skipped: [SkippableResource] = []
+    @Option(name: .customLong("skip-resource"), help: ArgumentHelp(SkipName.help))
+    var skipped: [SkipName] = []
 
     @Flag(help: "Walk everything instead of stopping at the watermark, and refetch every order's children.")
     var full = false
@@ -40,7 +40,7 @@ struct SyncArguments: ParsableArguments {
     var options: SyncOptions {
         var options = SyncOptions()
         options.resources = (resources.isEmpty ? Resource.allCases : resources).filter { resource in
-            !skipped.contains { $0.resource == resource }
+            !skipped.contains { $0.name == resource.rawValue }
         }
         options.namedResources = Set(resources)
         options.full = full
@@ -50,10 +50,7 @@ struct SyncArguments: ParsableArguments {
         options.eventsFutureDays = eventsFutureDays
         options.childConcurrency = childConcurrency
         options.batchRows = batchRows
-        options.tickets = !skipped.contains(.tickets)
-        options.ticketVariants = !skipped.contains(.ticketVariants)
-        options.informationRequests = !skipped.contains(.informationRequests)
-        options.informationAnswers = !skipped.contains(.informationAnswers)
+        options.skipped = Set(skipped.map(\.name))
         return options
     }
 
@@ -62,28 +59,28 @@ struct SyncArguments: ParsableArguments {
         [
             "resources": options.resources.map(\.rawValue).joined(separator: ","), "full": "\(full)",
             "lookback_seconds": "\(lookback)", "events_past_days": "\(eventsPastDays)", "events_future_days": "\(eventsFutureDays)",
-            "skipped": skipped.map(\.rawValue).joined(separator: ","),
+            "skipped": skipped.map(\.name).joined(separator: ","),
         ]
     }
 }
 
 extension Resource: ExpressibleByArgument {}
 
-/// What `--skip-resource` can leave out: resources read along with another one.
-enum SkippableResource: String, CaseIterable, ExpressibleByArgument {
-    case tickets
-    case ticketVariants = "ticket-variants"
-    case marketingConsents = "marketing-consents"
-    case availability
-    case informationRequests = "information-requests"
-    case informationAnswers = "information-answers"
+/// A `--skip-resource` value: a resource (any `--resource` value), or rows a resource reads per
+/// item (``ChildPart``); both lists come from the resource catalog, so ArgumentParser lists and
+/// checks the values and a new part needs no edit here.
+struct SkipName: ExpressibleByArgument, Hashable {
+    let name: String
 
-    /// The top-level resource this name leaves out of the run (nil: a child resource, an option).
-    var resource: Resource? {
-        switch self {
-        case .tickets, .ticketVariants, .informationRequests, .informationAnswers: nil
-        case .marketingConsents: .marketingConsents
-        case .availability: .availability
-        }
+    init?(argument: String) {
+        guard Self.allValueStrings.contains(argument) else { return nil }
+        name = argument
+    }
+
+    static var allValueStrings: [String] { Resource.allCases.map(\.rawValue) + ChildPart.all.map(\.name) }
+
+    static var help: String {
+        let parts = ChildPart.all.map { "\($0.name): \($0.help)" }.joined(separator: "; ")
+        return "A resource to leave out (any --resource value), or what a resource reads per item: \(parts). Repeat for several."
     }
 }

@@ -54,12 +54,12 @@ struct BookingTicketsTests {
         }
     }
 
-    @Test("with --skip-resource tickets (options.tickets = false) no ticket is asked for or stored; booking_guests reads 0")
+    @Test("with --skip-resource tickets (options.skipped holds it) no ticket is asked for or stored; booking_guests reads 0")
     func skipTickets() async throws {
         try await SyncHarness.with { harness in
             var options = SyncHarness.options()
             options.resources = [.bookings]
-            options.tickets = false
+            options.skipped.insert("tickets")
             let summary = try await harness.runner.sync(options)
             #expect(summary.succeeded, "\(summary.failures)")
             #expect(harness.simulator.requestCounts().keys.filter { $0.hasSuffix("/tickets") }.isEmpty)

@@ -46,12 +46,12 @@ struct ExperienceTicketVariantsTests {
         }
     }
 
-    @Test("with --skip-resource ticket-variants (options.ticketVariants = false) no variant is asked for or stored")
+    @Test("with --skip-resource ticket-variants (options.skipped holds it) no variant is asked for or stored")
     func skipTicketVariants() async throws {
         try await SyncHarness.with { harness in
             var options = SyncHarness.options()
             options.resources = [.experiences]
-            options.ticketVariants = false
+            options.skipped.insert("ticket-variants")
             let summary = try await harness.runner.sync(options)
             #expect(summary.succeeded, "\(summary.failures)")
             #expect(harness.simulator.requestCounts().keys.filter { $0.hasSuffix("/ticket-variants") }.isEmpty)

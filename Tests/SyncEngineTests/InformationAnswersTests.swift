@@ -51,7 +51,7 @@ struct InformationAnswersTests {
         try await SyncHarness.with { harness in
             var options = SyncHarness.options()
             options.resources = [.experiences, .bookings]
-            options.informationAnswers = false
+            options.skipped.insert("information-answers")
             let summary = try await harness.runner.sync(options)
             #expect(summary.succeeded, "\(summary.failures)")
             #expect(harness.simulator.requestCounts().keys.filter { $0.hasSuffix("/information-request-answers") }.isEmpty)

@@ -260,8 +260,8 @@ struct SyncTests {
             // slices takes one request; tickets and answers are left out so that a slice is one
             // request), so the first run finishes some slices and then fails.
             var options = SyncOptions()
-            options.tickets = false
-            options.informationAnswers = false
+            options.skipped.insert("tickets")
+            options.skipped.insert("information-answers")
             let before = harness.simulator.requestCount(pathPrefix: "/v1/")
             harness.simulator.updateFaults { $0.outageAfterRequests = before + 4 }
             let first = try await harness.runner.backfill(resource: .bookings, window: window, concurrency: 1, options: options)

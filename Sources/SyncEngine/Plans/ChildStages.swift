@@ -8,9 +8,8 @@ import UnderstoryAPI
 struct ChildStages<Parent: SyncedRecord>: ParentChildStage {
     let stages: [any ParentChildStage<Parent>]
 
-    /// The stages switched on, as one; ``NoChildren`` when none is.
-    static func of(_ stages: [(any ParentChildStage<Parent>)?]) -> any ChildStage<Parent> {
-        let chosen = stages.compactMap { $0 }
+    /// The stages a run keeps, as one; ``NoChildren`` when it keeps none.
+    static func of(_ chosen: [any ParentChildStage<Parent>]) -> any ChildStage<Parent> {
         switch chosen.count {
         case 0: return NoChildren()
         case 1: return chosen[0]

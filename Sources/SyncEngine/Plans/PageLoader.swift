@@ -153,7 +153,7 @@ struct PageLoader<Item: SyncedRecord> {
     private func consume(_ buffer: PageBuffer<Delivery>, _ stages: Stages, collectIDs: Bool) async throws -> ResourceCounts {
         var logger = context.logger
         logger[metadataKey: "resource"] = "\(resource)"
-        let children: any ChildStage<Item> = withChildren ? declaration.children(context) : NoChildren<Item>()
+        let children: any ChildStage<Item> = withChildren ? declaration.childStage(context) : NoChildren<Item>()
         let batches = Batches(loader: self, stages: stages, children: children)
         var counts = Tally()
         let now = Timestamp(context.client.clock.wallNow)

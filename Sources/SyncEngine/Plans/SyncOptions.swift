@@ -7,14 +7,8 @@ public struct SyncOptions: Sendable {
     /// The resources asked for by name (`--resource`): without their scope they fail (77) instead
     /// of being skipped with a notice (``ResourceScope``).
     public var namedResources: Set<Resource> = []
-    /// Fetch the tickets of new or changed bookings (one request per booking); `--skip-resource tickets` turns it off.
-    public var tickets = true
-    /// Fetch the ticket variants of new or changed experiences (one request per experience); `--skip-resource ticket-variants` turns it off.
-    public var ticketVariants = true
-    /// Fetch the checkout questions of new or changed experiences (one request per experience); `--skip-resource information-requests` turns it off.
-    public var informationRequests = true
-    /// Fetch the checkout answers of new or changed bookings (one request per booking; personal data); `--skip-resource information-answers` turns it off.
-    public var informationAnswers = true
+    /// The parts of resources left out (``ChildPart/name``: `--skip-resource tickets`, …).
+    public var skipped: Set<String> = []
     /// Walk everything instead of stopping at the watermark (and refetch every order's children).
     public var full = false
     /// Fetch and stage, then roll back: report what would change, move nothing.

@@ -31,7 +31,7 @@ enum ReconcilePlan {
     /// Walks the declaration's list, then audits the children it fetches per parent, if any.
     static func reconcile<Item>(_ declaration: SyncedResource<Item>, _ context: PlanContext) async throws -> ResourceCounts {
         let walked = try await walk(declaration, context)
-        let stage = declaration.children(context)
+        let stage = declaration.childStage(context)
         guard !stage.tables.isEmpty else { return walked.counts }
         var counts = walked.counts
         // A full list is small: all its parents; otherwise those created in the last childrenDays.

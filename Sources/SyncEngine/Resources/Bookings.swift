@@ -42,12 +42,7 @@ extension Declarations {
     static let bookings = SyncedResource<Booking>(
         resource: .bookings, scope: "booking.read", table: Tables.bookings,
         traversal: .updatedAt { client, query in client.bookings(query) },
-        children: { context in
-            ChildStages<Booking>.of([
-                context.options.tickets ? BookingTickets.stage(context) : nil,
-                context.options.informationAnswers ? BookingInformationAnswers.stage(context) : nil,
-            ])
-        },
+        parts: [BookingTickets.skippable, BookingInformationAnswers.skippable],
         childTables: [
             (Tables.bookingTicketItems.spec, "booking_id"), (Tables.bookingTickets.spec, "booking_id"),
             (Tables.bookingInformationAnswers.spec, "booking_id"),

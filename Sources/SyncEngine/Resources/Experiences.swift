@@ -39,12 +39,7 @@ extension Declarations {
     static let experiences = SyncedResource<Experience>(
         resource: .experiences, scope: "experience.read", table: Tables.experiences,
         traversal: .fullList { client, options in client.experiences(limit: 100, acceptLanguage: options.acceptLanguage) },
-        children: { context in
-            ChildStages<Experience>.of([
-                context.options.ticketVariants ? ExperienceTicketVariants.stage(context) : nil,
-                context.options.informationRequests ? ExperienceInformationRequests.stage(context) : nil,
-            ])
-        },
+        parts: [ExperienceTicketVariants.skippable, ExperienceInformationRequests.skippable],
         childTables: [(Tables.experienceTicketVariants.spec, "experience_id"), (Tables.experienceInformationRequests.spec, "experience_id")],
         webhookTopic: .experience
     )

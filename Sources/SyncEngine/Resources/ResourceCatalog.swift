@@ -33,6 +33,9 @@ struct ResourceCatalog: Sendable {
 
     var resources: [Resource] { plans.map(\.resource) }
 
+    /// Every part of a resource that `--skip-resource` can leave out, in the catalog's order.
+    var parts: [ChildPart] { plans.flatMap(\.parts) }
+
     /// The plans of `resource`, which a declaration of this catalog names.
     func plans(_ resource: Resource) -> ResourcePlans {
         guard let found = plans.first(where: { $0.resource == resource }) else {

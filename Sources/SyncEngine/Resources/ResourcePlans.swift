@@ -20,6 +20,8 @@ struct ResourcePlans: Sendable {
     let scope: String
     /// Its scope, when a key may well lack it and the resource is then skipped (``SyncedResource/scopeIsOptional``).
     let optionalScope: String?
+    /// What `--skip-resource` can leave out of it (``SyncedResource/parts``).
+    let parts: [ChildPart]
 
     /// The tables its rows are staged in (its own and its child stages'; never derived ones, nor
     /// event availability's history, written by SQL alone).
@@ -30,6 +32,7 @@ struct ResourcePlans: Sendable {
         webhookTopic = declaration.webhookTopic
         scope = declaration.scope
         optionalScope = declaration.scopeIsOptional ? declaration.scope : nil
+        parts = declaration.parts.map(\.part)
         table = declaration.table.spec
         childTables = declaration.childTables
         let scoped = ResourceScope(declaration.scope, resource: declaration.resource, optional: declaration.scopeIsOptional)
@@ -58,6 +61,7 @@ struct ResourcePlans: Sendable {
         webhookTopic = nil
         scope = declaration.scope
         optionalScope = nil
+        parts = []
         table = declaration.table.spec
         childTables = [(declaration.history.spec, "event_id")]
         let listing = ResourceScope(declaration.experiences.scope, resource: declaration.resource, optional: false)

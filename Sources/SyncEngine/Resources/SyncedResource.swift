@@ -12,9 +12,12 @@ struct SyncedResource<Item: SyncedRecord>: Sendable {
     let scope: String
     let table: Table<Item>
     let traversal: Traversal<Item>
-    /// Children fetched for new or changed parents and replaced in the parents' transaction
-    /// (``NoChildren`` for a resource without any, or with them left out by an option).
+    /// Children fetched for new or changed parents and replaced in the parents' transaction, always
+    /// (orders' line items, refunds and transactions; ``NoChildren`` for a resource without any).
     var children: @Sendable (PlanContext) -> any ChildStage<Item> = { _ in NoChildren() }
+    /// Children read per parent that `--skip-resource` can leave out, each named once here
+    /// (``ChildPart``); combined by ``ChildStages`` with those a run keeps.
+    var parts: [SkippableStage<Item>] = []
     /// Rows rebuilt from the stored parents after each upsert, for the parents that changed (or
     /// were found live by a deletion check); returns the rows written (none by default).
     var derived: @Sendable (BatchLoader, _ companyID: String, _ changedIDs: [String]) async throws -> Int = { _, _, _ in 0 }
@@ -27,6 +30,13 @@ struct SyncedResource<Item: SyncedRecord>: Sendable {
     /// The webhook messages about its items (the inbox worker fetches and writes those items); nil
     /// when Understory sends none.
     var webhookTopic: WebhookSubject.Topic? = nil
+
+    /// The children a run with `context`'s options reads: ``children``, or the ``parts`` it does
+    /// not skip.
+    func childStage(_ context: PlanContext) -> any ChildStage<Item> {
+        guard !parts.isEmpty else { return children(context) }
+        return ChildStages<Item>.of(parts.filter { !context.options.skipped.contains($0.part.name) }.map { $0.stage(context) })
+    }
 
     /// A page loader for this resource over `pages`.
     func loader(

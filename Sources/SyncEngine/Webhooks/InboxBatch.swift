@@ -72,7 +72,7 @@ extension SyncedResource {
                 }
             }
             if rows.rowCount > 0 {
-                let loader = context.loader, spec = table.spec, stage = children(context)
+                let loader = context.loader, spec = table.spec, stage = childStage(context)
                 try await loader.prepare([spec] + stage.tables)
                 try await loader.stage(spec, rows)
                 // An item's children come with it, as in a sync: one whose children cannot be
