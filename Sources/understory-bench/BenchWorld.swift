@@ -37,6 +37,7 @@ struct BenchWorld: Sendable {
     let databaseURL: String
     let database: PostgresConfiguration
 
+    /// The one logger of the bench process (silent: the tables are the output).
     static let logger = Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }
 
     var environment: [String: String] {

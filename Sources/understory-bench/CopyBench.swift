@@ -46,7 +46,7 @@ struct CopyBench: AsyncParsableCommand {
     }
 
     static func measure(url: String, rows: Int, rounds: Int) async throws -> Result {
-        let logger = Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }
+        let logger = BenchWorld.logger
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("understory-bench-\(getpid()).copy")
         defer { try? FileManager.default.removeItem(at: file) }
 

@@ -35,7 +35,7 @@ struct FetchCeilingCommand: AsyncParsableCommand {
     var eventsFutureDays = 365
 
     func run() async throws {
-        let logger = Logger(label: "fetch-ceiling") { _ in SwiftLogNoOpLogHandler() }
+        let logger = BenchWorld.logger
         let configuration = try UnderstoryConfiguration(environment: ProcessInfo.processInfo.environment)
         func lines(_ file: String) throws -> [String] {
             try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").map(String.init)
