@@ -18,6 +18,14 @@ struct SchedulerHeartbeatTests {
                     "SELECT count(pg_terminate_backend(pid)) AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
                 ).rows[0]["n"].decode(Int.self)
                 #expect(terminated == 1)
+                // pg_terminate_backend only signals: wait until the backend is gone, or the next beat
+                // could still run on it (and not reconnect) before it dies.
+                let gone = try await eventually {
+                    try await connection.execute(
+                        "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    ).rows[0]["n"].decode(Int.self) == 0
+                }
+                #expect(gone)
             }
             let next = Date(timeIntervalSince1970: 2_000_000_000)
             try await heartbeat.beat(nextFire: next)
