@@ -114,7 +114,10 @@ struct SyncTests {
                 faults.errorRate = 0.10
                 faults.rateLimitEveryN = 40
                 faults.retryAfterSeconds = 1
-                faults.tokenTTL = .seconds(3)
+                // Virtual time moves by every sleep of every concurrent request (429 waits, 5xx
+                // back-offs), so a token must outlive a few of them between its fetch and its use;
+                // 10 s still expires several times during the run (checked below).
+                faults.tokenTTL = .seconds(10)
                 faults.unstablePaging = true
                 faults.mutateEveryNRequests = 25
                 faults.mutationBatch = MutationBatch(updates: 2, creates: 1, cancels: 1)
@@ -125,6 +128,7 @@ struct SyncTests {
             #expect(first.succeeded, "\(first.failures)")
             #expect(first.http.retries > 0)
             #expect(first.http.rateLimited > 0)
+            #expect(first.http.tokensFetched > 3, "tokens expired during the run: \(first.http.tokensFetched) fetched")
             // Stop the weather, then one more sync catches what moved during the first.
             harness.simulator.setFaults(SimulatorFaults())
             let second = try await harness.runner.sync(options)
