@@ -14,16 +14,21 @@ struct SchedulerHeartbeatTests {
             try await PostgresConnection.withConnection(database, logger: logger) { _ = try await Schema.migrate(on: $0, logger: logger) }
             let heartbeat = try await SchedulerHeartbeat.start(database: database, cron: "*/5 * * * *", timeZone: .gmt, nextFire: nil, logger: logger)
             try await PostgresConnection.withConnection(database, logger: logger) { connection in
-                let terminated = try await connection.execute(
-                    "SELECT count(pg_terminate_backend(pid)) AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                ).rows[0]["n"].decode(Int.self)
-                #expect(terminated == 1)
+                // The heartbeat's session is the one holding its advisory lock (the migration's
+                // session may still be exiting, so "every other session" would count that too).
+                let holder = try await connection.execute(
+                    """
+                    SELECT l.pid FROM pg_locks l JOIN pg_database d ON d.oid = l.database
+                    WHERE l.locktype = 'advisory' AND l.granted AND d.datname = current_database()
+                    """
+                ).rows.map { try $0["pid"].decode(Int.self) }
+                #expect(holder.count == 1, "one session holds the heartbeat's lock: \(holder)")
+                let pid = try #require(holder.first)
+                _ = try await connection.execute("SELECT pg_terminate_backend($1)", [pid])
                 // pg_terminate_backend only signals: wait until the backend is gone, or the next beat
                 // could still run on it (and not reconnect) before it dies.
                 let gone = try await eventually {
-                    try await connection.execute(
-                        "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                    ).rows[0]["n"].decode(Int.self) == 0
+                    try await connection.execute("SELECT count(*) AS n FROM pg_stat_activity WHERE pid = $1", [pid]).rows[0]["n"].decode(Int.self) == 0
                 }
                 #expect(gone)
             }
