@@ -108,14 +108,7 @@ struct HTTPExecutor: Sendable {
 
         // The turn by the pace and the in-flight permit come before the token, so a token is
         // never fetched and then left to age while the request waits.
-        if spec.authorized {
-            var turn = await gate.turn(now: clock.now)
-            while turn.wait > .zero {
-                try await clock.sleep(for: turn.wait)
-                if await gate.holds(turn) { break }
-                turn = await gate.turn(now: clock.now)  // a 429 meanwhile slowed the pace: a new turn at it
-            }
-        }
+        if spec.authorized { try await gate.waitForTurn(on: clock) }
         let permit = spec.authorized ? await gate.acquire() : nil
         if started == nil { started = clock.now }
         var token: AccessToken?

@@ -1,4 +1,5 @@
 import NIOCore
+import TimeSource
 
 /// What one client (one account) may send to the API, found from the API's answers because its
 /// limits are not documented: how many requests may be in flight, and how many may start per
@@ -110,6 +111,17 @@ actor RateLimitGate {
     /// request then takes a new turn at the new pace).
     func holds(_ turn: Turn) -> Bool {
         turn.generation == generation
+    }
+
+    /// Waits on `clock` until a request may start by the pace: its turn, or — when a 429 slowed
+    /// the pace while it waited — a new turn at the new pace. Returns at once while unpaced.
+    func waitForTurn(on clock: any TimeSource) async throws {
+        var turn = self.turn(now: clock.now)
+        while turn.wait > .zero {
+            try await clock.sleep(for: turn.wait)
+            if holds(turn) { return }
+            turn = self.turn(now: clock.now)
+        }
     }
 
     /// Waits until one more request may be in flight.

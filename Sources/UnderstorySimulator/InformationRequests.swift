@@ -94,20 +94,15 @@ enum InformationRequests {
 extension SimulatorResponder {
     /// `GET /v1/experiences/{id}/information-requests`: every question on one page (`next` empty).
     func informationRequests(experienceID: String, language: String, company: CompanyData) -> Response {
-        guard let items = company.store.withLock({ InformationRequests.requests($0, experienceID: experienceID) }) else {
-            return Reply.error(.notFound, "NOT_FOUND", "no experience with id \(experienceID)")
-        }
-        var response = Reply.json(.ok, Reply.itemsBody(next: "", items: items))
-        response.headers[.contentLanguage] = language
+        let items = company.store.withLock { InformationRequests.requests($0, experienceID: experienceID) }
+        var response = Reply.children(items, parent: "experience", id: experienceID, next: "")
+        if items != nil { response.headers[.contentLanguage] = language }
         return response
     }
 
     /// `GET /v1/bookings/{id}/information-request-answers`: every answer on one page (no `next`).
     func informationAnswers(bookingID: String, company: CompanyData) -> Response {
-        guard let items = company.store.withLock({ InformationRequests.answers($0, bookingID: bookingID) }) else {
-            return Reply.error(.notFound, "NOT_FOUND", "no booking with id \(bookingID)")
-        }
-        return Reply.json(.ok, Reply.itemsBody(next: nil, items: items))
+        Reply.children(company.store.withLock { InformationRequests.answers($0, bookingID: bookingID) }, parent: "booking", id: bookingID)
     }
 }
 

@@ -19,19 +19,32 @@ enum Reply {
         return error(HTTPResponse.Status(code: answer.status), answer.code, answer.message)
     }
 
+    /// The API's error shape: `{"code":…,"message":…}`.
     static func error(_ status: HTTPResponse.Status, _ code: String, _ message: String) -> Response {
-        var w = JSONWriter(capacity: 128)
-        w.beginObject()
-        w.key("code")
-        w.string(code)
-        w.key("message")
-        w.string(message)
-        w.endObject()
-        return self.json(status, w.bytes)
+        self.json(status, self.object([("code", code), ("message", message)]))
     }
 
-    /// A successful token response (`Cache-Control: no-store`); `refresh_token` only when given.
-    /// A token response; `scopes` nil leaves `scope` out.
+    /// The rows a child endpoint lists for its parent (one page), or 404 naming the parent when
+    /// `items` is nil (an unknown or deleted parent). `next`: nil leaves it out, "" sends it empty.
+    static func children(_ items: [[UInt8]]?, parent: String, id: String, next: String? = nil) -> Response {
+        guard let items else { return self.error(.notFound, "NOT_FOUND", "no \(parent) with id \(id)") }
+        return self.json(.ok, self.itemsBody(next: next, items: items))
+    }
+
+    /// A JSON object of string members, in the order given.
+    private static func object(_ members: [(key: String, value: String)]) -> [UInt8] {
+        var w = JSONWriter(capacity: 128)
+        w.beginObject()
+        for member in members {
+            w.key(dynamic: member.key)
+            w.string(member.value)
+        }
+        w.endObject()
+        return w.bytes
+    }
+
+    /// A successful token response (`Cache-Control: no-store`); `scopes` nil leaves `scope` out,
+    /// `refresh_token` is sent only when given.
     static func token(access: String, ttl: Duration, scopes: Set<String>?, refresh: String?) -> Response {
         var w = JSONWriter(capacity: 256)
         w.beginObject()
@@ -61,15 +74,9 @@ enum Reply {
         return response
     }
 
+    /// OAuth's error shape: `{"error":…,"error_description":…}`, not cached.
     static func oauth(_ status: HTTPResponse.Status, _ error: String, _ description: String) -> Response {
-        var w = JSONWriter(capacity: 128)
-        w.beginObject()
-        w.key("error")
-        w.string(error)
-        w.key("error_description")
-        w.string(description)
-        w.endObject()
-        var response = self.json(status, w.bytes)
+        var response = self.json(status, self.object([("error", error), ("error_description", description)]))
         response.headers[.cacheControl] = "no-store"
         return response
     }

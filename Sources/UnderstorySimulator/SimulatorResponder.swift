@@ -46,8 +46,7 @@ struct SimulatorResponder: Sendable {
             case .transactions: return children.transactions
             }
         }
-        guard let items else { return Reply.error(.notFound, "NOT_FOUND", "no order with id \(id)") }
-        return Reply.json(.ok, Reply.itemsBody(next: nil, items: items))
+        return Reply.children(items, parent: "order", id: id)
     }
 
     /// `GET /v1/bookings/{id}/tickets` (one page, no `next`).
@@ -57,8 +56,7 @@ struct SimulatorResponder: Sendable {
             guard let index = store.bookings.index(of: id), !store.bookings[index].deleted else { return nil }
             return BookingTickets.items(bookingID: id, booking: store.bookings[index].json, revision: store.childRevisions[id] ?? 0)
         }
-        guard let items else { return Reply.error(.notFound, "NOT_FOUND", "no booking with id \(id)") }
-        return Reply.json(.ok, Reply.itemsBody(next: nil, items: items))
+        return Reply.children(items, parent: "booking", id: id)
     }
 
     /// `GET /v1/experiences/{id}/ticket-variants` (one page, an empty `next`).
@@ -70,8 +68,7 @@ struct SimulatorResponder: Sendable {
                 experienceID: id, experience: store.experiences[index].json, revision: store.childRevisions[id] ?? 0
             )
         }
-        guard let items else { return Reply.error(.notFound, "NOT_FOUND", "no experience with id \(id)") }
-        return Reply.json(.ok, Reply.itemsBody(next: "", items: items))
+        return Reply.children(items, parent: "experience", id: id, next: "")
     }
 }
 

@@ -14,7 +14,5 @@ struct CivilDate: Sendable, Hashable {
         weekday = ((days % 7) + 7 + 4) % 7  // 1970-01-01 was a Thursday
     }
 
-    static func daysIn(month: Int, year: Int) -> Int { CivilCalendar.daysInMonth(year: year, month: month) }
-
     static func floorDiv(_ a: Int, _ b: Int) -> Int { a >= 0 ? a / b : -((-a + b - 1) / b) }
 }

@@ -1,3 +1,4 @@
+import CivilTime
 import Foundation
 
 /// A standard five-field cron expression (`minute hour day-of-month month day-of-week`) and the
@@ -90,7 +91,7 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
         // A day-of-month that no chosen month has (`0 0 30 2 *`) would never fire.
         if !(dayOfMonthRestricted && dayOfWeekRestricted) {
             let possible = months.values.contains { month in
-                daysOfMonth.values.contains { $0 <= CivilDate.daysIn(month: month, year: 2000) }
+                daysOfMonth.values.contains { $0 <= CivilCalendar.daysInMonth(year: 2000, month: month) }
             }
             if !possible {
                 throw CronExpressionError(
